@@ -1,0 +1,328 @@
+/**
+ * Command-line parsing for every sockit command: one table of options per command drives both
+ * `node:util` `parseArgs` and the help text, so the two cannot drift apart. This is the one
+ * module that knows which argument parser is used.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+/** A usage error: unknown command or option, missing or malformed value. Exit code 2. */
+export class UsageError extends Error {
+  /** @param message What is wrong with the command line, sentence case. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** One option of a command. */
+export interface OptionSpec {
+  /** Long name, without the dashes. */
+  name: string;
+  /** One-letter alias, without the dash. */
+  short?: string;
+  /** A flag, or an option that takes a value. */
+  type: "boolean" | "string";
+  /** May be given more than once (values collect in order). */
+  multiple?: boolean;
+  /** Placeholder for the value in help: `N`, `DURATION`, `HOST`. */
+  value?: string;
+  /** Default shown in help. */
+  default?: string;
+  /** One line for help. */
+  description: string;
+}
+
+/** What a command accepts, and how its help reads. */
+export interface CommandSpec {
+  /** The words that invoke it: `echo serve`. */
+  name: string;
+  /** One line: what it does. */
+  summary: string;
+  /** Synopsis lines, after `sockit `. */
+  usage: string[];
+  /** A paragraph or two after the synopsis. */
+  description?: string;
+  /** The command's own options (the common ones are added by {@linkcode withCommon}). */
+  options: OptionSpec[];
+  /** Fewest and most positional arguments. */
+  positionals: { min: number; max: number; name?: string };
+  /** Pairs of comment and command line. */
+  examples: Array<readonly [string, string]>;
+}
+
+/** Options that every network command accepts. */
+export const COMMON_OPTIONS: readonly OptionSpec[] = [
+  { name: "json", type: "boolean", description: "Print machine-readable JSON on stdout" },
+  { name: "quiet", short: "q", type: "boolean", description: "Print nothing but errors" },
+  { name: "verbose", short: "v", type: "boolean", description: "Show debug logs on stderr" },
+  {
+    name: "trace",
+    type: "boolean",
+    description: "Show each socket step, byte counts, times and the bytes on the wire (stderr)",
+  },
+  {
+    name: "timeout",
+    type: "string",
+    value: "DURATION",
+    description: "Bound the whole operation (500ms, 5s, 2m)",
+  },
+  { name: "no-color", type: "boolean", description: "Disable colors (so does NO_COLOR=1)" },
+  { name: "help", short: "h", type: "boolean", description: "Show this help" },
+];
+
+/** Adds {@linkcode COMMON_OPTIONS} to a command's own options. */
+export function withCommon(options: OptionSpec[]): OptionSpec[] {
+  return [...options, ...COMMON_OPTIONS];
+}
+
+/** Parsed arguments with typed, validating accessors. */
+export class ParsedArgs {
+  readonly #values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  /** Positional arguments, in order. */
+  readonly positionals: string[];
+
+  /** Use {@linkcode parseCommand}. */
+  constructor(
+    values: Record<string, string | boolean | (string | boolean)[] | undefined>,
+    positionals: string[],
+  ) {
+    this.#values = values;
+    this.positionals = positionals;
+  }
+
+  /** Whether a flag was given. */
+  flag(name: string): boolean {
+    return this.#values[name] === true;
+  }
+
+  /** The value of a string option, or `undefined`. */
+  string(name: string): string | undefined {
+    const value = this.#values[name];
+    if (Array.isArray(value)) return value.at(-1) as string | undefined;
+    return typeof value === "string" ? value : undefined;
+  }
+
+  /** All values of a repeatable option. */
+  strings(name: string): string[] {
+    const value = this.#values[name];
+    if (Array.isArray(value)) return value.filter((v): v is string => typeof v === "string");
+    return typeof value === "string" ? [value] : [];
+  }
+
+  /** A duration option in milliseconds, or `fallback` when absent. */
+  duration(name: string, fallback: number): number;
+  /** A duration option in milliseconds, or `undefined` when absent. */
+  duration(name: string): number | undefined;
+  duration(name: string, fallback?: number): number | undefined {
+    const text = this.string(name);
+    return text === undefined ? fallback : parseDuration(text, `--${name}`);
+  }
+
+  /** A whole-number option within `[min, max]`, or `fallback` when absent. */
+  integer(name: string, fallback: number, range: { min?: number; max?: number } = {}): number {
+    const text = this.string(name);
+    return text === undefined ? fallback : parseInteger(text, `--${name}`, range);
+  }
+}
+
+/**
+ * Parses `argv` against a command's options.
+ *
+ * @throws {UsageError} On an unknown option (with a "did you mean" hint when one is close), a
+ * missing value, or the wrong number of positional arguments.
+ *
+ * @example
+ * ```ts
+ * import { parseCommand } from "./args.ts";
+ * import assert from "node:assert/strict";
+ * const spec = {
+ *   name: "x", summary: "", usage: [], examples: [], positionals: { min: 0, max: 1 },
+ *   options: [{ name: "port", type: "string" as const, description: "" }],
+ * };
+ * const args = parseCommand(spec, ["--port", "7", "hi"]);
+ * assert.equal(args.integer("port", 0), 7);
+ * assert.deepEqual(args.positionals, ["hi"]);
+ * assert.throws(() => parseCommand(spec, ["--prot", "7"]), /did you mean --port/);
+ * ```
+ */
+export function parseCommand(spec: CommandSpec, argv: string[]): ParsedArgs {
+  const options: Record<
+    string,
+    { type: "boolean" | "string"; short?: string; multiple?: boolean }
+  > = {};
+  for (const option of spec.options) {
+    options[option.name] = {
+      type: option.type,
+      ...(option.short ? { short: option.short } : {}),
+      ...(option.multiple ? { multiple: true } : {}),
+    };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw translateParseError(spec, error);
+  }
+  const values = parsed.values as Record<string, string | boolean | (string | boolean)[]>;
+  if (values.help === true) return new ParsedArgs(values, parsed.positionals);
+  const { min, max, name } = spec.positionals;
+  const count = parsed.positionals.length;
+  if (count < min) {
+    throw new UsageError(
+      `Missing argument for "sockit ${spec.name}": expected ${name ?? "an argument"}`,
+    );
+  }
+  if (count > max) {
+    const extra = parsed.positionals[max]!;
+    throw new UsageError(
+      max === 0
+        ? `Unexpected argument "${extra}" for "sockit ${spec.name}": it takes none`
+        : `Unexpected argument "${extra}" for "sockit ${spec.name}": it takes at most ${max}`,
+    );
+  }
+  return new ParsedArgs(values, parsed.positionals);
+}
+
+function translateParseError(spec: CommandSpec, error: unknown): UsageError {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const where = `"sockit ${spec.name}"`;
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const option = /'(-{1,2}[^']*)'/.exec(message)?.[1] ?? "?";
+    const bare = option.replace(/^-+/, "").split("=")[0]!;
+    const hint = suggest(bare, spec.options.map((o) => o.name));
+    return new UsageError(
+      `Unknown option "${option}" for ${where}${hint ? `: did you mean --${hint}?` : ""}`,
+    );
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const option = /'(-{1,2}[\w-]+)/.exec(message)?.[1] ?? "?";
+    if (/argument missing/.test(message)) {
+      return new UsageError(`Missing value for option "${option}" of ${where}`);
+    }
+    return new UsageError(`Option "${option}" of ${where} takes no value`);
+  }
+  return new UsageError(`Cannot parse arguments for ${where}: ${message}`);
+}
+
+/**
+ * Parses a duration: `500ms`, `5s`, `2m`, `1h`, or a bare number of seconds (`0.5`), as curl
+ * reads `--max-time`. Returns milliseconds.
+ *
+ * @throws {UsageError} When the text is not a duration.
+ *
+ * @example
+ * ```ts
+ * import { parseDuration } from "./args.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(parseDuration("500ms", "--timeout"), 500);
+ * assert.equal(parseDuration("2m", "--timeout"), 120000);
+ * assert.equal(parseDuration("1.5", "--timeout"), 1500);
+ * ```
+ */
+export function parseDuration(text: string, option: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) {
+    throw new UsageError(
+      `Invalid duration "${text}" for ${option}: use a number with ms, s, m or h (500ms, 5s, 2m)`,
+    );
+  }
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"]!;
+  return Math.round(Number(match[1]) * unit);
+}
+
+/**
+ * Parses a whole number within a range.
+ *
+ * @throws {UsageError} When the text is not a whole number in range.
+ */
+export function parseInteger(
+  text: string,
+  option: string,
+  { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
+): number {
+  if (!/^\d+$/.test(text.trim())) {
+    throw new UsageError(`Invalid value "${text}" for ${option}: expected a whole number`);
+  }
+  const value = Number(text);
+  if (value < min || value > max) {
+    throw new UsageError(`Invalid value "${text}" for ${option}: expected ${min} to ${max}`);
+  }
+  return value;
+}
+
+/**
+ * Returns the candidate closest to `input` when it is close enough to be a likely typo.
+ *
+ * @example
+ * ```ts
+ * import { suggest } from "./args.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(suggest("serv", ["serve", "send"]), "serve");
+ * assert.equal(suggest("zzzz", ["serve", "send"]), undefined);
+ * ```
+ */
+export function suggest(input: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = candidate.startsWith(input) && input.length >= 2
+      ? 0.5
+      : editDistance(input, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  const limit = Math.max(1, Math.min(3, Math.floor(input.length / 3)));
+  return bestDistance <= limit ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** Renders a command's help: summary, synopsis, description, options with defaults, examples. */
+export function renderHelp(spec: CommandSpec): string {
+  const own = spec.options.filter((o) => !COMMON_OPTIONS.includes(o));
+  const common = spec.options.filter((o) => COMMON_OPTIONS.includes(o));
+  const lines = [`sockit ${spec.name}: ${spec.summary}`, "", "Usage:"];
+  for (const usage of spec.usage) lines.push(`  sockit ${usage}`);
+  if (spec.description) lines.push("", ...spec.description.split("\n"));
+  const section = (title: string, options: OptionSpec[]) => {
+    if (options.length === 0) return;
+    lines.push("", `${title}:`);
+    const labels = options.map((o) =>
+      `${o.short ? `-${o.short}, ` : "    "}--${o.name}${
+        o.type === "string" ? ` ${o.value ?? "VALUE"}` : ""
+      }`
+    );
+    const width = Math.max(...labels.map((l) => l.length)) + 2;
+    options.forEach((o, i) => {
+      const extra = [o.multiple ? "repeatable" : "", o.default ? `default: ${o.default}` : ""]
+        .filter(Boolean).join(", ");
+      lines.push(`  ${labels[i]!.padEnd(width)}${o.description}${extra ? ` (${extra})` : ""}`);
+    });
+  };
+  section("Options", own);
+  section("Common options", common);
+  if (spec.examples.length > 0) {
+    lines.push("", "Examples:");
+    for (const [comment, command] of spec.examples) {
+      lines.push(`  # ${comment}`, `  ${command}`, "");
+    }
+    lines.pop();
+  }
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,70 @@
+/**
+ * The command line: one runner per command, each taking its arguments and the streams and
+ * returning an exit code. `main.ts` only picks the runner.
+ *
+ * @module
+ */
+import { suggest } from "./args.ts";
+import { runDemo } from "./demo.ts";
+import { runEcho } from "./echo.ts";
+import { EXIT_CODE_TABLE, ExitCode } from "./exit_codes.ts";
+import type { Io } from "./output.ts";
+import { VERSION } from "./version.ts";
+
+export { COMMON_OPTIONS, parseCommand, parseDuration, renderHelp, UsageError } from "./args.ts";
+export type { CommandSpec, OptionSpec } from "./args.ts";
+export { EXIT_CODE_TABLE, ExitCode, exitCodeFor } from "./exit_codes.ts";
+export { processIo } from "./output.ts";
+export type { Io } from "./output.ts";
+export { PRODUCT, VERSION } from "./version.ts";
+
+/** A top-level command: runs with the rest of the arguments. */
+export interface Command {
+  /** One line for the top-level help. */
+  summary: string;
+  /** Runs the command. */
+  run: (argv: string[], io: Io) => Promise<number>;
+}
+
+/** Every top-level command, by its word. */
+export const COMMANDS: Record<string, Command> = {
+  echo: { summary: "TCP echo server (serve) and verifying client (send)", run: runEcho },
+  demo: { summary: "an offline tour on loopback", run: runDemo },
+};
+
+/** The top-level help. */
+export function topHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
+  return [
+    `sockit ${VERSION}: echo, resolve and get, over raw sockets`,
+    "",
+    "Usage:",
+    "  sockit <command> [<subcommand>] [options] [args]",
+    "",
+    "Commands:",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
+    `  ${"help".padEnd(width)}help for a command: sockit help echo serve`,
+    "",
+    "Options:",
+    "  -h, --help      show help (after a command: that command's help)",
+    "  -V, --version   show the version",
+    "",
+    "Exit codes:",
+    ...EXIT_CODE_TABLE.map(([code, meaning]) => `  ${String(code).padStart(3)}  ${meaning}`),
+    "",
+    "Examples:",
+    "  sockit demo",
+    "  sockit echo serve --port 0 --json",
+    "  sockit echo send --port 35555 'hello world'",
+    "",
+  ].join("\n");
+}
+
+/** Prints `error: Unknown command` with a hint; returns the usage exit code. */
+export async function unknownCommand(word: string, io: Io): Promise<number> {
+  const hint = suggest(word, [...Object.keys(COMMANDS), "help"]);
+  const text = `error: Unknown command "${word}"${hint ? `: did you mean "${hint}"?` : ""}\n` +
+    `Run "sockit --help" for usage.\n`;
+  await io.stderr.write(new TextEncoder().encode(text));
+  return ExitCode.Usage;
+}

@@ -1,0 +1,350 @@
+/**
+ * The echo server: the tutorial's `accept()` / `recv()` / `sendall()` loop done right, for many
+ * clients at once, with half-close, backpressure, idle timeouts, a connection limit and a
+ * graceful shutdown.
+ *
+ * @module
+ */
+import { formatAddr } from "../net/addr.ts";
+import { describeNetError, isPeerGone } from "../net/dial.ts";
+import { writeAll } from "../net/io.ts";
+import type { TraceFn } from "../net/trace.ts";
+
+/** Size of each connection's one reused read buffer, in bytes. */
+export const DEFAULT_ECHO_BUFFER_SIZE = 256 * 1024;
+
+/** Options for {@linkcode serveEcho}. */
+export interface EchoServerOptions {
+  /** Address to bind. @default {"127.0.0.1"} */
+  hostname?: string;
+  /** Port to bind; 0 picks a free one (read it back from {@linkcode EchoServer.addr}). @default {35555} */
+  port?: number;
+  /** Listen on this Unix socket path instead of TCP. */
+  path?: string | undefined;
+  /**
+   * At most this many connections are served at once; a connection over the limit is accepted
+   * and closed at once, with no byte read or written, and reported as `reject`.
+   * @default {Infinity}
+   */
+  maxConns?: number;
+  /**
+   * Closes a connection after this many milliseconds in which no byte moved either way (the client
+   * sent nothing and nothing could be written to it). @default {60000}
+   */
+  idleTimeoutMs?: number;
+  /** Serves one connection, then stops listening; {@linkcode EchoServer.finished} settles after it. @default {false} */
+  once?: boolean;
+  /** Bytes read at a time per connection; also the most a connection holds in memory. @default {262144} */
+  bufferSize?: number;
+  /** Receives accept, close and reject events. Must not throw. */
+  onEvent?: (event: EchoServerEvent) => void;
+  /** Receives every socket step with its bytes; costs nothing when absent. */
+  trace?: TraceFn;
+}
+
+/** Why a connection ended. */
+export type CloseReason = "eof" | "idle" | "reset" | "shutdown" | "error";
+
+/** What the server reports as it runs. */
+export type EchoServerEvent =
+  | { event: "accept"; id: number; peer: string; active: number }
+  | { event: "reject"; peer: string; reason: "max-conns"; active: number }
+  | {
+    event: "close";
+    id: number;
+    peer: string;
+    bytes: number;
+    duration_ms: number;
+    reason: CloseReason;
+    error?: string;
+  };
+
+/** What a server did over its lifetime. */
+export interface EchoServerSummary {
+  /** Connections served (accepted within the limit). */
+  connections: number;
+  /** Connections turned away by `maxConns`. */
+  rejected: number;
+  /** Bytes echoed, over all connections. */
+  bytes: number;
+  /** Connections still open when the grace period ran out, closed by force. */
+  forced: number;
+}
+
+interface Session {
+  conn: Deno.Conn;
+  lastActive: number;
+  reason?: CloseReason;
+  done: Promise<void>;
+}
+
+/**
+ * A running echo server. Dispose of it (or call {@linkcode EchoServer.shutdown}) to stop it.
+ */
+export class EchoServer implements AsyncDisposable {
+  readonly #listener: Deno.Listener;
+  readonly #options: Required<Omit<EchoServerOptions, "onEvent" | "trace" | "path">>;
+  readonly #onEvent: ((event: EchoServerEvent) => void) | undefined;
+  readonly #trace: TraceFn | undefined;
+  readonly #sessions = new Map<number, Session>();
+  readonly #summary: EchoServerSummary = { connections: 0, rejected: 0, bytes: 0, forced: 0 };
+  readonly #path: string | undefined;
+  #nextId = 1;
+  #accepting = true;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+  #acceptLoop: Promise<void>;
+  #shutdown: Promise<EchoServerSummary> | undefined;
+  #idleOnce: Promise<void>;
+  #resolveIdleOnce!: () => void;
+
+  /** The bound address: read the port from here after binding port 0. */
+  readonly addr: Deno.Addr;
+
+  /** Use {@linkcode serveEcho}. */
+  constructor(options: EchoServerOptions = {}) {
+    this.#options = {
+      hostname: options.hostname ?? "127.0.0.1",
+      port: options.port ?? 35555,
+      maxConns: options.maxConns ?? Infinity,
+      idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+      once: options.once ?? false,
+      bufferSize: options.bufferSize ?? DEFAULT_ECHO_BUFFER_SIZE,
+    };
+    this.#onEvent = options.onEvent;
+    this.#trace = options.trace;
+    this.#path = options.path;
+    this.#listener = options.path === undefined
+      ? Deno.listen({ hostname: this.#options.hostname, port: this.#options.port })
+      : Deno.listen({ transport: "unix", path: options.path });
+    this.addr = this.#listener.addr;
+    this.#idleOnce = new Promise((resolve) => this.#resolveIdleOnce = resolve);
+    const idle = this.#options.idleTimeoutMs;
+    if (Number.isFinite(idle) && idle > 0) {
+      this.#sweeper = setInterval(() => this.#sweep(), Math.max(10, Math.min(1000, idle / 4)));
+    }
+    this.#acceptLoop = this.#accept();
+  }
+
+  /** Connections open right now. */
+  get active(): number {
+    return this.#sessions.size;
+  }
+
+  /** Totals so far. */
+  get summary(): EchoServerSummary {
+    return { ...this.#summary };
+  }
+
+  /**
+   * Settles when a `once` server has served its connection (never, otherwise, until shutdown).
+   */
+  get served(): Promise<void> {
+    return this.#idleOnce;
+  }
+
+  /**
+   * Stops accepting at once, lets open connections finish for up to `graceMs`, then closes the
+   * rest. Safe to call more than once; every call returns the same summary.
+   */
+  shutdown(graceMs = 5000): Promise<EchoServerSummary> {
+    this.#shutdown ??= this.#stop(graceMs);
+    return this.#shutdown;
+  }
+
+  /** Shuts down with no grace period. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown(0);
+  }
+
+  async #stop(graceMs: number): Promise<EchoServerSummary> {
+    this.#stopAccepting();
+    await this.#acceptLoop;
+    const all = () => Promise.all([...this.#sessions.values()].map((s) => s.done));
+    if (this.#sessions.size > 0 && graceMs > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([all(), new Promise((r) => timer = setTimeout(r, graceMs))]);
+      clearTimeout(timer);
+    }
+    for (const session of this.#sessions.values()) {
+      session.reason = "shutdown";
+      this.#summary.forced++;
+      closeQuietly(session.conn);
+    }
+    await all();
+    clearInterval(this.#sweeper);
+    if (this.#path !== undefined) await Deno.remove(this.#path).catch(() => {});
+    this.#resolveIdleOnce();
+    return this.summary;
+  }
+
+  #stopAccepting(): void {
+    if (!this.#accepting) return;
+    this.#accepting = false;
+    closeQuietly(this.#listener);
+  }
+
+  async #accept(): Promise<void> {
+    while (this.#accepting) {
+      let conn: Deno.Conn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (!this.#accepting || error instanceof Deno.errors.BadResource) return;
+        // A connection that died in the backlog (reset before accept): keep serving.
+        // Back off briefly, as Go's net/http does, so that running out of file descriptors
+        // does not turn into a busy loop.
+        this.#trace?.({ step: "accept", detail: `failed: ${describeNetError(error)}` });
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        continue;
+      }
+      const peer = formatAddr(conn.remoteAddr);
+      if (this.#sessions.size >= this.#options.maxConns) {
+        this.#summary.rejected++;
+        this.#trace?.({ step: "accept", conn: peer, detail: "rejected: max-conns reached" });
+        this.#onEvent?.({
+          event: "reject",
+          peer,
+          reason: "max-conns",
+          active: this.#sessions.size,
+        });
+        closeQuietly(conn);
+        continue;
+      }
+      const id = this.#nextId++;
+      this.#summary.connections++;
+      if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
+      const session: Session = { conn, lastActive: performance.now(), done: Promise.resolve() };
+      this.#sessions.set(id, session);
+      this.#trace?.({ step: "accept", conn: `#${id} ${peer}` });
+      this.#onEvent?.({ event: "accept", id, peer, active: this.#sessions.size });
+      session.done = this.#serve(id, peer, session);
+      if (this.#options.once) {
+        this.#stopAccepting();
+        session.done.then(() => this.#resolveIdleOnce());
+        return;
+      }
+    }
+  }
+
+  async #serve(id: number, peer: string, session: Session): Promise<void> {
+    const { conn } = session;
+    const started = performance.now();
+    const buf = new Uint8Array(this.#options.bufferSize);
+    const trace = this.#trace;
+    const label = `#${id}`;
+    let bytes = 0;
+    let error: unknown;
+    try {
+      if (trace) {
+        bytes = await echoTraced(conn, buf, session, trace, label);
+      } else {
+        while (true) {
+          const n = await conn.read(buf);
+          if (n === null) break;
+          session.lastActive = performance.now();
+          await writeAll(conn, buf.subarray(0, n));
+          session.lastActive = performance.now();
+          bytes += n;
+        }
+      }
+      session.reason ??= "eof";
+    } catch (e) {
+      if (session.reason === undefined) {
+        session.reason = isPeerGone(e) ? "reset" : "error";
+        error = e;
+      }
+    } finally {
+      closeQuietly(conn);
+      this.#sessions.delete(id);
+    }
+    this.#summary.bytes += bytes;
+    trace?.({ step: "close", conn: label, detail: session.reason });
+    this.#onEvent?.({
+      event: "close",
+      id,
+      peer,
+      bytes,
+      duration_ms: round(performance.now() - started),
+      reason: session.reason,
+      ...(error === undefined ? {} : { error: describeNetError(error) }),
+    });
+  }
+
+  #sweep(): void {
+    const limit = this.#options.idleTimeoutMs;
+    const now = performance.now();
+    for (const session of this.#sessions.values()) {
+      if (session.reason === undefined && now - session.lastActive > limit) {
+        session.reason = "idle";
+        closeQuietly(session.conn);
+      }
+    }
+  }
+}
+
+async function echoTraced(
+  conn: Deno.Conn,
+  buf: Uint8Array,
+  session: Session,
+  trace: TraceFn,
+  label: string,
+): Promise<number> {
+  let bytes = 0;
+  while (true) {
+    const n = await conn.read(buf);
+    if (n === null) {
+      trace({ step: "recv", conn: label, detail: "EOF (peer shut down its write side)" });
+      return bytes;
+    }
+    session.lastActive = performance.now();
+    trace({ step: "recv", conn: label, bytes: n, data: buf.subarray(0, n) });
+    let offset = 0;
+    while (offset < n) {
+      const written = await conn.write(buf.subarray(offset, n));
+      trace({
+        step: "send",
+        conn: label,
+        bytes: written,
+        data: buf.subarray(offset, offset + written),
+      });
+      offset += written;
+    }
+    session.lastActive = performance.now();
+    bytes += n;
+  }
+}
+
+function closeQuietly(resource: { close(): void }): void {
+  try {
+    resource.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/**
+ * Starts an echo server. It binds at once (so a bad address throws here) and serves in the
+ * background until {@linkcode EchoServer.shutdown}.
+ *
+ * @example Echo a message over loopback
+ * ```ts
+ * import { serveEcho } from "./server.ts";
+ * import assert from "node:assert/strict";
+ * await using server = serveEcho({ port: 0 });
+ * const addr = server.addr as Deno.NetAddr;
+ * const conn = await Deno.connect({ hostname: addr.hostname, port: addr.port });
+ * await conn.write(new TextEncoder().encode("hi"));
+ * await conn.closeWrite();
+ * const buf = new Uint8Array(8);
+ * const n = await conn.read(buf);
+ * assert.equal(new TextDecoder().decode(buf.subarray(0, n ?? 0)), "hi");
+ * conn.close();
+ * ```
+ */
+export function serveEcho(options: EchoServerOptions = {}): EchoServer {
+  return new EchoServer(options);
+}

@@ -1,0 +1,90 @@
+/**
+ * Deadlines for network work: every wait in sockit is bounded.
+ *
+ * @module
+ */
+import { InterruptedError, TimeoutError } from "./errors.ts";
+
+/**
+ * Formats a duration in milliseconds as the CLI accepts it: `500ms`, `5s`, `2m`, `1.5s`.
+ *
+ * @example
+ * ```ts
+ * import { formatDuration } from "./deadline.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(formatDuration(500), "500ms");
+ * assert.equal(formatDuration(1500), "1.5s");
+ * assert.equal(formatDuration(120000), "2m");
+ * ```
+ */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms % 60000 === 0) return `${ms / 60000}m`;
+  return `${ms / 1000}s`;
+}
+
+/** Options for {@linkcode withDeadline}. */
+export interface DeadlineOptions {
+  /** A caller's signal (Ctrl-C, say): aborting it ends the work with {@linkcode InterruptedError}. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Runs `work` with a time limit. When the limit passes, the signal handed to `work` is aborted
+ * (so it can close its sockets, which ends its pending reads and writes) and the returned promise
+ * rejects with {@linkcode TimeoutError} at once, even if `work` ignores the signal.
+ *
+ * @param ms The limit in milliseconds; `undefined` or `Infinity` means no limit.
+ * @param what What is being waited for, for the message: `Echo exchange with 127.0.0.1:7`.
+ *
+ * @example A deadline that passes
+ * ```ts
+ * import { withDeadline } from "./deadline.ts";
+ * import { TimeoutError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * await assert.rejects(
+ *   withDeadline(10, "Waiting", (signal) => new Promise((r) => signal.addEventListener("abort", r))),
+ *   TimeoutError,
+ * );
+ * ```
+ */
+export async function withDeadline<T>(
+  ms: number | undefined,
+  what: string,
+  work: (signal: AbortSignal) => Promise<T>,
+  options: DeadlineOptions = {},
+): Promise<T> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (ms !== undefined && Number.isFinite(ms)) {
+    timer = setTimeout(() => {
+      controller.abort(new TimeoutError(`${what}: timed out after ${formatDuration(ms)}`));
+    }, ms);
+  }
+  const onOuterAbort = () => {
+    const reason = options.signal?.reason;
+    controller.abort(
+      reason instanceof Error ? reason : new InterruptedError(`${what}: interrupted`),
+    );
+  };
+  if (options.signal?.aborted) onOuterAbort();
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => reject(controller.signal.reason);
+    if (controller.signal.aborted) fail();
+    else controller.signal.addEventListener("abort", fail, { once: true });
+  });
+  aborted.catch(() => {});
+  try {
+    return await Promise.race([
+      work(controller.signal).catch((error) => {
+        throw controller.signal.aborted ? controller.signal.reason : error;
+      }),
+      aborted,
+    ]);
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onOuterAbort);
+    if (!controller.signal.aborted) controller.abort(new InterruptedError(`${what}: finished`));
+  }
+}

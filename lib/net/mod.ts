@@ -1,0 +1,38 @@
+/**
+ * Networking basics shared by every sockit tool: connecting with timing, deadlines, full
+ * writes, the error family and the socket-level trace.
+ *
+ * @example
+ * ```ts
+ * import { dial, withDeadline } from "./mod.ts";
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = listener.accept();
+ * const { conn } = await withDeadline(1000, "Connecting", (signal) =>
+ *   dial({ hostname: "127.0.0.1", port: listener.addr.port }, { signal }));
+ * conn.close();
+ * (await accepted).close();
+ * ```
+ *
+ * @module
+ */
+export { checkPort, formatAddr, formatHostPort, isIpLiteral } from "./addr.ts";
+export { describeNetError, dial, formatTarget, isPeerGone, resolveHost } from "./dial.ts";
+export type { Dialed, DialOptions, DialTarget } from "./dial.ts";
+export { formatDuration, withDeadline } from "./deadline.ts";
+export type { DeadlineOptions } from "./deadline.ts";
+export {
+  CheckError,
+  ConnectError,
+  InterruptedError,
+  LimitError,
+  ProtocolError,
+  ResolveError,
+  SockitError,
+  TimeoutError,
+  TlsError,
+} from "./errors.ts";
+export { bytesReader, writeAll } from "./io.ts";
+export type { ByteReader, ByteWriter } from "./io.ts";
+export { percentile, summarize } from "./stats.ts";
+export type { LatencySummary } from "./stats.ts";
+export type { TraceEvent, TraceFn } from "./trace.ts";
