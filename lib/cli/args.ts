@@ -198,7 +198,8 @@ function translateParseError(spec: CommandSpec, error: unknown): UsageError {
     );
   }
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-    const option = /'(-{1,2}[\w-]+)/.exec(message)?.[1] ?? "?";
+    // node names the option as "-p, --port <value>": show the long form.
+    const option = /(--[\w-]+)/.exec(message)?.[1] ?? /'(-\w)/.exec(message)?.[1] ?? "?";
     if (/argument missing/.test(message)) {
       return new UsageError(`Missing value for option "${option}" of ${where}`);
     }
@@ -276,21 +277,25 @@ export function suggest(input: string, candidates: readonly string[]): string | 
       bestDistance = distance;
     }
   }
-  const limit = Math.max(1, Math.min(3, Math.floor(input.length / 3)));
+  const limit = input.length <= 3 ? 1 : input.length <= 8 ? 2 : 3;
   return bestDistance <= limit ? best : undefined;
 }
 
+/** Edit distance where swapping two neighbours counts as one edit (`prot` is 1 from `port`). */
 function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
+  for (let j = 0; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      }
+      d[i]![j] = best;
     }
-    previous = current;
   }
-  return previous[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /** Renders a command's help: summary, synopsis, description, options with defaults, examples. */

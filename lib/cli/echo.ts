@@ -261,8 +261,14 @@ async function serveCommand(ctx: Context): Promise<number> {
     await ctx.out.line(`listening on ${formatAddr(addr).replace(/^unix:/, "")}`);
   }
   const stop = await waitForStop(server, timeoutMs);
-  if (stop !== "once") log("echo").info`${stop}: closing the listener, ${server.active} open`;
-  const summary = await server.shutdown(graceMs);
+  const stopping = server.shutdown(graceMs);
+  if (stop !== "once") {
+    log("echo").info`${stop}: stopped accepting; ${server.active} open, ${
+      formatDuration(graceMs)
+    } to finish`;
+    if (ctx.json) await ctx.out.json({ event: "stopping", reason: stop, open: server.active });
+  }
+  const summary = await stopping;
   log("echo")
     .info`served ${summary.connections} connections (${summary.rejected} rejected, ${summary.forced} closed after the ${
     formatDuration(graceMs)
