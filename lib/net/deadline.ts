@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { InterruptedError, TimeoutError } from "./errors.ts";
+import { InterruptedError, SockitError, TimeoutError } from "./errors.ts";
 
 /**
  * Formats a duration in milliseconds as the CLI accepts it: `500ms`, `5s`, `2m`, `1.5s`.
@@ -64,7 +64,7 @@ export async function withDeadline<T>(
   const onOuterAbort = () => {
     const reason = options.signal?.reason;
     controller.abort(
-      reason instanceof Error ? reason : new InterruptedError(`${what}: interrupted`),
+      reason instanceof SockitError ? reason : new InterruptedError(`${what}: interrupted`),
     );
   };
   if (options.signal?.aborted) onOuterAbort();

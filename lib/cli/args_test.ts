@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import {
+  parseCommand,
+  parseDuration,
+  parseInteger,
+  renderHelp,
+  suggest,
+  UsageError,
+  withCommon,
+} from "./args.ts";
+import type { CommandSpec } from "./args.ts";
+
+const SPEC: CommandSpec = {
+  name: "thing do",
+  summary: "do a thing",
+  usage: ["thing do [options] [NAME]"],
+  options: withCommon([
+    { name: "port", short: "p", type: "string", value: "PORT", default: "7", description: "Port" },
+    { name: "header", short: "H", type: "string", multiple: true, description: "Header" },
+  ]),
+  positionals: { min: 0, max: 1, name: "NAME" },
+  examples: [["Do it", "sockit thing do x"]],
+};
+
+Deno.test("parseDuration() reads ms, s, m, h and bare seconds", () => {
+  assert.equal(parseDuration("500ms", "--t"), 500);
+  assert.equal(parseDuration("5s", "--t"), 5000);
+  assert.equal(parseDuration("2m", "--t"), 120_000);
+  assert.equal(parseDuration("1h", "--t"), 3_600_000);
+  assert.equal(parseDuration("0.25", "--t"), 250);
+  assert.equal(parseDuration("1.5s", "--t"), 1500);
+});
+
+Deno.test("parseDuration() rejects negative, signed, empty and unit-less garbage", () => {
+  for (const text of ["", "-1s", "+1s", "5 sec", "1e3", "ms", "5d", "0x10"]) {
+    assert.throws(() => parseDuration(text, "--timeout"), UsageError, text);
+  }
+});
+
+Deno.test("parseInteger() enforces whole numbers within the range", () => {
+  assert.equal(parseInteger("42", "--n", { min: 1, max: 50 }), 42);
+  assert.throws(() => parseInteger("0", "--n", { min: 1 }), /expected 1 to/);
+  assert.throws(() => parseInteger("4.5", "--n"), /expected a whole number/);
+  assert.throws(() => parseInteger("-3", "--n"), /expected a whole number/);
+});
+
+Deno.test("suggest() finds typos, transpositions and prefixes but not strangers", () => {
+  assert.equal(suggest("prot", ["port", "host"]), "port");
+  assert.equal(suggest("hots", ["port", "host"]), "host");
+  assert.equal(suggest("max-con", ["max-conns", "once"]), "max-conns");
+  assert.equal(suggest("verbose", ["quiet"]), undefined);
+});
+
+Deno.test("parseCommand() collects repeatable options and short aliases", () => {
+  const args = parseCommand(SPEC, ["-p", "9", "-H", "a: 1", "--header", "b: 2", "name"]);
+  assert.equal(args.integer("port", 0, { max: 65535 }), 9);
+  assert.deepEqual(args.strings("header"), ["a: 1", "b: 2"]);
+  assert.deepEqual(args.positionals, ["name"]);
+  assert.equal(args.flag("json"), false);
+});
+
+Deno.test("parseCommand() names the long option when a value is missing after its short alias", () => {
+  assert.throws(
+    () => parseCommand(SPEC, ["-p"]),
+    new UsageError('Missing value for option "--port" of "sockit thing do"'),
+  );
+});
+
+Deno.test("parseCommand() rejects a value given to a flag and extra positionals", () => {
+  assert.throws(() => parseCommand(SPEC, ["--json=yes"]), /takes no value/);
+  assert.throws(() => parseCommand(SPEC, ["a", "b"]), /Unexpected argument "b"/);
+});
+
+Deno.test("renderHelp() shows synopsis, each option with its default, common options and examples", () => {
+  const help = renderHelp(SPEC);
+  assert.match(
+    help,
+    /^sockit thing do: do a thing\n\nUsage:\n {2}sockit thing do \[options\] \[NAME\]\n/,
+  );
+  assert.match(help, /-p, --port PORT +Port \(default: 7\)\n/);
+  assert.match(help, /-H, --header VALUE +Header \(repeatable\)\n/);
+  assert.match(
+    help,
+    /Common options:\n(.*\n)*? {6}--json +Print machine-readable JSON on stdout\n/,
+  );
+  assert.match(help, /Examples:\n {2}# Do it\n {2}sockit thing do x\n$/);
+});

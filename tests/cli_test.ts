@@ -1,0 +1,118 @@
+/**
+ * The conventions every command shares, checked through the CLI: help with examples, version,
+ * the trace, logs, the demo.
+ */
+import assert from "node:assert/strict";
+import { EchoServerProcess, runSockit } from "./_helpers.ts";
+
+const COMMANDS = [["echo", "serve"], ["echo", "send"], ["demo"]];
+
+Deno.test("every command's --help has a synopsis, options with defaults and examples", async (t) => {
+  for (const words of COMMANDS) {
+    await t.step(words.join(" "), async () => {
+      const result = await runSockit([...words, "--help"]);
+      assert.equal(result.code, 0);
+      assert.equal(result.err, "");
+      assert.match(result.out, new RegExp(`^sockit ${words.join(" ")}: `));
+      assert.match(result.out, /\nUsage:\n {2}sockit /);
+      assert.match(result.out, /\nCommon options:\n/);
+      for (
+        const option of ["--json", "--quiet", "--verbose", "--trace", "--timeout", "--no-color"]
+      ) {
+        assert.match(result.out, new RegExp(` ${option}\\b`), `${option} missing`);
+      }
+      const examples = result.out.split("\nExamples:\n")[1] ?? "";
+      assert.ok((examples.match(/^ {2}[^ #]/gm) ?? []).length >= 2, "at least two examples");
+      const viaHelp = await runSockit(["help", ...words]);
+      assert.equal(viaHelp.out, result.out);
+    });
+  }
+});
+
+Deno.test("echo serve --help shows each option's default", async () => {
+  const { out } = await runSockit(["echo", "serve", "--help"]);
+  assert.match(out, /--host HOST +Address to bind \(default: 127\.0\.0\.1\)/);
+  assert.match(out, /-p, --port PORT +.*\(default: 35555\)/);
+  assert.match(out, /--idle-timeout DURATION +.*\(default: 60s\)/);
+  assert.match(out, /--grace DURATION +.*\(default: 5s\)/);
+});
+
+Deno.test("sockit with no command prints the help on stderr and exits 2; --help exits 0", async () => {
+  const bare = await runSockit([]);
+  assert.equal(bare.code, 2);
+  assert.equal(bare.out, "");
+  assert.match(bare.err, /^sockit \d+\.\d+\.\d+: /);
+  const help = await runSockit(["--help"]);
+  assert.equal(help.code, 0);
+  assert.equal(help.out, bare.err);
+  assert.match(help.out, /\nExit codes:\n {4}0 {2}success\n {4}1 {2}a check failed/);
+  assert.match(help.out, /\n {2}130 {2}interrupted\n/);
+});
+
+Deno.test("--version prints the version from deno.json", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  const result = await runSockit(["--version"]);
+  assert.equal(result.code, 0);
+  assert.match(result.out, new RegExp(`^sockit ${config.version.replaceAll(".", "\\.")} \\(deno `));
+});
+
+Deno.test("--trace shows each socket step with byte counts, times and escaped bytes on stderr", async () => {
+  await using server = await EchoServerProcess.start();
+  const result = await runSockit([
+    "echo",
+    "send",
+    "--trace",
+    "--port",
+    String(server.port),
+    'say "hi"\t',
+  ]);
+  assert.equal(result.code, 0, result.err);
+  assert.equal(result.out, 'say "hi"\t\n');
+  const steps = result.err.trim().split("\n").filter((l) => / TRACE /.test(l)).map((line) => {
+    const m = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z TRACE sockit\.trace \+\d+\.\d{3}ms (.*)$/
+      .exec(line);
+    return m?.[1] ?? `unexpected line: ${line}`;
+  });
+  const port = server.port;
+  assert.deepEqual(steps.filter((s) => !s.startsWith("connected")), [
+    `connect 127.0.0.1:${port}`,
+    'send 10 bytes "say \\"hi\\"\\t\\n"',
+    "shutdown write side, after 10 bytes",
+    'recv 10 bytes "say \\"hi\\"\\t\\n"',
+    "recv EOF (server closed)",
+    "close",
+  ]);
+  assert.match(
+    steps[1]!,
+    new RegExp(`^connected 127\\.0\\.0\\.1:${port} \\(local 127\\.0\\.0\\.1:\\d+\\)$`),
+  );
+});
+
+Deno.test("--quiet prints nothing on success; the exit code tells", async () => {
+  await using server = await EchoServerProcess.start();
+  const result = await runSockit(["echo", "send", "-q", "--port", String(server.port), "shh"]);
+  assert.deepEqual([result.code, result.out, result.err], [0, "", ""]);
+});
+
+Deno.test("--verbose adds debug logs as time LEVEL logger message lines", async () => {
+  await using server = await EchoServerProcess.start();
+  const result = await runSockit(["echo", "send", "-v", "--port", String(server.port), "v"]);
+  assert.equal(result.code, 0);
+  assert.match(
+    result.err,
+    /^\d{4}-\d\d-\d\dT[\d:.]+Z DEBUG sockit\.echo 2 bytes sent, 2 received from 127\.0\.0\.1:\d+ in [\d.]+ m?s\n$/,
+  );
+});
+
+Deno.test("demo runs offline, shows the trace and exits 0", async () => {
+  const result = await runSockit(["demo"]);
+  assert.equal(result.code, 0, result.err);
+  assert.match(result.out, /listening on 127\.0\.0\.1:\d+\n/);
+  assert.match(result.out, /\nhello from the sockit demo\n/);
+  assert.match(result.out, /the echo matched what was sent, byte for byte\n/);
+  assert.match(
+    result.err,
+    / TRACE sockit\.trace \+[\d.]+ms send 27 bytes "hello from the sockit demo\\n"\n/,
+  );
+  assert.match(result.err, / INFO sockit\.echo accepted #1 from 127\.0\.0\.1:\d+/);
+});
