@@ -295,6 +295,19 @@ Deno.test("echo serve finishes an in-flight echo after SIGTERM, refuses new ones
   assert.deepEqual([summary.event, summary.connections, summary.forced], ["shutdown", 1, 0]);
 });
 
+Deno.test("echo serve stops gracefully at --timeout and on SIGINT, exiting 0 both times", async () => {
+  const timed = await runSockit(["echo", "serve", "--port", "0", "--json", "--timeout", "100ms"]);
+  assert.equal(timed.code, 0, timed.err);
+  const events = timed.out.trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(events.map((e) => e.event), ["listening", "stopping", "shutdown"]);
+  assert.equal(events[2].reason, "--timeout of 100ms reached");
+
+  await using server = await EchoServerProcess.start();
+  const { code, events: rest } = await server.stop("SIGINT");
+  assert.equal(code, 0);
+  assert.deepEqual(rest.map((l) => JSON.parse(l).reason), ["received SIGINT", "received SIGINT"]);
+});
+
 Deno.test("echo serve --once serves one connection and exits 0", async () => {
   const child = spawnSockit(["echo", "serve", "--port", "0", "--once"]);
   const lines = new LineReader(child.process.stdout);

@@ -301,11 +301,11 @@ function waitForStop(server: EchoServer, timeoutMs: number | undefined): Promise
   });
 }
 
-async function readMessage(args: ParsedArgs, io: Io): Promise<ByteReader> {
+function messageSource(args: ParsedArgs, io: Io): ByteReader {
   const message = args.positionals[0];
   if (message === undefined || message === "-") return io.stdin;
   const text = args.flag("no-newline") ? message : message + "\n";
-  return await Promise.resolve(bytesReader(new TextEncoder().encode(text)));
+  return bytesReader(new TextEncoder().encode(text));
 }
 
 /** Runs one verified echo exchange, writing the echoed bytes out. Shared with the demo. */
@@ -370,7 +370,7 @@ async function sendCommand(ctx: Context): Promise<number> {
   if (args.string("interval") !== undefined) {
     throw new UsageError("Option --interval needs --count");
   }
-  return await exchange(ctx, target, await readMessage(args, ctx.io), timeoutMs);
+  return await exchange(ctx, target, messageSource(args, ctx.io), timeoutMs);
 }
 
 const DEFAULT_PING_PAYLOAD = "sockit echo round trip: 64 bytes of payload, as ping sends.....\n";
