@@ -94,8 +94,8 @@ export class EchoServer implements AsyncDisposable {
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #acceptLoop: Promise<void>;
   #shutdown: Promise<EchoServerSummary> | undefined;
-  #idleOnce: Promise<void>;
-  #resolveIdleOnce!: () => void;
+  #servedPromise: Promise<void>;
+  #resolveServed!: () => void;
 
   /** The bound address: read the port from here after binding port 0. */
   readonly addr: Deno.Addr;
@@ -117,7 +117,7 @@ export class EchoServer implements AsyncDisposable {
       ? Deno.listen({ hostname: this.#options.hostname, port: this.#options.port })
       : Deno.listen({ transport: "unix", path: options.path });
     this.addr = this.#listener.addr;
-    this.#idleOnce = new Promise((resolve) => this.#resolveIdleOnce = resolve);
+    this.#servedPromise = new Promise((resolve) => this.#resolveServed = resolve);
     const idle = this.#options.idleTimeoutMs;
     if (Number.isFinite(idle) && idle > 0) {
       this.#sweeper = setInterval(() => this.#sweep(), Math.max(10, Math.min(1000, idle / 4)));
@@ -139,7 +139,7 @@ export class EchoServer implements AsyncDisposable {
    * Settles when a `once` server has served its connection (never, otherwise, until shutdown).
    */
   get served(): Promise<void> {
-    return this.#idleOnce;
+    return this.#servedPromise;
   }
 
   /**
@@ -173,7 +173,7 @@ export class EchoServer implements AsyncDisposable {
     await all();
     clearInterval(this.#sweeper);
     if (this.#path !== undefined) await Deno.remove(this.#path).catch(() => {});
-    this.#resolveIdleOnce();
+    this.#resolveServed();
     return this.summary;
   }
 
@@ -220,7 +220,7 @@ export class EchoServer implements AsyncDisposable {
       session.done = this.#serve(id, peer, session);
       if (this.#options.once) {
         this.#stopAccepting();
-        session.done.then(() => this.#resolveIdleOnce());
+        session.done.then(() => this.#resolveServed());
         return;
       }
     }
