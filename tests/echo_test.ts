@@ -4,7 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { EchoServerProcess, LineReader, patternBytes, runSockit, spawnSockit } from "./_helpers.ts";
+import {
+  EchoServerProcess,
+  LineReader,
+  patternBytes,
+  runSockit,
+  sockitCommand,
+  spawnSockit,
+} from "./_helpers.ts";
 
 const MiB = 1024 * 1024;
 
@@ -453,3 +460,26 @@ async function peakRssKiB(pid: number): Promise<number> {
   const status = new TextDecoder().decode(output.stdout);
   return Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1]);
 }
+
+Deno.test("echo send reports a closed stdout as its own failure (exit 70), not the server's", async () => {
+  await using server = await EchoServerProcess.start();
+  const [cmd, ...pre] = sockitCommand();
+  // The pipeline's reader takes 10 bytes of a 16 MiB echo, then goes away.
+  const shell = new Deno.Command("bash", {
+    args: [
+      "-c",
+      `head -c 16777216 /dev/zero | "$0" "$@" echo send --port ${server.port} | head -c 10 >/dev/null; echo "\${PIPESTATUS[1]}"`,
+      cmd,
+      ...pre,
+    ],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const { stdout, stderr } = await shell.output();
+  assert.equal(new TextDecoder().decode(stdout).trim(), "70");
+  assert.equal(
+    new TextDecoder().decode(stderr),
+    "error: Cannot write to stdout: broken pipe (the reader went away)\n",
+  );
+});

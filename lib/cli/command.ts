@@ -11,7 +11,7 @@ import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
 import { log, setupLogging, teardownLogging, traceLogger } from "./log.ts";
 import type { Verbosity } from "./log.ts";
-import { colorWanted, Output } from "./output.ts";
+import { colorWanted, Output, OutputError } from "./output.ts";
 import type { Io } from "./output.ts";
 
 /** Everything a command body needs. */
@@ -108,7 +108,9 @@ async function reportUsage(out: Output, spec: CommandSpec, error: unknown): Prom
 
 /** The message for an error: sockit's own as they are, others with what kind they are. */
 export function describeError(error: unknown): string {
-  if (error instanceof SockitError || error instanceof UsageError) return error.message;
+  if (error instanceof SockitError || error instanceof UsageError || error instanceof OutputError) {
+    return error.message;
+  }
   if (error instanceof Error) return `Unexpected ${error.name}: ${error.message}`;
   return `Unexpected failure: ${String(error)}`;
 }

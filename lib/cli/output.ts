@@ -4,10 +4,20 @@
  *
  * @module
  */
+import { describeNetError } from "../net/dial.ts";
 import { writeAll } from "../net/io.ts";
 import type { ByteWriter } from "../net/io.ts";
 
 const encoder = new TextEncoder();
+
+/** Writing the command's own output failed (stdout closed, disk full): exit 70. */
+export class OutputError extends Error {
+  /** @param message What failed and why. @param options The underlying error as `cause`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "OutputError";
+  }
+}
 
 /** Where a command's output goes; tests pass their own. */
 export interface Io {
@@ -60,7 +70,14 @@ export class Output {
    * await each one; `bytes` must not change until the returned promise settles.
    */
   data(bytes: Uint8Array): Promise<void> {
-    const write = this.#stdoutQueue.then(() => writeAll(this.#io.stdout, bytes));
+    const write = this.#stdoutQueue.then(() => writeAll(this.#io.stdout, bytes)).catch((error) => {
+      const why = error instanceof Deno.errors.BrokenPipe
+        ? "broken pipe (the reader went away)"
+        : describeNetError(error);
+      throw new OutputError(`Cannot write to stdout: ${why}`, {
+        cause: error,
+      });
+    });
     this.#stdoutQueue = write.catch(() => {});
     return write;
   }

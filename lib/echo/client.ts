@@ -124,6 +124,7 @@ export async function sendEcho(
     }
   }
 
+  let onDataFailed = false;
   async function receive(): Promise<void> {
     const buf = new Uint8Array(options.bufferSize ?? 256 * 1024);
     try {
@@ -138,7 +139,14 @@ export async function sendEcho(
         received += n;
         if (mismatchOffset === undefined) verify(chunk);
         else verified = Math.min(filled, verified + n);
-        if (onData) await onData(chunk);
+        if (onData) {
+          try {
+            await onData(chunk);
+          } catch (error) {
+            onDataFailed = true; // the caller's own failure, such as a closed stdout
+            throw error;
+          }
+        }
         wakeSender?.();
       }
     } finally {
@@ -152,7 +160,7 @@ export async function sendEcho(
   const [sendResult, receiveResult] = await Promise.allSettled([sending, receiving]);
   if (receiveResult.status === "rejected") {
     const error = receiveResult.reason;
-    throw isPeerGone(error)
+    throw isPeerGone(error) && !onDataFailed
       ? new ConnectError(`Echo exchange failed: ${describeNetError(error)}`, { cause: error })
       : error;
   }

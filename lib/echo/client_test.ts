@@ -106,3 +106,16 @@ Deno.test("pingEcho() rejects an echo that closes mid-reply as a protocol error"
   conn.close();
   await server.done;
 });
+
+Deno.test("sendEcho() passes its caller's onData failure through, not as a lost connection", async () => {
+  await using server = serveEcho({ port: 0 });
+  const conn = await Deno.connect({ port: (server.addr as Deno.NetAddr).port });
+  const failure = new Deno.errors.BrokenPipe("stdout closed");
+  await assert.rejects(
+    sendEcho(conn, bytesReader(new Uint8Array(10)), {
+      onData: () => Promise.reject(failure),
+    }),
+    (error) => error === failure,
+  );
+  conn.close();
+});
