@@ -250,6 +250,8 @@ async function serveCommand(ctx: Context): Promise<number> {
   const graceMs = args.duration("grace", 5000);
   const timeoutMs = args.duration("timeout");
   const server = startServer(ctx, target, { maxConns, idleTimeoutMs, once: args.flag("once") });
+  // Signal handlers go in before "listening" is announced: a script may signal right after it.
+  const stopped = waitForStop(server, timeoutMs);
   const addr = server.addr;
   if (ctx.json) {
     await ctx.out.json(
@@ -260,7 +262,7 @@ async function serveCommand(ctx: Context): Promise<number> {
   } else if (!ctx.quiet) {
     await ctx.out.line(`listening on ${formatAddr(addr).replace(/^unix:/, "")}`);
   }
-  const stop = await waitForStop(server, timeoutMs);
+  const stop = await stopped;
   const stopping = server.shutdown(graceMs);
   if (stop !== "once") {
     log("echo").info`${stop}: stopped accepting; ${server.active} open, ${
