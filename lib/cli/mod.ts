@@ -7,6 +7,7 @@
 import { suggest } from "./args.ts";
 import { runDemo } from "./demo.ts";
 import { runEcho } from "./echo.ts";
+import { runGet } from "./get.ts";
 import { EXIT_CODE_TABLE, ExitCode } from "./exit_codes.ts";
 import type { Io } from "./output.ts";
 import { VERSION } from "./version.ts";
@@ -30,6 +31,7 @@ export interface Command {
 export const COMMANDS: Record<string, Command> = {
   echo: { summary: "TCP echo server (serve) and verifying client (send)", run: runEcho },
   demo: { summary: "an offline tour on loopback", run: runDemo },
+  get: { summary: "HTTP/1.1 client on raw sockets: GET, HEAD, checks, retries", run: runGet },
 };
 
 /** The top-level help. */

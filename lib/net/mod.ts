@@ -34,5 +34,6 @@ export {
 export { bytesReader, writeAll } from "./io.ts";
 export type { ByteReader, ByteWriter } from "./io.ts";
 export { percentile, summarize } from "./stats.ts";
+export { BufReader, type BufReaderOptions } from "./reader.ts";
 export type { LatencySummary } from "./stats.ts";
 export type { TraceEvent, TraceFn } from "./trace.ts";

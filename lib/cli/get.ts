@@ -1,0 +1,911 @@
+/**
+ * `sockit get`: flags, help, output, checks, retries and the atomic `-o`. The protocol work is
+ * in `lib/http/`.
+ *
+ * @module
+ */
+import { basename, dirname, join } from "node:path";
+import {
+  acceptEncoding,
+  backoffMs,
+  fetchUrl,
+  HttpClient,
+  isRetryableError,
+  isRetryableStatus,
+  retryAfterMs,
+} from "../http/client.ts";
+import type { FetchResult, Timing } from "../http/client.ts";
+import { checkField, mergeFields } from "../http/request.ts";
+import { latin1 } from "../http/response.ts";
+import type { ResponseHead } from "../http/response.ts";
+import { formatSize, parseSize } from "../http/size.ts";
+import { parseHttpUrl } from "../http/url.ts";
+import type { HttpUrl } from "../http/url.ts";
+import { formatDuration, withDeadline } from "../net/deadline.ts";
+import { writeAll } from "../net/io.ts";
+import { BufReader } from "../net/reader.ts";
+import { UsageError, withCommon } from "./args.ts";
+import type { CommandSpec, ParsedArgs } from "./args.ts";
+import { describeError, runCommand } from "./command.ts";
+import type { Context } from "./command.ts";
+import { ExitCode, exitCodeFor } from "./exit_codes.ts";
+import { log } from "./log.ts";
+import { formatMs, OutputError, roundMs } from "./output.ts";
+import type { Io } from "./output.ts";
+import { PRODUCT } from "./version.ts";
+
+/** Bodies kept in memory for --expect-body and --expect-body-regex, at most. */
+const MAX_CHECKED_BODY = 16 * 1024 * 1024;
+
+/** `sockit get`. */
+export const GET: CommandSpec = {
+  name: "get",
+  summary: "fetch URLs with a hand-written HTTP/1.1 client",
+  usage: ["get [options] URL..."],
+  description: [
+    "Speaks HTTP/1.1 itself over TCP, TLS or a Unix socket and writes each body to stdout (or",
+    "-o FILE). Several URLs are fetched in order; those to the same origin share one kept-alive",
+    "connection, and the last request on a connection says Connection: close.",
+    "",
+    "Limits: a response head of at most --max-header-size bytes and --max-header-fields fields;",
+    "a body of at most --max-filesize bytes, raw and decoded (exit 8 past either). A body cut",
+    "short is exit 7. --timeout is the same as --max-time: a deadline for each attempt, redirects",
+    "included, that holds even against a server that trickles bytes (exit 5).",
+    "",
+    "https verifies certificates against the system's roots and --cacert. There is no -k: Deno",
+    "cannot turn certificate checks off for one connection; trust a private CA with --cacert.",
+    "",
+    "-o FILE is written to a temporary file beside FILE and renamed only once the response was",
+    "read whole, so a failure or a retry never leaves a partial or mixed file. Checks (--fail,",
+    "--expect-*) run after the body is written; each failed one is named, and the exit is 1.",
+  ].join("\n"),
+  options: withCommon([
+    { name: "head", short: "I", type: "boolean", description: "Send HEAD and print the head" },
+    {
+      name: "include",
+      short: "i",
+      type: "boolean",
+      description: "Print the response head before the body",
+    },
+    {
+      name: "header",
+      short: "H",
+      type: "string",
+      multiple: true,
+      value: "'NAME: VALUE'",
+      description: "Add a request header (replaces a default; 'NAME:' removes it)",
+    },
+    {
+      name: "output",
+      short: "o",
+      type: "string",
+      multiple: true,
+      value: "FILE",
+      description: "Write the body to FILE (one -o per URL, in order)",
+    },
+    { name: "silent", short: "s", type: "boolean", description: "No progress bar (as --quiet)" },
+    { name: "location", short: "L", type: "boolean", description: "Follow redirects" },
+    {
+      name: "max-redirs",
+      type: "string",
+      value: "N",
+      default: "20",
+      description: "Most redirects to follow with -L (exit 8 past it)",
+    },
+    {
+      name: "fail",
+      short: "f",
+      type: "boolean",
+      description: "Exit 1 on a status of 400 or more (the body is still written)",
+    },
+    {
+      name: "expect-status",
+      type: "string",
+      value: "LIST",
+      description: "Exit 1 unless the status is in LIST (200,204,3xx)",
+    },
+    {
+      name: "expect-body",
+      type: "string",
+      value: "TEXT",
+      description: "Exit 1 unless the body contains TEXT",
+    },
+    {
+      name: "expect-body-regex",
+      type: "string",
+      value: "RE",
+      description: "Exit 1 unless the body matches the regular expression RE",
+    },
+    {
+      name: "expect-header",
+      type: "string",
+      multiple: true,
+      value: "'NAME: RE'",
+      description: "Exit 1 unless header NAME is present and matches RE",
+    },
+    {
+      name: "max-time",
+      short: "m",
+      type: "string",
+      value: "DURATION",
+      default: "none",
+      description: "Deadline for each attempt, redirects included (exit 5)",
+    },
+    {
+      name: "connect-timeout",
+      type: "string",
+      value: "DURATION",
+      default: "30s",
+      description: "Deadline for resolving, connecting and the TLS handshake",
+    },
+    {
+      name: "max-header-size",
+      type: "string",
+      value: "SIZE",
+      default: "64K",
+      description: "Largest response head (and trailer section)",
+    },
+    {
+      name: "max-header-fields",
+      type: "string",
+      value: "N",
+      default: "100",
+      description: "Most fields in a response head",
+    },
+    {
+      name: "max-filesize",
+      type: "string",
+      value: "SIZE",
+      default: "none",
+      description: "Largest body, raw and decoded (10M, 1G)",
+    },
+    {
+      name: "compressed",
+      type: "boolean",
+      description: `Ask for ${acceptEncoding()} and decode the body`,
+    },
+    {
+      name: "cacert",
+      type: "string",
+      value: "FILE",
+      description: "Also trust the CA certificates in this PEM file",
+    },
+    {
+      name: "resolve",
+      type: "string",
+      multiple: true,
+      value: "HOST:PORT:ADDR",
+      description: "Connect to ADDR (comma-separated list) for HOST:PORT, like curl",
+    },
+    {
+      name: "unix-socket",
+      type: "string",
+      value: "PATH",
+      description: "Connect to this Unix socket instead (http only)",
+    },
+    {
+      name: "retry",
+      type: "string",
+      value: "N",
+      default: "0",
+      description: "Retry refused/reset connections, timeouts, 429 and 5xx up to N times",
+    },
+    {
+      name: "retry-delay",
+      type: "string",
+      value: "DURATION",
+      default: "1s",
+      description: "First wait between retries; doubles each time, at most 60s",
+    },
+    {
+      name: "retry-max-time",
+      type: "string",
+      value: "DURATION",
+      default: "none",
+      description: "Start no retry after this long since the first attempt",
+    },
+    {
+      name: "timing",
+      type: "boolean",
+      description: "Draw the phases (resolve, connect, TLS, first byte, transfer) on stderr",
+    },
+  ]),
+  positionals: { min: 1, max: Infinity, name: "URL" },
+  examples: [
+    ["Print a page", "sockit get http://127.0.0.1:8080/"],
+    ["Show both heads, follow redirects", "sockit get -v -L http://localhost:8080/old"],
+    [
+      "Check a health endpoint in CI",
+      "sockit get --fail --retry 5 --expect-body-regex '\"ok\": *true' http://[::1]:8080/health",
+    ],
+    ["Download atomically, with a progress bar", "sockit get -o big.iso https://host/big.iso"],
+    [
+      "Three URLs over one connection, as JSON lines",
+      "sockit get --json http://h:8080/a http://h:8080/b http://h:8080/c",
+    ],
+    ["Ask the Docker daemon", "sockit get --unix-socket /var/run/docker.sock http://d/version"],
+  ],
+};
+
+/** Runs `sockit get ...`. */
+export async function runGet(argv: string[], io: Io): Promise<number> {
+  return await runCommand(GET, argv, io, getCommand);
+}
+
+/** Everything the command line asks for, checked. */
+interface GetPlan {
+  urls: HttpUrl[];
+  outputs: string[];
+  method: "GET" | "HEAD";
+  fields: Array<[string, string]>;
+  include: boolean;
+  follow: boolean;
+  maxRedirects: number;
+  maxTimeMs: number | undefined;
+  connectTimeoutMs: number;
+  maxHeadBytes: number;
+  maxFields: number;
+  maxBodyBytes: number;
+  compressed: boolean;
+  caCerts: string[];
+  resolve: Map<string, string[]>;
+  unixSocket: string | undefined;
+  retries: number;
+  retryDelayMs: number;
+  retryMaxTimeMs: number;
+  fail: boolean;
+  expectStatus: Array<(status: number) => boolean> | undefined;
+  expectStatusText: string | undefined;
+  expectBody: string | undefined;
+  expectBodyRegex: RegExp | undefined;
+  expectHeaders: Array<{ name: string; pattern: RegExp; text: string }>;
+  timing: boolean;
+  verbose: boolean;
+}
+
+function sizeOption(args: ParsedArgs, name: string, fallback: number): number {
+  const text = args.string(name);
+  if (text === undefined || text === "none") return fallback;
+  try {
+    return parseSize(text);
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} for --${name}`);
+  }
+}
+
+function regexOption(text: string, option: string): RegExp {
+  try {
+    return new RegExp(text);
+  } catch (error) {
+    throw new UsageError(
+      `Invalid regular expression "${text}" for ${option}: ${(error as Error).message}`,
+    );
+  }
+}
+
+async function planFrom(ctx: Context): Promise<GetPlan> {
+  const { args } = ctx;
+  const urls = args.positionals.map((text) => {
+    try {
+      return parseHttpUrl(text);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  });
+  const outputs = args.strings("output");
+  if (outputs.length > urls.length) {
+    throw new UsageError(`More -o options (${outputs.length}) than URLs (${urls.length})`);
+  }
+  const user: Array<[string, string]> = args.strings("header").map((text) => {
+    const colon = text.indexOf(":");
+    if (colon <= 0) throw new UsageError(`Invalid header "${text}": expected 'Name: value'`);
+    const name = text.slice(0, colon);
+    const value = text.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+    const problem = checkField(name, value);
+    if (problem) throw new UsageError(`Invalid -H: ${problem}`);
+    return [name, value];
+  });
+  const compressed = args.flag("compressed");
+  const defaults: Array<[string, string]> = [["User-Agent", PRODUCT], ["Accept", "*/*"]];
+  if (compressed) defaults.push(["Accept-Encoding", acceptEncoding()]);
+  const unixSocket = args.string("unix-socket");
+  if (unixSocket !== undefined && urls.some((u) => u.scheme === "https")) {
+    throw new UsageError("Option --unix-socket works with http URLs only");
+  }
+  const caCerts: string[] = [];
+  const cacert = args.string("cacert");
+  if (cacert !== undefined) {
+    try {
+      caCerts.push(await Deno.readTextFile(cacert));
+    } catch (error) {
+      throw new UsageError(`Cannot read --cacert file "${cacert}": ${(error as Error).message}`);
+    }
+  }
+  const resolve = new Map<string, string[]>();
+  for (const text of args.strings("resolve")) {
+    const match = /^(\[[^\]]+\]|[^:]+):(\d+):(.+)$/.exec(text);
+    if (!match) throw new UsageError(`Invalid --resolve "${text}": expected HOST:PORT:ADDRESS`);
+    const host = match[1]!.replace(/^\[|\]$/g, "").toLowerCase();
+    const addresses = match[3]!.split(",").map((a) => a.trim().replace(/^\[|\]$/g, ""));
+    resolve.set(`${host}:${Number(match[2])}`, addresses);
+  }
+  const statusText = args.string("expect-status");
+  const expectStatus = statusText?.split(",").map((item) => {
+    const text = item.trim();
+    if (/^[1-9]\d\d$/.test(text)) return (status: number) => status === Number(text);
+    if (/^[1-9]xx$/i.test(text)) {
+      return (status: number) => Math.floor(status / 100) === Number(text[0]);
+    }
+    throw new UsageError(
+      `Invalid --expect-status "${statusText}": use codes and classes such as 200,204,3xx`,
+    );
+  });
+  const regexText = args.string("expect-body-regex");
+  const maxTimeMs = args.duration("max-time") ?? args.duration("timeout");
+  const retryMax = args.string("retry-max-time");
+  return {
+    urls,
+    outputs,
+    method: args.flag("head") ? "HEAD" : "GET",
+    fields: mergeFields(defaults, user),
+    include: args.flag("include") || args.flag("head"),
+    follow: args.flag("location"),
+    maxRedirects: args.integer("max-redirs", 20),
+    maxTimeMs,
+    connectTimeoutMs: args.duration("connect-timeout", 30_000),
+    maxHeadBytes: sizeOption(args, "max-header-size", 64 * 1024),
+    maxFields: args.integer("max-header-fields", 100, { min: 1 }),
+    maxBodyBytes: sizeOption(args, "max-filesize", Infinity),
+    compressed,
+    caCerts,
+    resolve,
+    unixSocket,
+    retries: args.integer("retry", 0),
+    retryDelayMs: args.duration("retry-delay", 1000),
+    retryMaxTimeMs: retryMax === undefined || retryMax === "none"
+      ? Infinity
+      : args.duration("retry-max-time", 0),
+    fail: args.flag("fail"),
+    expectStatus,
+    expectStatusText: statusText,
+    expectBody: args.string("expect-body"),
+    expectBodyRegex: regexText === undefined
+      ? undefined
+      : regexOption(regexText, "--expect-body-regex"),
+    expectHeaders: args.strings("expect-header").map((text) => {
+      const colon = text.indexOf(":");
+      if (colon <= 0) {
+        throw new UsageError(`Invalid --expect-header "${text}": expected 'Name: regex'`);
+      }
+      const pattern = text.slice(colon + 1).replace(/^[ \t]+/, "");
+      return {
+        name: text.slice(0, colon).trim(),
+        pattern: regexOption(pattern, "--expect-header"),
+        text,
+      };
+    }),
+    timing: args.flag("timing"),
+    verbose: args.flag("verbose") || args.flag("trace"),
+  };
+}
+
+async function getCommand(ctx: Context): Promise<number> {
+  ctx.quiet = ctx.quiet || ctx.args.flag("silent");
+  const plan = await planFrom(ctx);
+  const client = new HttpClient({
+    caCerts: plan.caCerts,
+    resolve: plan.resolve,
+    unixSocket: plan.unixSocket,
+    connectTimeoutMs: plan.connectTimeoutMs,
+    maxHeadBytes: plan.maxHeadBytes,
+    maxFields: plan.maxFields,
+    trace: ctx.trace,
+  });
+  let exitCode: number = ExitCode.Ok;
+  try {
+    // The last request to each origin says Connection: close.
+    const lastIndex = new Map<string, number>();
+    plan.urls.forEach((url, index) => lastIndex.set(url.origin, index));
+    for (const [index, url] of plan.urls.entries()) {
+      const keepAlive = (origin: string) => (lastIndex.get(origin) ?? -1) > index;
+      const code = await getOne(ctx, client, plan, url, plan.outputs[index], keepAlive);
+      if (exitCode === ExitCode.Ok) exitCode = code;
+    }
+  } finally {
+    client.close();
+  }
+  if (ctx.json) ctx.jsonPrinted = true;
+  return exitCode;
+}
+
+/** Where a body goes: stdout, or a temporary file renamed into place at the end. */
+interface BodySink {
+  /** Bytes written in this attempt. */
+  written: number;
+  /** Whether an attempt's bytes can be taken back (a file can; stdout cannot). */
+  rewindable: boolean;
+  write(chunk: Uint8Array): Promise<void>;
+  /** Starts an attempt over. */
+  reset(): Promise<void>;
+  /** Keeps what was written (renames the file into place). */
+  commit(): Promise<void>;
+  /** Drops what was written. */
+  abort(): Promise<void>;
+}
+
+function stdoutSink(ctx: Context, enabled: boolean): BodySink {
+  return {
+    written: 0,
+    rewindable: false,
+    async write(chunk) {
+      this.written += chunk.length;
+      if (enabled) await ctx.out.data(chunk);
+    },
+    reset() {
+      this.written = 0;
+      return Promise.resolve();
+    },
+    commit: () => Promise.resolve(),
+    abort: () => Promise.resolve(),
+  };
+}
+
+async function fileSink(path: string): Promise<BodySink> {
+  const stat = await Deno.stat(path).catch(() => undefined);
+  if (stat && !stat.isFile && !stat.isDirectory) return await deviceSink(path);
+  const dir = dirname(path);
+  let temp: string;
+  let file: Deno.FsFile;
+  try {
+    temp = await Deno.makeTempFile({ dir, prefix: `.${basename(path)}.`, suffix: ".part" });
+    file = await Deno.open(temp, { write: true, truncate: true });
+  } catch (error) {
+    throw new OutputError(`Cannot write -o "${path}": ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  let open = true;
+  const finish = () => {
+    if (open) file.close();
+    open = false;
+  };
+  const sink: BodySink = {
+    written: 0,
+    rewindable: true,
+    async write(chunk) {
+      this.written += chunk.length;
+      await writeAll(file, chunk);
+    },
+    async reset() {
+      this.written = 0;
+      await file.truncate(0);
+      await file.seek(0, Deno.SeekMode.Start);
+    },
+    async commit() {
+      finish();
+      await Deno.rename(temp, join(dir, basename(path)));
+    },
+    async abort() {
+      finish();
+      await Deno.remove(temp).catch(() => {});
+    },
+  };
+  return sink;
+}
+
+/** A sink for a device or pipe such as /dev/null: written directly, nothing to rename. */
+async function deviceSink(path: string): Promise<BodySink> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { write: true });
+  } catch (error) {
+    throw new OutputError(`Cannot write -o "${path}": ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  let open = true;
+  const finish = () => {
+    if (open) file.close();
+    open = false;
+  };
+  const sink: BodySink = {
+    written: 0,
+    rewindable: false,
+    async write(chunk) {
+      this.written += chunk.length;
+      await writeAll(file, chunk);
+    },
+    reset() {
+      this.written = 0;
+      return Promise.resolve();
+    },
+    commit() {
+      finish();
+      return Promise.resolve();
+    },
+    abort() {
+      finish();
+      return Promise.resolve();
+    },
+  };
+  return sink;
+}
+
+/** The outcome of one URL, for output and checks. */
+interface Outcome {
+  result: FetchResult | undefined;
+  attempts: number;
+  error: unknown;
+  body: Uint8Array[];
+  bodyBytes: number;
+}
+
+async function getOne(
+  ctx: Context,
+  client: HttpClient,
+  plan: GetPlan,
+  url: HttpUrl,
+  output: string | undefined,
+  keepAlive: (origin: string) => boolean,
+): Promise<number> {
+  const http = log("http");
+  const writeBody = output !== undefined || !ctx.json;
+  const sink = output === undefined ? stdoutSink(ctx, writeBody) : await fileSink(output);
+  const checkBody = plan.expectBody !== undefined || plan.expectBodyRegex !== undefined;
+  const outcome: Outcome = {
+    result: undefined,
+    attempts: 0,
+    error: undefined,
+    body: [],
+    bodyBytes: 0,
+  };
+  const firstStarted = performance.now();
+  let committed = false;
+  // Verbose heads go to stderr in order; the client calls back synchronously.
+  let notes = Promise.resolve();
+  const note = (text: string) => {
+    notes = notes.then(() => ctx.out.note(text)).catch(() => {});
+  };
+  try {
+    for (let attempt = 1;; attempt++) {
+      outcome.attempts = attempt;
+      outcome.body = [];
+      outcome.bodyBytes = 0;
+      await sink.reset();
+      let retryInMs: number | undefined;
+      const progress = output !== undefined && ctx.io.stderrIsTerminal && !ctx.quiet && !ctx.json
+        ? new Progress(ctx.io)
+        : undefined;
+      const canRetry = (delay: number) =>
+        attempt <= plan.retries &&
+        performance.now() - firstStarted + delay <= plan.retryMaxTimeMs;
+      try {
+        outcome.result = await withDeadline(
+          plan.maxTimeMs,
+          `Cannot get "${url.href}"`,
+          (signal) =>
+            fetchUrl(client, url, {
+              method: plan.method,
+              fields: plan.fields,
+              followRedirects: plan.follow,
+              maxRedirects: plan.maxRedirects,
+              keepAlive,
+              maxBodyBytes: plan.maxBodyBytes,
+              decode: plan.compressed,
+              signal,
+              onRequest: plan.verbose
+                ? (_head, bytes) => {
+                  const lines = latin1(bytes).split("\r\n").slice(0, -2);
+                  note([...lines.map((line) => `> ${line}`), ">"].join("\n"));
+                }
+                : undefined,
+              onInterim: plan.verbose ? (head) => note(showHead(head)) : undefined,
+              onResponse: async (head) => {
+                if (plan.verbose) note(showHead(head));
+                await notes;
+                retryInMs = undefined;
+                if (isRetryableStatus(head.status)) {
+                  const delay = retryAfterMs(head.headers.get("retry-after")) ??
+                    backoffMs(attempt, plan.retryDelayMs, 60_000);
+                  if (canRetry(delay)) retryInMs = delay;
+                }
+                if (retryInMs === undefined && plan.include && !ctx.json) {
+                  await ctx.out.data(new TextEncoder().encode(formatHead(head)));
+                }
+                const length = Number(head.headers.get("content-length") ?? NaN);
+                progress?.start(Number.isFinite(length) ? length : undefined);
+              },
+              onBody: async (chunk) => {
+                if (retryInMs !== undefined) return;
+                await sink.write(chunk);
+                progress?.update(sink.written);
+                if (checkBody && outcome.bodyBytes + chunk.length <= MAX_CHECKED_BODY) {
+                  outcome.body.push(chunk.slice());
+                }
+                outcome.bodyBytes += chunk.length;
+              },
+            }),
+        );
+      } catch (error) {
+        progress?.end();
+        const delay = backoffMs(attempt, plan.retryDelayMs, 60_000);
+        if (
+          isRetryableError(error) && canRetry(delay) && (sink.rewindable || sink.written === 0)
+        ) {
+          await ctx.out.note(
+            `warning: ${describeError(error)}; retry ${attempt} of ${plan.retries} in ${
+              formatDuration(delay)
+            }`,
+          ).catch(() => {});
+          await sleep(delay);
+          continue;
+        }
+        throw error;
+      }
+      progress?.end();
+      if (retryInMs !== undefined) {
+        await ctx.out.note(
+          `warning: ${url.href} answered ${outcome.result.head.status}; retry ${attempt} of ${plan.retries} in ${
+            formatDuration(retryInMs)
+          }`,
+        );
+        await sleep(retryInMs);
+        continue;
+      }
+      break;
+    }
+    await sink.commit();
+    committed = true;
+  } catch (error) {
+    outcome.error = error;
+  } finally {
+    if (!committed) await sink.abort();
+    await notes;
+  }
+  const result = outcome.result;
+  if (result && !outcome.error) {
+    http
+      .debug`${url.href}: ${result.head.status} ${result.head.reason}, ${result.bytes} bytes from ${result.remote}${
+      result.reused ? " (connection reused)" : ""
+    } in ${formatMs(result.timing.totalMs)}`;
+  }
+  const failures = outcome.error ? [] : checkOutcome(plan, outcome);
+  let code: number = ExitCode.Ok;
+  let message: string | undefined;
+  if (outcome.error) {
+    code = exitCodeFor(outcome.error);
+    message = describeError(outcome.error);
+    if (outcome.error instanceof UsageError) throw outcome.error;
+    await ctx.out.error(message);
+  } else if (failures.length > 0) {
+    code = ExitCode.CheckFailed;
+    message = failures.join("; ");
+    for (const failure of failures) await ctx.out.error(failure);
+  }
+  if (plan.timing && result && !outcome.error) await drawTiming(ctx, result.timing);
+  if (ctx.json) {
+    const ok = result && !outcome.error;
+    await ctx.out.json({
+      url: url.href,
+      status: ok ? result.head.status : null,
+      http_version: ok ? result.head.version : null,
+      headers: ok ? headersObject(result.head) : null,
+      bytes: ok ? result.bytes : 0,
+      timing: ok ? timingJson(result.timing) : null,
+      redirects: ok ? result.redirects : [],
+      attempts: outcome.attempts,
+      connection_reused: ok ? result.reused : false,
+      error: message ?? null,
+      exit_code: code,
+    });
+  }
+  return code;
+}
+
+function checkOutcome(plan: GetPlan, outcome: Outcome): string[] {
+  const result = outcome.result!;
+  const status = result.head.status;
+  const failures: string[] = [];
+  if (plan.fail && status >= 400) {
+    failures.push(`Check failed: --fail: ${result.url} answered ${status} ${result.head.reason}`);
+  }
+  if (plan.expectStatus && !plan.expectStatus.some((test) => test(status))) {
+    failures.push(`Check failed: --expect-status ${plan.expectStatusText}: got ${status}`);
+  }
+  if (plan.expectBody !== undefined || plan.expectBodyRegex !== undefined) {
+    if (outcome.bodyBytes > MAX_CHECKED_BODY) {
+      failures.push(
+        `Check failed: the body (${formatSize(outcome.bodyBytes)}) is too large to check: over ${
+          formatSize(MAX_CHECKED_BODY)
+        }`,
+      );
+    } else {
+      const text = new TextDecoder().decode(concat(outcome.body));
+      if (plan.expectBody !== undefined && !text.includes(plan.expectBody)) {
+        failures.push(
+          `Check failed: --expect-body: the body does not contain "${plan.expectBody}"`,
+        );
+      }
+      if (plan.expectBodyRegex && !plan.expectBodyRegex.test(text)) {
+        failures.push(
+          `Check failed: --expect-body-regex: the body does not match /${plan.expectBodyRegex.source}/`,
+        );
+      }
+    }
+  }
+  for (const expected of plan.expectHeaders) {
+    const values = result.head.headers.getAll(expected.name);
+    if (values.length === 0) {
+      failures.push(`Check failed: --expect-header "${expected.text}": no ${expected.name} header`);
+    } else if (!values.some((value) => expected.pattern.test(value))) {
+      failures.push(
+        `Check failed: --expect-header "${expected.text}": got ${
+          JSON.stringify(values.join(", "))
+        }`,
+      );
+    }
+  }
+  return failures;
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A response head as it is printed by -i: status line, fields, empty line, CRLF endings. */
+export function formatHead(head: ResponseHead): string {
+  let text = `${head.version} ${head.status}${head.reason ? ` ${head.reason}` : ""}\r\n`;
+  for (const [name, value] of head.headers.entries) text += `${name}: ${value}\r\n`;
+  return text + "\r\n";
+}
+
+function showHead(head: ResponseHead): string {
+  const lines = formatHead(head).split("\r\n").slice(0, -2);
+  return [...lines.map((line) => `< ${line}`), "<"].join("\n");
+}
+
+function headersObject(head: ResponseHead): Record<string, string> {
+  const object: Record<string, string> = {};
+  for (const [name, value] of head.headers.entries) {
+    const key = name.toLowerCase();
+    object[key] = key in object ? `${object[key]}, ${value}` : value;
+  }
+  return object;
+}
+
+function timingJson(timing: Timing): Record<string, number> {
+  return {
+    resolve_ms: roundMs(timing.resolveMs),
+    connect_ms: roundMs(timing.connectMs),
+    tls_ms: roundMs(timing.tlsMs),
+    first_byte_ms: roundMs(timing.firstByteMs),
+    transfer_ms: roundMs(timing.transferMs),
+    total_ms: roundMs(timing.totalMs),
+  };
+}
+
+/** Draws the phases as a waterfall on stderr, as httpstat does. */
+async function drawTiming(ctx: Context, timing: Timing): Promise<void> {
+  const phases: Array<[string, number]> = [
+    ["resolve", timing.resolveMs],
+    ["connect", timing.connectMs],
+    ["tls", timing.tlsMs],
+    ["first byte", timing.firstByteMs],
+    ["transfer", timing.transferMs],
+  ];
+  const width = 40;
+  const total = Math.max(timing.totalMs, phases.reduce((n, [, ms]) => n + ms, 0), 0.001);
+  let at = 0;
+  for (const [name, ms] of phases) {
+    const start = Math.round((at / total) * width);
+    const length = ms > 0 ? Math.max(1, Math.round((ms / total) * width)) : 0;
+    const bar = " ".repeat(start) + "#".repeat(Math.min(length, width - start));
+    await ctx.out.note(`${name.padEnd(11)}${formatMs(ms).padStart(10)}  |${bar.padEnd(width)}|`);
+    at += ms;
+  }
+  await ctx.out.note(`${"total".padEnd(11)}${formatMs(timing.totalMs).padStart(10)}`);
+}
+
+/** A progress bar on stderr for -o, redrawn at most five times a second. */
+class Progress {
+  readonly #io: Io;
+  #total: number | undefined;
+  #started = 0;
+  #last = 0;
+  #shown = false;
+
+  constructor(io: Io) {
+    this.#io = io;
+  }
+
+  start(total: number | undefined): void {
+    this.#total = total;
+    this.#started = performance.now();
+  }
+
+  update(bytes: number): void {
+    const now = performance.now();
+    if (now - this.#last < 200) return;
+    if (this.#total !== undefined && this.#total < 1024 * 1024) return;
+    this.#last = now;
+    this.#shown = true;
+    const rate = bytes / Math.max((now - this.#started) / 1000, 0.001);
+    const size = this.#total === undefined
+      ? formatSize(bytes)
+      : `${(bytes / this.#total * 100).toFixed(0).padStart(3)}% ${formatSize(bytes)} of ${
+        formatSize(this.#total)
+      }`;
+    void writeAll(this.#io.stderr, new TextEncoder().encode(`\r${size}  ${formatSize(rate)}/s   `))
+      .catch(() => {});
+  }
+
+  end(): void {
+    if (this.#shown) void writeAll(this.#io.stderr, new TextEncoder().encode("\n")).catch(() => {});
+    this.#shown = false;
+  }
+}
+
+/**
+ * The demo's get step: a tiny HTTP server on 127.0.0.1 port 0 in this process answers two
+ * requests on one kept-alive connection, the second with a chunked body, and both are fetched
+ * with the trace on.
+ */
+export async function demoGet(ctx: Context): Promise<void> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const first = "first, framed by Content-Length\n";
+  const responses = [
+    `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${first.length}\r\n\r\n${first}`,
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n" +
+    "7\r\nsecond,\r\nb\r\n in chunks\n\r\n0\r\n\r\n",
+  ];
+  const served = (async () => {
+    const conn = await listener.accept();
+    try {
+      const reader = new BufReader(conn);
+      for (const response of responses) {
+        let line = await reader.readLine(8192);
+        while (line !== null && line.length > 0) line = await reader.readLine(8192);
+        if (line === null) return;
+        await writeAll(conn, new TextEncoder().encode(response));
+      }
+    } finally {
+      conn.close();
+    }
+  })();
+  served.catch(() => {});
+  const client = new HttpClient({ trace: ctx.trace });
+  try {
+    const base = `http://127.0.0.1:${listener.addr.port}`;
+    const urls = [parseHttpUrl(`${base}/first`), parseHttpUrl(`${base}/second`)];
+    for (const [index, url] of urls.entries()) {
+      const result = await fetchUrl(client, url, {
+        method: "GET",
+        fields: [["User-Agent", PRODUCT], ["Accept", "*/*"]],
+        keepAlive: () => index === 0,
+        onBody: (chunk) => ctx.quiet ? undefined : ctx.out.data(chunk),
+      });
+      if (!ctx.quiet) {
+        await ctx.out.line(
+          `GET ${url.target}: ${result.head.status}, ${result.bytes} bytes, ${
+            result.reused ? "on the same connection (kept alive)" : "on a new connection"
+          }${result.head.headers.has("transfer-encoding") ? ", chunked body" : ""}`,
+        );
+      }
+    }
+    await served;
+  } finally {
+    client.close();
+    listener.close();
+    await served.catch(() => {});
+  }
+}

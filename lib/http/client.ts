@@ -1,0 +1,810 @@
+/**
+ * The HTTP/1.1 client: connections (TCP, TLS, Unix sockets) kept alive per origin, one request
+ * and response at a time on each, redirects, and body decoding. It speaks the protocol itself
+ * over `Deno.connect` and `Deno.startTls`; there is no `fetch` underneath.
+ *
+ * @module
+ */
+import { formatHostPort } from "../net/addr.ts";
+import { withDeadline } from "../net/deadline.ts";
+import { describeNetError, dial, isPeerGone } from "../net/dial.ts";
+import type { Dialed } from "../net/dial.ts";
+import {
+  ConnectError,
+  LimitError,
+  ProtocolError,
+  SockitError,
+  TimeoutError,
+  TlsError,
+} from "../net/errors.ts";
+import { writeAll } from "../net/io.ts";
+import { BufReader } from "../net/reader.ts";
+import type { TraceFn } from "../net/trace.ts";
+import { encodeRequestHead } from "./request.ts";
+import type { RequestHead } from "./request.ts";
+import {
+  bodyFraming,
+  BodyReader,
+  DEFAULT_MAX_FIELDS,
+  DEFAULT_MAX_HEAD_BYTES,
+  readResponseHead,
+} from "./response.ts";
+import type { Framing, HeadLimits, ResponseHead } from "./response.ts";
+import { parseHttpUrl } from "./url.ts";
+import type { HttpUrl } from "./url.ts";
+
+/** Options for {@linkcode HttpClient}. */
+export interface HttpClientOptions extends HeadLimits {
+  /** Extra trusted root certificates (PEM), on top of the system's. */
+  caCerts?: string[] | undefined;
+  /** Addresses to use instead of resolving, by `host:port` (curl's `--resolve`). */
+  resolve?: Map<string, string[]> | undefined;
+  /** Connect to this Unix socket for every URL (the URL still gives `Host` and the path). */
+  unixSocket?: string | undefined;
+  /** Limit on resolving, connecting and the TLS handshake together. @default {30000} */
+  connectTimeoutMs?: number | undefined;
+  /** Receives socket steps: resolve, connect, tls, send, recv, close. */
+  trace?: TraceFn | undefined;
+  /** Read buffer per connection, in bytes. @default {262144} */
+  bufferSize?: number | undefined;
+}
+
+/** How long each phase took, in milliseconds, as httpstat shows them. */
+export interface Timing {
+  /** Resolving the name (0 on a reused connection or a literal address). */
+  resolveMs: number;
+  /** The TCP (or Unix socket) connect. */
+  connectMs: number;
+  /** The TLS handshake. */
+  tlsMs: number;
+  /** From the request sent to the first byte of the response ("server processing"). */
+  firstByteMs: number;
+  /** From the first byte to the end of the body. */
+  transferMs: number;
+  /** Everything, redirects included. */
+  totalMs: number;
+}
+
+/** One kept-alive connection to an origin. */
+export class HttpConnection {
+  /** The socket (TLS or not). */
+  readonly conn: Deno.Conn;
+  /** Its reader. */
+  readonly reader: BufReader;
+  /** `scheme://host:port` it serves. */
+  readonly origin: string;
+  /** The address connected to. */
+  readonly remote: string;
+  /** Requests sent on it so far. */
+  requests = 0;
+  #closed = false;
+  readonly #trace: TraceFn | undefined;
+
+  /** Use {@linkcode HttpClient}. */
+  constructor(conn: Deno.Conn, origin: string, remote: string, options: HttpClientOptions) {
+    this.conn = conn;
+    this.origin = origin;
+    this.remote = remote;
+    this.#trace = options.trace;
+    this.reader = new BufReader(conn, {
+      bufferSize: options.bufferSize ?? 1024 * 1024,
+      trace: options.trace,
+    });
+  }
+
+  /** Whether it has been closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Closes it (once). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed by the runtime.
+    }
+    this.#trace?.({ step: "close", detail: `${this.remote} after ${this.requests} requests` });
+  }
+}
+
+/** What {@linkcode HttpClient.send} returns: the final head, with the body still to read. */
+export interface Exchange {
+  /** The request as sent. */
+  request: RequestHead;
+  /** The final (non-1xx) response head. */
+  head: ResponseHead;
+  /** How the body is framed and whether the connection may be reused. */
+  framing: Framing;
+  /** The body, to read to its end before the connection is released. */
+  body: BodyReader;
+  /** The connection it came on. */
+  connection: HttpConnection;
+  /** Whether the connection had carried a request before. */
+  reused: boolean;
+  /** Phases so far (first byte, not yet transfer or total). */
+  timing: Timing;
+  /** When the first response byte arrived (`performance.now()`). */
+  firstByteAt: number;
+}
+
+/** Options for one {@linkcode HttpClient.send}. */
+export interface SendOptions {
+  /** Aborting it closes every connection of the client. */
+  signal?: AbortSignal | undefined;
+  /** Most body bytes. @default {Infinity} */
+  maxBodyBytes?: number | undefined;
+  /** Called with the bytes of each request head written. */
+  onRequest?: ((head: RequestHead, bytes: Uint8Array) => void) | undefined;
+  /** Called with each interim (1xx) response, which is otherwise passed over. */
+  onInterim?: ((head: ResponseHead) => void) | undefined;
+}
+
+/**
+ * An HTTP/1.1 client that keeps one idle connection per origin for the next request.
+ *
+ * @example Two requests over one connection
+ * ```ts
+ * import { HttpClient } from "./client.ts";
+ * import { parseHttpUrl } from "./url.ts";
+ * import assert from "node:assert/strict";
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const served = (async () => {
+ *   using conn = await listener.accept();
+ *   const buf = new Uint8Array(4096);
+ *   for (const body of ["one", "two"]) {
+ *     await conn.read(buf);
+ *     await conn.write(new TextEncoder().encode(`HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n${body}`));
+ *   }
+ * })();
+ * const client = new HttpClient();
+ * const url = parseHttpUrl(`http://127.0.0.1:${listener.addr.port}/`);
+ * for (const [close, expected] of [[false, "one"], [true, "two"]] as const) {
+ *   const exchange = await client.send({ method: "GET", url, fields: [], close });
+ *   const chunk = await exchange.body.read();
+ *   assert.equal(new TextDecoder().decode(chunk!), expected);
+ *   assert.equal(await exchange.body.read(), null);
+ *   client.release(exchange);
+ * }
+ * client.close();
+ * await served;
+ * ```
+ */
+export class HttpClient {
+  readonly #options: HttpClientOptions;
+  readonly #idle = new Map<string, HttpConnection>();
+  readonly #active = new Set<HttpConnection>();
+
+  /** @param options Trust, overrides, timeouts, limits and trace. */
+  constructor(options: HttpClientOptions = {}) {
+    this.#options = options;
+  }
+
+  /** Closes every connection, idle or in use. */
+  close(): void {
+    for (const connection of [...this.#idle.values(), ...this.#active]) connection.close();
+    this.#idle.clear();
+    this.#active.clear();
+  }
+
+  /**
+   * Gives a connection back once its exchange's body has been read to its end: kept for the
+   * next request to its origin when the response allows it and the request did not say close,
+   * closed otherwise.
+   */
+  release(exchange: Exchange): void {
+    const { connection } = exchange;
+    this.#active.delete(connection);
+    if (
+      connection.closed || !exchange.body.done || !exchange.framing.reusable ||
+      exchange.request.close || connection.reader.eof
+    ) {
+      connection.close();
+      return;
+    }
+    this.#idle.get(connection.origin)?.close();
+    this.#idle.set(connection.origin, connection);
+  }
+
+  /** Closes a connection whose exchange is abandoned. */
+  discard(exchange: Exchange): void {
+    this.#active.delete(exchange.connection);
+    exchange.connection.close();
+  }
+
+  /**
+   * Sends a request and reads up to the final response head; 1xx responses are passed over.
+   * A kept-alive connection that turns out to be closed by the server before any response byte
+   * is replaced by a new one, once.
+   *
+   * @throws {ResolveError | ConnectError | TimeoutError | TlsError | ProtocolError | LimitError}
+   */
+  async send(request: RequestHead, options: SendOptions = {}): Promise<Exchange> {
+    const started = performance.now();
+    const { url } = request;
+    const idle = this.#idle.get(url.origin);
+    this.#idle.delete(url.origin);
+    if (idle) {
+      this.#active.add(idle);
+      try {
+        return await this.#exchange(idle, request, options, started, zeroTiming(), true);
+      } catch (error) {
+        this.#active.delete(idle);
+        idle.close();
+        if (options.signal?.aborted || !(error instanceof StaleConnection)) throw error;
+        this.#options.trace?.({ step: "retry", detail: "kept-alive connection was closed" });
+      }
+    }
+    const { connection, timing } = await this.#open(url, options.signal);
+    this.#active.add(connection);
+    try {
+      return await this.#exchange(connection, request, options, started, timing, false);
+    } catch (error) {
+      this.#active.delete(connection);
+      connection.close();
+      if (error instanceof StaleConnection) {
+        throw new ProtocolError(
+          `Empty reply from ${url.origin}: the connection closed before a response`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async #exchange(
+    connection: HttpConnection,
+    request: RequestHead,
+    options: SendOptions,
+    started: number,
+    timing: Timing,
+    reused: boolean,
+  ): Promise<Exchange> {
+    const bytes = encodeRequestHead(request);
+    const trace = this.#options.trace;
+    const receivedBefore = connection.reader.bytesRead;
+    try {
+      await writeAll(connection.conn, bytes);
+    } catch (error) {
+      if (isPeerGone(error)) {
+        if (reused) throw new StaleConnection();
+        throw new ConnectError(`Cannot send to ${connection.remote}: ${describeNetError(error)}`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    connection.requests++;
+    trace?.({ step: "send", bytes: bytes.length, data: bytes });
+    options.onRequest?.(request, bytes);
+    const sent = performance.now();
+    const maxHeadBytes = this.#options.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
+    const maxFields = this.#options.maxFields ?? DEFAULT_MAX_FIELDS;
+    let used = 0;
+    let firstByteAt = 0;
+    while (true) {
+      let head: ResponseHead | null;
+      try {
+        if (firstByteAt === 0) {
+          if (!await connection.reader.fill() && reused) throw new StaleConnection();
+          firstByteAt = performance.now();
+        }
+        head = await readResponseHead(connection.reader, {
+          maxHeadBytes: maxHeadBytes - used,
+          maxFields,
+        });
+      } catch (error) {
+        if (
+          reused && error instanceof ConnectError && connection.reader.bytesRead === receivedBefore
+        ) {
+          throw new StaleConnection();
+        }
+        throw error;
+      }
+      if (head === null) {
+        if (connection.reader.bytesRead === receivedBefore) throw new StaleConnection();
+        throw new ProtocolError(`Connection closed by ${url(request)} before the response`);
+      }
+      used += head.headBytes;
+      if (head.status >= 100 && head.status < 200) {
+        if (head.status === 101) {
+          throw new ProtocolError("Unexpected 101 Switching Protocols: no upgrade was asked for");
+        }
+        options.onInterim?.(head);
+        continue;
+      }
+      const framing = bodyFraming(head, request.method);
+      const body = new BodyReader(connection.reader, framing.body, {
+        maxBytes: options.maxBodyBytes ?? Infinity,
+        maxHeadBytes,
+        maxFields,
+      });
+      timing.firstByteMs = firstByteAt - sent;
+      timing.totalMs = performance.now() - started;
+      return { request, head, framing, body, connection, reused, timing, firstByteAt };
+    }
+  }
+
+  async #open(
+    url: HttpUrl,
+    signal: AbortSignal | undefined,
+  ): Promise<{ connection: HttpConnection; timing: Timing }> {
+    const options = this.#options;
+    const trace = options.trace;
+    const timing = zeroTiming();
+    const where = options.unixSocket ? `unix:${options.unixSocket}` : url.origin;
+    return await withDeadline(
+      options.connectTimeoutMs ?? 30_000,
+      `Cannot connect to ${where}`,
+      async (inner) => {
+        let dialed: Dialed;
+        const override = options.resolve?.get(`${url.host.toLowerCase()}:${url.port}`);
+        if (options.unixSocket) {
+          dialed = await dial({ path: options.unixSocket }, { signal: inner, trace });
+        } else if (override) {
+          dialed = await dialEach(override, url, inner, trace);
+        } else {
+          dialed = await dial({ hostname: url.host, port: url.port }, { signal: inner, trace });
+        }
+        timing.resolveMs = dialed.resolveMs;
+        timing.connectMs = dialed.connectMs;
+        let conn: Deno.Conn = dialed.conn;
+        const onAbort = () => closeQuietly(conn);
+        inner.addEventListener("abort", onAbort, { once: true });
+        try {
+          if (url.scheme === "https") {
+            const tlsStarted = performance.now();
+            trace?.({ step: "tls", detail: `handshake with ${url.host}` });
+            conn = await startTls(dialed.conn, url, options.caCerts);
+            timing.tlsMs = performance.now() - tlsStarted;
+            trace?.({ step: "tls", detail: "handshake done" });
+          }
+        } catch (error) {
+          // startTls closes what it was given when it fails; this closes anything else.
+          closeQuietly(conn);
+          throw error;
+        } finally {
+          inner.removeEventListener("abort", onAbort);
+        }
+        return { connection: new HttpConnection(conn, url.origin, dialed.remote, options), timing };
+      },
+      { signal },
+    );
+  }
+}
+
+/** A kept-alive connection was found closed before any byte of a response. */
+class StaleConnection extends Error {
+  constructor() {
+    super("stale connection");
+  }
+}
+
+function url(request: RequestHead): string {
+  return request.url.origin;
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Closed already.
+  }
+}
+
+function zeroTiming(): Timing {
+  return { resolveMs: 0, connectMs: 0, tlsMs: 0, firstByteMs: 0, transferMs: 0, totalMs: 0 };
+}
+
+async function dialEach(
+  addresses: string[],
+  url: HttpUrl,
+  signal: AbortSignal,
+  trace: TraceFn | undefined,
+): Promise<Dialed> {
+  let last: unknown;
+  trace?.({ step: "resolve", detail: `${url.host} -> ${addresses.join(", ")} (--resolve)` });
+  for (const address of addresses) {
+    try {
+      return await dial({ hostname: address, port: url.port }, { signal, trace });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      last = error;
+    }
+  }
+  throw last;
+}
+
+async function startTls(
+  conn: Deno.Conn,
+  url: HttpUrl,
+  caCerts: string[] | undefined,
+): Promise<Deno.TlsConn> {
+  let tls: Deno.TlsConn | undefined;
+  try {
+    tls = await Deno.startTls(conn as Deno.TcpConn, {
+      hostname: url.host,
+      ...(caCerts && caCerts.length > 0 ? { caCerts } : {}),
+      alpnProtocols: ["http/1.1"],
+    });
+    await tls.handshake();
+    return tls;
+  } catch (error) {
+    closeQuietly(tls ?? conn);
+    throw new TlsError(
+      `TLS handshake with ${formatHostPort(url.host, url.port)} failed: ${
+        describeTlsError(error, url.host)
+      }`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Says why a TLS handshake failed in a few words: `certificate has an unknown issuer`.
+ */
+export function describeTlsError(error: unknown, host: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/UnknownIssuer/i.test(message)) {
+    return "certificate has an unknown issuer (is its CA trusted? see --cacert)";
+  }
+  if (/NotValidForName|not valid for name/i.test(message)) {
+    const names = [...message.matchAll(/(?:DnsName|IpAddress)\(("?)([^")]*)\1\)/g)].map((m) =>
+      m[2]
+    );
+    return `certificate is not valid for "${host}"${
+      names.length > 0 ? ` (it is for ${names.join(", ")})` : ""
+    }`;
+  }
+  if (/Expired/i.test(message)) return "certificate has expired";
+  if (/UnknownIssuer|unknown issuer/i.test(message)) return "certificate has an unknown issuer";
+  if (/NotValidYet/i.test(message)) return "certificate is not valid yet";
+  if (/Revoked/i.test(message)) return "certificate is revoked";
+  if (/BadSignature|BadEncoding|UnsupportedSignature/i.test(message)) {
+    return "certificate is malformed or badly signed";
+  }
+  if (isPeerGone(error) || /eof|reset|closed/i.test(message)) {
+    return `connection closed during the handshake (${describeNetError(error)})`;
+  }
+  return message.replace(/\s*\(os error \d+\)$/, "");
+}
+
+/** Where redirects may lead and what to do with the body's content coding. */
+export interface FetchOptions {
+  /** `GET` or `HEAD`. */
+  method: string;
+  /** Fields after `Host` (defaults merged with the user's). */
+  fields: Array<[string, string]>;
+  /** Follow 301, 302, 303, 307 and 308 responses. @default {false} */
+  followRedirects?: boolean | undefined;
+  /** Most redirects to follow. @default {20} */
+  maxRedirects?: number | undefined;
+  /**
+   * Whether another request will follow to this origin, so the connection is kept open; when it
+   * returns false the request says `Connection: close`. @default {() => false}
+   */
+  keepAlive?: ((origin: string) => boolean) | undefined;
+  /** Most body bytes, raw and decoded. @default {Infinity} */
+  maxBodyBytes?: number | undefined;
+  /** Decode these content codings (from `Content-Encoding`) when they are supported. */
+  decode?: boolean | undefined;
+  /** Aborting it abandons the fetch (every connection of the client is closed). */
+  signal?: AbortSignal | undefined;
+  /** Called with each request head as it is written. */
+  onRequest?: ((head: RequestHead, bytes: Uint8Array) => void) | undefined;
+  /** Called with each interim (1xx) response head. */
+  onInterim?: ((head: ResponseHead) => void) | undefined;
+  /** Called with each non-1xx response head (redirects and the final one), before its body. */
+  onResponse?: ((head: ResponseHead, url: HttpUrl) => void | Promise<void>) | undefined;
+  /** Receives the final response's body, decoded, in order (views: copy to keep). */
+  onBody?: ((chunk: Uint8Array) => void | Promise<void>) | undefined;
+}
+
+/** One redirect followed. */
+export interface Redirect {
+  /** The URL that answered with the redirect. */
+  url: string;
+  /** Its status. */
+  status: number;
+  /** Where it led, resolved against `url`. */
+  location: string;
+}
+
+/** The outcome of {@linkcode fetchUrl}. */
+export interface FetchResult {
+  /** The URL of the final response. */
+  url: string;
+  /** The final response head. */
+  head: ResponseHead;
+  /** Body bytes handed to `onBody` (decoded). */
+  bytes: number;
+  /** Body bytes as received (before decoding). */
+  rawBytes: number;
+  /** Redirects followed, in order. */
+  redirects: Redirect[];
+  /** Whether the final response came on a kept-alive connection. */
+  reused: boolean;
+  /** Phases of the final exchange; `totalMs` covers the redirects too. */
+  timing: Timing;
+  /** The address the final response came from. */
+  remote: string;
+  /** Content codings decoded, as named in `Content-Encoding`. */
+  decoded: string[];
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const CREDENTIALS = new Set(["authorization", "cookie", "proxy-authorization", "host"]);
+
+/**
+ * Fetches a URL with a client: sends the request, follows redirects when asked, and streams the
+ * final body to `onBody`, decoded when asked.
+ *
+ * A redirect to another scheme, host or port drops the `Authorization`, `Cookie`,
+ * `Proxy-Authorization` and `Host` fields given by the caller, for the rest of the chain.
+ *
+ * @throws {LimitError} Past `maxRedirects` or `maxBodyBytes`.
+ */
+export async function fetchUrl(
+  client: HttpClient,
+  start: HttpUrl,
+  options: FetchOptions,
+): Promise<FetchResult> {
+  const started = performance.now();
+  const maxRedirects = options.maxRedirects ?? 20;
+  const maxBodyBytes = options.maxBodyBytes ?? Infinity;
+  const redirects: Redirect[] = [];
+  let url = start;
+  let method = options.method;
+  let fields = options.fields;
+  const onAbort = () => client.close();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    while (true) {
+      options.signal?.throwIfAborted();
+      const request: RequestHead = {
+        method,
+        url,
+        fields,
+        close: !(options.keepAlive?.(url.origin) ?? false),
+      };
+      const exchange = await client.send(request, {
+        signal: options.signal,
+        maxBodyBytes,
+        onRequest: options.onRequest,
+        onInterim: options.onInterim,
+      });
+      const { head } = exchange;
+      const location = head.headers.get("location");
+      const redirect = options.followRedirects && REDIRECTS.has(head.status) &&
+        location !== undefined;
+      await options.onResponse?.(head, url);
+      if (redirect) {
+        await drain(client, exchange);
+        if (redirects.length >= maxRedirects) {
+          throw new LimitError(`Too many redirects: more than ${maxRedirects} (--max-redirs)`);
+        }
+        let next: HttpUrl;
+        try {
+          next = parseHttpUrl(location, url);
+        } catch (error) {
+          throw new ProtocolError(
+            `Cannot follow the redirect from ${url.href}: ${(error as Error).message}`,
+          );
+        }
+        redirects.push({ url: url.href, status: head.status, location: next.href });
+        if (head.status === 303 && method !== "HEAD") method = "GET";
+        if (next.origin !== url.origin) {
+          fields = fields.filter(([name]) => !CREDENTIALS.has(name.toLowerCase()));
+        }
+        url = next;
+        continue;
+      }
+      for (const coding of exchange.framing.transferCodings) {
+        if (!DECODERS.has(coding)) {
+          client.discard(exchange);
+          throw new ProtocolError(`Unsupported transfer coding "${coding}"`);
+        }
+      }
+      const codings = [
+        ...exchange.framing.transferCodings,
+        ...(options.decode ? contentCodings(head) : []),
+      ];
+      let bytes: number;
+      try {
+        bytes = codings.length > 0
+          ? await decodeBody(exchange.body, codings, maxBodyBytes, options.onBody)
+          : await copyBody(exchange.body, options.onBody);
+      } catch (error) {
+        client.discard(exchange);
+        throw error;
+      }
+      const finished = performance.now();
+      client.release(exchange);
+      const timing = {
+        ...exchange.timing,
+        transferMs: finished - exchange.firstByteAt,
+        totalMs: finished - started,
+      };
+      return {
+        url: url.href,
+        head,
+        bytes,
+        rawBytes: exchange.body.received,
+        redirects,
+        reused: exchange.reused,
+        timing,
+        remote: exchange.connection.remote,
+        decoded: codings,
+      };
+    }
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+async function drain(client: HttpClient, exchange: Exchange): Promise<void> {
+  // A redirect's body is read and dropped, so that the connection can be reused; a large one
+  // is not worth reading.
+  if (
+    exchange.framing.body.kind === "close" || exchange.framing.body.kind === "length" &&
+      exchange.framing.body.length > 1024 * 1024
+  ) {
+    client.discard(exchange);
+    return;
+  }
+  try {
+    while (await exchange.body.read() !== null) {
+      if (exchange.body.received > 1024 * 1024) {
+        client.discard(exchange);
+        return;
+      }
+    }
+  } catch (error) {
+    client.discard(exchange);
+    throw error;
+  }
+  client.release(exchange);
+}
+
+async function copyBody(
+  body: BodyReader,
+  onBody: ((chunk: Uint8Array) => void | Promise<void>) | undefined,
+): Promise<number> {
+  for (let chunk = await body.read(); chunk !== null; chunk = await body.read()) {
+    if (onBody) await onBody(chunk);
+  }
+  return body.received;
+}
+
+/** Content codings that `DecompressionStream` decodes here, by their HTTP name. */
+export const DECODERS: ReadonlyMap<string, CompressionFormat> = (() => {
+  const map = new Map<string, CompressionFormat>();
+  const candidates: Array<[string, string]> = [
+    ["gzip", "gzip"],
+    ["x-gzip", "gzip"],
+    ["deflate", "deflate"],
+    ["br", "brotli"],
+  ];
+  for (const [name, format] of candidates) {
+    try {
+      new DecompressionStream(format as CompressionFormat);
+      map.set(name, format as CompressionFormat);
+    } catch {
+      // This runtime cannot decode it: do not ask for it.
+    }
+  }
+  return map;
+})();
+
+/** The `Accept-Encoding` value asking for what {@linkcode DECODERS} can decode. */
+export function acceptEncoding(): string {
+  return [...DECODERS.keys()].filter((name) => name !== "x-gzip").join(", ");
+}
+
+/**
+ * The response's content codings to decode, in the order they were applied, or none when one
+ * of them is not supported (the body is then passed on as it came).
+ */
+export function contentCodings(head: ResponseHead): string[] {
+  const codings = head.headers.tokens("content-encoding").filter((c) => c !== "identity");
+  return codings.every((c) => DECODERS.has(c)) ? codings : [];
+}
+
+async function decodeBody(
+  body: BodyReader,
+  codings: string[],
+  maxBytes: number,
+  onBody: ((chunk: Uint8Array) => void | Promise<void>) | undefined,
+): Promise<number> {
+  let stream: ReadableStream<Uint8Array> = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const chunk = await body.read();
+      if (chunk === null) controller.close();
+      else controller.enqueue(chunk.slice());
+    },
+  }, { highWaterMark: 0 });
+  for (const coding of [...codings].reverse()) {
+    stream = stream.pipeThrough(
+      new DecompressionStream(DECODERS.get(coding)!) as unknown as TransformStream<
+        Uint8Array,
+        Uint8Array
+      >,
+    );
+  }
+  const reader = stream.getReader();
+  let total = 0;
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) return total;
+      total += value.length;
+      if (total > maxBytes) {
+        throw new LimitError(
+          `Decoded response body is over the --max-filesize limit (${maxBytes} bytes)`,
+        );
+      }
+      if (onBody) await onBody(value);
+    }
+  } catch (error) {
+    await reader.cancel().catch(() => {});
+    if (error instanceof SockitError) throw error;
+    throw new ProtocolError(
+      `Cannot decode the ${codings.join(", ")} body: ${(error as Error).message}`,
+      { cause: error },
+    );
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** Tells whether a fetch error is worth retrying: refused or reset connections and timeouts. */
+export function isRetryableError(error: unknown): boolean {
+  if (error instanceof TimeoutError) return true;
+  if (error instanceof ConnectError) return true;
+  return false;
+}
+
+/** Tells whether a status is worth retrying: 429 and 5xx. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || (status >= 500 && status < 600);
+}
+
+/**
+ * Reads `Retry-After` (seconds or an HTTP date) as milliseconds from `now`, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { retryAfterMs } from "./client.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(retryAfterMs("3"), 3000);
+ * assert.equal(retryAfterMs("Wed, 21 Oct 2015 07:28:00 GMT", Date.UTC(2015, 9, 21, 7, 27, 58)), 2000);
+ * assert.equal(retryAfterMs("soon"), undefined);
+ * ```
+ */
+export function retryAfterMs(
+  value: string | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  if (Number.isNaN(date) || !/[a-z]/i.test(text)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/**
+ * The wait before retry number `attempt` (1 for the first retry): `base` doubled each time,
+ * capped at `cap`.
+ *
+ * @example
+ * ```ts
+ * import { backoffMs } from "./client.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual([1, 2, 3, 10].map((n) => backoffMs(n, 1000, 5000)), [1000, 2000, 4000, 5000]);
+ * ```
+ */
+export function backoffMs(attempt: number, base: number, cap: number): number {
+  return Math.min(cap, base * 2 ** Math.max(0, attempt - 1));
+}

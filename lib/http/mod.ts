@@ -1,0 +1,74 @@
+/**
+ * sockit's HTTP/1.1 client, written on raw sockets: request heads, response parsing and body
+ * framing by RFC 9112, keep-alive connections, TLS, redirects and body decoding.
+ *
+ * @example Fetch a URL from a local server
+ * ```ts
+ * import { fetchUrl, HttpClient, parseHttpUrl } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const served = (async () => {
+ *   using conn = await listener.accept();
+ *   await conn.read(new Uint8Array(4096));
+ *   await conn.write(new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"));
+ * })();
+ * const client = new HttpClient();
+ * let body = "";
+ * const result = await fetchUrl(client, parseHttpUrl(`http://127.0.0.1:${listener.addr.port}/`), {
+ *   method: "GET", fields: [], onBody: (chunk) => { body += new TextDecoder().decode(chunk); },
+ * });
+ * client.close();
+ * await served;
+ * assert.deepEqual([result.head.status, body], [200, "hi"]);
+ * ```
+ *
+ * @module
+ */
+export {
+  acceptEncoding,
+  backoffMs,
+  contentCodings,
+  DECODERS,
+  describeTlsError,
+  fetchUrl,
+  HttpClient,
+  HttpConnection,
+  isRetryableError,
+  isRetryableStatus,
+  retryAfterMs,
+} from "./client.ts";
+export type {
+  Exchange,
+  FetchOptions,
+  FetchResult,
+  HttpClientOptions,
+  Redirect,
+  SendOptions,
+  Timing,
+} from "./client.ts";
+export { checkField, encodeRequestHead, mergeFields } from "./request.ts";
+export type { RequestHead } from "./request.ts";
+export {
+  bodyFraming,
+  BodyReader,
+  DEFAULT_MAX_FIELDS,
+  DEFAULT_MAX_HEAD_BYTES,
+  HttpHeaders,
+  isToken,
+  latin1,
+  parseFieldLine,
+  parseStatusLine,
+  readFields,
+  readResponseHead,
+} from "./response.ts";
+export type {
+  BodyFraming,
+  BodyReaderOptions,
+  Framing,
+  HeadLimits,
+  ResponseHead,
+  StatusLine,
+} from "./response.ts";
+export { formatSize, parseSize } from "./size.ts";
+export { parseHttpUrl } from "./url.ts";
+export type { HttpUrl } from "./url.ts";

@@ -1,0 +1,108 @@
+/**
+ * Writing an HTTP/1.1 request head: the request line with an origin-form target, then the
+ * fields, each checked so that no value can smuggle a line break onto the wire.
+ *
+ * @module
+ */
+import { isToken } from "./response.ts";
+import type { HttpUrl } from "./url.ts";
+
+/** What to send. */
+export interface RequestHead {
+  /** `GET` or `HEAD` (any token works). */
+  method: string;
+  /** Where to: the target and the `Host` field come from it. */
+  url: HttpUrl;
+  /**
+   * Fields after `Host`, in order. A field named like a later one is sent as given; the caller
+   * merges defaults with the user's fields (see {@linkcode mergeFields}).
+   */
+  fields: Array<[string, string]>;
+  /** Add `Connection: close`: this is the last request on the connection. */
+  close: boolean;
+}
+
+/**
+ * Tells what is wrong with a field, or `undefined` when it can be sent: the name must be a
+ * token, and neither may contain CR, LF or NUL.
+ *
+ * @example
+ * ```ts
+ * import { checkField } from "./request.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(checkField("X-A", "1"), undefined);
+ * assert.match(checkField("X-A", "1\r\nEvil: 1")!, /CR, LF or NUL/);
+ * ```
+ */
+export function checkField(name: string, value: string): string | undefined {
+  if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value)) {
+    return `header "${name.replace(/[\r\n\0]/g, "?")}" contains CR, LF or NUL`;
+  }
+  if (!isToken(name)) return `header name "${name}" is not a token`;
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) {
+    return `header "${name}" has a control character in its value`;
+  }
+  return undefined;
+}
+
+/**
+ * Merges the client's default fields with the user's: a user field replaces every default of
+ * the same name, and a user field with an empty value only removes the default (as curl's
+ * `-H 'Accept:'` does).
+ *
+ * @example
+ * ```ts
+ * import { mergeFields } from "./request.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(
+ *   mergeFields([["Accept", "*\/*"], ["User-Agent", "a"]], [["accept", "text/html"], ["User-Agent", ""]]),
+ *   [["accept", "text/html"]],
+ * );
+ * ```
+ */
+export function mergeFields(
+  defaults: Array<[string, string]>,
+  user: Array<[string, string]>,
+): Array<[string, string]> {
+  const named = new Set(user.map(([name]) => name.toLowerCase()));
+  return [
+    ...defaults.filter(([name]) => !named.has(name.toLowerCase())),
+    ...user.filter(([, value]) => value !== ""),
+  ];
+}
+
+/**
+ * Encodes a request head: request line, `Host`, the fields, `Connection: close` when asked,
+ * and the empty line.
+ *
+ * @throws {TypeError} When a field fails {@linkcode checkField}.
+ *
+ * @example
+ * ```ts
+ * import { encodeRequestHead } from "./request.ts";
+ * import { parseHttpUrl } from "./url.ts";
+ * import assert from "node:assert/strict";
+ * const bytes = encodeRequestHead({
+ *   method: "GET", url: parseHttpUrl("http://example.test:8080/a?b"), fields: [], close: true,
+ * });
+ * assert.equal(new TextDecoder().decode(bytes),
+ *   "GET /a?b HTTP/1.1\r\nHost: example.test:8080\r\nConnection: close\r\n\r\n");
+ * ```
+ */
+export function encodeRequestHead(head: RequestHead): Uint8Array {
+  if (!isToken(head.method)) throw new TypeError(`Invalid method "${head.method}"`);
+  if (/[\s\0]/.test(head.url.target)) throw new TypeError(`Invalid target "${head.url.target}"`);
+  let text = `${head.method} ${head.url.target} HTTP/1.1\r\n`;
+  const hasHost = head.fields.some(([name]) => name.toLowerCase() === "host");
+  if (!hasHost) text += `Host: ${head.url.hostField}\r\n`;
+  for (const [name, value] of head.fields) {
+    const problem = checkField(name, value);
+    if (problem) throw new TypeError(`Cannot send ${problem}`);
+    text += `${name}: ${value}\r\n`;
+  }
+  if (head.close) text += "Connection: close\r\n";
+  text += "\r\n";
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}

@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { checkField, encodeRequestHead } from "./request.ts";
+import { parseHttpUrl } from "./url.ts";
+
+Deno.test("encodeRequestHead() puts the default port out of Host and brackets IPv6", () => {
+  const text = (url: string) =>
+    new TextDecoder().decode(
+      encodeRequestHead({ method: "HEAD", url: parseHttpUrl(url), fields: [], close: false }),
+    );
+  assert.equal(text("http://example.test/"), "HEAD / HTTP/1.1\r\nHost: example.test\r\n\r\n");
+  assert.equal(
+    text("https://example.test:443/x"),
+    "HEAD /x HTTP/1.1\r\nHost: example.test\r\n\r\n",
+  );
+  assert.equal(text("http://[::1]:8080"), "HEAD / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n");
+});
+
+Deno.test("encodeRequestHead() refuses a field that would break the head", () => {
+  assert.throws(
+    () =>
+      encodeRequestHead({
+        method: "GET",
+        url: parseHttpUrl("http://a/"),
+        fields: [["X", "1\r\nInjected: yes"]],
+        close: false,
+      }),
+    TypeError,
+  );
+  assert.match(checkField("X", "a\0b")!, /CR, LF or NUL/);
+  assert.match(checkField("Bad Name", "1")!, /not a token/);
+});

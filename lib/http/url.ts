@@ -1,0 +1,67 @@
+/**
+ * HTTP URLs as the client needs them: scheme, host (IPv6 literals without brackets), port,
+ * the origin-form request target, and the `Host` field.
+ *
+ * @module
+ */
+import { formatHostPort } from "../net/addr.ts";
+
+/** A parsed `http:` or `https:` URL. */
+export interface HttpUrl {
+  /** The URL as text, without its fragment. */
+  href: string;
+  /** `http` or `https`. */
+  scheme: "http" | "https";
+  /** The host name or address, IPv6 literals without brackets. */
+  host: string;
+  /** The port, explicit or the scheme's default. */
+  port: number;
+  /** The origin-form request target: path and query (`/`, `/a?b=1`). */
+  target: string;
+  /** The `Host` field value: the host, with the port when it is not the default. */
+  hostField: string;
+  /** `scheme://host:port`, the key for reusing connections. */
+  origin: string;
+}
+
+/**
+ * Parses an absolute `http:` or `https:` URL, or a relative reference against `base`.
+ *
+ * @throws {TypeError} When the text is not a URL, or its scheme is not http or https.
+ *
+ * @example
+ * ```ts
+ * import { parseHttpUrl } from "./url.ts";
+ * import assert from "node:assert/strict";
+ * const url = parseHttpUrl("http://[::1]:8080/a?b=1#c");
+ * assert.deepEqual([url.host, url.port, url.target, url.hostField], ["::1", 8080, "/a?b=1", "[::1]:8080"]);
+ * assert.equal(parseHttpUrl("../x", url).target, "/x");
+ * ```
+ */
+export function parseHttpUrl(text: string, base?: HttpUrl | string): HttpUrl {
+  let url: URL;
+  try {
+    url = new URL(text, typeof base === "string" ? base : base?.href);
+  } catch {
+    throw new TypeError(`Invalid URL "${text}"`);
+  }
+  const scheme = url.protocol.slice(0, -1);
+  if (scheme !== "http" && scheme !== "https") {
+    throw new TypeError(`Unsupported URL scheme "${scheme}" in "${text}": use http or https`);
+  }
+  if (url.hostname === "") throw new TypeError(`Invalid URL "${text}": no host`);
+  const defaultPort = scheme === "https" ? 443 : 80;
+  const port = url.port === "" ? defaultPort : Number(url.port);
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  const bracketed = host.includes(":") ? `[${host}]` : host;
+  url.hash = "";
+  return {
+    href: url.href,
+    scheme,
+    host,
+    port,
+    target: `${url.pathname || "/"}${url.search}`,
+    hostField: port === defaultPort ? bracketed : formatHostPort(host, port),
+    origin: `${scheme}://${formatHostPort(host, port)}`,
+  };
+}

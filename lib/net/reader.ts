@@ -1,0 +1,194 @@
+/**
+ * Buffered reading over a connection: lines with a length limit, exact counts, and whatever is
+ * there, all from one reused buffer. Protocol parsers (HTTP heads, chunk sizes) read lines; body
+ * readers take views of the buffer, so the hot path allocates nothing per chunk.
+ *
+ * @module
+ */
+import { describeNetError, isPeerGone } from "./dial.ts";
+import { ConnectError, LimitError, ProtocolError } from "./errors.ts";
+import type { ByteReader } from "./io.ts";
+import type { TraceFn } from "./trace.ts";
+
+/** Options for {@linkcode BufReader}. */
+export interface BufReaderOptions {
+  /** Size of the one buffer, in bytes; lines longer than it grow it up to their limit. @default {262144} */
+  bufferSize?: number;
+  /** Receives a `recv` step, with the bytes, for each read from the source. */
+  trace?: TraceFn | undefined;
+}
+
+/**
+ * A buffered reader over a {@linkcode ByteReader} (a `Deno.Conn`, say). Every view it returns
+ * points into its buffer and is valid only until the next call.
+ *
+ * @example Read a line, then the rest
+ * ```ts
+ * import { BufReader } from "./reader.ts";
+ * import { bytesReader } from "./io.ts";
+ * import assert from "node:assert/strict";
+ * const reader = new BufReader(bytesReader(new TextEncoder().encode("HTTP/1.1 200 OK\r\nhi")));
+ * assert.equal(new TextDecoder().decode((await reader.readLine(100))!), "HTTP/1.1 200 OK");
+ * assert.equal(new TextDecoder().decode((await reader.readSome())!), "hi");
+ * assert.equal(await reader.readSome(), null);
+ * ```
+ */
+export class BufReader {
+  readonly #source: ByteReader;
+  readonly #trace: TraceFn | undefined;
+  #buf: Uint8Array;
+  #start = 0;
+  #end = 0;
+  #eof = false;
+  /** Bytes read from the source so far. */
+  bytesRead = 0;
+
+  /** @param source What to read from. @param options Buffer size and trace. */
+  constructor(source: ByteReader, options: BufReaderOptions = {}) {
+    this.#source = source;
+    this.#trace = options.trace;
+    this.#buf = new Uint8Array(options.bufferSize ?? 256 * 1024);
+  }
+
+  /** Bytes read from the source but not yet handed out. */
+  get buffered(): number {
+    return this.#end - this.#start;
+  }
+
+  /** Whether the source has reported its end. */
+  get eof(): boolean {
+    return this.#eof;
+  }
+
+  /** Reads once from the source into the free end of the buffer; false at end of stream. */
+  async #fillOnce(): Promise<boolean> {
+    if (this.#eof) return false;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+    if (this.#end === this.#buf.length) {
+      this.#buf.copyWithin(0, this.#start, this.#end);
+      this.#end -= this.#start;
+      this.#start = 0;
+    }
+    let n: number | null;
+    try {
+      n = await this.#source.read(this.#buf.subarray(this.#end));
+    } catch (error) {
+      if (isPeerGone(error)) {
+        throw new ConnectError(`Connection lost: ${describeNetError(error)}`, { cause: error });
+      }
+      throw error;
+    }
+    if (n === null) {
+      this.#eof = true;
+      this.#trace?.({ step: "recv", bytes: 0, detail: "EOF" });
+      return false;
+    }
+    this.#trace?.({ step: "recv", bytes: n, data: this.#buf.subarray(this.#end, this.#end + n) });
+    this.#end += n;
+    this.bytesRead += n;
+    return true;
+  }
+
+  /** Waits until at least one byte is buffered; false when the stream ended first. */
+  async fill(): Promise<boolean> {
+    if (this.#end > this.#start) return true;
+    return await this.#fillOnce();
+  }
+
+  /**
+   * Reads one line ended by LF (a CR before the LF is removed too) and returns it without the
+   * ending. At most `max` bytes, ending included, are accepted.
+   *
+   * @returns The line, or `null` when the stream ended before its first byte.
+   * @throws {LimitError} When no LF comes within `max` bytes.
+   * @throws {ProtocolError} When the stream ends in the middle of the line.
+   */
+  async readLine(max: number): Promise<Uint8Array | null> {
+    let scanned = 0;
+    while (true) {
+      const lf = this.#buf.subarray(this.#start + scanned, this.#end).indexOf(0x0a);
+      if (lf >= 0) {
+        const length = scanned + lf + 1;
+        if (length > max) throw new LimitError(`Line longer than ${max} bytes`);
+        const lineStart = this.#start;
+        this.#start += length;
+        let end = lineStart + length - 1;
+        if (end > lineStart && this.#buf[end - 1] === 0x0d) end--;
+        return this.#buf.subarray(lineStart, end);
+      }
+      scanned = this.#end - this.#start;
+      if (scanned >= max) throw new LimitError(`Line longer than ${max} bytes`);
+      if (this.#start > 0 && this.#end === this.#buf.length) {
+        this.#buf.copyWithin(0, this.#start, this.#end);
+        this.#end -= this.#start;
+        this.#start = 0;
+      }
+      if (this.#end === this.#buf.length) {
+        const grown = new Uint8Array(Math.min(Math.max(max, 1024), this.#buf.length * 2));
+        grown.set(this.#buf.subarray(0, this.#end));
+        this.#buf = grown;
+      }
+      if (!await this.#fillOnce()) {
+        if (scanned === 0) return null;
+        throw new ProtocolError(`Connection closed in the middle of a line (${scanned} bytes)`);
+      }
+    }
+  }
+
+  /**
+   * Returns up to `max` bytes: those already buffered, or else what one read from the source
+   * brings.
+   *
+   * @returns A view into the buffer, or `null` at end of stream.
+   */
+  async readSome(max: number = Infinity): Promise<Uint8Array | null> {
+    if (this.#start === this.#end && !await this.#fillOnce()) return null;
+    const n = Math.min(max, this.#end - this.#start);
+    const view = this.#buf.subarray(this.#start, this.#start + n);
+    this.#start += n;
+    return view;
+  }
+
+  /**
+   * Reads exactly `n` bytes (at most the buffer's size).
+   *
+   * @throws {ProtocolError} When the stream ends first.
+   */
+  async readExact(n: number): Promise<Uint8Array> {
+    if (n > this.#buf.length) throw new RangeError(`Cannot read ${n} bytes into a smaller buffer`);
+    while (this.#end - this.#start < n) {
+      if (this.#start + n > this.#buf.length) {
+        this.#buf.copyWithin(0, this.#start, this.#end);
+        this.#end -= this.#start;
+        this.#start = 0;
+      }
+      if (!await this.#fillOnce()) {
+        throw new ProtocolError(
+          `Connection closed after ${this.#end - this.#start} of ${n} bytes`,
+        );
+      }
+    }
+    const view = this.#buf.subarray(this.#start, this.#start + n);
+    this.#start += n;
+    return view;
+  }
+
+  /**
+   * Reads to the end of the stream, handing each chunk (a view) to `onChunk` and awaiting it.
+   *
+   * @returns The number of bytes read.
+   * @throws {LimitError} When more than `limit` bytes come.
+   */
+  async readToEof(
+    onChunk: (chunk: Uint8Array) => void | Promise<void>,
+    limit: number = Infinity,
+  ): Promise<number> {
+    let total = 0;
+    for (let chunk = await this.readSome(); chunk !== null; chunk = await this.readSome()) {
+      total += chunk.length;
+      if (total > limit) throw new LimitError(`More than ${limit} bytes before end of stream`);
+      await onChunk(chunk);
+    }
+    return total;
+  }
+}

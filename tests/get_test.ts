@@ -1,0 +1,487 @@
+/**
+ * `sockit get` end to end over loopback sockets: request heads, output, JSON, checks, -o,
+ * redirects, deadlines, retries, TLS, --resolve and --unix-socket. Most runs are in-process
+ * (`runCli`); a few go through the subprocess with the binary's permissions.
+ */
+import assert from "node:assert/strict";
+import { hasProgram, runSockit } from "./_helpers.ts";
+import { makeTestPki, ReplayServer, runCli, TlsReplayServer } from "./_http.ts";
+
+const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+Deno.test("get --help documents every option, -k's absence and examples", async () => {
+  const result = await runSockit(["get", "--help"]);
+  assert.equal(result.code, 0);
+  assert.match(result.out, /^sockit get: /);
+  for (const option of ["--max-time", "--retry", "--cacert", "--unix-socket", "--compressed"]) {
+    assert.match(result.out, new RegExp(` ${option}\\b`));
+  }
+  assert.match(result.out, /There is no -k/);
+});
+
+Deno.test("get sends an origin-form GET with Host, User-Agent, Accept and -H fields", async () => {
+  await using server = new ReplayServer([OK]);
+  const result = await runSockit([
+    "get",
+    "-H",
+    "X-Trace: abc",
+    "-H",
+    "Accept: text/plain",
+    server.url("/p/a%20th?q=1&r=2#frag"),
+  ]);
+  assert.equal(result.code, 0, result.err);
+  assert.equal(result.out, "ok");
+  assert.equal(
+    server.requests[0],
+    `GET /p/a%20th?q=1&r=2 HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+      `User-Agent: sockit/0.1.0\r\nX-Trace: abc\r\nAccept: text/plain\r\nConnection: close\r\n\r\n`,
+  );
+});
+
+Deno.test("get rejects a -H with CR, LF or NUL as a usage error, sending nothing", async () => {
+  for (const header of ["X-A: a\r\nEvil: 1", "X-A: a\nb", "X-A: a\0b", "X\nA: 1", "Bad Name: 1"]) {
+    const result = await runCli(["get", "-H", header, "http://127.0.0.1:9/"]);
+    assert.equal(result.code, 2, header);
+    assert.match(result.err, /^error: Invalid -H: /);
+  }
+});
+
+Deno.test("get works with an IPv6 literal URL, with the port in Host", async (t) => {
+  let listener: Deno.Listener;
+  try {
+    listener = Deno.listen({ hostname: "::1", port: 0 });
+  } catch {
+    t.step({ name: "IPv6 loopback is not available here", ignore: true, fn() {} });
+    return;
+  }
+  const port = (listener.addr as Deno.NetAddr).port;
+  const served = (async () => {
+    using conn = await listener.accept();
+    const buf = new Uint8Array(4096);
+    const n = await conn.read(buf);
+    await conn.write(new TextEncoder().encode(OK));
+    return new TextDecoder().decode(buf.subarray(0, n ?? 0));
+  })();
+  const result = await runCli(["get", `http://[::1]:${port}/six`]);
+  const request = await served;
+  listener.close();
+  assert.equal(result.code, 0, result.err);
+  assert.equal(result.out, "ok");
+  assert.match(request, new RegExp(`^GET /six HTTP/1\\.1\\r\\nHost: \\[::1\\]:${port}\\r\\n`));
+});
+
+Deno.test("get --json prints one object per URL with timing and reuse", async () => {
+  await using server = new ReplayServer([
+    "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-A: 1\r\nX-A: 2\r\n\r\none",
+    "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\ntwo",
+  ]);
+  const result = await runSockit(["get", "--json", server.url("/a"), server.url("/b")]);
+  assert.equal(result.code, 0, result.err);
+  const [first, second] = result.out.trim().split("\n").map((line) => JSON.parse(line));
+  assert.deepEqual(Object.keys(first).sort(), [
+    "attempts",
+    "bytes",
+    "connection_reused",
+    "error",
+    "exit_code",
+    "headers",
+    "http_version",
+    "redirects",
+    "status",
+    "timing",
+    "url",
+  ]);
+  assert.equal(first.status, 200);
+  assert.equal(first.http_version, "HTTP/1.1");
+  assert.deepEqual(first.headers, { "content-length": "3", "x-a": "1, 2" });
+  assert.equal(first.bytes, 3);
+  assert.equal(first.connection_reused, false);
+  assert.equal(first.exit_code, 0);
+  assert.equal(first.error, null);
+  assert.deepEqual(Object.keys(first.timing).sort(), [
+    "connect_ms",
+    "first_byte_ms",
+    "resolve_ms",
+    "tls_ms",
+    "total_ms",
+    "transfer_ms",
+  ]);
+  assert.equal(second.status, 404);
+  assert.equal(second.connection_reused, true);
+  assert.equal(server.connections, 1);
+});
+
+Deno.test("get --json reports a failure with its error and exit code", async () => {
+  await using server = new ReplayServer(["HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort"]);
+  const result = await runCli(["get", "--json", server.url()]);
+  assert.equal(result.code, 7);
+  const line = JSON.parse(result.out.trim());
+  assert.equal(line.exit_code, 7);
+  assert.match(line.error, /cut short/);
+  assert.equal(line.status, null);
+});
+
+Deno.test("get names each failed expectation on stderr and exits 1", async () => {
+  await using server = new ReplayServer([
+    "HTTP/1.1 500 Oops\r\nContent-Type: text/html\r\nContent-Length: 11\r\n\r\nhello world",
+  ]);
+  const result = await runCli([
+    "get",
+    "--expect-status",
+    "200,204,3xx",
+    "--expect-body",
+    "goodbye",
+    "--expect-body-regex",
+    "^hello",
+    "--expect-header",
+    "Content-Type: ^application/json",
+    "--expect-header",
+    "X-Missing: .",
+    server.url(),
+  ]);
+  assert.equal(result.code, 1);
+  assert.equal(result.out, "hello world");
+  const errors = result.err.split("\n").filter((line) => line.startsWith("error: "));
+  assert.equal(errors.length, 4, result.err);
+  assert.match(result.err, /--expect-status 200,204,3xx: got 500/);
+  assert.match(result.err, /--expect-body: the body does not contain "goodbye"/);
+  assert.match(result.err, /--expect-header "Content-Type: \^application\/json": got "text\/html"/);
+  assert.match(result.err, /--expect-header "X-Missing: \.": no X-Missing header/);
+});
+
+Deno.test("get passes expectations that hold", async () => {
+  await using server = new ReplayServer([
+    "HTTP/1.1 204 No Content\r\nX-Version: 1.2.3\r\n\r\n",
+  ]);
+  const result = await runCli([
+    "get",
+    "--fail",
+    "--expect-status",
+    "2xx",
+    "--expect-header",
+    "x-version: ^1\\.",
+    server.url(),
+  ]);
+  assert.equal(result.code, 0, result.err);
+});
+
+Deno.test("get -o writes the file whole, and never leaves a partial one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-get-" });
+  try {
+    {
+      await using server = new ReplayServer(["HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello"]);
+      const result = await runSockit(["get", "-o", `${dir}/out.txt`, server.url()]);
+      assert.equal(result.code, 7);
+      assert.deepEqual([...Deno.readDirSync(dir)], [], "no file, no temporary file");
+    }
+    {
+      await using server = new ReplayServer(["HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"]);
+      const result = await runSockit(["get", "-o", `${dir}/out.txt`, server.url()]);
+      assert.equal(result.code, 0, result.err);
+      assert.equal(result.out, "");
+      assert.equal(await Deno.readTextFile(`${dir}/out.txt`), "hello");
+    }
+    {
+      // A failed download leaves the earlier file as it was.
+      await using server = new ReplayServer(["HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nnew"]);
+      const result = await runCli(["get", "-o", `${dir}/out.txt`, server.url()]);
+      assert.equal(result.code, 7);
+      assert.equal(await Deno.readTextFile(`${dir}/out.txt`), "hello");
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["out.txt"]);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("get -L drops Authorization and Cookie on a redirect to another origin only", async () => {
+  await using other = new ReplayServer([OK]);
+  await using server = new ReplayServer([
+    "HTTP/1.1 302 Found\r\nLocation: /same\r\nContent-Length: 0\r\n\r\n",
+    `HTTP/1.1 307 Temporary Redirect\r\nLocation: ${
+      other.url("/there")
+    }\r\nContent-Length: 0\r\n\r\n`,
+  ]);
+  const result = await runCli([
+    "get",
+    "-L",
+    "--json",
+    "-H",
+    "Authorization: Bearer secret",
+    "-H",
+    "Cookie: session=1",
+    "-H",
+    "X-Kept: yes",
+    server.url("/start"),
+  ]);
+  assert.equal(result.code, 0, result.err);
+  const line = JSON.parse(result.out);
+  assert.equal(line.redirects.length, 2);
+  assert.equal(line.redirects[1].location, other.url("/there"));
+  assert.match(server.requests[1]!, /^GET \/same HTTP\/1\.1\r\n/);
+  assert.match(server.requests[1]!, /\r\nAuthorization: Bearer secret\r\n/);
+  assert.match(server.requests[1]!, /\r\nCookie: session=1\r\n/);
+  assert.match(other.requests[0]!, /^GET \/there HTTP\/1\.1\r\n/);
+  assert.doesNotMatch(other.requests[0]!, /authorization|cookie/i);
+  assert.match(other.requests[0]!, /\r\nX-Kept: yes\r\n/);
+});
+
+Deno.test("get --max-time holds against a server that sends one byte at a time", async () => {
+  await using server = new ReplayServer([{
+    bytes: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + "x".repeat(100),
+    dripMs: 100,
+  }]);
+  const result = await runCli(["get", "--max-time", "700ms", server.url()]);
+  assert.equal(result.code, 5, result.err);
+  assert.match(
+    result.err,
+    /^error: Cannot get "?http:\/\/127\.0\.0\.1:\d+\/"?: timed out after 700ms/m,
+  );
+});
+
+Deno.test("get --retry retries 503 twice, then succeeds; -o holds the last body only", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-get-" });
+  try {
+    await using server = new ReplayServer([
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy",
+      "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\nContent-Length: 4\r\n\r\nslow",
+      "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood",
+    ]);
+    const result = await runCli([
+      "get",
+      "--retry",
+      "3",
+      "--retry-delay",
+      "10ms",
+      "--json",
+      "-o",
+      `${dir}/f`,
+      server.url(),
+    ]);
+    assert.equal(result.code, 0, result.err);
+    const line = JSON.parse(result.out);
+    assert.equal(line.attempts, 3);
+    assert.equal(line.status, 200);
+    assert.equal(await Deno.readTextFile(`${dir}/f`), "good");
+    assert.equal((result.err.match(/retry \d of 3/g) ?? []).length, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("get --retry never retries a 4xx other than 429", async () => {
+  await using server = new ReplayServer([
+    "HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\ngone",
+    OK,
+  ]);
+  const result = await runCli(["get", "--retry", "3", "--retry-delay", "10ms", server.url()]);
+  assert.equal(result.code, 0);
+  assert.equal(result.out, "gone");
+  assert.equal(server.requests.length, 1);
+});
+
+Deno.test("get --retry gives up after N retries and reports the last answer", async () => {
+  await using server = new ReplayServer([
+    "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 1\r\n\r\n1",
+    "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 1\r\n\r\n2",
+  ]);
+  const result = await runCli([
+    "get",
+    "--fail",
+    "--retry",
+    "1",
+    "--retry-delay",
+    "10ms",
+    server.url(),
+  ]);
+  assert.equal(result.code, 1);
+  assert.equal(result.out, "2");
+});
+
+Deno.test("get --retry retries a refused connection", async () => {
+  const result = await runCli([
+    "get",
+    "--retry",
+    "2",
+    "--retry-delay",
+    "5ms",
+    "http://127.0.0.1:9/",
+  ]);
+  assert.equal(result.code, 4);
+  assert.equal((result.err.match(/retry \d of 2/g) ?? []).length, 2);
+  assert.match(result.err, /connection refused/);
+});
+
+Deno.test("get --resolve sends the name in Host but connects to the given address", async () => {
+  await using server = new ReplayServer([OK]);
+  const result = await runCli([
+    "get",
+    "--resolve",
+    `api.example.test:${server.port}:127.0.0.1`,
+    `http://api.example.test:${server.port}/v1`,
+  ]);
+  assert.equal(result.code, 0, result.err);
+  assert.match(
+    server.requests[0]!,
+    new RegExp(`\\r\\nHost: api\\.example\\.test:${server.port}\\r\\n`),
+  );
+});
+
+Deno.test("get --unix-socket speaks HTTP over a Unix socket", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-unix-" });
+  const path = `${dir}/api.sock`;
+  const listener = Deno.listen({ transport: "unix", path });
+  const served = (async () => {
+    using conn = await listener.accept();
+    const buf = new Uint8Array(4096);
+    const n = await conn.read(buf);
+    await conn.write(
+      new TextEncoder().encode('HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n{"Version":"1.0"}'),
+    );
+    return new TextDecoder().decode(buf.subarray(0, n ?? 0));
+  })();
+  try {
+    const result = await runCli(["get", "--unix-socket", path, "http://docker/version"]);
+    assert.equal(result.code, 0, result.err);
+    assert.equal(result.out, '{"Version":"1.0"}');
+    assert.match(await served, /^GET \/version HTTP\/1\.1\r\nHost: docker\r\n/);
+  } finally {
+    listener.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("get -v shows the request and response heads as > and < lines", async () => {
+  await using server = new ReplayServer([OK]);
+  const result = await runCli(["get", "-v", server.url("/v")]);
+  assert.equal(result.code, 0);
+  assert.match(result.err, /^> GET \/v HTTP\/1\.1\n> Host: 127\.0\.0\.1:\d+\n/m);
+  assert.match(result.err, /^< HTTP\/1\.1 200 OK\n< Content-Length: 2\n<$/m);
+});
+
+Deno.test("get --timing draws the phases", async () => {
+  await using server = new ReplayServer([OK]);
+  const result = await runCli(["get", "--timing", server.url()]);
+  assert.equal(result.code, 0);
+  for (const phase of ["resolve", "connect", "tls", "first byte", "transfer", "total"]) {
+    assert.match(result.err, new RegExp(`^${phase} +\\d`, "m"));
+  }
+});
+
+const TLS_OK = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecure";
+
+Deno.test({
+  name: "get over https: a test CA with --cacert, an unknown issuer, and a wrong name",
+  ignore: !hasProgram("openssl"),
+  async fn() {
+    const pki = await makeTestPki(["localhost", "127.0.0.1"]);
+    try {
+      await using server = new TlsReplayServer(pki, TLS_OK);
+      const url = `https://localhost:${server.port}/`;
+      const ok = await runSockit(["get", "--cacert", pki.caCert, url]);
+      assert.equal(ok.code, 0, ok.err);
+      assert.equal(ok.out, "secure");
+
+      const unknown = await runCli(["get", url]);
+      assert.equal(unknown.code, 6, unknown.err);
+      assert.match(
+        unknown.err,
+        /^error: TLS handshake with localhost:\d+ failed: certificate has an unknown issuer/m,
+      );
+
+      const wrong = await runCli([
+        "get",
+        "--cacert",
+        pki.caCert,
+        "--resolve",
+        `wrong.example.test:${server.port}:127.0.0.1`,
+        `https://wrong.example.test:${server.port}/`,
+      ]);
+      assert.equal(wrong.code, 6, wrong.err);
+      assert.match(wrong.err, /certificate is not valid for "wrong\.example\.test"/);
+
+      const json = await runCli(["get", "--json", "--cacert", pki.caCert, url]);
+      assert.ok(JSON.parse(json.out).timing.tls_ms > 0);
+    } finally {
+      await pki.remove();
+    }
+  },
+});
+
+Deno.test("get --compressed decodes gzip, and a decompression bomb stops at --max-filesize", async () => {
+  const text = "hello compressed world\n".repeat(100);
+  const gzip = await new Response(
+    new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")),
+  ).bytes();
+  const head = (length: number) =>
+    `HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${length}\r\n\r\n`;
+  {
+    await using server = new ReplayServer([
+      new Uint8Array([...new TextEncoder().encode(head(gzip.length)), ...gzip]),
+    ]);
+    const result = await runCli(["get", "--compressed", server.url()]);
+    assert.equal(result.code, 0, result.err);
+    assert.equal(result.out, text);
+    assert.match(server.requests[0]!, /\r\nAccept-Encoding: gzip, deflate, br\r\n/);
+  }
+  const zeros = await new Response(
+    new Blob([new Uint8Array(64 * 1024 * 1024)]).stream().pipeThrough(
+      new CompressionStream("gzip"),
+    ),
+  ).bytes();
+  {
+    await using server = new ReplayServer([
+      new Uint8Array([...new TextEncoder().encode(head(zeros.length)), ...zeros]),
+    ]);
+    const result = await runCli([
+      "get",
+      "--compressed",
+      "--max-filesize",
+      "1M",
+      "-o",
+      "/dev/null",
+      server.url(),
+    ]);
+    assert.equal(result.code, 8, result.err);
+    assert.match(result.err, /Decoded response body is over the --max-filesize limit/);
+  }
+});
+
+Deno.test("demoGet() fetches two URLs over one kept-alive connection, the second chunked", async () => {
+  const { demoGet } = await import("../lib/cli/get.ts");
+  const { runCommand } = await import("../lib/cli/command.ts");
+  let out = "";
+  const io = {
+    stdout: {
+      write(buf: Uint8Array) {
+        out += new TextDecoder().decode(buf);
+        return Promise.resolve(buf.length);
+      },
+    },
+    stderr: { write: (buf: Uint8Array) => Promise.resolve(buf.length) },
+    stdin: { read: () => Promise.resolve(null) },
+    stderrIsTerminal: false,
+    env: () => undefined,
+  };
+  const spec = {
+    name: "demo",
+    summary: "",
+    usage: [],
+    options: [],
+    positionals: { min: 0, max: 0 },
+    examples: [],
+  };
+  const code = await runCommand(spec, [], io, async (ctx) => {
+    await demoGet(ctx);
+    return 0;
+  });
+  assert.equal(code, 0, out);
+  assert.match(
+    out,
+    /first, framed by Content-Length\nGET \/first: 200, \d+ bytes, on a new connection\n/,
+  );
+  assert.match(
+    out,
+    /second, in chunks\nGET \/second: 200, 18 bytes, on the same connection \(kept alive\), chunked body\n/,
+  );
+});
