@@ -5,9 +5,6 @@
  * @module
  */
 import { suggest } from "./args.ts";
-import { runDemo } from "./demo.ts";
-import { runEcho } from "./echo.ts";
-import { runGet } from "./get.ts";
 import { EXIT_CODE_TABLE, ExitCode } from "./exit_codes.ts";
 import type { Io } from "./output.ts";
 import { VERSION } from "./version.ts";
@@ -27,11 +24,24 @@ export interface Command {
   run: (argv: string[], io: Io) => Promise<number>;
 }
 
-/** Every top-level command, by its word. */
+/**
+ * Every top-level command, by its word. Each command's module is loaded only when it runs, so
+ * that starting `sockit get` does not pay for parsing the echo and DNS code (start-up time is
+ * part of every CI check). The import specifiers are literal so that `deno compile` bundles them.
+ */
 export const COMMANDS: Record<string, Command> = {
-  echo: { summary: "TCP echo server (serve) and verifying client (send)", run: runEcho },
-  demo: { summary: "an offline tour on loopback", run: runDemo },
-  get: { summary: "HTTP/1.1 client on raw sockets: GET, HEAD, checks, retries", run: runGet },
+  echo: {
+    summary: "TCP echo server (serve) and verifying client (send)",
+    run: async (argv, io) => (await import("./echo.ts")).runEcho(argv, io),
+  },
+  get: {
+    summary: "HTTP/1.1 client on raw sockets: GET, HEAD, checks, retries",
+    run: async (argv, io) => (await import("./get.ts")).runGet(argv, io),
+  },
+  demo: {
+    summary: "an offline tour on loopback",
+    run: async (argv, io) => (await import("./demo.ts")).runDemo(argv, io),
+  },
 };
 
 /** The top-level help. */

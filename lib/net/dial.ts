@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { lookup } from "node:dns/promises";
 import { formatAddr, formatHostPort, isIpLiteral } from "./addr.ts";
 import { ConnectError, ResolveError, SockitError } from "./errors.ts";
 import type { TraceFn } from "./trace.ts";
@@ -52,6 +51,8 @@ export function formatTarget(target: DialTarget): string {
 export async function resolveHost(hostname: string): Promise<string[]> {
   if (isIpLiteral(hostname)) return [hostname];
   try {
+    // Loaded on first use: connecting to an address literal never pays for node:dns.
+    const { lookup } = await import("node:dns/promises");
     const found = await lookup(hostname, { all: true, verbatim: true });
     if (found.length === 0) throw new ResolveError(`Cannot resolve "${hostname}": no addresses`);
     return [...new Set(found.map((entry) => entry.address))];
