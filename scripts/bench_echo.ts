@@ -1,0 +1,207 @@
+/**
+ * The echo section of `deno task bench`: stream throughput (1 GiB, verified byte by byte) and
+ * round trips (50 clients, 64-byte messages) for sockit's server, a bare Deno loop (the floor of
+ * what Deno can do with the same 256 KiB buffer), a Node `net` pipe server and socat, all driven
+ * by the same C client.
+ *
+ * @module
+ */
+import type { BenchContext } from "./bench.ts";
+
+const GiB = 1024 ** 3;
+
+interface StreamResult {
+  mb_per_s: number;
+}
+
+interface RttResult {
+  rtt_per_s: number;
+  p99_us: number;
+}
+
+interface Server {
+  port: number;
+  stop: () => Promise<void>;
+}
+
+/** Builds the C client into a cache folder beside the repo (ignored by git). */
+async function buildClient(ctx: BenchContext): Promise<string> {
+  const dir = `${ctx.root}.bench-build`;
+  await Deno.mkdir(dir, { recursive: true });
+  const out = `${dir}/bench_client`;
+  const result = await new Deno.Command("cc", {
+    args: ["-O2", "-pthread", "-o", out, `${ctx.root}scripts/bench_client.c`],
+  }).output();
+  if (!result.success) {
+    throw new Error(`Cannot build the bench client: ${new TextDecoder().decode(result.stderr)}`);
+  }
+  return out;
+}
+
+/** Starts a server process and reads its port from its output with `parse`. */
+async function startServer(
+  cmd: string[],
+  parse: (text: string) => number | undefined,
+  from: "stdout" | "stderr" = "stdout",
+): Promise<Server> {
+  const [program, ...args] = cmd;
+  const child = new Deno.Command(program!, {
+    args,
+    stdin: "null",
+    stdout: from === "stdout" ? "piped" : "null",
+    stderr: from === "stderr" ? "piped" : "null",
+  }).spawn();
+  const stream = (from === "stdout" ? child.stdout : child.stderr).pipeThrough(
+    new TextDecoderStream(),
+  );
+  const reader = stream.getReader();
+  let seen = "";
+  let port: number | undefined;
+  while (port === undefined) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${program} exited before listening: ${seen}`);
+    seen += value;
+    port = parse(seen);
+  }
+  // Keep draining the output so that the server never blocks on a full pipe.
+  const draining = (async () => {
+    while (!(await reader.read()).done) { /* discard */ }
+  })();
+  return {
+    port,
+    stop: async () => {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await child.status;
+      await draining.catch(() => {});
+    },
+  };
+}
+
+async function runClient(ctx: BenchContext, client: string, args: string[]): Promise<unknown> {
+  const [program, ...rest] = ctx.pin(1, [client, ...args]);
+  const result = await new Deno.Command(program!, { args: rest, stdout: "piped", stderr: "piped" })
+    .output();
+  if (!result.success) {
+    throw new Error(`bench client failed: ${new TextDecoder().decode(result.stderr).trim()}`);
+  }
+  return JSON.parse(new TextDecoder().decode(result.stdout));
+}
+
+/** Runs the echo section. */
+export async function run(ctx: BenchContext): Promise<void> {
+  ctx.print(
+    "== echo: stream 1 GiB (best of 3, every byte checked) and 50 clients x 64 B round trips",
+  );
+  if (!ctx.have("cc")) return;
+  const client = await buildClient(ctx);
+  const first = (text: string) => {
+    const m = /^(\d+)\n/.exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  const servers: Array<[string, () => Promise<Server> | undefined]> = [
+    [
+      "sockit",
+      () =>
+        startServer(ctx.pin(0, [...ctx.sockit, "echo", "serve", "--port", "0", "--json"]), (t) => {
+          const line = t.split("\n")[0];
+          return t.includes("\n") ? JSON.parse(line!).port : undefined;
+        }),
+    ],
+    ["deno floor", () =>
+      startServer(
+        ctx.pin(0, [
+          Deno.execPath(),
+          "run",
+          "-q",
+          "--allow-net=127.0.0.1",
+          `${ctx.root}scripts/bench_floor_server.ts`,
+        ]),
+        first,
+      )],
+    [
+      "node",
+      () =>
+        ctx.have("node")
+          ? startServer(ctx.pin(0, ["node", `${ctx.root}scripts/bench_node_server.mjs`]), first)
+          : undefined,
+    ],
+    ["socat", () =>
+      ctx.have("socat")
+        ? startServer(
+          ctx.pin(0, ["socat", "-d", "-d", "TCP-LISTEN:0,bind=127.0.0.1,fork,reuseaddr", "PIPE"]),
+          (t) => {
+            const m = /listening on AF=2 127\.0\.0\.1:(\d+)/.exec(t);
+            return m ? Number(m[1]) : undefined;
+          },
+          "stderr",
+        )
+        : undefined],
+  ];
+  const results = new Map<string, { stream: number; rtt: number; p99: number }>();
+  for (const [name, start] of servers) {
+    const starting = start();
+    if (!starting) continue;
+    const server = await starting;
+    try {
+      const port = String(server.port);
+      let best = 0;
+      for (let i = 0; i < 3; i++) {
+        const r = await runClient(ctx, client, [
+          "stream",
+          "127.0.0.1",
+          port,
+          String(GiB),
+        ]) as StreamResult;
+        best = Math.max(best, r.mb_per_s);
+      }
+      const rt = await runClient(ctx, client, [
+        "rtt",
+        "127.0.0.1",
+        port,
+        "50",
+        "64",
+        "3",
+      ]) as RttResult;
+      results.set(name, { stream: best, rtt: rt.rtt_per_s, p99: rt.p99_us });
+    } finally {
+      await server.stop();
+    }
+  }
+  ctx.print("");
+  ctx.print(
+    `${"server".padEnd(12)}${"stream MB/s".padStart(12)}${"round trips/s".padStart(15)}${
+      "p99 us".padStart(9)
+    }`,
+  );
+  for (const [name, r] of results) {
+    ctx.print(
+      `${name.padEnd(12)}${r.stream.toFixed(0).padStart(12)}${r.rtt.toFixed(0).padStart(15)}${
+        r.p99.toFixed(0).padStart(9)
+      }`,
+    );
+  }
+  ctx.print("");
+  const s = results.get("sockit")!;
+  const floor = results.get("deno floor")!;
+  const ratio = (label: string, value: number, target: number) =>
+    ctx.print(
+      `${label.padEnd(40)}${value.toFixed(2).padStart(6)}x  target >= ${target}x  ${
+        value >= target ? "PASS" : "FAIL"
+      }`,
+    );
+  const node = results.get("node");
+  const socat = results.get("socat");
+  if (node) ratio("stream: sockit / node", s.stream / node.stream, 1.5);
+  if (socat) ratio("stream: sockit / socat", s.stream / socat.stream, 5);
+  ratio("stream: sockit / bare deno floor", s.stream / floor.stream, 0.95);
+  if (node) ratio("round trips: sockit / node", s.rtt / node.rtt, 0.9);
+  const others = [node, socat].filter((r) => r !== undefined);
+  const floorLeads = others.every((r) => floor.stream > 1.2 * r.stream);
+  ctx.print(
+    floorLeads
+      ? "load check: the client drives the bare floor clearly faster than node and socat: OK"
+      : "load check: WARNING the bare floor is not clearly the fastest: the client may be the bottleneck and the ratios mean little",
+  );
+}
