@@ -110,6 +110,15 @@ Deno.test("demo runs offline, shows the trace and exits 0", async () => {
   assert.match(result.out, /listening on 127\.0\.0\.1:\d+\n/);
   assert.match(result.out, /\nhello from the sockit demo\n/);
   assert.match(result.out, /the echo matched what was sent, byte for byte\n/);
+  assert.match(result.out, /\nGET \/first: 200, 32 bytes, on a new connection\n/);
+  assert.match(
+    result.out,
+    /\nGET \/second: 200, 18 bytes, on the same connection \(kept alive\), chunked body\n/,
+  );
+  assert.match(
+    result.err,
+    / TRACE sockit\.trace \+[\d.]+ms recv \d+ bytes "HTTP\/1\.1 200 OK\\r\\nContent-Type: text\/plain\\r\\nTransfer-Encoding: chunked/,
+  );
   assert.match(
     result.err,
     / TRACE sockit\.trace \+[\d.]+ms send 27 bytes "hello from the sockit demo\\n"\n/,

@@ -10,6 +10,7 @@ import type { CommandSpec } from "./args.ts";
 import { runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
 import { exchange, startServer } from "./echo.ts";
+import { demoGet } from "./get.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { setupLogging } from "./log.ts";
 import type { Io } from "./output.ts";
@@ -23,6 +24,7 @@ export const DEMO: CommandSpec = {
   description: [
     "Starts an echo server on a free 127.0.0.1 port inside this process, sends a message",
     "through it with --trace on, and shows each socket step on stderr and the echo on stdout.",
+    "Then gets two URLs from a tiny local HTTP server over one kept-alive connection.",
     "Needs no network beyond loopback. Exits 0 when every step worked.",
   ].join("\n"),
   options: withCommon([]),
@@ -66,6 +68,9 @@ async function demo(ctx: Context): Promise<number> {
       `== 3. shutdown: ${summary.connections} connection served, ${summary.bytes} bytes echoed`,
     );
   }
+  await say("");
+  await say("== 4. get: two GETs on one kept-alive connection, the second with a chunked body");
+  await demoGet(ctx);
   await say("");
   await say("Next: run `sockit echo serve` in one terminal and `sockit echo send hi` in another.");
   return ExitCode.Ok;
