@@ -1,0 +1,793 @@
+/**
+ * The DNS message codec (RFC 1035), written by hand: header, questions and resource records,
+ * with name compression both ways and an EDNS0 OPT record (RFC 6891). Decoding is strict: a
+ * pointer loop, a pointer out of range, a label over 63 bytes or a record that runs past the end
+ * is a {@linkcode ProtocolError}, never a crash or a hang.
+ *
+ * @module
+ */
+import { ProtocolError } from "../net/errors.ts";
+
+/** Record types sockit knows by name. */
+export const RecordType = {
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  PTR: 12,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+  SRV: 33,
+  OPT: 41,
+  CAA: 257,
+} as const;
+
+/** Response codes (RFC 1035 section 4.1.1, RFC 6895). */
+export const Rcode = {
+  NOERROR: 0,
+  FORMERR: 1,
+  SERVFAIL: 2,
+  NXDOMAIN: 3,
+  NOTIMP: 4,
+  REFUSED: 5,
+} as const;
+
+/** The Internet class. */
+export const CLASS_IN = 1;
+
+/** The UDP payload size sockit advertises in EDNS0 (the DNS flag day 2020 value). */
+export const EDNS_UDP_SIZE = 1232;
+
+/** The name of a record type: `A`, `CAA`, or `TYPE65` for ones sockit has no name for. */
+export function typeName(type: number): string {
+  for (const [name, code] of Object.entries(RecordType)) if (code === type) return name;
+  return `TYPE${type}`;
+}
+
+/** The code of a record type name (`mx`, `MX` or `TYPE15`), or `undefined`. */
+export function typeCode(name: string): number | undefined {
+  const upper = name.toUpperCase();
+  if (upper in RecordType) return RecordType[upper as keyof typeof RecordType];
+  const m = /^TYPE(\d{1,5})$/.exec(upper);
+  return m && Number(m[1]) <= 65535 ? Number(m[1]) : undefined;
+}
+
+/** The name of a response code: `NXDOMAIN`, or `RCODE9`. */
+export function rcodeName(rcode: number): string {
+  for (const [name, code] of Object.entries(Rcode)) if (code === rcode) return name;
+  return `RCODE${rcode}`;
+}
+
+/** Header flags. */
+export interface DnsFlags {
+  /** A response (not a query). */
+  qr: boolean;
+  /** The kind of query; 0 is a standard query. */
+  opcode: number;
+  /** Authoritative answer. */
+  aa: boolean;
+  /** Truncated: the answer did not fit. */
+  tc: boolean;
+  /** Recursion desired. */
+  rd: boolean;
+  /** Recursion available. */
+  ra: boolean;
+  /** Authentic data (DNSSEC). */
+  ad: boolean;
+  /** Checking disabled (DNSSEC). */
+  cd: boolean;
+  /** Response code (the low 4 bits; EDNS extends it). */
+  rcode: number;
+}
+
+/** A question. */
+export interface DnsQuestion {
+  /** The name, in presentation form without the final dot: `example.test`. */
+  name: string;
+  /** Record type code. */
+  type: number;
+  /** Class code (1, IN). */
+  class: number;
+}
+
+/** The data of a record, by type. */
+export type RecordData =
+  | { address: string } // A, AAAA
+  | { target: string } // CNAME, NS, PTR
+  | { preference: number; exchange: string } // MX
+  | { texts: Uint8Array[] } // TXT
+  | { priority: number; weight: number; port: number; target: string } // SRV
+  | {
+    mname: string;
+    rname: string;
+    serial: number;
+    refresh: number;
+    retry: number;
+    expire: number;
+    minimum: number;
+  } // SOA
+  | { flags: number; tag: string; value: Uint8Array } // CAA
+  | { raw: Uint8Array }; // anything else
+
+/** A resource record. */
+export interface DnsRecord {
+  /** Owner name, without the final dot. */
+  name: string;
+  /** Record type code. */
+  type: number;
+  /** Class code. */
+  class: number;
+  /** Time to live, in seconds. */
+  ttl: number;
+  /** Type-specific data. */
+  data: RecordData;
+}
+
+/** EDNS0 information carried by an OPT record. */
+export interface Edns {
+  /** The sender's UDP payload size. */
+  udpSize: number;
+  /** EDNS version. */
+  version: number;
+  /** The DNSSEC OK bit. */
+  dnssecOk: boolean;
+}
+
+/** A whole DNS message. */
+export interface DnsMessage {
+  /** Query ID. */
+  id: number;
+  /** Header flags. */
+  flags: DnsFlags;
+  /** Question section. */
+  questions: DnsQuestion[];
+  /** Answer section. */
+  answers: DnsRecord[];
+  /** Authority section. */
+  authorities: DnsRecord[];
+  /** Additional section, without the OPT record. */
+  additionals: DnsRecord[];
+  /** EDNS0, when the message has an OPT record. */
+  edns?: Edns;
+}
+
+const FLAG_DEFAULTS: DnsFlags = {
+  qr: false,
+  opcode: 0,
+  aa: false,
+  tc: false,
+  rd: false,
+  ra: false,
+  ad: false,
+  cd: false,
+  rcode: 0,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+class Writer {
+  #buf = new Uint8Array(512);
+  #view = new DataView(this.#buf.buffer);
+  length = 0;
+  readonly #names = new Map<string, number>();
+
+  #ensure(n: number): void {
+    if (this.length + n <= this.#buf.length) return;
+    const bigger = new Uint8Array(Math.max(this.#buf.length * 2, this.length + n));
+    bigger.set(this.#buf.subarray(0, this.length));
+    this.#buf = bigger;
+    this.#view = new DataView(bigger.buffer);
+  }
+
+  u8(v: number): void {
+    this.#ensure(1);
+    this.#view.setUint8(this.length, v);
+    this.length += 1;
+  }
+
+  u16(v: number): void {
+    this.#ensure(2);
+    this.#view.setUint16(this.length, v);
+    this.length += 2;
+  }
+
+  u32(v: number): void {
+    this.#ensure(4);
+    this.#view.setUint32(this.length, v >>> 0);
+    this.length += 4;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.#ensure(b.length);
+    this.#buf.set(b, this.length);
+    this.length += b.length;
+  }
+
+  setU16(at: number, v: number): void {
+    this.#view.setUint16(at, v);
+  }
+
+  /** Writes a name, pointing back at an earlier copy of any suffix (RFC 1035 4.1.4). */
+  name(name: string, compress = true): void {
+    const labels = splitName(name);
+    for (let i = 0; i < labels.length; i++) {
+      const suffix = labels.slice(i).map((l) => l.toLowerCase()).join(".");
+      const earlier = compress ? this.#names.get(suffix) : undefined;
+      if (earlier !== undefined) {
+        this.u16(0xc000 | earlier);
+        return;
+      }
+      if (compress && this.length < 0x4000) this.#names.set(suffix, this.length);
+      const label = labelBytes(labels[i]!);
+      this.u8(label.length);
+      this.bytes(label);
+    }
+    this.u8(0);
+  }
+
+  done(): Uint8Array {
+    return this.#buf.slice(0, this.length);
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** Splits a presentation name into labels, honouring `\.` and `\DDD` escapes. */
+function splitName(name: string): string[] {
+  if (name === "" || name === ".") return [];
+  const labels: string[] = [];
+  let current = "";
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i]!;
+    if (c === "\\" && i + 1 < name.length) {
+      current += c + name[i + 1];
+      i++;
+    } else if (c === ".") {
+      labels.push(current);
+      current = "";
+    } else {
+      current += c;
+    }
+  }
+  if (current !== "" || !name.endsWith(".")) labels.push(current);
+  for (const label of labels) {
+    if (label === "") throw new RangeError(`Invalid name "${name}": empty label`);
+  }
+  return labels;
+}
+
+function labelBytes(label: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < label.length; i++) {
+    const c = label[i]!;
+    if (c === "\\") {
+      const digits = /^\d{3}/.exec(label.slice(i + 1));
+      if (digits) {
+        out.push(Number(digits[0]) & 0xff);
+        i += 3;
+      } else {
+        out.push(label.charCodeAt(i + 1) & 0xff);
+        i += 1;
+      }
+    } else {
+      for (const b of encoder.encode(c)) out.push(b);
+    }
+  }
+  if (out.length > 63) throw new RangeError(`Invalid label "${label}": longer than 63 bytes`);
+  return Uint8Array.from(out);
+}
+
+function encodeFlags(f: DnsFlags): number {
+  return (f.qr ? 0x8000 : 0) | ((f.opcode & 0xf) << 11) | (f.aa ? 0x400 : 0) |
+    (f.tc ? 0x200 : 0) | (f.rd ? 0x100 : 0) | (f.ra ? 0x80 : 0) | (f.ad ? 0x20 : 0) |
+    (f.cd ? 0x10 : 0) | (f.rcode & 0xf);
+}
+
+function ipv4Bytes(address: string): Uint8Array {
+  const parts = address.split(".").map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {
+    throw new RangeError(`Invalid IPv4 address "${address}"`);
+  }
+  return Uint8Array.from(parts);
+}
+
+/** The 16 bytes of an IPv6 address in any textual form (`::1`, `2001:db8::1`, `::ffff:1.2.3.4`). */
+export function ipv6Bytes(address: string): Uint8Array {
+  let text = address;
+  const tail: number[] = [];
+  const v4 = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const b = ipv4Bytes(v4[2]!);
+    tail.push((b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!);
+    text = v4[1]!.endsWith("::") ? v4[1]! : v4[1]!.slice(0, -1);
+  }
+  const halves = text.split("::");
+  if (halves.length > 2) throw new RangeError(`Invalid IPv6 address "${address}"`);
+  const parse = (part: string) =>
+    part === "" ? [] : part.split(":").map((h) => {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(h)) throw new RangeError(`Invalid IPv6 address "${address}"`);
+      return parseInt(h, 16);
+    });
+  const head = parse(halves[0]!);
+  const rest = halves.length === 2 ? parse(halves[1]!) : [];
+  const groups = halves.length === 2
+    ? [...head, ...Array(8 - head.length - rest.length - tail.length).fill(0), ...rest, ...tail]
+    : [...head, ...tail];
+  if (groups.length !== 8) throw new RangeError(`Invalid IPv6 address "${address}"`);
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    out[2 * i] = g >> 8;
+    out[2 * i + 1] = g & 0xff;
+  });
+  return out;
+}
+
+function writeRecord(w: Writer, record: DnsRecord): void {
+  w.name(record.name);
+  w.u16(record.type);
+  w.u16(record.class);
+  w.u32(record.ttl);
+  const lengthAt = w.length;
+  w.u16(0);
+  const start = w.length;
+  const d = record.data;
+  if ("address" in d) {
+    w.bytes(record.type === RecordType.AAAA ? ipv6Bytes(d.address) : ipv4Bytes(d.address));
+  } else if ("exchange" in d) {
+    w.u16(d.preference);
+    w.name(d.exchange);
+  } else if ("port" in d) {
+    w.u16(d.priority);
+    w.u16(d.weight);
+    w.u16(d.port);
+    w.name(d.target, false); // RFC 2782: no compression of the target
+  } else if ("target" in d) w.name(d.target);
+  else if ("texts" in d) {
+    for (const text of d.texts) {
+      if (text.length > 255) throw new RangeError("TXT string longer than 255 bytes");
+      w.u8(text.length);
+      w.bytes(text);
+    }
+  } else if ("mname" in d) {
+    w.name(d.mname);
+    w.name(d.rname);
+    for (const v of [d.serial, d.refresh, d.retry, d.expire, d.minimum]) w.u32(v);
+  } else if ("tag" in d) {
+    const tag = encoder.encode(d.tag);
+    w.u8(d.flags);
+    w.u8(tag.length);
+    w.bytes(tag);
+    w.bytes(d.value);
+  } else w.bytes(d.raw);
+  w.setU16(lengthAt, w.length - start);
+}
+
+/**
+ * Encodes a message, compressing names.
+ *
+ * @example Round-trip a query
+ * ```ts
+ * import { decodeMessage, encodeMessage, RecordType } from "./wire.ts";
+ * import assert from "node:assert/strict";
+ * const bytes = encodeMessage({
+ *   id: 7, flags: { rd: true }, questions: [{ name: "example.test", type: RecordType.A, class: 1 }],
+ * });
+ * assert.equal(decodeMessage(bytes).questions[0]?.name, "example.test");
+ * ```
+ */
+export function encodeMessage(
+  message: Partial<Omit<DnsMessage, "flags">> & { id: number; flags?: Partial<DnsFlags> },
+): Uint8Array {
+  const w = new Writer();
+  const flags = { ...FLAG_DEFAULTS, ...message.flags };
+  const questions = message.questions ?? [];
+  const answers = message.answers ?? [];
+  const authorities = message.authorities ?? [];
+  const additionals = message.additionals ?? [];
+  w.u16(message.id);
+  w.u16(encodeFlags(flags));
+  w.u16(questions.length);
+  w.u16(answers.length);
+  w.u16(authorities.length);
+  w.u16(additionals.length + (message.edns ? 1 : 0));
+  for (const q of questions) {
+    w.name(q.name);
+    w.u16(q.type);
+    w.u16(q.class);
+  }
+  for (const r of [...answers, ...authorities, ...additionals]) writeRecord(w, r);
+  if (message.edns) {
+    w.u8(0); // root name
+    w.u16(RecordType.OPT);
+    w.u16(message.edns.udpSize);
+    w.u32(
+      ((flags.rcode >> 4) << 24) | (message.edns.version << 16) |
+        (message.edns.dnssecOk ? 0x8000 : 0),
+    );
+    w.u16(0);
+  }
+  return w.done();
+}
+
+/** Options for {@linkcode buildQuery}. */
+export interface QueryOptions {
+  /** The query ID. @default {a random one} */
+  id?: number;
+  /** Ask the server to recurse. @default {true} */
+  recursionDesired?: boolean;
+  /** Advertise EDNS0 with this UDP size; `0` sends no OPT record. @default {1232} */
+  ednsUdpSize?: number;
+}
+
+/**
+ * Builds a standard query for one name and type.
+ *
+ * @example
+ * ```ts
+ * import { buildQuery, decodeMessage, RecordType } from "./wire.ts";
+ * import assert from "node:assert/strict";
+ * const q = decodeMessage(buildQuery("example.test", RecordType.MX, { id: 1 }));
+ * assert.deepEqual([q.id, q.questions[0]?.type, q.edns?.udpSize], [1, 15, 1232]);
+ * ```
+ */
+export function buildQuery(name: string, type: number, options: QueryOptions = {}): Uint8Array {
+  const size = options.ednsUdpSize ?? EDNS_UDP_SIZE;
+  return encodeMessage({
+    id: options.id ?? crypto.getRandomValues(new Uint16Array(1))[0]!,
+    flags: { rd: options.recursionDesired ?? true },
+    questions: [{ name, type, class: CLASS_IN }],
+    ...(size > 0 ? { edns: { udpSize: size, version: 0, dnssecOk: false } } : {}),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+class Reader {
+  readonly view: DataView;
+  offset = 0;
+
+  constructor(readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  need(n: number, what: string): void {
+    if (this.offset + n > this.bytes.length) {
+      throw new ProtocolError(
+        `Malformed DNS message: ${what} runs past the end (offset ${this.offset})`,
+      );
+    }
+  }
+
+  u8(what: string): number {
+    this.need(1, what);
+    return this.view.getUint8(this.offset++);
+  }
+
+  u16(what: string): number {
+    this.need(2, what);
+    const v = this.view.getUint16(this.offset);
+    this.offset += 2;
+    return v;
+  }
+
+  u32(what: string): number {
+    this.need(4, what);
+    const v = this.view.getUint32(this.offset);
+    this.offset += 4;
+    return v;
+  }
+
+  take(n: number, what: string): Uint8Array {
+    this.need(n, what);
+    const out = this.bytes.slice(this.offset, this.offset + n);
+    this.offset += n;
+    return out;
+  }
+
+  /**
+   * Reads a possibly compressed name. Every pointer must point strictly before the label that
+   * holds it, which rules out loops; the whole name is at most 255 bytes.
+   */
+  name(what: string): string {
+    const labels: string[] = [];
+    let at = this.offset;
+    let end: number | undefined;
+    let wire = 0;
+    let floor = at; // pointers must go below this
+    while (true) {
+      if (at >= this.bytes.length) {
+        throw new ProtocolError(`Malformed DNS message: ${what} runs past the end (offset ${at})`);
+      }
+      const len = this.bytes[at]!;
+      if ((len & 0xc0) === 0xc0) {
+        if (at + 1 >= this.bytes.length) {
+          throw new ProtocolError(`Malformed DNS message: ${what} has a cut-off pointer`);
+        }
+        const target = ((len & 0x3f) << 8) | this.bytes[at + 1]!;
+        if (target >= this.bytes.length) {
+          throw new ProtocolError(
+            `Malformed DNS message: ${what} points out of range (${target} of ${this.bytes.length})`,
+          );
+        }
+        if (target >= floor) {
+          throw new ProtocolError(`Malformed DNS message: ${what} has a compression loop`);
+        }
+        end ??= at + 2;
+        floor = target;
+        at = target;
+        continue;
+      }
+      if ((len & 0xc0) !== 0) {
+        throw new ProtocolError(
+          `Malformed DNS message: ${what} uses reserved label type 0x${len.toString(16)}`,
+        );
+      }
+      if (len === 0) {
+        end ??= at + 1;
+        break;
+      }
+      if (at + 1 + len > this.bytes.length) {
+        throw new ProtocolError(`Malformed DNS message: ${what} runs past the end (offset ${at})`);
+      }
+      wire += len + 1;
+      if (wire > 255) {
+        throw new ProtocolError(`Malformed DNS message: ${what} is longer than 255 bytes`);
+      }
+      labels.push(presentLabel(this.bytes.subarray(at + 1, at + 1 + len)));
+      at += 1 + len;
+    }
+    this.offset = end;
+    return labels.join(".");
+  }
+}
+
+function presentLabel(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) {
+    if (b === 0x2e || b === 0x5c) out += "\\" + String.fromCharCode(b);
+    else if (b > 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    else out += "\\" + String(b).padStart(3, "0");
+  }
+  return out;
+}
+
+function formatIpv6(bytes: Uint8Array): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
+  // RFC 5952: compress the longest run of two or more zero groups.
+  let best = -1, bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(":");
+  return `${hex.slice(0, best).join(":")}::${hex.slice(best + bestLen).join(":")}`;
+}
+
+function readRecord(r: Reader, section: string): DnsRecord | Edns {
+  const name = r.name(`${section} record name`);
+  const type = r.u16(`${section} record type`);
+  const klass = r.u16(`${section} record class`);
+  const ttl = r.u32(`${section} record TTL`);
+  const length = r.u16(`${section} record length`);
+  r.need(length, `${section} ${typeName(type)} record data`);
+  const end = r.offset + length;
+  const what = `${section} ${typeName(type)} record`;
+  let data: RecordData;
+  const expect = (n: number) => {
+    if (length !== n) {
+      throw new ProtocolError(
+        `Malformed DNS message: ${what} has ${length} bytes of data, expected ${n}`,
+      );
+    }
+  };
+  switch (type) {
+    case RecordType.OPT:
+      r.offset = end;
+      return { udpSize: klass, version: (ttl >>> 16) & 0xff, dnssecOk: (ttl & 0x8000) !== 0 };
+    case RecordType.A:
+      expect(4);
+      data = { address: Array.from(r.take(4, what)).join(".") };
+      break;
+    case RecordType.AAAA:
+      expect(16);
+      data = { address: formatIpv6(r.take(16, what)) };
+      break;
+    case RecordType.CNAME:
+    case RecordType.NS:
+    case RecordType.PTR:
+      data = { target: r.name(`${what} target`) };
+      break;
+    case RecordType.MX:
+      data = { preference: r.u16(what), exchange: r.name(`${what} exchange`) };
+      break;
+    case RecordType.SRV:
+      data = {
+        priority: r.u16(what),
+        weight: r.u16(what),
+        port: r.u16(what),
+        target: r.name(`${what} target`),
+      };
+      break;
+    case RecordType.SOA:
+      data = {
+        mname: r.name(`${what} mname`),
+        rname: r.name(`${what} rname`),
+        serial: r.u32(what),
+        refresh: r.u32(what),
+        retry: r.u32(what),
+        expire: r.u32(what),
+        minimum: r.u32(what),
+      };
+      break;
+    case RecordType.TXT: {
+      const texts: Uint8Array[] = [];
+      while (r.offset < end) {
+        const n = r.u8(what);
+        if (r.offset + n > end) {
+          throw new ProtocolError(`Malformed DNS message: ${what} has a string past its data`);
+        }
+        texts.push(r.take(n, what));
+      }
+      data = { texts };
+      break;
+    }
+    case RecordType.CAA: {
+      const flags = r.u8(what);
+      const tagLength = r.u8(what);
+      if (r.offset + tagLength > end) {
+        throw new ProtocolError(`Malformed DNS message: ${what} has a tag past its data`);
+      }
+      const tag = new TextDecoder().decode(r.take(tagLength, what));
+      data = { flags, tag, value: r.take(end - r.offset, what) };
+      break;
+    }
+    default:
+      data = { raw: r.take(length, what) };
+  }
+  if (r.offset !== end) {
+    throw new ProtocolError(
+      `Malformed DNS message: ${what} data has ${length} bytes, used ${length - (end - r.offset)}`,
+    );
+  }
+  return { name, type, class: klass, ttl, data };
+}
+
+/**
+ * Decodes a DNS message.
+ *
+ * @throws {ProtocolError} On anything malformed: short header, truncated records, names that
+ * loop or point out of range, record data of the wrong length, bytes left over.
+ */
+export function decodeMessage(bytes: Uint8Array): DnsMessage {
+  const r = new Reader(bytes);
+  if (bytes.length < 12) {
+    throw new ProtocolError(`Malformed DNS message: ${bytes.length} bytes, shorter than a header`);
+  }
+  const id = r.u16("header");
+  const f = r.u16("header");
+  const counts = [r.u16("header"), r.u16("header"), r.u16("header"), r.u16("header")] as const;
+  const flags: DnsFlags = {
+    qr: (f & 0x8000) !== 0,
+    opcode: (f >> 11) & 0xf,
+    aa: (f & 0x400) !== 0,
+    tc: (f & 0x200) !== 0,
+    rd: (f & 0x100) !== 0,
+    ra: (f & 0x80) !== 0,
+    ad: (f & 0x20) !== 0,
+    cd: (f & 0x10) !== 0,
+    rcode: f & 0xf,
+  };
+  const questions: DnsQuestion[] = [];
+  for (let i = 0; i < counts[0]; i++) {
+    questions.push({
+      name: r.name("question name"),
+      type: r.u16("question type"),
+      class: r.u16("question class"),
+    });
+  }
+  const sections: DnsRecord[][] = [[], [], []];
+  let edns: Edns | undefined;
+  ["answer", "authority", "additional"].forEach((section, s) => {
+    for (let i = 0; i < counts[s + 1]!; i++) {
+      const record = readRecord(r, section);
+      if ("udpSize" in record) edns = record;
+      else sections[s]!.push(record);
+    }
+  });
+  if (r.offset !== bytes.length) {
+    throw new ProtocolError(
+      `Malformed DNS message: ${bytes.length - r.offset} bytes after the last record`,
+    );
+  }
+  return {
+    id,
+    flags,
+    questions,
+    answers: sections[0]!,
+    authorities: sections[1]!,
+    additionals: sections[2]!,
+    ...(edns ? { edns } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Presentation
+
+function quoteText(bytes: Uint8Array): string {
+  let out = '"';
+  for (const b of bytes) {
+    if (b === 0x22 || b === 0x5c) out += "\\" + String.fromCharCode(b);
+    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    else out += "\\" + String(b).padStart(3, "0");
+  }
+  return out + '"';
+}
+
+/** Adds the final dot of a fully qualified name: `example.test.`, and `.` for the root. */
+export function fqdn(name: string): string {
+  return name === "" ? "." : `${name}.`;
+}
+
+/**
+ * Shows a record's data as dig does: `10 mail.example.test.`, `"v=spf1 -all"`.
+ *
+ * @example
+ * ```ts
+ * import { formatRecordData, RecordType } from "./wire.ts";
+ * import assert from "node:assert/strict";
+ * const mx = { name: "x", type: RecordType.MX, class: 1, ttl: 0, data: { preference: 10, exchange: "mx.x" } };
+ * assert.equal(formatRecordData(mx), "10 mx.x.");
+ * ```
+ */
+export function formatRecordData(record: DnsRecord): string {
+  const d = record.data;
+  if ("address" in d) return d.address;
+  if ("exchange" in d) return `${d.preference} ${fqdn(d.exchange)}`;
+  if ("port" in d) return `${d.priority} ${d.weight} ${d.port} ${fqdn(d.target)}`;
+  if ("target" in d) return fqdn(d.target);
+  if ("texts" in d) return d.texts.map(quoteText).join(" ");
+  if ("mname" in d) {
+    return `${fqdn(d.mname)} ${
+      fqdn(d.rname)
+    } ${d.serial} ${d.refresh} ${d.retry} ${d.expire} ${d.minimum}`;
+  }
+  if ("tag" in d) return `${d.flags} ${d.tag} ${quoteText(d.value)}`;
+  return `\\# ${d.raw.length} ${
+    Array.from(d.raw, (b) => b.toString(16).padStart(2, "0")).join("")
+  }`;
+}
+
+/**
+ * The reverse-lookup name of an IPv4 or IPv6 address (RFC 1035 3.5, RFC 3596 2.5).
+ *
+ * @example
+ * ```ts
+ * import { reverseName } from "./wire.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(reverseName("192.0.2.1"), "1.2.0.192.in-addr.arpa");
+ * assert.equal(reverseName("::1").slice(0, 8), "1.0.0.0.");
+ * ```
+ *
+ * @throws {RangeError} When the text is not an address.
+ */
+export function reverseName(address: string): string {
+  if (address.includes(":")) {
+    const nibbles = Array.from(ipv6Bytes(address)).flatMap((b) => [b >> 4, b & 0xf]);
+    return `${nibbles.reverse().map((n) => n.toString(16)).join(".")}.ip6.arpa`;
+  }
+  return `${Array.from(ipv4Bytes(address)).reverse().join(".")}.in-addr.arpa`;
+}
