@@ -34,6 +34,10 @@ export const COMMANDS: Record<string, Command> = {
     summary: "TCP echo server (serve) and verifying client (send)",
     run: async (argv, io) => (await import("./echo.ts")).runEcho(argv, io),
   },
+  resolve: {
+    summary: "resolve names: the system's way (getaddrinfo), or ask a DNS server like dig",
+    run: async (argv, io) => (await import("./resolve.ts")).runResolve(argv, io),
+  },
   get: {
     summary: "HTTP/1.1 client on raw sockets: GET, HEAD, checks, retries",
     run: async (argv, io) => (await import("./get.ts")).runGet(argv, io),

@@ -1,0 +1,47 @@
+/**
+ * Name resolution two ways: as programs see it (getaddrinfo through `node:dns`), and as a given
+ * DNS server answers (sockit's own codec over UDP and TCP).
+ *
+ * @example Ask a local responder
+ * ```ts
+ * import { queryDns, RecordType, startResponder } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * await using responder = await startResponder({ "demo.test": ["192.0.2.7"] });
+ * const { message } = await queryDns("demo.test", RecordType.A, responder.server);
+ * assert.equal(message.answers.length, 1);
+ * ```
+ *
+ * @module
+ */
+export { formatServer, queryDns } from "./query.ts";
+export type { DnsQueryOptions, DnsQueryResult, DnsServer } from "./query.ts";
+export { firstNameserver, systemNameserver } from "./resolv_conf.ts";
+export { answerFromTable, startResponder } from "./responder.ts";
+export type { Responder, ResponderHandler } from "./responder.ts";
+export { lookupSystem } from "./system.ts";
+export type { LookupOptions, SystemAddress } from "./system.ts";
+export {
+  buildQuery,
+  CLASS_IN,
+  decodeMessage,
+  EDNS_UDP_SIZE,
+  encodeMessage,
+  formatRecordData,
+  fqdn,
+  ipv6Bytes,
+  Rcode,
+  rcodeName,
+  RecordType,
+  reverseName,
+  typeCode,
+  typeName,
+} from "./wire.ts";
+export type {
+  DnsFlags,
+  DnsMessage,
+  DnsQuestion,
+  DnsRecord,
+  Edns,
+  QueryOptions,
+  RecordData,
+} from "./wire.ts";
