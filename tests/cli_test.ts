@@ -110,6 +110,19 @@ Deno.test("demo runs offline, shows the trace and exits 0", async () => {
   assert.match(result.out, /listening on 127\.0\.0\.1:\d+\n/);
   assert.match(result.out, /\nhello from the sockit demo\n/);
   assert.match(result.out, /the echo matched what was sent, byte for byte\n/);
+  assert.match(result.out, /\nlocalhost through the system resolver: 127\.0\.0\.1 \(IPv4\)/);
+  assert.match(
+    result.out,
+    /\ndemo\.sockit\.test A from the responder at 127\.0\.0\.1#\d+: 192\.0\.2\.7 \(NOERROR, /,
+  );
+  assert.match(
+    result.out,
+    /\ndemo\.sockit\.test AAAA from the responder at 127\.0\.0\.1#\d+: 2001:db8::7 /,
+  );
+  assert.match(
+    result.out,
+    /\nnope\.sockit\.test A: NXDOMAIN, which sockit resolve reports with exit 3\n/,
+  );
   assert.match(result.out, /\nGET \/first: 200, 32 bytes, on a new connection\n/);
   assert.match(
     result.out,

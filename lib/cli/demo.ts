@@ -11,6 +11,7 @@ import { runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
 import { exchange, startServer } from "./echo.ts";
 import { demoGet } from "./get.ts";
+import { demoResolve } from "./resolve.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { setupLogging } from "./log.ts";
 import type { Io } from "./output.ts";
@@ -24,7 +25,8 @@ export const DEMO: CommandSpec = {
   description: [
     "Starts an echo server on a free 127.0.0.1 port inside this process, sends a message",
     "through it with --trace on, and shows each socket step on stderr and the echo on stdout.",
-    "Then gets two URLs from a tiny local HTTP server over one kept-alive connection.",
+    "Then resolves localhost through the system and asks a DNS responder it starts on",
+    "loopback, and gets two URLs from a tiny local HTTP server over one kept-alive connection.",
     "Needs no network beyond loopback. Exits 0 when every step worked.",
   ].join("\n"),
   options: withCommon([]),
@@ -69,7 +71,12 @@ async function demo(ctx: Context): Promise<number> {
     );
   }
   await say("");
-  await say("== 4. get: two GETs on one kept-alive connection, the second with a chunked body");
+  await say(
+    "== 4. resolve: localhost the system's way, then a DNS query to a responder on loopback",
+  );
+  await demoResolve(ctx);
+  await say("");
+  await say("== 5. get: two GETs on one kept-alive connection, the second with a chunked body");
   await demoGet(ctx);
   await say("");
   await say("Next: run `sockit echo serve` in one terminal and `sockit echo send hi` in another.");
