@@ -34,6 +34,7 @@ export interface BenchSection {
 
 const SECTIONS: BenchSection[] = [
   { name: "echo", run: async (ctx) => (await import("./bench_echo.ts")).run(ctx) },
+  { name: "dns", run: async (ctx) => (await import("./bench_dns.ts")).run(ctx) },
   { name: "http", run: async (ctx) => (await import("./bench_http.ts")).run(ctx) },
 ];
 

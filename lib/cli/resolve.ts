@@ -7,7 +7,7 @@
 import { isIpLiteral } from "../net/addr.ts";
 import { withDeadline } from "../net/deadline.ts";
 import { CheckError, ResolveError, SockitError } from "../net/errors.ts";
-import { formatServer, queryDns } from "../dns/query.ts";
+import { DnsClient, formatServer, queryDns } from "../dns/query.ts";
 import type { DnsQueryResult, DnsServer } from "../dns/query.ts";
 import { systemNameserver } from "../dns/resolv_conf.ts";
 import { startResponder } from "../dns/responder.ts";
@@ -265,14 +265,15 @@ async function resolveCommand(ctx: Context): Promise<number> {
     }
   } else {
     const server = p.server ?? await systemNameserver();
-    // Many names are asked at once (at most 64 in flight), and printed in order.
-    const results = await pool(p.names, 64, (name) =>
-      queryDns(name, p.type, server, {
-        transport: p.transport,
-        timeoutMs: p.timeoutMs,
-        tries: p.tries,
-        trace: ctx.trace,
-      }).then(
+    // Many names are asked at once over one socket (at most 256 in flight), printed in order.
+    await using client = new DnsClient(server, {
+      transport: p.transport,
+      timeoutMs: p.timeoutMs,
+      tries: p.tries,
+      trace: ctx.trace,
+    });
+    const results = await pool(p.names, 256, (name) =>
+      client.query(name, p.type).then(
         (r) => ({ name, result: r, error: undefined }),
         (error) => ({ name, result: undefined, error }),
       ));

@@ -13,7 +13,7 @@
  *
  * @module
  */
-export { formatServer, queryDns } from "./query.ts";
+export { DnsClient, formatServer, queryDns } from "./query.ts";
 export type { DnsQueryOptions, DnsQueryResult, DnsServer } from "./query.ts";
 export { firstNameserver, systemNameserver } from "./resolv_conf.ts";
 export { answerFromTable, startResponder } from "./responder.ts";

@@ -85,80 +85,163 @@ function normalizeAddress(address: string): string {
   return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
 
-/** Asks once over UDP, waiting up to `timeoutMs` per try; resolves `undefined` after all tries. */
-function askUdp(
-  query: Uint8Array,
-  id: number,
-  name: string,
-  type: number,
-  server: DnsServer,
-  options: Required<Pick<DnsQueryOptions, "timeoutMs" | "tries">> & DnsQueryOptions,
-): Promise<{ message: DnsMessage; tries: number } | undefined> {
-  const { trace, signal } = options;
-  const where = formatServer(server);
-  return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket(server.address.includes(":") ? "udp6" : "udp4");
-    let tries = 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let settled = false;
-    const finish = (error: unknown, value?: { message: DnsMessage; tries: number }) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      socket.close(() => error ? reject(error) : resolve(value));
-    };
-    const onAbort = () => finish(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const send = () => {
-      if (tries >= options.tries) return finish(undefined, undefined);
-      tries++;
-      trace?.({
-        step: "send",
-        detail: `udp ${where} (try ${tries} of ${options.tries})`,
-        bytes: query.length,
-        data: query,
+interface Pending {
+  id: number;
+  name: string;
+  type: number;
+  query: Uint8Array;
+  tries: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  resolve: (value: { message: DnsMessage; tries: number } | undefined) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * One UDP socket for many queries to one server: queries go out at once and replies are matched
+ * by source, ID and question, so a batch costs one socket rather than one per name.
+ */
+class UdpAsker {
+  readonly #socket: ReturnType<typeof dgram.createSocket>;
+  readonly #server: DnsServer;
+  readonly #where: string;
+  readonly #options: DnsQueryOptions & { timeoutMs: number; tries: number };
+  readonly #pending = new Map<number, Pending>();
+  readonly #ready: Promise<void>;
+  #closed = false;
+
+  constructor(server: DnsServer, options: DnsQueryOptions & { timeoutMs: number; tries: number }) {
+    this.#server = server;
+    this.#where = formatServer(server);
+    this.#options = options;
+    this.#socket = dgram.createSocket(server.address.includes(":") ? "udp6" : "udp4");
+    this.#socket.on(
+      "message",
+      (bytes: Uint8Array, rinfo: { address: string; port: number }) => this.#receive(bytes, rinfo),
+    );
+    this.#ready = new Promise((resolve, reject) => {
+      this.#socket.once("error", reject);
+      this.#socket.bind(0, server.address.includes(":") ? "::" : "0.0.0.0", () => {
+        this.#socket.removeListener("error", reject);
+        this.#socket.on("error", (error: unknown) => this.#failAll(error));
+        resolve();
       });
-      socket.send(query, server.port, server.address, (error) => {
-        if (error) finish(new ProtocolError(`Cannot send to ${where}: ${error.message}`));
-      });
-      timer = setTimeout(send, options.timeoutMs);
-    };
-    socket.on("error", (error) => finish(error));
-    socket.on("message", (bytes: Uint8Array, rinfo: { address: string; port: number }) => {
-      const from = formatHostPort(normalizeAddress(rinfo.address), rinfo.port);
-      if (normalizeAddress(rinfo.address) !== server.address || rinfo.port !== server.port) {
-        trace?.({
-          step: "recv",
-          detail: `ignored: from ${from}, not ${where}`,
-          bytes: bytes.length,
-        });
-        return;
-      }
-      if (bytes.length >= 2 && ((bytes[0]! << 8) | bytes[1]!) !== id) {
-        trace?.({
-          step: "recv",
-          detail: `ignored: ID ${(bytes[0]! << 8) | bytes[1]!}, expected ${id}`,
-          bytes: bytes.length,
-        });
-        return;
-      }
-      trace?.({ step: "recv", detail: `udp ${from}`, bytes: bytes.length, data: bytes });
-      let message: DnsMessage;
-      try {
-        message = decodeMessage(new Uint8Array(bytes));
-      } catch (error) {
-        return finish(error);
-      }
-      const why = mismatch(message, id, name, type);
-      if (why) {
-        trace?.({ step: "recv", detail: `ignored: ${why}` });
-        return;
-      }
-      finish(undefined, { message, tries });
     });
-    socket.bind(0, server.address.includes(":") ? "::" : "0.0.0.0", send);
-  });
+  }
+
+  /** Asks for one name; resolves `undefined` when every try timed out. */
+  async ask(
+    name: string,
+    type: number,
+  ): Promise<{ message: DnsMessage; tries: number; id: number; query: Uint8Array } | undefined> {
+    await this.#ready;
+    let id: number;
+    do id = crypto.getRandomValues(new Uint16Array(1))[0]!; while (this.#pending.has(id));
+    const query = buildQuery(name, type, { id });
+    const answer = await new Promise<{ message: DnsMessage; tries: number } | undefined>(
+      (resolve, reject) => {
+        const pending: Pending = {
+          id,
+          name,
+          type,
+          query,
+          tries: 0,
+          timer: undefined,
+          resolve,
+          reject,
+        };
+        this.#pending.set(id, pending);
+        this.#send(pending);
+      },
+    );
+    return answer && { ...answer, id, query };
+  }
+
+  #send(p: Pending): void {
+    if (this.#closed) return;
+    if (p.tries >= this.#options.tries) {
+      this.#pending.delete(p.id);
+      return p.resolve(undefined);
+    }
+    p.tries++;
+    this.#options.trace?.({
+      step: "send",
+      detail: `udp ${this.#where} ${p.name} ${
+        typeName(p.type)
+      } (try ${p.tries} of ${this.#options.tries})`,
+      bytes: p.query.length,
+      data: p.query,
+    });
+    this.#socket.send(p.query, this.#server.port, this.#server.address, (error: unknown) => {
+      if (error) {
+        this.#finish(
+          p,
+          new ProtocolError(`Cannot send to ${this.#where}: ${(error as Error).message}`),
+        );
+      }
+    });
+    p.timer = setTimeout(() => this.#send(p), this.#options.timeoutMs);
+  }
+
+  #finish(p: Pending, error: unknown, value?: { message: DnsMessage; tries: number }): void {
+    clearTimeout(p.timer);
+    this.#pending.delete(p.id);
+    if (error !== undefined) p.reject(error);
+    else p.resolve(value);
+  }
+
+  #receive(bytes: Uint8Array, rinfo: { address: string; port: number }): void {
+    const trace = this.#options.trace;
+    const source = normalizeAddress(rinfo.address);
+    const from = formatHostPort(source, rinfo.port);
+    if (source !== this.#server.address || rinfo.port !== this.#server.port) {
+      trace?.({
+        step: "recv",
+        detail: `ignored: from ${from}, not ${this.#where}`,
+        bytes: bytes.length,
+      });
+      return;
+    }
+    const id = bytes.length >= 2 ? (bytes[0]! << 8) | bytes[1]! : -1;
+    const p = this.#pending.get(id);
+    if (!p) {
+      const expected = [...this.#pending.keys()].slice(0, 3).join(", ");
+      trace?.({
+        step: "recv",
+        detail: `ignored: ID ${id}, expected ${expected}`,
+        bytes: bytes.length,
+      });
+      return;
+    }
+    trace?.({ step: "recv", detail: `udp ${from}`, bytes: bytes.length, data: bytes });
+    let message: DnsMessage;
+    try {
+      message = decodeMessage(new Uint8Array(bytes));
+    } catch (error) {
+      return this.#finish(p, error);
+    }
+    const why = mismatch(message, p.id, p.name, p.type);
+    if (why) {
+      trace?.({ step: "recv", detail: `ignored: ${why}` });
+      return;
+    }
+    this.#finish(p, undefined, { message, tries: p.tries });
+  }
+
+  #failAll(error: unknown): void {
+    for (const p of [...this.#pending.values()]) this.#finish(p, error);
+  }
+
+  /** Fails what is pending with `reason` and closes the socket. */
+  async close(reason?: unknown): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const p of [...this.#pending.values()]) {
+      if (reason === undefined) this.#finish(p, undefined, undefined);
+      else this.#finish(p, reason);
+    }
+    await this.#ready.catch(() => {});
+    await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+  }
 }
 
 async function askTcp(
@@ -211,6 +294,116 @@ async function askTcp(
 }
 
 /**
+ * Asks one DNS server about many names: UDP queries share one socket and are in flight together
+ * (TCP after a truncated answer, or only TCP with `transport: "tcp"`). Close it when done.
+ *
+ * @example
+ * ```ts
+ * import { DnsClient, RecordType, startResponder } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * await using responder = await startResponder({ "a.test": ["192.0.2.1"], "b.test": ["192.0.2.2"] });
+ * await using client = new DnsClient(responder.server);
+ * const [a, b] = await Promise.all([client.query("a.test", RecordType.A), client.query("b.test", RecordType.A)]);
+ * assert.deepEqual([a.message.answers.length, b.message.answers.length], [1, 1]);
+ * ```
+ */
+export class DnsClient implements AsyncDisposable {
+  readonly #server: DnsServer;
+  readonly #options: DnsQueryOptions & { timeoutMs: number; tries: number };
+  #udp: UdpAsker | undefined;
+  readonly #onAbort = () => void this.close(this.#options.signal?.reason);
+
+  /** @param server Whom to ask. @param options Transport, per-try timeout, tries, trace. */
+  constructor(server: DnsServer, options: DnsQueryOptions = {}) {
+    this.#server = server;
+    this.#options = { ...options, timeoutMs: options.timeoutMs ?? 2000, tries: options.tries ?? 3 };
+    options.signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  /**
+   * Asks for `name` and `type`.
+   *
+   * @throws {TimeoutError} When no matching answer comes within tries x timeout.
+   * @throws {ProtocolError} When the matching reply is malformed.
+   */
+  async query(name: string, type: number): Promise<DnsQueryResult> {
+    const { timeoutMs, tries } = this.#options;
+    const server = this.#server;
+    const started = performance.now();
+    const what = `${name} ${typeName(type)}`;
+    if (this.#options.transport === "tcp") {
+      const id = crypto.getRandomValues(new Uint16Array(1))[0]!;
+      const message = await askTcpWithTries(
+        buildQuery(name, type, { id }),
+        id,
+        name,
+        type,
+        server,
+        this.#options,
+      );
+      return {
+        message,
+        server,
+        transport: "tcp",
+        elapsedMs: performance.now() - started,
+        tries: 1,
+        truncated: false,
+      };
+    }
+    this.#udp ??= new UdpAsker(server, this.#options);
+    const answer = await this.#udp.ask(name, type);
+    if (!answer) {
+      throw new TimeoutError(
+        `No answer from ${formatServer(server)} for ${what}: timed out after ${tries} ${
+          tries === 1 ? "try" : "tries"
+        } of ${timeoutMs}ms`,
+      );
+    }
+    if (!answer.message.flags.tc) {
+      return {
+        message: answer.message,
+        server,
+        transport: "udp",
+        elapsedMs: performance.now() - started,
+        tries: answer.tries,
+        truncated: false,
+      };
+    }
+    this.#options.trace?.({
+      step: "recv",
+      detail: `${what} truncated (TC): asking again over TCP`,
+    });
+    const message = await askTcpWithTries(
+      answer.query,
+      answer.id,
+      name,
+      type,
+      server,
+      this.#options,
+    );
+    return {
+      message,
+      server,
+      transport: "tcp",
+      elapsedMs: performance.now() - started,
+      tries: answer.tries,
+      truncated: true,
+    };
+  }
+
+  /** Closes the UDP socket; queries still pending fail with `reason` (or time out at once). */
+  async close(reason?: unknown): Promise<void> {
+    this.#options.signal?.removeEventListener("abort", this.#onAbort);
+    await this.#udp?.close(reason);
+  }
+
+  /** Closes the client. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
  * Asks `server` for `name` and `type`, over UDP (asking again over TCP when the answer comes back
  * truncated) or over TCP only. Gives up after `tries` x `timeoutMs`.
  *
@@ -233,60 +426,8 @@ export async function queryDns(
   server: DnsServer,
   options: DnsQueryOptions = {},
 ): Promise<DnsQueryResult> {
-  const timeoutMs = options.timeoutMs ?? 2000;
-  const tries = options.tries ?? 3;
-  const id = crypto.getRandomValues(new Uint16Array(1))[0]!;
-  const query = buildQuery(name, type, { id });
-  const started = performance.now();
-  const where = formatServer(server);
-  const what = `${name} ${typeName(type)}`;
-  if (options.transport === "tcp") {
-    const message = await askTcpWithTries(query, id, name, type, server, {
-      ...options,
-      timeoutMs,
-      tries,
-    });
-    return {
-      message,
-      server,
-      transport: "tcp",
-      elapsedMs: performance.now() - started,
-      tries: 1,
-      truncated: false,
-    };
-  }
-  const answer = await askUdp(query, id, name, type, server, { ...options, timeoutMs, tries });
-  if (!answer) {
-    throw new TimeoutError(
-      `No answer from ${where} for ${what}: timed out after ${tries} ${
-        tries === 1 ? "try" : "tries"
-      } of ${timeoutMs}ms`,
-    );
-  }
-  if (!answer.message.flags.tc) {
-    return {
-      message: answer.message,
-      server,
-      transport: "udp",
-      elapsedMs: performance.now() - started,
-      tries: answer.tries,
-      truncated: false,
-    };
-  }
-  options.trace?.({ step: "recv", detail: "truncated (TC): asking again over TCP" });
-  const message = await askTcpWithTries(query, id, name, type, server, {
-    ...options,
-    timeoutMs,
-    tries,
-  });
-  return {
-    message,
-    server,
-    transport: "tcp",
-    elapsedMs: performance.now() - started,
-    tries: answer.tries,
-    truncated: true,
-  };
+  await using client = new DnsClient(server, options);
+  return await client.query(name, type);
 }
 
 async function askTcpWithTries(

@@ -39,10 +39,11 @@ export const CLASS_IN = 1;
 /** The UDP payload size sockit advertises in EDNS0 (the DNS flag day 2020 value). */
 export const EDNS_UDP_SIZE = 1232;
 
+const TYPE_NAMES = new Map<number, string>(Object.entries(RecordType).map(([n, c]) => [c, n]));
+
 /** The name of a record type: `A`, `CAA`, or `TYPE65` for ones sockit has no name for. */
 export function typeName(type: number): string {
-  for (const [name, code] of Object.entries(RecordType)) if (code === type) return name;
-  return `TYPE${type}`;
+  return TYPE_NAMES.get(type) ?? `TYPE${type}`;
 }
 
 /** The code of a record type name (`mx`, `MX` or `TYPE15`), or `undefined`. */
