@@ -11,6 +11,10 @@
 //     of them to come back, checks them, and goes again, for SECONDS.
 //     Prints {"round_trips":N,"seconds":S,"rtt_per_s":R,"p50_us":A,"p99_us":B,"ok":true}.
 //
+//   bench_client serve
+//     A plain C echo server on 127.0.0.1 and a free port (printed first), a thread per
+//     connection and one 256 KiB buffer each: the ceiling of what any server can do here.
+//
 // Exits 1 on any connection error or verification failure.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -23,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,28 +58,45 @@ static int dial(const char *host, int port) {
   return fd;
 }
 
-struct sender { int fd; uint64_t total; };
+struct sender { int fd; int memfd; uint64_t total; };
 
+// The sender costs the client's core as little as possible: sendfile() from a memfd holding the
+// pattern twice lets the kernel take pages by reference instead of copying them from userspace.
 static void *send_all(void *arg) {
   struct sender *s = arg;
   uint64_t sent = 0;
   while (sent < s->total) {
-    size_t at = sent % PATTERN_LEN;
-    size_t n = PATTERN_LEN - at;
+    off_t at = (off_t)(sent % PATTERN_LEN);
+    size_t n = PATTERN_LEN;
     if (n > s->total - sent) n = s->total - sent;
-    ssize_t w = write(s->fd, pattern + at, n);
-    if (w < 0) { if (errno == EINTR) continue; fail("write"); }
+    ssize_t w = sendfile(s->fd, s->memfd, &at, n);
+    if (w < 0) { if (errno == EINTR) continue; fail("sendfile"); }
     sent += (uint64_t)w;
   }
   if (shutdown(s->fd, SHUT_WR) < 0) fail("shutdown");
   return NULL;
 }
 
+static int pattern_memfd(void) {
+  int fd = memfd_create("bench-pattern", 0);
+  if (fd < 0) fail("memfd_create");
+  for (int i = 0; i < 2; i++) {
+    size_t off = 0;
+    while (off < PATTERN_LEN) {
+      ssize_t w = write(fd, pattern + off, PATTERN_LEN - off);
+      if (w < 0) fail("write memfd");
+      off += (size_t)w;
+    }
+  }
+  return fd;
+}
+
 static int stream(const char *host, int port, uint64_t total) {
-  static unsigned char buf[PATTERN_LEN];
+  static unsigned char buf[4 * PATTERN_LEN];
+  int memfd = pattern_memfd();
   double start = now();
   int fd = dial(host, port);
-  struct sender s = {fd, total};
+  struct sender s = {fd, memfd, total};
   pthread_t thread;
   if (pthread_create(&thread, NULL, send_all, &s) != 0) fail("pthread_create");
   uint64_t got = 0;
@@ -162,18 +185,56 @@ static int rtt(const char *host, int port, int clients, size_t size, double seco
   return 0;
 }
 
+static void *echo_conn(void *arg) {
+  int fd = (int)(intptr_t)arg;
+  unsigned char *buf = malloc(PATTERN_LEN);
+  ssize_t r;
+  while (buf && (r = read(fd, buf, PATTERN_LEN)) > 0) {
+    for (ssize_t off = 0; off < r;) {
+      ssize_t w = write(fd, buf + off, (size_t)(r - off));
+      if (w <= 0) goto done;
+      off += w;
+    }
+  }
+done:
+  free(buf);
+  close(fd);
+  return NULL;
+}
+
+static int serve(void) {
+  int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof addr;
+  if (bind(l, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(l, 512) < 0) fail("listen");
+  getsockname(l, (struct sockaddr *)&addr, &len);
+  printf("%d\n", ntohs(addr.sin_port));
+  fflush(stdout);
+  for (;;) {
+    int c = accept(l, NULL, NULL);
+    if (c < 0) { if (errno == EINTR) continue; fail("accept"); }
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    pthread_t t;
+    if (pthread_create(&t, NULL, echo_conn, (void *)(intptr_t)c) != 0) fail("pthread_create");
+    pthread_detach(t);
+  }
+}
+
 int main(int argc, char **argv) {
   uint32_t x = 0x9e3779b9;  // xorshift32: the same pattern every run
   for (size_t i = 0; i < PATTERN_LEN; i++) {
     x ^= x << 13; x ^= x >> 17; x ^= x << 5;
     pattern[i] = (unsigned char)x;
   }
+  if (argc == 2 && strcmp(argv[1], "serve") == 0) return serve();
   if (argc == 5 && strcmp(argv[1], "stream") == 0) {
     return stream(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 10));
   }
   if (argc == 7 && strcmp(argv[1], "rtt") == 0) {
     return rtt(argv[2], atoi(argv[3]), atoi(argv[4]), (size_t)atoi(argv[5]), atof(argv[6]));
   }
-  fprintf(stderr, "usage: bench_client stream HOST PORT BYTES | rtt HOST PORT CLIENTS MSGSIZE SECONDS\n");
+  fprintf(stderr,
+          "usage: bench_client stream HOST PORT BYTES | rtt HOST PORT CLIENTS MSGSIZE SECONDS | serve\n");
   return 2;
 }
