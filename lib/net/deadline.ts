@@ -23,6 +23,8 @@ export function formatDuration(ms: number): string {
   return `${ms / 1000}s`;
 }
 
+const FINISHED = new InterruptedError("Work finished before its deadline");
+
 /** Options for {@linkcode withDeadline}. */
 export interface DeadlineOptions {
   /** A caller's signal (Ctrl-C, say): aborting it ends the work with {@linkcode InterruptedError}. */
@@ -85,6 +87,8 @@ export async function withDeadline<T>(
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onOuterAbort);
-    if (!controller.signal.aborted) controller.abort(new InterruptedError(`${what}: finished`));
+    // Releases whatever `work` hung on the signal. The reason is shared: nobody sees it, and an
+    // Error per call (with its stack trace) is a measurable cost per request.
+    if (!controller.signal.aborted) controller.abort(FINISHED);
   }
 }
