@@ -331,7 +331,7 @@ Deno.test("echo serve --once serves one connection and exits 0", async () => {
   assert.equal(status.code, 0);
   assert.deepEqual(rest, []);
   assert.match(err, / INFO sockit\.echo accepted #1 from 127\.0\.0\.1:\d+ \(1 open\)\n/);
-  assert.match(err, / INFO sockit\.echo served 1 connections .* echoed 9 bytes\n/);
+  assert.match(err, / INFO sockit\.echo served 1 connection .* echoed 9 bytes\n/);
 });
 
 Deno.test("echo serve and echo send work over a Unix socket", async () => {

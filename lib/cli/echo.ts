@@ -271,8 +271,9 @@ async function serveCommand(ctx: Context): Promise<number> {
     if (ctx.json) await ctx.out.json({ event: "stopping", reason: stop, open: server.active });
   }
   const summary = await stopping;
+  const noun = summary.connections === 1 ? "connection" : "connections";
   log("echo")
-    .info`served ${summary.connections} connections (${summary.rejected} rejected, ${summary.forced} closed after the ${
+    .info`served ${summary.connections} ${noun} (${summary.rejected} rejected, ${summary.forced} closed after the ${
     formatDuration(graceMs)
   } grace), echoed ${summary.bytes} bytes`;
   if (ctx.json) await ctx.out.json({ event: "shutdown", reason: stop, ...summary });
