@@ -264,6 +264,8 @@ async function serveCommand(ctx: Context): Promise<number> {
   }
   const stop = await stopped;
   const stopping = server.shutdown(graceMs);
+  // "stopping" is announced only once new connections are refused: a script may test that.
+  await server.stopAccepting();
   if (stop !== "once") {
     log("echo").info`${stop}: stopped accepting; ${server.active} open, ${
       formatDuration(graceMs)

@@ -156,9 +156,28 @@ export class EchoServer implements AsyncDisposable {
     await this.shutdown(0);
   }
 
-  async #stop(graceMs: number): Promise<EchoServerSummary> {
+  /**
+   * Closes the listening socket; settles once it is really closed, so that a connection attempt
+   * made after this is refused. (A listener closed while an `accept()` is pending lets go of its
+   * socket only when that pending accept has ended.) Open connections are not touched.
+   *
+   * @example
+   * ```ts
+   * import { serveEcho } from "./server.ts";
+   * import assert from "node:assert/strict";
+   * await using server = serveEcho({ port: 0 });
+   * await server.stopAccepting();
+   * const { port } = server.addr as Deno.NetAddr;
+   * await assert.rejects(Deno.connect({ hostname: "127.0.0.1", port }), Deno.errors.ConnectionRefused);
+   * ```
+   */
+  async stopAccepting(): Promise<void> {
     this.#stopAccepting();
     await this.#acceptLoop;
+  }
+
+  async #stop(graceMs: number): Promise<EchoServerSummary> {
+    await this.stopAccepting();
     const all = () => Promise.all([...this.#sessions.values()].map((s) => s.done));
     if (this.#sessions.size > 0 && graceMs > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
