@@ -7,7 +7,6 @@
  */
 import { formatAddr } from "../net/addr.ts";
 import { describeNetError, isPeerGone } from "../net/dial.ts";
-import { writeAll } from "../net/io.ts";
 import type { TraceFn } from "../net/trace.ts";
 
 /** Size of each connection's one reused read buffer, in bytes. */
@@ -257,11 +256,15 @@ export class EchoServer implements AsyncDisposable {
       if (trace) {
         bytes = await echoTraced(conn, buf, session, trace, label);
       } else {
+        // The hot loop: no allocation, no extra promise per chunk; a partial write is the
+        // normal case, and each one counts as activity for --idle-timeout.
         while (true) {
           const n = await conn.read(buf);
           if (n === null) break;
-          session.lastActive = performance.now();
-          await writeAll(conn, buf.subarray(0, n));
+          for (let offset = 0; offset < n;) {
+            session.lastActive = performance.now();
+            offset += await conn.write(buf.subarray(offset, n));
+          }
           session.lastActive = performance.now();
           bytes += n;
         }
