@@ -46,7 +46,7 @@ Deno.test("sockit with no command prints the help on stderr and exits 2; --help 
   assert.equal(help.code, 0);
   assert.equal(help.out, bare.err);
   assert.match(help.out, /\nExit codes:\n {4}0 {2}success\n {4}1 {2}a check failed/);
-  assert.match(help.out, /\n {2}130 {2}interrupted\n/);
+  assert.match(help.out, /\n {2}130 {2}interrupted \(SIGINT\)\n {2}141 {2}stdout was closed/);
 });
 
 Deno.test("--version prints the version from deno.json", async () => {

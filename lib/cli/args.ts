@@ -161,7 +161,12 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedArgs {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: joinNegativeValues(spec, argv),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw translateParseError(spec, error);
   }
@@ -183,6 +188,35 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedArgs {
     );
   }
   return new ParsedArgs(values, parsed.positionals);
+}
+
+/**
+ * Joins `--port -5` into `--port=-5`: node's parser takes a value that starts with a dash for
+ * an option of its own, and would say "--port takes no value" where the truth is "-5 is out of
+ * range", which the option's own check then says.
+ */
+function joinNegativeValues(spec: CommandSpec, argv: string[]): string[] {
+  const takesValue = new Map<string, string>();
+  for (const option of spec.options) {
+    if (option.type !== "string") continue;
+    takesValue.set(`--${option.name}`, option.name);
+    if (option.short) takesValue.set(`-${option.short}`, option.name);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    const name = takesValue.get(arg);
+    if (name !== undefined && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 function translateParseError(spec: CommandSpec, error: unknown): UsageError {
@@ -208,11 +242,22 @@ function translateParseError(spec: CommandSpec, error: unknown): UsageError {
   return new UsageError(`Cannot parse arguments for ${where}: ${message}`);
 }
 
+/** The longest duration any option accepts: 24 days, within what one timer can hold. */
+export const MAX_DURATION_MS = 24 * 86_400_000;
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
 /**
- * Parses a duration: `500ms`, `5s`, `2m`, `1h`, or a bare number of seconds (`0.5`), as curl
- * reads `--max-time`. Returns milliseconds.
+ * Parses a duration: `500ms`, `5s`, `2m`, `1h`, `1d`, or a bare number of seconds (`0.5`), as
+ * curl reads `--max-time`. Returns milliseconds, at most {@linkcode MAX_DURATION_MS}.
  *
- * @throws {UsageError} When the text is not a duration.
+ * @throws {UsageError} When the text is not a duration, is negative, or is longer than 24 days.
  *
  * @example
  * ```ts
@@ -221,17 +266,23 @@ function translateParseError(spec: CommandSpec, error: unknown): UsageError {
  * assert.equal(parseDuration("500ms", "--timeout"), 500);
  * assert.equal(parseDuration("2m", "--timeout"), 120000);
  * assert.equal(parseDuration("1.5", "--timeout"), 1500);
+ * assert.throws(() => parseDuration("25d", "--timeout"), /the longest accepted is 24d/);
  * ```
  */
 export function parseDuration(text: string, option: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const trimmed = text.trim();
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(trimmed);
   if (!match) {
-    throw new UsageError(
-      `Invalid duration "${text}" for ${option}: use a number with ms, s, m or h (500ms, 5s, 2m)`,
-    );
+    const why = /^-\d/.test(trimmed)
+      ? "a duration cannot be negative"
+      : "use a number with ms, s, m, h or d (500ms, 5s, 2m)";
+    throw new UsageError(`Invalid duration "${text}" for ${option}: ${why}`);
   }
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"]!;
-  return Math.round(Number(match[1]) * unit);
+  const ms = Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? "s"]!);
+  if (!(ms <= MAX_DURATION_MS)) {
+    throw new UsageError(`Invalid duration "${text}" for ${option}: the longest accepted is 24d`);
+  }
+  return ms;
 }
 
 /**
@@ -244,12 +295,16 @@ export function parseInteger(
   option: string,
   { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
 ): number {
-  if (!/^\d+$/.test(text.trim())) {
-    throw new UsageError(`Invalid value "${text}" for ${option}: expected a whole number`);
+  const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `${min} to ${max}`;
+  const trimmed = text.trim();
+  if (!/^-?\d+$/.test(trimmed)) {
+    throw new UsageError(
+      `Invalid value "${text}" for ${option}: expected a whole number, ${range}`,
+    );
   }
-  const value = Number(text);
+  const value = Number(trimmed);
   if (value < min || value > max) {
-    throw new UsageError(`Invalid value "${text}" for ${option}: expected ${min} to ${max}`);
+    throw new UsageError(`Invalid value "${text}" for ${option}: out of range, expected ${range}`);
   }
   return value;
 }

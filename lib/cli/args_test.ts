@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  MAX_DURATION_MS,
   parseCommand,
   parseDuration,
   parseInteger,
@@ -29,19 +30,56 @@ Deno.test("parseDuration() reads ms, s, m, h and bare seconds", () => {
   assert.equal(parseDuration("1h", "--t"), 3_600_000);
   assert.equal(parseDuration("0.25", "--t"), 250);
   assert.equal(parseDuration("1.5s", "--t"), 1500);
+  assert.equal(parseDuration("1d", "--t"), 86_400_000);
+  assert.equal(parseDuration("24d", "--t"), MAX_DURATION_MS);
+});
+
+Deno.test("parseDuration() refuses what one timer cannot hold, naming the longest accepted", () => {
+  // 2147484 s is just past 2^31-1 ms: setTimeout would have fired at once.
+  for (const text of ["2147484", "25d", "99999999", "99999999999h"]) {
+    assert.throws(() => parseDuration(text, "--timeout"), /the longest accepted is 24d/, text);
+  }
+  assert.throws(() => parseDuration("-5", "--timeout"), /cannot be negative/);
+});
+
+Deno.test("parseCommand() reads a negative value as a value, so its check can say what is wrong", () => {
+  const spec = {
+    name: "x",
+    summary: "",
+    usage: [],
+    examples: [],
+    positionals: { min: 0, max: 0 },
+    options: [{ name: "port", short: "p", type: "string" as const, description: "" }, {
+      name: "timeout",
+      type: "string" as const,
+      description: "",
+    }],
+  };
+  for (const argv of [["--port", "-5"], ["-p", "-5"]]) {
+    const args = parseCommand(spec, argv);
+    assert.throws(() => args.integer("port", 0, { max: 65535 }), /"-5" for --port: out of range/);
+  }
+  assert.throws(
+    () => parseCommand(spec, ["--timeout", "-5"]).duration("timeout"),
+    /"-5" for --timeout: a duration cannot be negative/,
+  );
 });
 
 Deno.test("parseDuration() rejects negative, signed, empty and unit-less garbage", () => {
-  for (const text of ["", "-1s", "+1s", "5 sec", "1e3", "ms", "5d", "0x10"]) {
+  for (const text of ["", "-1s", "+1s", "5 sec", "1e3", "ms", "5w", "0x10", "25d"]) {
     assert.throws(() => parseDuration(text, "--timeout"), UsageError, text);
   }
 });
 
 Deno.test("parseInteger() enforces whole numbers within the range", () => {
   assert.equal(parseInteger("42", "--n", { min: 1, max: 50 }), 42);
-  assert.throws(() => parseInteger("0", "--n", { min: 1 }), /expected 1 to/);
+  assert.throws(() => parseInteger("0", "--n", { min: 1 }), /expected 1 or more/);
   assert.throws(() => parseInteger("4.5", "--n"), /expected a whole number/);
-  assert.throws(() => parseInteger("-3", "--n"), /expected a whole number/);
+  assert.throws(() => parseInteger("-3", "--n"), /"-3" for --n: out of range, expected 0 or more/);
+  assert.throws(
+    () => parseInteger("70000", "--port", { max: 65535 }),
+    /out of range, expected 0 to 65535/,
+  );
 });
 
 Deno.test("suggest() finds typos, transpositions and prefixes but not strangers", () => {

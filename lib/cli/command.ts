@@ -4,14 +4,15 @@
  *
  * @module
  */
-import { SockitError } from "../net/errors.ts";
+import { InterruptedError, SockitError } from "../net/errors.ts";
+import { startTimer } from "../net/timer.ts";
 import type { TraceFn } from "../net/trace.ts";
 import { parseCommand, renderHelp, UsageError } from "./args.ts";
 import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
 import { log, setupLogging, teardownLogging, traceLogger } from "./log.ts";
 import type { Verbosity } from "./log.ts";
-import { colorWanted, Output, OutputError } from "./output.ts";
+import { colorWanted, Output, OutputError, StdoutClosedError } from "./output.ts";
 import type { Io } from "./output.ts";
 
 /** Everything a command body needs. */
@@ -35,31 +36,57 @@ export interface Context {
    * not print a second object.
    */
   jsonPrinted: boolean;
+  /**
+   * Aborted with an `InterruptedError` on SIGINT or SIGTERM (unless the command handles signals
+   * itself): pass it to every wait, so that a partial file is removed and statistics printed.
+   */
+  signal: AbortSignal;
 }
+
+/** How {@linkcode runCommand} treats a command. */
+export interface RunOptions {
+  /**
+   * The command installs its own SIGINT/SIGTERM handlers (a server's graceful stop); otherwise
+   * runCommand turns them into an abort of `ctx.signal`.
+   */
+  ownSignals?: boolean;
+  /**
+   * Hints in the command's own terms for library errors of a given `kind`: `{ "max-redirects":
+   * "raise it with --max-redirs" }`. The library never names a flag; the command does.
+   */
+  hints?: Readonly<Record<string, string>>;
+}
+
+/** How long a command may take to tidy up (remove a partial file) after SIGINT or SIGTERM. */
+const SIGNAL_GRACE_MS = 2000;
 
 /** A command body: returns the exit code, or throws an error of sockit's family. */
 export type CommandBody = (ctx: Context) => Promise<number>;
 
 /**
  * Runs a command with the shared conventions. Usage errors name the help to read; with
- * `--json`, a failure also prints `{"error": "...", "exit_code": N}` on stdout.
+ * `--json`, a failure also prints `{"error": "...", "exit_code": N}` on stdout. A closed stdout
+ * ends the command quietly with exit 141; SIGINT and SIGTERM abort `ctx.signal`, give the command
+ * a moment to tidy up, and exit 130 or 143.
  */
 export async function runCommand(
   spec: CommandSpec,
   argv: string[],
   io: Io,
   body: CommandBody,
+  options: RunOptions = {},
 ): Promise<number> {
   const started = performance.now();
   const early = new Output(io, colorWanted(io, argv.includes("--no-color")));
+  const jsonWanted = argv.includes("--json");
   let args: ParsedArgs;
   try {
     args = parseCommand(spec, argv);
   } catch (error) {
-    return await reportUsage(early, spec, error);
+    return await reportUsage(early, spec, error, jsonWanted);
   }
   if (args.flag("help")) {
-    await early.data(new TextEncoder().encode(renderHelp(spec)));
+    await early.data(new TextEncoder().encode(renderHelp(spec))).catch(() => {});
     return ExitCode.Ok;
   }
   const color = colorWanted(io, args.flag("no-color"));
@@ -71,6 +98,7 @@ export async function runCommand(
     ? "quiet"
     : "normal";
   await setupLogging({ verbosity, color });
+  const interrupt = new AbortController();
   const ctx: Context = {
     io,
     out: new Output(io, color),
@@ -80,37 +108,113 @@ export async function runCommand(
     trace: args.flag("trace") ? traceLogger(started) : undefined,
     started,
     jsonPrinted: false,
+    signal: interrupt.signal,
   };
+  using _signals = options.ownSignals ? undefined : abortOnSignals(interrupt);
   try {
-    return await body(ctx);
+    const running = body(ctx);
+    return await Promise.race([running, afterInterrupt(interrupt.signal, running)]);
   } catch (error) {
-    if (error instanceof UsageError) return await reportUsage(ctx.out, spec, error);
-    const code = exitCodeFor(error);
-    const message = describeError(error);
-    if (code === ExitCode.Internal) {
-      log("cli").debug`${error instanceof Error ? (error.stack ?? message) : message}`;
-    }
-    await ctx.out.error(message);
-    if (ctx.json && !ctx.jsonPrinted) await ctx.out.json({ error: message, exit_code: code });
-    return code;
+    return await report(ctx, spec, error, options.hints ?? {});
   } finally {
     await ctx.out.flush();
     await teardownLogging();
   }
 }
 
-async function reportUsage(out: Output, spec: CommandSpec, error: unknown): Promise<number> {
+async function report(
+  ctx: Context,
+  spec: CommandSpec,
+  error: unknown,
+  hints: Readonly<Record<string, string>>,
+): Promise<number> {
+  if (error instanceof UsageError) return await reportUsage(ctx.out, spec, error, ctx.json);
+  const code = exitCodeFor(error);
+  if (error instanceof StdoutClosedError) {
+    log("cli").debug`stdout was closed by its reader: stopping (exit ${code})`;
+    return code;
+  }
+  const message = describeError(error, hints);
+  if (code === ExitCode.Internal) {
+    log("cli").debug`${error instanceof Error ? (error.stack ?? message) : message}`;
+  }
+  // Ctrl-C needs no explanation on a terminal (the shell shows ^C); JSON still says what happened.
+  if (!(error instanceof InterruptedError && error.signal)) await ctx.out.error(message);
+  if (ctx.json && !ctx.jsonPrinted && !ctx.out.stdoutClosed) {
+    await ctx.out.json({ error: message, exit_code: code }).catch(() => {});
+  }
+  return code;
+}
+
+/**
+ * Turns SIGINT and SIGTERM into an abort of `controller` with an `InterruptedError` naming the
+ * signal, until disposed.
+ */
+function abortOnSignals(controller: AbortController): Disposable {
+  const signals: Array<"SIGINT" | "SIGTERM"> = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM"];
+  const handlers = signals.map((signal) => {
+    const handler = () => {
+      if (!controller.signal.aborted) {
+        controller.abort(new InterruptedError(`Interrupted by ${signal}`, { signal }));
+      }
+    };
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
+  return {
+    [Symbol.dispose]() {
+      for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+    },
+  };
+}
+
+/**
+ * Settles (by throwing the interruption) once `signal` has aborted and the command either
+ * finished tidying up or took longer than {@linkcode SIGNAL_GRACE_MS}, so that a command which
+ * ignores its signal cannot keep the process alive after Ctrl-C.
+ */
+function afterInterrupt(signal: AbortSignal, running: Promise<number>): Promise<never> {
+  return new Promise((_, reject) => {
+    const onAbort = () => {
+      const timer = startTimer(() => reject(signal.reason), SIGNAL_GRACE_MS);
+      running.finally(() => {
+        timer.clear();
+        reject(signal.reason);
+      }).catch(() => {});
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    running.finally(() => signal.removeEventListener("abort", onAbort)).catch(() => {});
+  });
+}
+
+async function reportUsage(
+  out: Output,
+  spec: CommandSpec,
+  error: unknown,
+  json: boolean,
+): Promise<number> {
   if (!(error instanceof UsageError)) throw error;
   await out.error(error.message);
   await out.note(`Run "sockit ${spec.name} --help" for usage.`);
+  if (json) await out.json({ error: error.message, exit_code: ExitCode.Usage }).catch(() => {});
   return ExitCode.Usage;
 }
 
-/** The message for an error: sockit's own as they are, others with what kind they are. */
-export function describeError(error: unknown): string {
-  if (error instanceof SockitError || error instanceof UsageError || error instanceof OutputError) {
-    return error.message;
+/**
+ * The message for an error: sockit's own as they are (with the command's hint for its `kind`,
+ * when there is one), others with what kind they are.
+ */
+export function describeError(
+  error: unknown,
+  hints: Readonly<Record<string, string>> = {},
+): string {
+  if (error instanceof SockitError) {
+    const hint = error.kind === undefined ? undefined : hints[error.kind];
+    return hint ? `${error.message} (${hint})` : error.message;
   }
+  if (error instanceof UsageError || error instanceof OutputError) return error.message;
   if (error instanceof Error) return `Unexpected ${error.name}: ${error.message}`;
   return `Unexpected failure: ${String(error)}`;
 }

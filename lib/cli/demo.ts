@@ -1,39 +1,50 @@
 /**
  * `sockit demo`: an offline tour. It starts an echo server on a free loopback port in this
- * process, sends a message through it with the trace on, and shows the logs and the bytes.
+ * process, sends a message through it with the trace on, resolves names the two ways, and
+ * fetches two URLs from a scripted HTTP server over one kept-alive connection. With `--json`,
+ * each step is one JSON line on stdout.
  *
  * @module
  */
+import { queryDns } from "../dns/query.ts";
+import { startResponder } from "../dns/responder.ts";
+import { lookupSystem } from "../dns/system.ts";
+import { formatRecordData, rcodeName, RecordType, typeName } from "../dns/wire.ts";
+import { formatServer } from "../dns/query.ts";
+import { fetchUrl, HttpClient } from "../http/client.ts";
+import { startHttpResponder } from "../http/responder.ts";
+import { parseHttpUrl } from "../http/url.ts";
 import { bytesReader } from "../net/io.ts";
 import { withCommon } from "./args.ts";
 import type { CommandSpec } from "./args.ts";
 import { runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
-import { exchange, startServer } from "./echo.ts";
-import { demoGet } from "./get.ts";
-import { demoResolve } from "./resolve.ts";
+import { exchange, mismatchError, startServer } from "./echo.ts";
 import { ExitCode } from "./exit_codes.ts";
-import { setupLogging } from "./log.ts";
+import { setupLogging, traceLogger } from "./log.ts";
+import { formatMs, roundMs } from "./output.ts";
 import type { Io } from "./output.ts";
-import { traceLogger } from "./log.ts";
+import { PRODUCT } from "./version.ts";
 
 /** `sockit demo`. */
 export const DEMO: CommandSpec = {
   name: "demo",
   summary: "an offline tour of sockit on loopback",
-  usage: ["demo [--quiet] [--no-color]"],
+  usage: ["demo [--json] [--quiet] [--no-color]"],
   description: [
     "Starts an echo server on a free 127.0.0.1 port inside this process, sends a message",
     "through it with --trace on, and shows each socket step on stderr and the echo on stdout.",
     "Then resolves localhost through the system and asks a DNS responder it starts on",
     "loopback, and gets two URLs from a tiny local HTTP server over one kept-alive connection.",
-    "Needs no network beyond loopback. Exits 0 when every step worked.",
+    "Needs no network beyond loopback. Exits 0 when every step worked. With --json, each step",
+    'is one JSON line on stdout ({"step": N, "event": ...}).',
   ].join("\n"),
   options: withCommon([]),
   positionals: { min: 0, max: 0 },
   examples: [
     ["Take the tour", "sockit demo"],
     ["The same through the task runner", "deno task demo"],
+    ["Each step as a JSON line", "sockit demo --json"],
   ],
 };
 
@@ -44,12 +55,16 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
 
 async function demo(ctx: Context): Promise<number> {
   const { out } = ctx;
-  const say = (text: string) => ctx.quiet ? Promise.resolve() : out.line(text);
+  const text = !ctx.quiet && !ctx.json;
+  const say = (line: string) => text ? out.line(line) : Promise.resolve();
+  const step = (n: number, event: Record<string, unknown>) =>
+    ctx.json ? out.json({ step: n, ...event }) : Promise.resolve();
   if (!ctx.quiet) {
     // The tour shows everything: logs and the socket trace.
     await setupLogging({ verbosity: "trace", color: out.color });
     ctx.trace = traceLogger(ctx.started);
   }
+  ctx.jsonPrinted = ctx.json;
   await say(
     "== 1. echo serve: bind 127.0.0.1 port 0 (the kernel picks a free port), listen, accept",
   );
@@ -57,11 +72,27 @@ async function demo(ctx: Context): Promise<number> {
   try {
     const addr = server.addr as Deno.NetAddr;
     await say(`listening on ${addr.hostname}:${addr.port}`);
+    await step(1, { event: "listening", address: addr.hostname, port: addr.port });
     await say("");
     await say("== 2. echo send: connect, send all, shut down the write side, recv until EOF");
     const message = new TextEncoder().encode("hello from the sockit demo\n");
     await say(`sending ${message.length} bytes; the echo follows:`);
-    await exchange(ctx, { hostname: addr.hostname, port: addr.port }, bytesReader(message), 5000);
+    const result = await exchange(
+      ctx,
+      { hostname: addr.hostname, port: addr.port },
+      bytesReader(message),
+      5000,
+    );
+    await step(2, {
+      event: "echo",
+      remote: result.dialed.remote,
+      sent: result.sent,
+      received: result.received,
+      match: result.match,
+      total_ms: roundMs(result.totalMs),
+    });
+    const mismatch = mismatchError(result);
+    if (mismatch) throw mismatch;
     await say("the echo matched what was sent, byte for byte");
   } finally {
     const summary = await server.shutdown(1000);
@@ -69,16 +100,110 @@ async function demo(ctx: Context): Promise<number> {
     await say(
       `== 3. shutdown: ${summary.connections} connection served, ${summary.bytes} bytes echoed`,
     );
+    await step(3, { event: "shutdown", ...summary });
   }
   await say("");
   await say(
     "== 4. resolve: localhost the system's way, then a DNS query to a responder on loopback",
   );
-  await demoResolve(ctx);
+  await demoResolve(ctx, say, (event) => step(4, event));
   await say("");
   await say("== 5. get: two GETs on one kept-alive connection, the second with a chunked body");
-  await demoGet(ctx);
+  await demoGet(ctx, say, (event) => step(5, event));
   await say("");
   await say("Next: run `sockit echo serve` in one terminal and `sockit echo send hi` in another.");
   return ExitCode.Ok;
+}
+
+type Say = (line: string) => Promise<void>;
+type Step = (event: Record<string, unknown>) => Promise<void>;
+
+/**
+ * `localhost` through the system resolver, then queries to a small responder started on
+ * loopback, built on the same codec.
+ */
+async function demoResolve(ctx: Context, say: Say, step: Step): Promise<void> {
+  const local = await lookupSystem("localhost");
+  await say(
+    `localhost through the system resolver: ${
+      local.map((a) => `${a.address} (IPv${a.family})`).join(", ")
+    }`,
+  );
+  await step({ event: "resolve", name: "localhost", via: "system", addresses: local });
+  await using responder = await startResponder({
+    "demo.sockit.test": ["192.0.2.7", "2001:db8::7"],
+  });
+  const server = formatServer(responder.server);
+  for (
+    const [name, type] of [
+      ["demo.sockit.test", RecordType.A],
+      ["demo.sockit.test", RecordType.AAAA],
+      ["nope.sockit.test", RecordType.A],
+    ] as const
+  ) {
+    const result = await queryDns(name, type, responder.server, {
+      trace: ctx.trace,
+      timeoutMs: 1000,
+      signal: ctx.signal,
+    });
+    const status = rcodeName(result.message.flags.rcode);
+    const answers = result.message.answers.map(formatRecordData);
+    await say(
+      answers.length > 0
+        ? `${name} ${typeName(type)} from the responder at ${server}: ${
+          answers.join(", ")
+        } (${status}, ${formatMs(result.elapsedMs)})`
+        : `${name} ${typeName(type)}: ${status}, which sockit resolve reports with exit 3`,
+    );
+    await step({
+      event: "resolve",
+      name,
+      via: server,
+      type: typeName(type),
+      status,
+      answers,
+    });
+  }
+}
+
+/**
+ * Two GETs on one kept-alive connection to a scripted server, the second with a chunked body,
+ * both with the trace on.
+ */
+async function demoGet(ctx: Context, say: Say, step: Step): Promise<void> {
+  const first = "first, framed by Content-Length\n";
+  await using server = startHttpResponder([
+    `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${first.length}\r\n\r\n${first}`,
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n" +
+    "7\r\nsecond,\r\nb\r\n in chunks\n\r\n0\r\n\r\n",
+  ]);
+  const client = new HttpClient({ trace: ctx.trace });
+  try {
+    const urls = [parseHttpUrl(server.url("/first")), parseHttpUrl(server.url("/second"))];
+    for (const [index, url] of urls.entries()) {
+      const result = await fetchUrl(client, url, {
+        method: "GET",
+        fields: [["User-Agent", PRODUCT], ["Accept", "*/*"]],
+        keepAlive: () => index === 0,
+        signal: ctx.signal,
+        onBody: (chunk) => ctx.quiet || ctx.json ? undefined : ctx.out.data(chunk),
+      });
+      const chunked = result.head.headers.has("transfer-encoding");
+      await say(
+        `GET ${url.target}: ${result.head.status}, ${result.bytes} bytes, ${
+          result.reused ? "on the same connection (kept alive)" : "on a new connection"
+        }${chunked ? ", chunked body" : ""}`,
+      );
+      await step({
+        event: "get",
+        url: url.href,
+        status: result.head.status,
+        bytes: result.bytes,
+        connection_reused: result.reused,
+        chunked,
+      });
+    }
+  } finally {
+    client.close();
+  }
 }

@@ -7,20 +7,24 @@
 import { serveEcho } from "../echo/server.ts";
 import type { EchoServer, EchoServerEvent } from "../echo/server.ts";
 import { pingEcho, sendEcho } from "../echo/client.ts";
+import type { PingReply, SendEchoResult } from "../echo/client.ts";
 import { checkPort, formatAddr } from "../net/addr.ts";
-import { describeNetError, dial, formatTarget } from "../net/dial.ts";
-import type { DialTarget } from "../net/dial.ts";
-import { formatDuration, withDeadline } from "../net/deadline.ts";
+import { withConn } from "../net/conn.ts";
+import { describeNetError, formatTarget } from "../net/dial.ts";
+import type { Dialed, DialTarget } from "../net/dial.ts";
+import { formatDuration } from "../net/deadline.ts";
+import { startTimer } from "../net/timer.ts";
 import { CheckError, ConnectError } from "../net/errors.ts";
 import { bytesReader } from "../net/io.ts";
+import { summarize } from "../net/stats.ts";
 import type { ByteReader } from "../net/io.ts";
 import { suggest, UsageError, withCommon } from "./args.ts";
 import type { CommandSpec, OptionSpec, ParsedArgs } from "./args.ts";
-import { runCommand } from "./command.ts";
+import { describeError, runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
-import { ExitCode } from "./exit_codes.ts";
+import { ExitCode, exitCodeFor } from "./exit_codes.ts";
 import { log } from "./log.ts";
-import { formatMs, roundMs } from "./output.ts";
+import { formatMs, OutputError, roundMs } from "./output.ts";
 import type { Io } from "./output.ts";
 
 /** The tutorial's port. */
@@ -177,7 +181,9 @@ export async function runEcho(argv: string[], io: Io): Promise<number> {
     await (word === undefined ? io.stderr : io.stdout).write(encoder.encode(echoHelp()));
     return word === undefined ? ExitCode.Usage : ExitCode.Ok;
   }
-  if (word === "serve") return await runCommand(ECHO_SERVE, rest, io, serveCommand);
+  if (word === "serve") {
+    return await runCommand(ECHO_SERVE, rest, io, serveCommand, { ownSignals: true });
+  }
   if (word === "send") return await runCommand(ECHO_SEND, rest, io, sendCommand);
   const hint = suggest(word, Object.keys(SUBCOMMANDS));
   const message =
@@ -187,7 +193,8 @@ export async function runEcho(argv: string[], io: Io): Promise<number> {
   return ExitCode.Usage;
 }
 
-function targetFrom(args: ParsedArgs): DialTarget {
+/** The address from --host/--port or --unix; a client cannot connect to port 0. */
+function targetFrom(args: ParsedArgs, role: "server" | "client"): DialTarget {
   const unix = args.string("unix");
   if (unix !== undefined) {
     if (args.string("host") !== undefined || args.string("port") !== undefined) {
@@ -195,7 +202,8 @@ function targetFrom(args: ParsedArgs): DialTarget {
     }
     return { path: unix };
   }
-  const port = args.integer("port", DEFAULT_ECHO_PORT, { min: 0, max: 65535 });
+  const min = role === "server" ? 0 : 1;
+  const port = args.integer("port", DEFAULT_ECHO_PORT, { min, max: 65535 });
   const hostname = args.string("host") ?? "127.0.0.1";
   if (hostname === "") throw new UsageError('Invalid value "" for --host: expected a host name');
   return { hostname, port: checkPort(port) };
@@ -214,8 +222,9 @@ export function reportServerEvent(ctx: Context, event: EchoServerEvent): void {
       formatMs(event.duration_ms)
     } (${why})`;
   }
-  // Output keeps its writes in order, so events need not be awaited one by one here.
-  if (ctx.json) void ctx.out.json(event);
+  // Output keeps its writes in order, so events need not be awaited one by one here; a closed
+  // stdout drops them and the server keeps serving.
+  if (ctx.json) void ctx.out.event(event);
 }
 
 /** Binds a server with the CLI's event reporting. Shared with the demo. */
@@ -242,7 +251,7 @@ export function startServer(
 
 async function serveCommand(ctx: Context): Promise<number> {
   const { args } = ctx;
-  const target = targetFrom(args);
+  const target = targetFrom(args, "server");
   const maxConns = args.string("max-conns") === undefined
     ? Infinity
     : args.integer("max-conns", 0, { min: 1 });
@@ -254,13 +263,15 @@ async function serveCommand(ctx: Context): Promise<number> {
   const stopped = waitForStop(server, timeoutMs);
   const addr = server.addr;
   if (ctx.json) {
-    await ctx.out.json(
+    await ctx.out.event(
       "hostname" in addr
         ? { event: "listening", transport: "tcp", address: addr.hostname, port: addr.port }
         : { event: "listening", transport: "unix", path: "path" in addr ? addr.path : "" },
     );
   } else if (!ctx.quiet) {
-    await ctx.out.line(`listening on ${formatAddr(addr).replace(/^unix:/, "")}`);
+    await ctx.out.line(`listening on ${formatAddr(addr).replace(/^unix:/, "")}`).catch(() => {
+      ctx.out.droppedEvents++;
+    });
   }
   const stop = await stopped;
   const stopping = server.shutdown(graceMs);
@@ -270,7 +281,7 @@ async function serveCommand(ctx: Context): Promise<number> {
     log("echo").info`${stop}: stopped accepting; ${server.active} open, ${
       formatDuration(graceMs)
     } to finish`;
-    if (ctx.json) await ctx.out.json({ event: "stopping", reason: stop, open: server.active });
+    if (ctx.json) await ctx.out.event({ event: "stopping", reason: stop, open: server.active });
   }
   const summary = await stopping;
   const noun = summary.connections === 1 ? "connection" : "connections";
@@ -278,28 +289,31 @@ async function serveCommand(ctx: Context): Promise<number> {
     .info`served ${summary.connections} ${noun} (${summary.rejected} rejected, ${summary.forced} closed after the ${
     formatDuration(graceMs)
   } grace), echoed ${summary.bytes} bytes`;
-  if (ctx.json) await ctx.out.json({ event: "shutdown", reason: stop, ...summary });
+  if (ctx.json) await ctx.out.event({ event: "shutdown", reason: stop, ...summary });
+  if (ctx.out.droppedEvents > 0) {
+    log("echo").debug`stdout was closed by its reader: ${ctx.out.droppedEvents} lines not written`;
+  }
   return ExitCode.Ok;
 }
 
 function waitForStop(server: EchoServer, timeoutMs: number | undefined): Promise<string> {
   return new Promise((resolve) => {
     const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: { clear(): void } | undefined;
     const handlers = signals.map((signal) => {
       const handler = () => done(`received ${signal}`);
       Deno.addSignalListener(signal, handler);
       return [signal, handler] as const;
     });
     if (timeoutMs !== undefined) {
-      timer = setTimeout(
+      timer = startTimer(
         () => done(`--timeout of ${formatDuration(timeoutMs)} reached`),
         timeoutMs,
       );
     }
     server.served.then(() => done("once"));
     function done(reason: string) {
-      clearTimeout(timer);
+      timer?.clear();
       for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
       resolve(reason);
     }
@@ -313,33 +327,67 @@ function messageSource(args: ParsedArgs, io: Io): ByteReader {
   return bytesReader(new TextEncoder().encode(text));
 }
 
-/** Runs one verified echo exchange, writing the echoed bytes out. Shared with the demo. */
+/** What one verified echo exchange did. */
+export interface ExchangeResult extends SendEchoResult {
+  /** The connection's address and timing. */
+  dialed: Dialed;
+  /** Milliseconds from the start of the connect to the server's close. */
+  totalMs: number;
+}
+
+/**
+ * Runs one verified echo exchange, writing the echoed bytes to stdout unless `--json` or
+ * `--quiet`. Shared with the demo.
+ */
 export async function exchange(
   ctx: Context,
   target: DialTarget,
   source: ByteReader,
   timeoutMs: number,
-): Promise<number> {
+): Promise<ExchangeResult> {
   const where = formatTarget(target);
   const started = performance.now();
   const writeData = !ctx.json && !ctx.quiet;
-  const result = await withDeadline(timeoutMs, `Echo exchange with ${where}`, async (signal) => {
-    const dialed = await dial(target, { signal, trace: ctx.trace });
-    const onAbort = () => dialed.conn.close();
-    signal.addEventListener("abort", onAbort, { once: true });
-    try {
+  const result = await withConn(
+    target,
+    { what: `Echo exchange with ${where}`, timeoutMs, signal: ctx.signal, trace: ctx.trace },
+    async (dialed) => {
       const echoed = await sendEcho(dialed.conn, source, {
         trace: ctx.trace,
         onData: writeData ? (chunk) => ctx.out.data(chunk) : undefined,
       });
       return { ...echoed, dialed };
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-      if (!signal.aborted) dialed.conn.close();
-      ctx.trace?.({ step: "close" });
-    }
-  });
+    },
+  );
   const totalMs = performance.now() - started;
+  log("echo")
+    .debug`${result.sent} bytes sent, ${result.received} received from ${result.dialed.remote} in ${
+    formatMs(totalMs)
+  }`;
+  return { ...result, totalMs };
+}
+
+/** The error for an echo that did not match, or `undefined` when it did. */
+export function mismatchError(result: SendEchoResult): CheckError | undefined {
+  if (result.match) return undefined;
+  const detail = result.sent === result.received
+    ? `, first difference at byte ${result.mismatchOffset}`
+    : "";
+  return new CheckError(
+    `Echo mismatch: sent ${result.sent} bytes, received ${result.received}${detail}`,
+  );
+}
+
+async function sendCommand(ctx: Context): Promise<number> {
+  const { args } = ctx;
+  const target = targetFrom(args, "client");
+  const timeoutMs = args.duration("timeout", 30_000);
+  if (args.string("count") !== undefined) return await pingCommand(ctx, target, timeoutMs);
+  if (args.string("interval") !== undefined) {
+    throw new UsageError("Option --interval needs --count");
+  }
+  const result = await exchange(ctx, target, messageSource(args, ctx.io), timeoutMs);
+  const mismatch = mismatchError(result);
   if (ctx.json) {
     ctx.jsonPrinted = true;
     await ctx.out.json({
@@ -349,33 +397,13 @@ export async function exchange(
       match: result.match,
       ...(result.mismatchOffset === undefined ? {} : { mismatch_offset: result.mismatchOffset }),
       connect_ms: roundMs(result.dialed.resolveMs + result.dialed.connectMs),
-      total_ms: roundMs(totalMs),
+      total_ms: roundMs(result.totalMs),
+      error: mismatch?.message ?? null,
+      exit_code: mismatch ? ExitCode.CheckFailed : ExitCode.Ok,
     });
   }
-  log("echo")
-    .debug`${result.sent} bytes sent, ${result.received} received from ${result.dialed.remote} in ${
-    formatMs(totalMs)
-  }`;
-  if (!result.match) {
-    const detail = result.sent === result.received
-      ? `, first difference at byte ${result.mismatchOffset}`
-      : "";
-    throw new CheckError(
-      `Echo mismatch: sent ${result.sent} bytes, received ${result.received}${detail}`,
-    );
-  }
+  if (mismatch) throw mismatch;
   return ExitCode.Ok;
-}
-
-async function sendCommand(ctx: Context): Promise<number> {
-  const { args } = ctx;
-  const target = targetFrom(args);
-  const timeoutMs = args.duration("timeout", 30_000);
-  if (args.string("count") !== undefined) return await pingCommand(ctx, target, timeoutMs);
-  if (args.string("interval") !== undefined) {
-    throw new UsageError("Option --interval needs --count");
-  }
-  return await exchange(ctx, target, messageSource(args, ctx.io), timeoutMs);
 }
 
 const DEFAULT_PING_PAYLOAD = "sockit echo round trip: 64 bytes of payload, as ping sends.....\n";
@@ -395,60 +423,100 @@ async function pingCommand(ctx: Context, target: DialTarget, timeoutMs: number):
   );
   const where = formatTarget(target);
   const lines = !ctx.json && !ctx.quiet;
-  const result = await withDeadline(timeoutMs, `Echo round trips with ${where}`, async (signal) => {
-    const dialed = await dial(target, { signal, trace: ctx.trace });
-    const onAbort = () => dialed.conn.close();
-    signal.addEventListener("abort", onAbort, { once: true });
-    if (lines) await out.line(`ECHO ${dialed.remote}: ${payload.length} bytes per round trip`);
-    try {
-      const pending: Promise<void>[] = [];
-      const pinged = await pingEcho(dialed.conn, payload, {
-        count,
-        intervalMs,
-        signal,
+  const replies: PingReply[] = [];
+  let remote: string | undefined;
+  let connectMs = 0;
+  let stopped: unknown;
+  try {
+    // --timeout bounds the connect and then each round trip, as ping -W bounds each reply: the
+    // whole run takes as long as --count and --interval say.
+    await withConn(
+      target,
+      {
+        what: `Echo round trips with ${where}`,
+        connectTimeoutMs: timeoutMs,
+        signal: ctx.signal,
         trace: ctx.trace,
-        onReply: (reply) => {
-          if (ctx.json) {
-            pending.push(out.json({ event: "reply", ...reply, time_ms: roundMs(reply.time_ms) }));
-          } else if (lines) {
-            pending.push(out.line(
-              `${reply.bytes} bytes from ${dialed.remote}: seq=${reply.seq} time=${
-                formatMs(reply.time_ms)
-              }`,
-            ));
-          }
-        },
-      });
-      await Promise.all(pending);
-      return { ...pinged, dialed };
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-      if (!signal.aborted) dialed.conn.close();
-    }
-  });
-  const s = result.summary;
+      },
+      async (dialed, signal) => {
+        remote = dialed.remote;
+        connectMs = dialed.resolveMs + dialed.connectMs;
+        if (lines) await out.line(`ECHO ${dialed.remote}: ${payload.length} bytes per round trip`);
+        const pending: Promise<void>[] = [];
+        await pingEcho(dialed.conn, payload, {
+          count,
+          intervalMs,
+          replyTimeoutMs: timeoutMs,
+          signal,
+          trace: ctx.trace,
+          onReply: (reply) => {
+            replies.push(reply);
+            if (ctx.json) {
+              pending.push(out.json({ event: "reply", ...reply, time_ms: roundMs(reply.time_ms) }));
+            } else if (lines) {
+              pending.push(out.line(
+                `${reply.bytes} bytes from ${dialed.remote}: seq=${reply.seq} time=${
+                  formatMs(reply.time_ms)
+                }`,
+              ));
+            }
+          },
+        });
+        await Promise.all(pending);
+      },
+    );
+  } catch (error) {
+    // A run stopped by a lost reply or Ctrl-C still prints what it measured, as ping does.
+    if (remote === undefined || error instanceof OutputError) throw error;
+    stopped = error;
+  }
+  await printPingSummary(
+    ctx,
+    { remote: remote!, count, bytes: payload.length, connectMs },
+    replies,
+    stopped,
+  );
+  if (stopped !== undefined) throw stopped;
+  return ExitCode.Ok;
+}
+
+async function printPingSummary(
+  ctx: Context,
+  run: { remote: string; count: number; bytes: number; connectMs: number },
+  replies: PingReply[],
+  stopped: unknown,
+): Promise<void> {
+  const s = summarize(replies.map((r) => r.time_ms));
   if (ctx.json) {
     ctx.jsonPrinted = true;
-    await out.json({
+    await ctx.out.json({
       event: "summary",
-      remote: result.dialed.remote,
+      remote: run.remote,
       count: s.count,
-      bytes: payload.length,
-      connect_ms: roundMs(result.dialed.resolveMs + result.dialed.connectMs),
-      min_ms: roundMs(s.min),
-      avg_ms: roundMs(s.avg),
-      p50_ms: roundMs(s.p50),
-      p99_ms: roundMs(s.p99),
-      max_ms: roundMs(s.max),
+      requested: run.count,
+      bytes: run.bytes,
+      connect_ms: roundMs(run.connectMs),
+      min_ms: s.count ? roundMs(s.min) : null,
+      avg_ms: s.count ? roundMs(s.avg) : null,
+      p50_ms: s.count ? roundMs(s.p50) : null,
+      p99_ms: s.count ? roundMs(s.p99) : null,
+      max_ms: s.count ? roundMs(s.max) : null,
+      error: stopped === undefined ? null : describeError(stopped),
+      exit_code: stopped === undefined ? 0 : exitCodeFor(stopped),
     });
   } else if (!ctx.quiet) {
     const f = (ms: number) => ms.toFixed(3);
-    await out.line(`--- ${result.dialed.remote} echo statistics ---`);
-    await out.line(
-      `${s.count} round trips, min/avg/p50/p99/max = ${f(s.min)}/${f(s.avg)}/${f(s.p50)}/${
-        f(s.p99)
-      }/${f(s.max)} ms`,
+    const noun = run.count === 1 ? "round trip" : "round trips";
+    const done = s.count === run.count
+      ? `${s.count} ${noun}`
+      : `${s.count} of ${run.count} ${noun}`;
+    await ctx.out.line(`--- ${run.remote} echo statistics ---`);
+    await ctx.out.line(
+      s.count === 0
+        ? done
+        : `${done}, min/avg/p50/p99/max = ${f(s.min)}/${f(s.avg)}/${f(s.p50)}/${f(s.p99)}/${
+          f(s.max)
+        } ms`,
     );
   }
-  return ExitCode.Ok;
 }

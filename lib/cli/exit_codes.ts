@@ -15,6 +15,7 @@ import {
   TlsError,
 } from "../net/errors.ts";
 import { UsageError } from "./args.ts";
+import { StdoutClosedError } from "./output.ts";
 
 /** Exit codes, shared by all commands. */
 export const ExitCode = {
@@ -28,7 +29,7 @@ export const ExitCode = {
   Resolve: 3,
   /** Connection failed: refused, unreachable, reset. */
   Connect: 4,
-  /** Timed out (connect, idle or total deadline). */
+  /** Timed out (connect, read, idle or total deadline). */
   Timeout: 5,
   /** TLS failure. */
   Tls: 6,
@@ -38,8 +39,12 @@ export const ExitCode = {
   Limit: 8,
   /** Internal error: a bug in sockit (or a local failure such as a full disk). */
   Internal: 70,
-  /** Interrupted (SIGINT). */
+  /** Interrupted by SIGINT (128 + 2). */
   Interrupted: 130,
+  /** The reader of stdout went away (128 + SIGPIPE, as shells report `cat | head -1`). */
+  StdoutClosed: 141,
+  /** Terminated by SIGTERM (128 + 15). */
+  Terminated: 143,
 } as const;
 
 /** One of the values of {@linkcode ExitCode}. */
@@ -55,12 +60,14 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.Usage, "usage error"],
   [ExitCode.Resolve, "name resolution failed"],
   [ExitCode.Connect, "connection failed: refused, unreachable, reset"],
-  [ExitCode.Timeout, "timed out (connect, idle or total deadline)"],
+  [ExitCode.Timeout, "timed out (connect, read, idle or total deadline)"],
   [ExitCode.Tls, "TLS failure"],
   [ExitCode.Protocol, "protocol error: the peer's bytes break the protocol, or data ended early"],
   [ExitCode.Limit, "a limit was exceeded (sizes, counts, redirects)"],
   [ExitCode.Internal, "internal error: a bug, or a local failure such as a full disk"],
-  [ExitCode.Interrupted, "interrupted"],
+  [ExitCode.Interrupted, "interrupted (SIGINT)"],
+  [ExitCode.StdoutClosed, "stdout was closed by its reader (| head): a client stops quietly"],
+  [ExitCode.Terminated, "terminated (SIGTERM)"],
 ];
 
 /**
@@ -83,6 +90,9 @@ export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof TlsError) return ExitCode.Tls;
   if (error instanceof ProtocolError) return ExitCode.Protocol;
   if (error instanceof LimitError) return ExitCode.Limit;
-  if (error instanceof InterruptedError) return ExitCode.Interrupted;
+  if (error instanceof InterruptedError) {
+    return error.signal === "SIGTERM" ? ExitCode.Terminated : ExitCode.Interrupted;
+  }
+  if (error instanceof StdoutClosedError) return ExitCode.StdoutClosed;
   return ExitCode.Internal;
 }

@@ -23,7 +23,6 @@ import { parseHttpUrl } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
 import { writeAll } from "../net/io.ts";
-import { BufReader } from "../net/reader.ts";
 import { UsageError, withCommon } from "./args.ts";
 import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { describeError, runCommand } from "./command.ts";
@@ -852,60 +851,5 @@ class Progress {
   end(): void {
     if (this.#shown) void writeAll(this.#io.stderr, new TextEncoder().encode("\n")).catch(() => {});
     this.#shown = false;
-  }
-}
-
-/**
- * The demo's get step: a tiny HTTP server on 127.0.0.1 port 0 in this process answers two
- * requests on one kept-alive connection, the second with a chunked body, and both are fetched
- * with the trace on.
- */
-export async function demoGet(ctx: Context): Promise<void> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const first = "first, framed by Content-Length\n";
-  const responses = [
-    `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${first.length}\r\n\r\n${first}`,
-    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n" +
-    "7\r\nsecond,\r\nb\r\n in chunks\n\r\n0\r\n\r\n",
-  ];
-  const served = (async () => {
-    const conn = await listener.accept();
-    try {
-      const reader = new BufReader(conn);
-      for (const response of responses) {
-        let line = await reader.readLine(8192);
-        while (line !== null && line.length > 0) line = await reader.readLine(8192);
-        if (line === null) return;
-        await writeAll(conn, new TextEncoder().encode(response));
-      }
-    } finally {
-      conn.close();
-    }
-  })();
-  served.catch(() => {});
-  const client = new HttpClient({ trace: ctx.trace });
-  try {
-    const base = `http://127.0.0.1:${listener.addr.port}`;
-    const urls = [parseHttpUrl(`${base}/first`), parseHttpUrl(`${base}/second`)];
-    for (const [index, url] of urls.entries()) {
-      const result = await fetchUrl(client, url, {
-        method: "GET",
-        fields: [["User-Agent", PRODUCT], ["Accept", "*/*"]],
-        keepAlive: () => index === 0,
-        onBody: (chunk) => ctx.quiet ? undefined : ctx.out.data(chunk),
-      });
-      if (!ctx.quiet) {
-        await ctx.out.line(
-          `GET ${url.target}: ${result.head.status}, ${result.bytes} bytes, ${
-            result.reused ? "on the same connection (kept alive)" : "on a new connection"
-          }${result.head.headers.has("transfer-encoding") ? ", chunked body" : ""}`,
-        );
-      }
-    }
-    await served;
-  } finally {
-    client.close();
-    listener.close();
-    await served.catch(() => {});
   }
 }

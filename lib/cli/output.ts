@@ -19,6 +19,19 @@ export class OutputError extends Error {
   }
 }
 
+/**
+ * The reader of stdout went away (`| head -1` has what it wanted). Normal Unix life, not a
+ * failure: a client stops at once and exits 141 (128 + SIGPIPE, what shells show for `cat`),
+ * saying nothing unless asked with `-v`; a server drops its events and keeps serving.
+ */
+export class StdoutClosedError extends OutputError {
+  /** @param options The underlying error as `cause`. */
+  constructor(options?: ErrorOptions) {
+    super("Stdout was closed by its reader", options);
+    this.name = "StdoutClosedError";
+  }
+}
+
 /** Where a command's output goes; tests pass their own. */
 export interface Io {
   /** Data and JSON. */
@@ -56,6 +69,9 @@ export function colorWanted(io: Io, noColorFlag: boolean): boolean {
 export class Output {
   readonly #io: Io;
   #stdoutQueue: Promise<void> = Promise.resolve();
+  #stdoutClosed = false;
+  /** Events that {@linkcode Output.event} could not write. */
+  droppedEvents = 0;
   /** Whether stderr gets ANSI colours. */
   readonly color: boolean;
 
@@ -70,16 +86,37 @@ export class Output {
    * await each one; `bytes` must not change until the returned promise settles.
    */
   data(bytes: Uint8Array): Promise<void> {
-    const write = this.#stdoutQueue.then(() => writeAll(this.#io.stdout, bytes)).catch((error) => {
-      const why = error instanceof Deno.errors.BrokenPipe
-        ? "broken pipe (the reader went away)"
-        : describeNetError(error);
-      throw new OutputError(`Cannot write to stdout: ${why}`, {
+    const write = this.#stdoutQueue.then(() => {
+      if (this.#stdoutClosed) throw new StdoutClosedError();
+      return writeAll(this.#io.stdout, bytes);
+    }).catch((error) => {
+      if (error instanceof OutputError) throw error;
+      if (error instanceof Deno.errors.BrokenPipe) {
+        this.#stdoutClosed = true;
+        throw new StdoutClosedError({ cause: error });
+      }
+      throw new OutputError(`Cannot write to stdout: ${describeNetError(error)}`, {
         cause: error,
       });
     });
     this.#stdoutQueue = write.catch(() => {});
     return write;
+  }
+
+  /** Whether stdout's reader has gone away (a write met a broken pipe). */
+  get stdoutClosed(): boolean {
+    return this.#stdoutClosed;
+  }
+
+  /**
+   * One JSON line for a long-running command's event stream. It never rejects: when stdout is
+   * closed or cannot be written, the event is dropped and counted in
+   * {@linkcode Output.droppedEvents}, and the command keeps running.
+   */
+  event(value: unknown): Promise<void> {
+    return this.json(value).catch(() => {
+      this.droppedEvents++;
+    });
   }
 
   /** A line of text to stdout. */
@@ -97,9 +134,9 @@ export class Output {
     return this.#stdoutQueue;
   }
 
-  /** A line to stderr. */
+  /** A line to stderr. A stderr that cannot be written is ignored: there is nowhere to say so. */
   async note(text: string): Promise<void> {
-    await writeAll(this.#io.stderr, encoder.encode(text + "\n"));
+    await writeAll(this.#io.stderr, encoder.encode(text + "\n")).catch(() => {});
   }
 
   /** `error: <message>` on stderr. */

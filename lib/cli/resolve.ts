@@ -10,7 +10,6 @@ import { CheckError, ResolveError, SockitError } from "../net/errors.ts";
 import { DnsClient, formatServer, queryDns } from "../dns/query.ts";
 import type { DnsQueryResult, DnsServer } from "../dns/query.ts";
 import { systemNameserver } from "../dns/resolv_conf.ts";
-import { startResponder } from "../dns/responder.ts";
 import { lookupSystem } from "../dns/system.ts";
 import type { SystemAddress } from "../dns/system.ts";
 import {
@@ -511,42 +510,4 @@ async function compare(ctx: Context, p: Plan, name: string, server: DnsServer): 
       `Check failed: the system and ${formatServer(server)} disagree about "${name}"`,
     );
   }
-}
-
-/**
- * The demo's resolve steps: `localhost` through the system resolver, then a query to a small
- * responder started on loopback, built on the same codec.
- */
-export async function demoResolve(ctx: Context): Promise<void> {
-  const say = (text: string) => ctx.quiet ? Promise.resolve() : ctx.out.line(text);
-  const local = await lookupSystem("localhost");
-  await say(
-    `localhost through the system resolver: ${
-      local.map((a) => `${a.address} (IPv${a.family})`).join(", ")
-    }`,
-  );
-  await using responder = await startResponder({
-    "demo.sockit.test": ["192.0.2.7", "2001:db8::7"],
-  });
-  for (const type of [RecordType.A, RecordType.AAAA]) {
-    const result = await queryDns("demo.sockit.test", type, responder.server, {
-      trace: ctx.trace,
-      timeoutMs: 1000,
-    });
-    await say(
-      `demo.sockit.test ${typeName(type)} from the responder at ${
-        formatServer(responder.server)
-      }: ${result.message.answers.map(formatRecordData).join(", ")} (${
-        rcodeName(result.message.flags.rcode)
-      }, ${formatMs(result.elapsedMs)})`,
-    );
-  }
-  const missing = await queryDns("nope.sockit.test", RecordType.A, responder.server, {
-    timeoutMs: 1000,
-  });
-  await say(
-    `nope.sockit.test A: ${
-      rcodeName(missing.message.flags.rcode)
-    }, which sockit resolve reports with exit 3`,
-  );
 }

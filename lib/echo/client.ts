@@ -5,12 +5,15 @@
  * @module
  */
 import { Buffer } from "node:buffer";
+import { closeOnAbort } from "../net/close.ts";
+import { withDeadline } from "../net/deadline.ts";
 import { describeNetError, isPeerGone } from "../net/dial.ts";
 import { ConnectError, ProtocolError } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
 import type { ByteReader } from "../net/io.ts";
 import { summarize } from "../net/stats.ts";
 import type { LatencySummary } from "../net/stats.ts";
+import { sleep } from "../net/timer.ts";
 import type { TraceFn } from "../net/trace.ts";
 
 /** Options for {@linkcode sendEcho}. */
@@ -190,6 +193,11 @@ export interface PingEchoOptions {
   onReply?: (reply: PingReply) => void;
   /** Ends the run early (between or during round trips). */
   signal?: AbortSignal | undefined;
+  /**
+   * Most milliseconds each round trip may take, as `ping -W` bounds each reply; past it the
+   * connection is closed and the run ends with `TimeoutError`. @default {Infinity}
+   */
+  replyTimeoutMs?: number;
   /** Receives send and recv steps. */
   trace?: TraceFn | undefined;
 }
@@ -239,10 +247,8 @@ export async function pingEcho(
   const { trace, signal } = options;
   const buf = new Uint8Array(Math.max(payload.length, 1));
   const replies: PingReply[] = [];
-  for (let seq = 1; seq <= count; seq++) {
-    if (signal?.aborted) break;
-    if (seq > 1 && intervalMs > 0) await pause(intervalMs, signal);
-    if (signal?.aborted) break;
+  const roundTrip = async (seq: number, bound: AbortSignal): Promise<void> => {
+    using _closer = closeOnAbort(bound, conn);
     const started = performance.now();
     await writeAll(conn, payload);
     trace?.({ step: "send", bytes: payload.length, data: payload });
@@ -264,18 +270,17 @@ export async function pingEcho(
     const reply = { seq, bytes: got, time_ms: time };
     replies.push(reply);
     options.onReply?.(reply);
+  };
+  for (let seq = 1; seq <= count; seq++) {
+    if (signal?.aborted) break;
+    if (seq > 1 && intervalMs > 0) await sleep(intervalMs, signal);
+    if (signal?.aborted) break;
+    await withDeadline(
+      options.replyTimeoutMs,
+      `Echo reply ${seq}`,
+      (bound) => roundTrip(seq, bound),
+      { signal },
+    );
   }
   return { replies, summary: summarize(replies.map((r) => r.time_ms)) };
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

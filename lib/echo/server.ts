@@ -6,7 +6,9 @@
  * @module
  */
 import { formatAddr } from "../net/addr.ts";
+import { closeQuietly } from "../net/close.ts";
 import { describeNetError, isPeerGone } from "../net/dial.ts";
+import { sleep } from "../net/timer.ts";
 import type { TraceFn } from "../net/trace.ts";
 
 /** Size of each connection's one reused read buffer, in bytes. */
@@ -179,9 +181,11 @@ export class EchoServer implements AsyncDisposable {
     await this.stopAccepting();
     const all = () => Promise.all([...this.#sessions.values()].map((s) => s.done));
     if (this.#sessions.size > 0 && graceMs > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([all(), new Promise((r) => timer = setTimeout(r, graceMs))]);
-      clearTimeout(timer);
+      const graceOver = new AbortController();
+      await Promise.race([
+        all().finally(() => graceOver.abort()),
+        sleep(graceMs, graceOver.signal),
+      ]);
     }
     for (const session of this.#sessions.values()) {
       session.reason = "shutdown";
@@ -212,7 +216,7 @@ export class EchoServer implements AsyncDisposable {
         // Back off briefly, as Go's net/http does, so that running out of file descriptors
         // does not turn into a busy loop.
         this.#trace?.({ step: "accept", detail: `failed: ${describeNetError(error)}` });
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await sleep(10);
         continue;
       }
       const peer = formatAddr(conn.remoteAddr);
@@ -309,14 +313,6 @@ export class EchoServer implements AsyncDisposable {
         closeQuietly(session.conn);
       }
     }
-  }
-}
-
-function closeQuietly(resource: { close(): void }): void {
-  try {
-    resource.close();
-  } catch {
-    // Already closed.
   }
 }
 

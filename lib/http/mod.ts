@@ -69,6 +69,8 @@ export type {
   ResponseHead,
   StatusLine,
 } from "./response.ts";
+export { startHttpResponder } from "./responder.ts";
+export type { HttpResponder } from "./responder.ts";
 export { formatSize, parseSize } from "./size.ts";
 export { parseHttpUrl } from "./url.ts";
 export type { HttpUrl } from "./url.ts";

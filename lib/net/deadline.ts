@@ -4,6 +4,8 @@
  * @module
  */
 import { InterruptedError, SockitError, TimeoutError } from "./errors.ts";
+import { startTimer } from "./timer.ts";
+import type { Timer } from "./timer.ts";
 
 /**
  * Formats a duration in milliseconds as the CLI accepts it: `500ms`, `5s`, `2m`, `1.5s`.
@@ -18,7 +20,10 @@ import { InterruptedError, SockitError, TimeoutError } from "./errors.ts";
  * ```
  */
 export function formatDuration(ms: number): string {
+  if (ms === Infinity) return "forever";
   if (ms < 1000) return `${ms}ms`;
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60000 === 0) return `${ms / 60000}m`;
   return `${ms / 1000}s`;
 }
@@ -36,7 +41,8 @@ export interface DeadlineOptions {
  * (so it can close its sockets, which ends its pending reads and writes) and the returned promise
  * rejects with {@linkcode TimeoutError} at once, even if `work` ignores the signal.
  *
- * @param ms The limit in milliseconds; `undefined` or `Infinity` means no limit.
+ * @param ms The limit in milliseconds, of any size (see `startTimer`); `undefined` or `Infinity`
+ *   means no limit.
  * @param what What is being waited for, for the message: `Echo exchange with 127.0.0.1:7`.
  *
  * @example A deadline that passes
@@ -57,9 +63,13 @@ export async function withDeadline<T>(
   options: DeadlineOptions = {},
 ): Promise<T> {
   const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  if (ms !== undefined && Number.isFinite(ms)) {
-    timer = setTimeout(() => {
+  let timer: Timer | undefined;
+  if (ms !== undefined && ms <= 0) {
+    // Already past: the work starts with an aborted signal, so a zero limit fails every time
+    // rather than whenever the work happens to beat the first timer tick.
+    controller.abort(new TimeoutError(`${what}: timed out after ${formatDuration(ms)}`));
+  } else if (ms !== undefined && ms !== Infinity) {
+    timer = startTimer(() => {
       controller.abort(new TimeoutError(`${what}: timed out after ${formatDuration(ms)}`));
     }, ms);
   }
@@ -85,7 +95,7 @@ export async function withDeadline<T>(
       aborted,
     ]);
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
     options.signal?.removeEventListener("abort", onOuterAbort);
     // Releases whatever `work` hung on the signal. The reason is shared: nobody sees it, and an
     // Error per call (with its stack trace) is a measurable cost per request.

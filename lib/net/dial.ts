@@ -5,6 +5,7 @@
  * @module
  */
 import { formatAddr, formatHostPort, isIpLiteral } from "./addr.ts";
+import { closeQuietly } from "./close.ts";
 import { ConnectError, ResolveError, SockitError } from "./errors.ts";
 import type { TraceFn } from "./trace.ts";
 
@@ -156,6 +157,11 @@ export async function dial(target: DialTarget, options: DialOptions = {}): Promi
   });
 }
 
+/**
+ * One connect attempt that an abort can abandon. Exactly one party closes a connection that
+ * lands after the abort: the settle handler below, never the abort listener as well (closing
+ * twice threw `BadResource` into a promise nobody awaited).
+ */
 function connectOnce(
   options: Deno.ConnectOptions | Deno.UnixConnectOptions,
   signal: AbortSignal | undefined,
@@ -166,15 +172,12 @@ function connectOnce(
     : Deno.connect(options);
   if (!signal) return pending;
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      pending.then((conn) => conn.close(), () => {});
-      reject(signal.reason);
-    };
+    const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
     pending.then(
       (conn) => {
         signal.removeEventListener("abort", onAbort);
-        if (signal.aborted) conn.close();
+        if (signal.aborted) closeQuietly(conn);
         else resolve(conn);
       },
       (error) => {

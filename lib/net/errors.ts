@@ -6,15 +6,29 @@
  * @module
  */
 
+/** Options for {@linkcode SockitError}: the standard `cause`, and a `kind`. */
+export interface SockitErrorOptions extends ErrorOptions {
+  /**
+   * A stable word for which limit or check failed (`max-redirects`, `max-body`,
+   * `unknown-issuer`), so that a front end can add its own hint ("raise it with --max-redirs",
+   * or a spec file's key) without the library naming any flag.
+   */
+  kind?: string | undefined;
+}
+
 /** Base class of every error that sockit's protocol code throws on purpose. */
 export class SockitError extends Error {
+  /** Which limit or check failed, when the thrower says; see {@linkcode SockitErrorOptions}. */
+  readonly kind: string | undefined;
+
   /**
    * @param message What failed, then a colon and why: `Cannot connect to "a:1": refused`.
-   * @param options Standard error options (`cause`).
+   * @param options The `cause`, and the `kind` of failure.
    */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: SockitErrorOptions) {
     super(message, options);
     this.name = new.target.name;
+    this.kind = options?.kind;
   }
 }
 
@@ -39,5 +53,20 @@ export class LimitError extends SockitError {}
 /** The exchange worked but its result is not what was expected (an echo mismatch, a status). */
 export class CheckError extends SockitError {}
 
+/** Options for {@linkcode InterruptedError}. */
+export interface InterruptedErrorOptions extends SockitErrorOptions {
+  /** The signal that interrupted the work, when one did. */
+  signal?: "SIGINT" | "SIGTERM" | undefined;
+}
+
 /** The operation was interrupted by a signal or by its caller. */
-export class InterruptedError extends SockitError {}
+export class InterruptedError extends SockitError {
+  /** The signal that interrupted the work, when one did. */
+  readonly signal: "SIGINT" | "SIGTERM" | undefined;
+
+  /** @param message What was interrupted. @param options The signal, cause and kind. */
+  constructor(message: string, options?: InterruptedErrorOptions) {
+    super(message, options);
+    this.signal = options?.signal;
+  }
+}

@@ -16,6 +16,10 @@
  * @module
  */
 export { checkPort, formatAddr, formatHostPort, isIpLiteral } from "./addr.ts";
+export { closeOnAbort, closeQuietly } from "./close.ts";
+export type { Closable } from "./close.ts";
+export { withConn } from "./conn.ts";
+export type { WithConnOptions } from "./conn.ts";
 export { describeNetError, dial, formatTarget, isPeerGone, resolveHost } from "./dial.ts";
 export type { Dialed, DialOptions, DialTarget } from "./dial.ts";
 export { formatDuration, withDeadline } from "./deadline.ts";
@@ -31,7 +35,11 @@ export {
   TimeoutError,
   TlsError,
 } from "./errors.ts";
+export type { InterruptedErrorOptions, SockitErrorOptions } from "./errors.ts";
 export { bytesReader, writeAll } from "./io.ts";
+export { readWithTimeout } from "./read_timeout.ts";
+export { MAX_TIMER_MS, sleep, startTimer } from "./timer.ts";
+export type { Timer } from "./timer.ts";
 export type { ByteReader, ByteWriter } from "./io.ts";
 export { percentile, summarize } from "./stats.ts";
 export { BufReader, type BufReaderOptions } from "./reader.ts";
