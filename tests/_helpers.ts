@@ -130,6 +130,11 @@ export class LineReader {
     }
   }
 
+  /** Closes the stream unread, as `| head -1` closes its end of the pipe. */
+  async cancel(): Promise<void> {
+    await this.#reader.cancel();
+  }
+
   /** Everything left, as lines. */
   async rest(): Promise<string[]> {
     const lines: string[] = [];
@@ -180,6 +185,14 @@ export class EchoServerProcess implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop("SIGKILL");
   }
+}
+
+/** A loopback port that nothing listens on: bound, then released, so a connect is refused. */
+export function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
 }
 
 const available = new Map<string, boolean>();

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import {
+  closedPort,
   EchoServerProcess,
   LineReader,
   patternBytes,
@@ -35,14 +36,6 @@ async function echoOnce(port: number, data: Uint8Array): Promise<Uint8Array> {
       // conn.readable closes the connection when the stream ends.
     }
   }
-}
-
-/** A free loopback port that nothing listens on (bound, then released). */
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
 }
 
 Deno.test("echo send streams 256 MiB of random bytes through echo serve exactly, with half-close", async () => {

@@ -68,7 +68,7 @@ async function demo(ctx: Context): Promise<number> {
   await say(
     "== 1. echo serve: bind 127.0.0.1 port 0 (the kernel picks a free port), listen, accept",
   );
-  const server = startServer(ctx, { hostname: "127.0.0.1", port: 0 });
+  const server = startServer(ctx, { hostname: "127.0.0.1", port: 0 }, { jsonEvents: false });
   try {
     const addr = server.addr as Deno.NetAddr;
     await say(`listening on ${addr.hostname}:${addr.port}`);

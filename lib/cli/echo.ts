@@ -209,8 +209,8 @@ function targetFrom(args: ParsedArgs, role: "server" | "client"): DialTarget {
   return { hostname, port: checkPort(port) };
 }
 
-/** Logs (and with --json prints) the server's events. Shared with the demo. */
-export function reportServerEvent(ctx: Context, event: EchoServerEvent): void {
+/** Logs the server's events, and prints them as JSON lines when `json` is set. */
+export function reportServerEvent(ctx: Context, event: EchoServerEvent, json: boolean): void {
   const logger = log("echo");
   if (event.event === "accept") {
     logger.info`accepted #${event.id} from ${event.peer} (${event.active} open)`;
@@ -224,22 +224,26 @@ export function reportServerEvent(ctx: Context, event: EchoServerEvent): void {
   }
   // Output keeps its writes in order, so events need not be awaited one by one here; a closed
   // stdout drops them and the server keeps serving.
-  if (ctx.json) void ctx.out.event(event);
+  if (json) void ctx.out.event(event);
 }
 
-/** Binds a server with the CLI's event reporting. Shared with the demo. */
+/**
+ * Binds a server with the CLI's event reporting (JSON lines with --json, unless `jsonEvents` is
+ * false, as in the demo, which prints its own). Shared with the demo.
+ */
 export function startServer(
   ctx: Context,
   target: DialTarget,
-  options: { maxConns?: number; idleTimeoutMs?: number; once?: boolean } = {},
+  options: { maxConns?: number; idleTimeoutMs?: number; once?: boolean; jsonEvents?: boolean } = {},
 ): EchoServer {
+  const { jsonEvents = ctx.json, ...serverOptions } = options;
   try {
     return serveEcho({
       ...("path" in target
         ? { path: target.path }
         : { hostname: target.hostname, port: target.port }),
-      ...options,
-      onEvent: (event) => reportServerEvent(ctx, event),
+      ...serverOptions,
+      onEvent: (event) => reportServerEvent(ctx, event, jsonEvents),
       ...(ctx.trace ? { trace: ctx.trace } : {}),
     });
   } catch (error) {
