@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { hasProgram, runSockit } from "./_helpers.ts";
-import { makeTestPki, ReplayServer, runCli, TlsReplayServer } from "./_http.ts";
+import { freePort, makeTestPki, ReplayServer, runCli, TlsReplayServer } from "./_http.ts";
 
 const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
@@ -40,7 +40,7 @@ Deno.test("get sends an origin-form GET with Host, User-Agent, Accept and -H fie
 
 Deno.test("get rejects a -H with CR, LF or NUL as a usage error, sending nothing", async () => {
   for (const header of ["X-A: a\r\nEvil: 1", "X-A: a\nb", "X-A: a\0b", "X\nA: 1", "Bad Name: 1"]) {
-    const result = await runCli(["get", "-H", header, "http://127.0.0.1:9/"]);
+    const result = await runCli(["get", "-H", header, `http://127.0.0.1:${freePort()}/`]);
     assert.equal(result.code, 2, header);
     assert.match(result.err, /^error: Invalid -H: /);
   }
@@ -51,7 +51,7 @@ Deno.test("get works with an IPv6 literal URL, with the port in Host", async (t)
   try {
     listener = Deno.listen({ hostname: "::1", port: 0 });
   } catch {
-    t.step({ name: "IPv6 loopback is not available here", ignore: true, fn() {} });
+    await t.step({ name: "IPv6 loopback is not available here", ignore: true, fn() {} });
     return;
   }
   const port = (listener.addr as Deno.NetAddr).port;
@@ -305,7 +305,7 @@ Deno.test("get --retry retries a refused connection", async () => {
     "2",
     "--retry-delay",
     "5ms",
-    "http://127.0.0.1:9/",
+    `http://127.0.0.1:${freePort()}/`,
   ]);
   assert.equal(result.code, 4);
   assert.equal((result.err.match(/retry \d of 2/g) ?? []).length, 2);
