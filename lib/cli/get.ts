@@ -399,6 +399,7 @@ async function getCommand(ctx: Context): Promise<number> {
     maxHeadBytes: plan.maxHeadBytes,
     maxFields: plan.maxFields,
     trace: ctx.trace,
+    onNotReused: (origin, why) => log("http").debug`connection to ${origin} not reused: ${why}`,
   });
   let exitCode: number = ExitCode.Ok;
   try {

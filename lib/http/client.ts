@@ -6,6 +6,7 @@
  * @module
  */
 import { formatHostPort } from "../net/addr.ts";
+import { closeOnAbort, closeQuietly } from "../net/close.ts";
 import { withDeadline } from "../net/deadline.ts";
 import { describeNetError, dial, isPeerGone } from "../net/dial.ts";
 import type { Dialed } from "../net/dial.ts";
@@ -45,8 +46,13 @@ export interface HttpClientOptions extends HeadLimits {
   connectTimeoutMs?: number | undefined;
   /** Receives socket steps: resolve, connect, tls, send, recv, close. */
   trace?: TraceFn | undefined;
-  /** Read buffer per connection, in bytes. @default {262144} */
+  /** Read buffer per connection, in bytes. @default {1048576} */
   bufferSize?: number | undefined;
+  /**
+   * Called when a connection that the response would let the client keep is closed instead,
+   * with why: `3 unexpected bytes after the response`.
+   */
+  onNotReused?: ((origin: string, why: string) => void) | undefined;
 }
 
 /** How long each phase took, in milliseconds, as httpstat shows them. */
@@ -97,16 +103,15 @@ export class HttpConnection {
     return this.#closed;
   }
 
-  /** Closes it (once). */
-  close(): void {
+  /** Closes it (once); `why` is added to the trace. */
+  close(why?: string): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.conn.close();
-    } catch {
-      // Already closed by the runtime.
-    }
-    this.#trace?.({ step: "close", detail: `${this.remote} after ${this.requests} requests` });
+    closeQuietly(this.conn);
+    this.#trace?.({
+      step: "close",
+      detail: `${this.remote} after ${this.requests} requests${why ? `: ${why}` : ""}`,
+    });
   }
 }
 
@@ -192,7 +197,9 @@ export class HttpClient {
   /**
    * Gives a connection back once its exchange's body has been read to its end: kept for the
    * next request to its origin when the response allows it and the request did not say close,
-   * closed otherwise.
+   * closed otherwise. Bytes already received past the end of the response cannot belong to
+   * the next one (it has not been asked for), so a connection holding some is closed too, and
+   * `onNotReused` says so.
    */
   release(exchange: Exchange): void {
     const { connection } = exchange;
@@ -202,6 +209,13 @@ export class HttpClient {
       exchange.request.close || connection.reader.eof
     ) {
       connection.close();
+      return;
+    }
+    const extra = connection.reader.buffered;
+    if (extra > 0) {
+      const why = `${extra} unexpected ${extra === 1 ? "byte" : "bytes"} after the response`;
+      this.#options.onNotReused?.(connection.origin, why);
+      connection.close(why);
       return;
     }
     this.#idle.get(connection.origin)?.close();
@@ -350,22 +364,17 @@ export class HttpClient {
         timing.resolveMs = dialed.resolveMs;
         timing.connectMs = dialed.connectMs;
         let conn: Deno.Conn = dialed.conn;
-        const onAbort = () => closeQuietly(conn);
-        inner.addEventListener("abort", onAbort, { once: true });
-        try {
-          if (url.scheme === "https") {
-            const tlsStarted = performance.now();
-            trace?.({ step: "tls", detail: `handshake with ${url.host}` });
-            conn = await startTls(dialed.conn, url, options.caCerts);
-            timing.tlsMs = performance.now() - tlsStarted;
-            trace?.({ step: "tls", detail: "handshake done" });
-          }
-        } catch (error) {
-          // startTls closes what it was given when it fails; this closes anything else.
+        if (url.scheme === "https") {
+          const tlsStarted = performance.now();
+          trace?.({ step: "tls", detail: `handshake with ${url.host}` });
+          conn = await startTls(dialed.conn, url, options.caCerts, inner);
+          timing.tlsMs = performance.now() - tlsStarted;
+          trace?.({ step: "tls", detail: "handshake done" });
+        }
+        if (inner.aborted) {
+          // The deadline passed while the last step finished: nobody will take this socket.
           closeQuietly(conn);
-          throw error;
-        } finally {
-          inner.removeEventListener("abort", onAbort);
+          throw inner.reason;
         }
         return { connection: new HttpConnection(conn, url.origin, dialed.remote, options), timing };
       },
@@ -383,14 +392,6 @@ class StaleConnection extends Error {
 
 function url(request: RequestHead): string {
   return request.url.origin;
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // Closed already.
-  }
 }
 
 function zeroTiming(): Timing {
@@ -416,22 +417,31 @@ async function dialEach(
   throw last;
 }
 
+/**
+ * The TLS handshake over `conn`, which it takes over: closed when the handshake fails, and the
+ * TLS connection closed when `signal` aborts during it (that is what ends a handshake with a
+ * peer that never answers).
+ */
 async function startTls(
   conn: Deno.Conn,
   url: HttpUrl,
   caCerts: string[] | undefined,
+  signal: AbortSignal,
 ): Promise<Deno.TlsConn> {
   let tls: Deno.TlsConn | undefined;
   try {
+    using _closeTcp = closeOnAbort(signal, conn);
     tls = await Deno.startTls(conn as Deno.TcpConn, {
       hostname: url.host,
       ...(caCerts && caCerts.length > 0 ? { caCerts } : {}),
       alpnProtocols: ["http/1.1"],
     });
+    using _closeTls = closeOnAbort(signal, tls);
     await tls.handshake();
     return tls;
   } catch (error) {
     closeQuietly(tls ?? conn);
+    if (signal.aborted) throw signal.reason;
     throw new TlsError(
       `TLS handshake with ${formatHostPort(url.host, url.port)} failed: ${
         describeTlsError(error, url.host)
