@@ -4,10 +4,50 @@
  * subprocess with the binary's permissions where signals, pipes or logs are involved.
  */
 import assert from "node:assert/strict";
-import { runSockit } from "./_helpers.ts";
+import { runSockit, sockitCommand } from "./_helpers.ts";
 import { ReplayServer, runCli } from "./_http.ts";
 
 const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+/** A response carrying `body` with Content-Length, plus extra head fields. */
+function response(body: Uint8Array, fields: string[] = []): Uint8Array {
+  const lines = ["HTTP/1.1 200 OK", ...fields, `Content-Length: ${body.length}`, "", ""];
+  const head = new TextEncoder().encode(lines.join("\r\n"));
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+/** 8 MiB of text, and its gzip (small on the wire, large once decoded). */
+const TEXT = new TextEncoder().encode("sockit writes this line to a closed pipe\n".repeat(200_000));
+const GZIP = await new Response(
+  new Blob([TEXT]).stream().pipeThrough(new CompressionStream("gzip")),
+).bytes();
+
+/**
+ * Runs `sockit ARGS | head -c N >/dev/null` in bash: sockit's exit status (from PIPESTATUS)
+ * and the pipeline's stderr (sockit's; head says nothing).
+ */
+async function pipeToHead(args: string[], n: number): Promise<{ code: number; err: string }> {
+  const [cmd, ...pre] = sockitCommand();
+  const { stdout, stderr } = await new Deno.Command("bash", {
+    args: [
+      "-c",
+      `"$0" "$@" | head -c ${n} >/dev/null; echo "\${PIPESTATUS[0]}"`,
+      cmd,
+      ...pre,
+      ...args,
+    ],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: Number(new TextDecoder().decode(stdout).trim()),
+    err: new TextDecoder().decode(stderr),
+  };
+}
 
 Deno.test("issue 9 defect 14: a kept-alive connection with bytes left after a complete response is closed, not reused", async () => {
   await using server = new ReplayServer([
@@ -31,4 +71,35 @@ Deno.test("issue 9 defect 14: -v says why a kept-alive connection was not reused
     result.err,
     /DEBUG sockit\.http connection to http:\/\/127\.0\.0\.1:\d+ not reused: 3 unexpected bytes after the response/,
   );
+});
+
+Deno.test("issue 9 defect 2: get stops at once, quietly, with exit 141 when stdout's reader goes away", async () => {
+  await using server = new ReplayServer([response(TEXT), OK]);
+  const result = await runCli(["get", server.url("/1"), server.url("/2")], { stdoutLimit: 10 });
+  assert.equal(result.code, 141, result.err);
+  assert.equal(result.err, "");
+  assert.equal(result.out, "sockit wri");
+  assert.equal(server.requests.length, 1, "the second URL was not fetched");
+});
+
+Deno.test("issue 9 defect 2: get URL | head -c 10 exits 141 with no message", async () => {
+  await using server = new ReplayServer([response(TEXT), OK]);
+  const result = await pipeToHead(["get", server.url("/1"), server.url("/2")], 10);
+  assert.equal(result.code, 141, result.err);
+  assert.equal(result.err, "");
+  assert.equal(server.requests.length, 1, "the second URL was not fetched");
+});
+
+Deno.test("issue 9 defect 16: with --compressed, a closed stdout is exit 141, not a decoding error", async () => {
+  await using server = new ReplayServer([response(GZIP, ["Content-Encoding: gzip"])]);
+  const result = await runCli(["get", "--compressed", server.url()], { stdoutLimit: 1 });
+  assert.equal(result.code, 141, result.err);
+  assert.equal(result.err, "");
+});
+
+Deno.test("issue 9 defect 16: get --compressed URL | head -c1 exits 141 with no message", async () => {
+  await using server = new ReplayServer([response(GZIP, ["Content-Encoding: gzip"])]);
+  const result = await pipeToHead(["get", "--compressed", server.url()], 1);
+  assert.equal(result.code, 141, result.err);
+  assert.equal(result.err, "");
 });

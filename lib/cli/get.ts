@@ -22,6 +22,7 @@ import { formatSize, parseSize } from "../http/size.ts";
 import { parseHttpUrl } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
+import { InterruptedError } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
 import { UsageError, withCommon } from "./args.ts";
 import type { CommandSpec, ParsedArgs } from "./args.ts";
@@ -29,7 +30,7 @@ import { describeError, runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
 import { log } from "./log.ts";
-import { formatMs, OutputError, roundMs } from "./output.ts";
+import { formatMs, OutputError, roundMs, StdoutClosedError } from "./output.ts";
 import type { Io } from "./output.ts";
 import { PRODUCT } from "./version.ts";
 
@@ -673,9 +674,10 @@ async function getOne(
   let code: number = ExitCode.Ok;
   let message: string | undefined;
   if (outcome.error) {
+    // These end the whole command, not this URL: the next URL is not fetched.
+    if (stopsTheCommand(outcome.error)) throw outcome.error;
     code = exitCodeFor(outcome.error);
     message = describeError(outcome.error);
-    if (outcome.error instanceof UsageError) throw outcome.error;
     await ctx.out.error(message);
   } else if (failures.length > 0) {
     code = ExitCode.CheckFailed;
@@ -700,6 +702,15 @@ async function getOne(
     });
   }
   return code;
+}
+
+/**
+ * Tells whether an error ends the command rather than one URL: a usage error, Ctrl-C or SIGTERM,
+ * or a stdout whose reader went away (`| head`), after which there is nobody to write to.
+ */
+function stopsTheCommand(error: unknown): boolean {
+  return error instanceof UsageError || error instanceof InterruptedError ||
+    error instanceof StdoutClosedError;
 }
 
 function checkOutcome(plan: GetPlan, outcome: Outcome): string[] {

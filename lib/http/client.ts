@@ -721,6 +721,11 @@ export function contentCodings(head: ResponseHead): string[] {
   return codings.every((c) => DECODERS.has(c)) ? codings : [];
 }
 
+/**
+ * Decodes a body through `DecompressionStream`s and hands the decoded bytes to `onBody`. Only
+ * the decoders' own failures become "Cannot decode" protocol errors: an error of sockit's family
+ * from reading the body, and anything `onBody` throws (a closed stdout), pass through unchanged.
+ */
 async function decodeBody(
   body: BodyReader,
   codings: string[],
@@ -746,23 +751,28 @@ async function decodeBody(
   let total = 0;
   try {
     while (true) {
-      const { value, done } = await reader.read();
-      if (done) return total;
-      total += value.length;
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        if (error instanceof SockitError) throw error;
+        throw new ProtocolError(
+          `Cannot decode the ${codings.join(", ")} body: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      if (next.done) return total;
+      total += next.value.length;
       if (total > maxBytes) {
         throw new LimitError(
           `Decoded response body is over the --max-filesize limit (${maxBytes} bytes)`,
         );
       }
-      if (onBody) await onBody(value);
+      if (onBody) await onBody(next.value);
     }
   } catch (error) {
     await reader.cancel().catch(() => {});
-    if (error instanceof SockitError) throw error;
-    throw new ProtocolError(
-      `Cannot decode the ${codings.join(", ")} body: ${(error as Error).message}`,
-      { cause: error },
-    );
+    throw error;
   } finally {
     reader.releaseLock();
   }
