@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { runSockit, sockitCommand } from "./_helpers.ts";
-import { ReplayServer, runCli } from "./_http.ts";
+import { ReplayServer, runCli, SilentServer } from "./_http.ts";
 
 const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
@@ -102,4 +102,39 @@ Deno.test("issue 9 defect 16: get --compressed URL | head -c1 exits 141 with no 
   const result = await pipeToHead(["get", "--compressed", server.url()], 1);
   assert.equal(result.code, 141, result.err);
   assert.equal(result.err, "");
+});
+
+Deno.test("issue 9 defect 4: get against a server that accepts and never answers ends with exit 5 after --read-timeout", async () => {
+  await using server = new SilentServer();
+  const started = performance.now();
+  const result = await runCli(["get", "--read-timeout", "300ms", server.url()]);
+  const elapsed = performance.now() - started;
+  assert.equal(result.code, 5, result.err);
+  assert.equal(
+    result.err,
+    `error: Cannot read from http://127.0.0.1:${server.port}: no data for 300ms (read timeout; raise it with --read-timeout)\n`,
+  );
+  assert.ok(elapsed >= 300, `gave up after ${elapsed} ms`);
+  assert.equal(server.connections, 1);
+});
+
+Deno.test("issue 9 defect 4: the read timeout bounds each wait for data, not the whole transfer", async () => {
+  // 40 bytes, one every 20 ms: 800 ms in all, but never 300 ms without a byte.
+  await using server = new ReplayServer([{ bytes: OK, dripMs: 20 }]);
+  const result = await runCli(["get", "--read-timeout", "300ms", server.url()]);
+  assert.equal(result.code, 0, result.err);
+  assert.equal(result.out, "ok");
+});
+
+Deno.test("issue 9 defect 4: --read-timeout defaults to 60s, takes none, and refuses 0 and malformed values", async () => {
+  const help = await runCli(["get", "--help"]);
+  assert.match(help.out, /--read-timeout DURATION +.*\(default: 60s\)/);
+  for (const value of ["0", "-1s", "", "soon", "25d"]) {
+    const result = await runCli(["get", "--read-timeout", value, "http://127.0.0.1:1/"]);
+    assert.equal(result.code, 2, `${value}: ${result.err}`);
+    assert.match(result.err, /^error: Invalid duration "[^"]*" for --read-timeout: /, value);
+  }
+  await using server = new ReplayServer([OK]);
+  const none = await runCli(["get", "--read-timeout", "none", server.url()]);
+  assert.equal(none.code, 0, none.err);
 });

@@ -8,6 +8,7 @@ import { basename, dirname, join } from "node:path";
 import {
   acceptEncoding,
   backoffMs,
+  DEFAULT_READ_TIMEOUT_MS,
   fetchUrl,
   HttpClient,
   isRetryableError,
@@ -139,6 +140,13 @@ export const GET: CommandSpec = {
       description: "Deadline for resolving, connecting and the TLS handshake",
     },
     {
+      name: "read-timeout",
+      type: "string",
+      value: "DURATION",
+      default: "60s",
+      description: "Give up when a read waits this long for any byte (exit 5)",
+    },
+    {
       name: "max-header-size",
       type: "string",
       value: "SIZE",
@@ -227,9 +235,14 @@ export const GET: CommandSpec = {
   ],
 };
 
+/** What to add to a library error of each kind: the option that sets the limit. */
+const HINTS: Readonly<Record<string, string>> = {
+  "read-timeout": "read timeout; raise it with --read-timeout",
+};
+
 /** Runs `sockit get ...`. */
 export async function runGet(argv: string[], io: Io): Promise<number> {
-  return await runCommand(GET, argv, io, getCommand);
+  return await runCommand(GET, argv, io, getCommand, { hints: HINTS });
 }
 
 /** Everything the command line asks for, checked. */
@@ -241,8 +254,9 @@ interface GetPlan {
   include: boolean;
   follow: boolean;
   maxRedirects: number;
-  maxTimeMs: number | undefined;
+  maxTimeMs: number;
   connectTimeoutMs: number;
+  readTimeoutMs: number;
   maxHeadBytes: number;
   maxFields: number;
   maxBodyBytes: number;
@@ -271,6 +285,14 @@ function sizeOption(args: ParsedArgs, name: string, fallback: number): number {
   } catch (error) {
     throw new UsageError(`${(error as Error).message} for --${name}`);
   }
+}
+
+/** A duration option that also takes `none` (no limit, `Infinity`). */
+function limitOption(args: ParsedArgs, name: string, fallback: number): number {
+  const text = args.string(name);
+  if (text === undefined) return fallback;
+  if (text.trim() === "none") return Infinity;
+  return args.duration(name, fallback);
 }
 
 function regexOption(text: string, option: string): RegExp {
@@ -341,8 +363,17 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
     );
   });
   const regexText = args.string("expect-body-regex");
-  const maxTimeMs = args.duration("max-time") ?? args.duration("timeout");
-  const retryMax = args.string("retry-max-time");
+  const maxTimeMs = args.string("max-time") !== undefined
+    ? limitOption(args, "max-time", Infinity)
+    : limitOption(args, "timeout", Infinity);
+  const readTimeoutMs = limitOption(args, "read-timeout", DEFAULT_READ_TIMEOUT_MS);
+  if (readTimeoutMs === 0) {
+    throw new UsageError(
+      `Invalid duration "${
+        args.string("read-timeout")
+      }" for --read-timeout: it must be more than 0 (or none)`,
+    );
+  }
   return {
     urls,
     outputs,
@@ -352,7 +383,8 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
     follow: args.flag("location"),
     maxRedirects: args.integer("max-redirs", 20),
     maxTimeMs,
-    connectTimeoutMs: args.duration("connect-timeout", 30_000),
+    connectTimeoutMs: limitOption(args, "connect-timeout", 30_000),
+    readTimeoutMs,
     maxHeadBytes: sizeOption(args, "max-header-size", 64 * 1024),
     maxFields: args.integer("max-header-fields", 100, { min: 1 }),
     maxBodyBytes: sizeOption(args, "max-filesize", Infinity),
@@ -362,9 +394,7 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
     unixSocket,
     retries: args.integer("retry", 0),
     retryDelayMs: args.duration("retry-delay", 1000),
-    retryMaxTimeMs: retryMax === undefined || retryMax === "none"
-      ? Infinity
-      : args.duration("retry-max-time", 0),
+    retryMaxTimeMs: limitOption(args, "retry-max-time", Infinity),
     fail: args.flag("fail"),
     expectStatus,
     expectStatusText: statusText,
@@ -397,6 +427,7 @@ async function getCommand(ctx: Context): Promise<number> {
     resolve: plan.resolve,
     unixSocket: plan.unixSocket,
     connectTimeoutMs: plan.connectTimeoutMs,
+    readTimeoutMs: plan.readTimeoutMs,
     maxHeadBytes: plan.maxHeadBytes,
     maxFields: plan.maxFields,
     trace: ctx.trace,
@@ -634,7 +665,7 @@ async function getOne(
           isRetryableError(error) && canRetry(delay) && (sink.rewindable || sink.written === 0)
         ) {
           await ctx.out.note(
-            `warning: ${describeError(error)}; retry ${attempt} of ${plan.retries} in ${
+            `warning: ${describeError(error, HINTS)}; retry ${attempt} of ${plan.retries} in ${
               formatDuration(delay)
             }`,
           ).catch(() => {});
@@ -677,7 +708,7 @@ async function getOne(
     // These end the whole command, not this URL: the next URL is not fetched.
     if (stopsTheCommand(outcome.error)) throw outcome.error;
     code = exitCodeFor(outcome.error);
-    message = describeError(outcome.error);
+    message = describeError(outcome.error, HINTS);
     await ctx.out.error(message);
   } else if (failures.length > 0) {
     code = ExitCode.CheckFailed;

@@ -7,7 +7,7 @@
  */
 import { formatHostPort } from "../net/addr.ts";
 import { closeOnAbort, closeQuietly } from "../net/close.ts";
-import { withDeadline } from "../net/deadline.ts";
+import { formatDuration, withDeadline } from "../net/deadline.ts";
 import { describeNetError, dial, isPeerGone } from "../net/dial.ts";
 import type { Dialed } from "../net/dial.ts";
 import {
@@ -19,6 +19,8 @@ import {
   TlsError,
 } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
+import type { ByteReader } from "../net/io.ts";
+import { readWithTimeout } from "../net/read_timeout.ts";
 import { BufReader } from "../net/reader.ts";
 import type { TraceFn } from "../net/trace.ts";
 import { encodeRequestHead } from "./request.ts";
@@ -44,6 +46,13 @@ export interface HttpClientOptions extends HeadLimits {
   unixSocket?: string | undefined;
   /** Limit on resolving, connecting and the TLS handshake together. @default {30000} */
   connectTimeoutMs?: number | undefined;
+  /**
+   * Limit on one wait for response bytes: a read that receives nothing for this long ends the
+   * exchange with a `TimeoutError` of kind `read-timeout`. Time counts only while a read is
+   * pending, so an idle kept-alive connection never times out. `Infinity` for none.
+   * @default {60000}
+   */
+  readTimeoutMs?: number | undefined;
   /** Receives socket steps: resolve, connect, tls, send, recv, close. */
   trace?: TraceFn | undefined;
   /** Read buffer per connection, in bytes. @default {1048576} */
@@ -71,6 +80,9 @@ export interface Timing {
   totalMs: number;
 }
 
+/** The default {@linkcode HttpClientOptions.readTimeoutMs}: one minute without a byte. */
+export const DEFAULT_READ_TIMEOUT_MS = 60_000;
+
 /** One kept-alive connection to an origin. */
 export class HttpConnection {
   /** The socket (TLS or not). */
@@ -85,6 +97,7 @@ export class HttpConnection {
   requests = 0;
   #closed = false;
   readonly #trace: TraceFn | undefined;
+  readonly #reads: ByteReader & Disposable;
 
   /** Use {@linkcode HttpClient}. */
   constructor(conn: Deno.Conn, origin: string, remote: string, options: HttpClientOptions) {
@@ -92,7 +105,23 @@ export class HttpConnection {
     this.origin = origin;
     this.remote = remote;
     this.#trace = options.trace;
-    this.reader = new BufReader(conn, {
+    const readTimeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+    this.#reads = readWithTimeout(conn, readTimeoutMs, () => `Cannot read from ${origin}`);
+    const reads = this.#reads;
+    const source: ByteReader = {
+      async read(buf) {
+        try {
+          return await reads.read(buf);
+        } catch (error) {
+          if (!(error instanceof TimeoutError)) throw error;
+          throw new TimeoutError(
+            `Cannot read from ${origin}: no data for ${formatDuration(readTimeoutMs)}`,
+            { cause: error, kind: "read-timeout" },
+          );
+        }
+      },
+    };
+    this.reader = new BufReader(source, {
       bufferSize: options.bufferSize ?? 1024 * 1024,
       trace: options.trace,
     });
@@ -107,6 +136,7 @@ export class HttpConnection {
   close(why?: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#reads[Symbol.dispose]();
     closeQuietly(this.conn);
     this.#trace?.({
       step: "close",

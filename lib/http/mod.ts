@@ -29,6 +29,7 @@ export {
   backoffMs,
   contentCodings,
   DECODERS,
+  DEFAULT_READ_TIMEOUT_MS,
   describeTlsError,
   fetchUrl,
   HttpClient,

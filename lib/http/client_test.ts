@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { TimeoutError } from "../net/errors.ts";
+import { sleep } from "../net/timer.ts";
+import { fetchUrl, HttpClient } from "./client.ts";
+import { parseHttpUrl } from "./url.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * A loopback server that answers each request on a connection with the next of `replies`
+ * (`null`: read the request and never answer). Counts connections.
+ */
+function serve(replies: Array<string | null>) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  let connections = 0;
+  const done = (async () => {
+    for await (const conn of listener) {
+      connections++;
+      conns.push(conn);
+      const buf = new Uint8Array(4096);
+      while (replies.length > 0 && await conn.read(buf) !== null) {
+        const reply = replies.shift()!;
+        if (reply !== null) await conn.write(encoder.encode(reply));
+      }
+    }
+  })().catch(() => {});
+  return {
+    url: parseHttpUrl(`http://127.0.0.1:${listener.addr.port}/`),
+    get connections() {
+      return connections;
+    },
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      for (const conn of conns) conn.close();
+      await done;
+    },
+  };
+}
+
+Deno.test("HttpClient ends a read that waits longer than readTimeoutMs with a read-timeout TimeoutError", async () => {
+  await using server = serve([null]);
+  const client = new HttpClient({ readTimeoutMs: 100 });
+  try {
+    const error = await fetchUrl(client, server.url, { method: "GET", fields: [] }).then(
+      () => assert.fail("no timeout"),
+      (error) => error,
+    );
+    assert.ok(error instanceof TimeoutError, String(error));
+    assert.equal(error.kind, "read-timeout");
+    assert.equal(error.message, `Cannot read from ${server.url.origin}: no data for 100ms`);
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("HttpClient keeps an idle kept-alive connection past its read timeout", async () => {
+  const ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  await using server = serve([ok, ok]);
+  const client = new HttpClient({ readTimeoutMs: 100 });
+  try {
+    const first = await fetchUrl(client, server.url, {
+      method: "GET",
+      fields: [],
+      keepAlive: () => true,
+    });
+    assert.equal(first.head.status, 200);
+    // Idle for three times the read timeout: no read is pending, so nothing times out.
+    await sleep(300);
+    const second = await fetchUrl(client, server.url, { method: "GET", fields: [] });
+    assert.equal(second.head.status, 200);
+    assert.equal(second.reused, true);
+    assert.equal(server.connections, 1);
+  } finally {
+    client.close();
+  }
+});
