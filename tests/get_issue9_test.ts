@@ -4,7 +4,7 @@
  * subprocess with the binary's permissions where signals, pipes or logs are involved.
  */
 import assert from "node:assert/strict";
-import { runSockit, sockitCommand } from "./_helpers.ts";
+import { LineReader, runSockit, sockitCommand, spawnSockit } from "./_helpers.ts";
 import { ReplayServer, runCli, SilentServer } from "./_http.ts";
 
 const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
@@ -24,6 +24,29 @@ const TEXT = new TextEncoder().encode("sockit writes this line to a closed pipe\
 const GZIP = await new Response(
   new Blob([TEXT]).stream().pipeThrough(new CompressionStream("gzip")),
 ).bytes();
+
+/** sockit as a subprocess, stderr read line by line; killed at the end of the test if need be. */
+class Child implements AsyncDisposable {
+  readonly process: Deno.ChildProcess;
+  readonly stdout: Promise<string>;
+  readonly stderr: LineReader;
+
+  constructor(args: string[]) {
+    this.process = spawnSockit(args).process;
+    this.stdout = new Response(this.process.stdout).text();
+    this.stderr = new LineReader(this.process.stderr);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.process.kill("SIGKILL");
+    } catch {
+      // exited already
+    }
+    await this.process.status;
+    await Promise.all([this.stdout, this.stderr.rest()]);
+  }
+}
 
 /**
  * Runs `sockit ARGS | head -c N >/dev/null` in bash: sockit's exit status (from PIPESTATUS)
@@ -137,4 +160,68 @@ Deno.test("issue 9 defect 4: --read-timeout defaults to 60s, takes none, and ref
   await using server = new ReplayServer([OK]);
   const none = await runCli(["get", "--read-timeout", "none", server.url()]);
   assert.equal(none.code, 0, none.err);
+});
+
+Deno.test("issue 9 defects 3 and 15: a huge Retry-After is capped at 60s, and past --retry-max-time it is neither retried nor slept on", async () => {
+  const inAnHour = new Date(Date.now() + 3_600_000).toUTCString();
+  for (const value of ["99999999", "3600", inAnHour, "9".repeat(400)]) {
+    await using server = new ReplayServer([
+      `HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${value}\r\nContent-Length: 4\r\n\r\nbusy`,
+      OK,
+    ]);
+    const started = performance.now();
+    const result = await runCli([
+      "get",
+      "--retry",
+      "1",
+      "--retry-max-time",
+      "1s",
+      server.url(),
+    ]);
+    const elapsed = performance.now() - started;
+    assert.equal(result.code, 0, result.err);
+    assert.equal(result.out, "busy", "the 503 is the answer");
+    assert.equal(server.requests.length, 1, `${value}: not retried`);
+    assert.ok(elapsed < 30_000, `${value}: slept ${elapsed} ms`);
+    assert.match(
+      result.err,
+      new RegExp(
+        `^warning: http://127\\.0\\.0\\.1:\\d+/ answered 503; not retrying: the wait of 1m ` +
+          `\\(Retry-After asked for [^)]+, capped at 1m\\) would end past --retry-max-time 1s$`,
+        "m",
+      ),
+      value,
+    );
+  }
+});
+
+Deno.test("issue 9 defects 3 and 15: Retry-After: 3600 under --retry waits 60s, not an hour, and Ctrl-C ends the wait", async () => {
+  await using server = new ReplayServer([
+    "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3600\r\nContent-Length: 4\r\n\r\nbusy",
+    OK,
+  ]);
+  await using child = new Child(["get", "--retry", "1", "--max-time", "1s", server.url()]);
+  assert.equal(
+    await child.stderr.next(),
+    `warning: ${server.url()} answered 503; retry 1 of 1 in 1m (Retry-After asked for 1h, capped at 1m)`,
+  );
+  const interrupted = performance.now();
+  child.process.kill("SIGINT");
+  const status = await child.process.status;
+  const waited = performance.now() - interrupted;
+  assert.equal(status.code, 130);
+  assert.deepEqual(await child.stderr.rest(), []);
+  assert.equal(await child.stdout, "");
+  assert.equal(server.requests.length, 1);
+  // runCommand gives a command that ignores the signal 2 s before it exits anyway.
+  assert.ok(waited < 1500, `the wait went on for ${waited} ms after SIGINT`);
+});
+
+Deno.test("issue 9 defect 3: --retry-delay past 24 days is a usage error", async () => {
+  const result = await runCli(["get", "--retry-delay", "99999999999", "http://127.0.0.1:1/"]);
+  assert.equal(result.code, 2);
+  assert.match(
+    result.err,
+    /^error: Invalid duration "99999999999" for --retry-delay: the longest accepted is 24d$/m,
+  );
 });

@@ -5,18 +5,11 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
-import {
-  acceptEncoding,
-  backoffMs,
-  DEFAULT_READ_TIMEOUT_MS,
-  fetchUrl,
-  HttpClient,
-  isRetryableError,
-  isRetryableStatus,
-  retryAfterMs,
-} from "../http/client.ts";
+import { acceptEncoding, DEFAULT_READ_TIMEOUT_MS, fetchUrl, HttpClient } from "../http/client.ts";
 import type { FetchResult, Timing } from "../http/client.ts";
 import { checkField, mergeFields } from "../http/request.ts";
+import { isRetryableError, isRetryableStatus, retryWait } from "../http/retry.ts";
+import type { RetryWait } from "../http/retry.ts";
 import { latin1 } from "../http/response.ts";
 import type { ResponseHead } from "../http/response.ts";
 import { formatSize, parseSize } from "../http/size.ts";
@@ -25,6 +18,7 @@ import type { HttpUrl } from "../http/url.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
 import { InterruptedError } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
+import { sleep } from "../net/timer.ts";
 import { UsageError, withCommon } from "./args.ts";
 import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { describeError, runCommand } from "./command.ts";
@@ -604,13 +598,15 @@ async function getOne(
       outcome.body = [];
       outcome.bodyBytes = 0;
       await sink.reset();
-      let retryInMs: number | undefined;
+      // A retryable answer: retried after `retry.ms`, or not, because of --retry-max-time.
+      let retry: RetryWait | undefined;
+      let notRetried: RetryWait | undefined;
       const progress = output !== undefined && ctx.io.stderrIsTerminal && !ctx.quiet && !ctx.json
         ? new Progress(ctx.io)
         : undefined;
-      const canRetry = (delay: number) =>
-        attempt <= plan.retries &&
-        performance.now() - firstStarted + delay <= plan.retryMaxTimeMs;
+      const retriesLeft = attempt <= plan.retries;
+      const inRetryTime = (wait: RetryWait) =>
+        performance.now() - firstStarted + wait.ms <= plan.retryMaxTimeMs;
       try {
         outcome.result = await withDeadline(
           plan.maxTimeMs,
@@ -635,20 +631,23 @@ async function getOne(
               onResponse: async (head) => {
                 if (plan.verbose) note(showHead(head));
                 await notes;
-                retryInMs = undefined;
-                if (isRetryableStatus(head.status)) {
-                  const delay = retryAfterMs(head.headers.get("retry-after")) ??
-                    backoffMs(attempt, plan.retryDelayMs, 60_000);
-                  if (canRetry(delay)) retryInMs = delay;
+                retry = notRetried = undefined;
+                if (isRetryableStatus(head.status) && retriesLeft) {
+                  const wait = retryWait(attempt, {
+                    baseMs: plan.retryDelayMs,
+                    retryAfter: head.headers.get("retry-after"),
+                  });
+                  if (inRetryTime(wait)) retry = wait;
+                  else notRetried = wait;
                 }
-                if (retryInMs === undefined && plan.include && !ctx.json) {
+                if (retry === undefined && plan.include && !ctx.json) {
                   await ctx.out.data(new TextEncoder().encode(formatHead(head)));
                 }
                 const length = Number(head.headers.get("content-length") ?? NaN);
                 progress?.start(Number.isFinite(length) ? length : undefined);
               },
               onBody: async (chunk) => {
-                if (retryInMs !== undefined) return;
+                if (retry !== undefined) return;
                 await sink.write(chunk);
                 progress?.update(sink.written);
                 if (checkBody && outcome.bodyBytes + chunk.length <= MAX_CHECKED_BODY) {
@@ -657,31 +656,37 @@ async function getOne(
                 outcome.bodyBytes += chunk.length;
               },
             }),
+          { signal: ctx.signal },
         );
       } catch (error) {
         progress?.end();
-        const delay = backoffMs(attempt, plan.retryDelayMs, 60_000);
         if (
-          isRetryableError(error) && canRetry(delay) && (sink.rewindable || sink.written === 0)
+          !isRetryableError(error) || !retriesLeft || !(sink.rewindable || sink.written === 0)
         ) {
-          await ctx.out.note(
-            `warning: ${describeError(error, HINTS)}; retry ${attempt} of ${plan.retries} in ${
-              formatDuration(delay)
-            }`,
-          ).catch(() => {});
-          await sleep(delay);
-          continue;
+          throw error;
         }
-        throw error;
+        const wait = retryWait(attempt, { baseMs: plan.retryDelayMs });
+        const why = describeError(error, HINTS);
+        if (!inRetryTime(wait)) {
+          await ctx.out.note(`warning: ${why}; ${notRetrying(wait, plan)}`);
+          throw error;
+        }
+        await ctx.out.note(
+          `warning: ${why}; retry ${attempt} of ${plan.retries} in ${describeWait(wait)}`,
+        );
+        await waitToRetry(ctx, wait);
+        continue;
       }
       progress?.end();
-      if (retryInMs !== undefined) {
+      const answered = `${url.href} answered ${outcome.result.head.status}`;
+      if (notRetried !== undefined) {
+        await ctx.out.note(`warning: ${answered}; ${notRetrying(notRetried, plan)}`);
+      }
+      if (retry !== undefined) {
         await ctx.out.note(
-          `warning: ${url.href} answered ${outcome.result.head.status}; retry ${attempt} of ${plan.retries} in ${
-            formatDuration(retryInMs)
-          }`,
+          `warning: ${answered}; retry ${attempt} of ${plan.retries} in ${describeWait(retry)}`,
         );
-        await sleep(retryInMs);
+        await waitToRetry(ctx, retry);
         continue;
       }
       break;
@@ -800,8 +805,23 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** A retry's wait for people: `2s`, or `60s (Retry-After asked for 1h, capped at 60s)`. */
+function describeWait(wait: RetryWait): string {
+  const text = formatDuration(wait.ms);
+  if (!wait.capped || wait.askedMs === undefined) return text;
+  return `${text} (Retry-After asked for ${formatDuration(wait.askedMs)}, capped at ${text})`;
+}
+
+function notRetrying(wait: RetryWait, plan: GetPlan): string {
+  return `not retrying: the wait of ${describeWait(wait)} would end past --retry-max-time ${
+    formatDuration(plan.retryMaxTimeMs)
+  }`;
+}
+
+/** Waits before a retry; Ctrl-C or SIGTERM ends the wait and the command. */
+async function waitToRetry(ctx: Context, wait: RetryWait): Promise<void> {
+  await sleep(wait.ms, ctx.signal);
+  ctx.signal.throwIfAborted();
 }
 
 /** A response head as it is printed by -i: status line, fields, empty line, CRLF endings. */
