@@ -225,3 +225,41 @@ Deno.test("issue 9 defect 3: --retry-delay past 24 days is a usage error", async
     /^error: Invalid duration "99999999999" for --retry-delay: the longest accepted is 24d$/m,
   );
 });
+
+Deno.test("issue 9: lib/http's limit errors name no flag; get adds the flag that sets each limit", async () => {
+  const redirect = (n: number) =>
+    `HTTP/1.1 302 Found\r\nLocation: /r${n}\r\nContent-Length: 0\r\n\r\n`;
+  const cases: Array<[string[], Array<string>, string]> = [
+    [
+      ["-L", "--max-redirs", "1"],
+      [redirect(1), redirect(2)],
+      "Too many redirects: more than 1 (raise it with --max-redirs)",
+    ],
+    [
+      ["--max-header-size", "40"],
+      [`HTTP/1.1 200 OK\r\nX-Long: ${"x".repeat(100)}\r\nContent-Length: 0\r\n\r\n`],
+      "The response head is too large: over the size limit (raise it with --max-header-size)",
+    ],
+    [
+      ["--max-header-fields", "1"],
+      ["HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nContent-Length: 0\r\n\r\n"],
+      "Too many header fields in response head: more than 1 (raise it with --max-header-fields)",
+    ],
+    [
+      ["--max-filesize", "4"],
+      ["HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"],
+      "Response body of 5 bytes is over the limit of 4 bytes (raise it with --max-filesize)",
+    ],
+    [
+      ["--max-filesize", "4"],
+      ["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"],
+      "Response body is over the limit of 4 bytes (raise it with --max-filesize)",
+    ],
+  ];
+  for (const [args, replies, message] of cases) {
+    await using server = new ReplayServer(replies);
+    const result = await runCli(["get", ...args, server.url()]);
+    assert.equal(result.code, 8, result.err);
+    assert.equal(result.err, `error: ${message}\n`);
+  }
+});

@@ -232,6 +232,11 @@ export const GET: CommandSpec = {
 /** What to add to a library error of each kind: the option that sets the limit. */
 const HINTS: Readonly<Record<string, string>> = {
   "read-timeout": "read timeout; raise it with --read-timeout",
+  "max-redirects": "raise it with --max-redirs",
+  "max-body": "raise it with --max-filesize",
+  "max-head": "raise it with --max-header-size",
+  "max-fields": "raise it with --max-header-fields",
+  "unknown-issuer": "is its CA trusted? trust a private CA with --cacert",
 };
 
 /** Runs `sockit get ...`. */

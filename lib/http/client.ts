@@ -435,7 +435,7 @@ async function dialEach(
   trace: TraceFn | undefined,
 ): Promise<Dialed> {
   let last: unknown;
-  trace?.({ step: "resolve", detail: `${url.host} -> ${addresses.join(", ")} (--resolve)` });
+  trace?.({ step: "resolve", detail: `${url.host} -> ${addresses.join(", ")} (given)` });
   for (const address of addresses) {
     try {
       return await dial({ hostname: address, port: url.port }, { signal, trace });
@@ -472,12 +472,11 @@ async function startTls(
   } catch (error) {
     closeQuietly(tls ?? conn);
     if (signal.aborted) throw signal.reason;
-    throw new TlsError(
-      `TLS handshake with ${formatHostPort(url.host, url.port)} failed: ${
-        describeTlsError(error, url.host)
-      }`,
-      { cause: error },
-    );
+    const { why, kind } = tlsFailure(error, url.host);
+    throw new TlsError(`TLS handshake with ${formatHostPort(url.host, url.port)} failed: ${why}`, {
+      cause: error,
+      kind,
+    });
   }
 }
 
@@ -485,29 +484,42 @@ async function startTls(
  * Says why a TLS handshake failed in a few words: `certificate has an unknown issuer`.
  */
 export function describeTlsError(error: unknown, host: string): string {
+  return tlsFailure(error, host).why;
+}
+
+/**
+ * Why a TLS handshake failed, and the `kind` of {@linkcode TlsError} for it: `unknown-issuer`,
+ * `wrong-name`, `expired`, `not-yet-valid`, `revoked`, `bad-certificate`, `closed`, or none.
+ */
+function tlsFailure(error: unknown, host: string): { why: string; kind?: string } {
   const message = error instanceof Error ? error.message : String(error);
-  if (/UnknownIssuer/i.test(message)) {
-    return "certificate has an unknown issuer (is its CA trusted? see --cacert)";
+  if (/UnknownIssuer|unknown issuer/i.test(message)) {
+    return { why: "certificate has an unknown issuer", kind: "unknown-issuer" };
   }
   if (/NotValidForName|not valid for name/i.test(message)) {
     const names = [...message.matchAll(/(?:DnsName|IpAddress)\(("?)([^")]*)\1\)/g)].map((m) =>
       m[2]
     );
-    return `certificate is not valid for "${host}"${
+    const why = `certificate is not valid for "${host}"${
       names.length > 0 ? ` (it is for ${names.join(", ")})` : ""
     }`;
+    return { why, kind: "wrong-name" };
   }
-  if (/Expired/i.test(message)) return "certificate has expired";
-  if (/UnknownIssuer|unknown issuer/i.test(message)) return "certificate has an unknown issuer";
-  if (/NotValidYet/i.test(message)) return "certificate is not valid yet";
-  if (/Revoked/i.test(message)) return "certificate is revoked";
+  if (/Expired/i.test(message)) return { why: "certificate has expired", kind: "expired" };
+  if (/NotValidYet/i.test(message)) {
+    return { why: "certificate is not valid yet", kind: "not-yet-valid" };
+  }
+  if (/Revoked/i.test(message)) return { why: "certificate is revoked", kind: "revoked" };
   if (/BadSignature|BadEncoding|UnsupportedSignature/i.test(message)) {
-    return "certificate is malformed or badly signed";
+    return { why: "certificate is malformed or badly signed", kind: "bad-certificate" };
   }
   if (isPeerGone(error) || /eof|reset|closed/i.test(message)) {
-    return `connection closed during the handshake (${describeNetError(error)})`;
+    return {
+      why: `connection closed during the handshake (${describeNetError(error)})`,
+      kind: "closed",
+    };
   }
-  return message.replace(/\s*\(os error \d+\)$/, "");
+  return { why: message.replace(/\s*\(os error \d+\)$/, "") };
 }
 
 /** Where redirects may lead and what to do with the body's content coding. */
@@ -622,7 +634,9 @@ export async function fetchUrl(
       if (redirect) {
         await drain(client, exchange);
         if (redirects.length >= maxRedirects) {
-          throw new LimitError(`Too many redirects: more than ${maxRedirects} (--max-redirs)`);
+          throw new LimitError(`Too many redirects: more than ${maxRedirects}`, {
+            kind: "max-redirects",
+          });
         }
         let next: HttpUrl;
         try {
@@ -794,9 +808,9 @@ async function decodeBody(
       if (next.done) return total;
       total += next.value.length;
       if (total > maxBytes) {
-        throw new LimitError(
-          `Decoded response body is over the --max-filesize limit (${maxBytes} bytes)`,
-        );
+        throw new LimitError(`Decoded response body is over the limit of ${maxBytes} bytes`, {
+          kind: "max-body",
+        });
       }
       if (onBody) await onBody(next.value);
     }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TimeoutError } from "../net/errors.ts";
+import { LimitError, TimeoutError } from "../net/errors.ts";
 import { sleep } from "../net/timer.ts";
 import { fetchUrl, HttpClient } from "./client.ts";
 import { parseHttpUrl } from "./url.ts";
@@ -71,6 +71,26 @@ Deno.test("HttpClient keeps an idle kept-alive connection past its read timeout"
     assert.equal(second.head.status, 200);
     assert.equal(second.reused, true);
     assert.equal(server.connections, 1);
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("fetchUrl() past maxRedirects throws a LimitError of kind max-redirects that names no flag", async () => {
+  const redirect = "HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n";
+  await using server = serve([redirect, redirect]);
+  const client = new HttpClient();
+  try {
+    const error = await fetchUrl(client, server.url, {
+      method: "GET",
+      fields: [],
+      followRedirects: true,
+      maxRedirects: 1,
+      keepAlive: () => true,
+    }).then(() => assert.fail("no error"), (error) => error);
+    assert.ok(error instanceof LimitError, String(error));
+    assert.equal(error.kind, "max-redirects");
+    assert.equal(error.message, "Too many redirects: more than 1");
   } finally {
     client.close();
   }
