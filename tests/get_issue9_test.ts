@@ -4,8 +4,8 @@
  * subprocess with the binary's permissions where signals, pipes or logs are involved.
  */
 import assert from "node:assert/strict";
-import { LineReader, runSockit, sockitCommand, spawnSockit } from "./_helpers.ts";
-import { ReplayServer, runCli, SilentServer } from "./_http.ts";
+import { hasProgram, LineReader, runSockit, sockitCommand, spawnSockit } from "./_helpers.ts";
+import { makeTestPki, ReplayServer, runCli, SilentServer, TlsReplayServer } from "./_http.ts";
 
 const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
@@ -262,4 +262,105 @@ Deno.test("issue 9: lib/http's limit errors name no flag; get adds the flag that
     assert.equal(result.code, 8, result.err);
     assert.equal(result.err, `error: ${message}\n`);
   }
+});
+
+Deno.test("issue 9 defect 11: -o -, /dev/stdout, /dev/fd/1 and /proc/self/fd/1 write to sockit's stdout", async () => {
+  for (const path of ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]) {
+    await using server = new ReplayServer([OK]);
+    const result = await runSockit(["get", "-o", path, server.url()]);
+    assert.equal(result.code, 0, `${path}: ${result.err}`);
+    assert.equal(result.out, "ok", path);
+    assert.equal(result.err, "", path);
+  }
+});
+
+Deno.test("issue 9 defect 11: -o /dev/stderr and /dev/fd/2 write to stderr, and -o /dev/null discards", async () => {
+  for (const path of ["/dev/stderr", "/dev/fd/2", "/dev/null"]) {
+    await using server = new ReplayServer([OK]);
+    const result = await runSockit(["get", "-o", path, server.url()]);
+    assert.equal(result.code, 0, `${path}: ${result.err}`);
+    assert.equal(result.out, "", path);
+    assert.equal(result.err, path === "/dev/null" ? "" : "ok", path);
+  }
+});
+
+Deno.test("issue 9 defect 11: -o /dev/stdout to a stdout whose reader went away is exit 141", async () => {
+  await using server = new ReplayServer([response(TEXT)]);
+  const result = await runCli(["get", "-o", "/dev/stdout", server.url()], { stdoutLimit: 1 });
+  assert.equal(result.code, 141, result.err);
+  assert.equal(result.err, "");
+});
+
+Deno.test("issue 9 defect 11: an -o path that cannot be written is a usage error that says why, before any request", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-o-" });
+  try {
+    const devices = "sockit cannot open devices other than the standard streams " +
+      "(-, /dev/stdin, /dev/stdout, /dev/stderr, /dev/fd/0-2, /dev/null)";
+    const cases: Array<[string, string]> = [
+      ["/dev/full", devices],
+      ["/dev/fd/5", devices],
+      ["/dev/stdin", "it is an input stream"],
+      [`${dir}/missing/out.txt`, `no such directory "${dir}/missing"`],
+      [dir, "it is a directory"],
+      ["", "empty path"],
+    ];
+    for (const [path, why] of cases) {
+      await using server = new ReplayServer([OK, OK]);
+      // The bad path is the second: the first URL is not fetched either.
+      const result = await runSockit([
+        "get",
+        "-o",
+        `${dir}/first.txt`,
+        "-o",
+        path,
+        server.url("/1"),
+        server.url("/2"),
+      ]);
+      assert.equal(result.code, 2, `${path}: ${result.err}`);
+      assert.equal(
+        result.err,
+        `error: Cannot write -o "${path}": ${why}\nRun "sockit get --help" for usage.\n`,
+      );
+      assert.equal(server.requests.length, 0, `${path}: nothing sent`);
+    }
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "issue 9 defect 11: --cacert - and --cacert /dev/stdin read the CA from stdin",
+  ignore: !hasProgram("openssl"),
+  async fn() {
+    const pki = await makeTestPki(["localhost", "127.0.0.1"]);
+    try {
+      const ca = await Deno.readTextFile(pki.caCert);
+      for (const path of ["-", "/dev/stdin", "/dev/fd/0"]) {
+        await using server = new TlsReplayServer(
+          pki,
+          "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+        );
+        const url = `https://localhost:${server.port}/`;
+        const result = await runSockit(["get", "--cacert", path, url], { stdin: ca });
+        assert.equal(result.code, 0, `${path}: ${result.err}`);
+        assert.equal(result.out, "ok");
+      }
+      for (
+        const [path, stdin, why] of [
+          ["/dev/full", "", "sockit cannot open devices other than the standard streams"],
+          ["-", "not a certificate", "no PEM certificate in it"],
+          [`${pki.dir}/missing.pem`, "", "no such file"],
+        ]
+      ) {
+        const result = await runSockit(["get", "--cacert", path!, "https://localhost:1/"], {
+          stdin: stdin!,
+        });
+        assert.equal(result.code, 2, `${path}: ${result.err}`);
+        assert.match(result.err, new RegExp(`^error: Cannot (read|use) --cacert "[^"]*": ${why}`));
+      }
+    } finally {
+      await pki.remove();
+    }
+  },
 });

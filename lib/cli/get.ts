@@ -16,12 +16,14 @@ import { formatSize, parseSize } from "../http/size.ts";
 import { parseHttpUrl } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
+import { describeNetError } from "../net/dial.ts";
 import { InterruptedError } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
 import { sleep } from "../net/timer.ts";
 import { UsageError, withCommon } from "./args.ts";
 import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { describeError, runCommand } from "./command.ts";
+import { describePathError, readInput, standardStream } from "./paths.ts";
 import type { Context } from "./command.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
 import { log } from "./log.ts";
@@ -247,7 +249,7 @@ export async function runGet(argv: string[], io: Io): Promise<number> {
 /** Everything the command line asks for, checked. */
 interface GetPlan {
   urls: HttpUrl[];
-  outputs: string[];
+  outputs: OutputTarget[];
   method: "GET" | "HEAD";
   fields: Array<[string, string]>;
   include: boolean;
@@ -313,10 +315,12 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
       throw new UsageError((error as Error).message);
     }
   });
-  const outputs = args.strings("output");
-  if (outputs.length > urls.length) {
-    throw new UsageError(`More -o options (${outputs.length}) than URLs (${urls.length})`);
+  const outputPaths = args.strings("output");
+  if (outputPaths.length > urls.length) {
+    throw new UsageError(`More -o options (${outputPaths.length}) than URLs (${urls.length})`);
   }
+  const outputs: OutputTarget[] = [];
+  for (const path of outputPaths) outputs.push(await outputTarget(path));
   const user: Array<[string, string]> = args.strings("header").map((text) => {
     const colon = text.indexOf(":");
     if (colon <= 0) throw new UsageError(`Invalid header "${text}": expected 'Name: value'`);
@@ -336,11 +340,11 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
   const caCerts: string[] = [];
   const cacert = args.string("cacert");
   if (cacert !== undefined) {
-    try {
-      caCerts.push(await Deno.readTextFile(cacert));
-    } catch (error) {
-      throw new UsageError(`Cannot read --cacert file "${cacert}": ${(error as Error).message}`);
+    const pem = await readInput(ctx.io, cacert, "--cacert");
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+      throw new UsageError(`Cannot use --cacert "${cacert}": no PEM certificate in it`);
     }
+    caCerts.push(pem);
   }
   const resolve = new Map<string, string[]>();
   for (const text of args.strings("resolve")) {
@@ -449,6 +453,45 @@ async function getCommand(ctx: Context): Promise<number> {
   return exitCode;
 }
 
+/**
+ * Where `-o` sends a body: one of sockit's own streams (`-`, `/dev/stdout`, `/dev/stderr`,
+ * `/dev/fd/1`, ...), the discard (`/dev/null`), a file written atomically, or an existing
+ * special file that the permission set can open (a named pipe), written directly.
+ */
+type OutputTarget =
+  | { kind: "stream"; stream: "stdout" | "stderr" | "null"; path: string }
+  | { kind: "file"; path: string }
+  | { kind: "special"; path: string };
+
+/**
+ * Checks an `-o` path before any request is sent, and says how it will be written.
+ *
+ * @throws {UsageError} For an input stream, a device or path outside the permission set, a
+ *   directory, or a file whose directory does not exist.
+ */
+async function outputTarget(path: string): Promise<OutputTarget> {
+  const refuse = (why: string) => new UsageError(`Cannot write -o "${path}": ${why}`);
+  if (path === "") throw refuse("empty path");
+  const stream = standardStream(path, "output");
+  if (stream === "stdin") throw refuse("it is an input stream");
+  if (stream !== undefined) return { kind: "stream", stream, path };
+  let info: Deno.FileInfo | undefined;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw refuse(describePathError(path, error));
+  }
+  if (info?.isDirectory) throw refuse("it is a directory");
+  if (info && !info.isFile) return { kind: "special", path };
+  const dir = dirname(path);
+  const dirInfo = await Deno.stat(dir).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) throw refuse(`no such directory "${dir}"`);
+    throw refuse(describePathError(dir, error));
+  });
+  if (!dirInfo.isDirectory) throw refuse(`"${dir}" is not a directory`);
+  return { kind: "file", path };
+}
+
 /** Where a body goes: stdout, or a temporary file renamed into place at the end. */
 interface BodySink {
   /** Bytes written in this attempt. */
@@ -481,9 +524,57 @@ function stdoutSink(ctx: Context, enabled: boolean): BodySink {
   };
 }
 
+/** The sink for an output target (stdout when there is none). */
+async function openSink(ctx: Context, target: OutputTarget | undefined): Promise<BodySink> {
+  if (target === undefined) return stdoutSink(ctx, !ctx.json);
+  if (target.kind === "file") return await fileSink(target.path);
+  if (target.kind === "special") return await deviceSink(target.path);
+  if (target.stream === "stdout") return stdoutSink(ctx, true);
+  if (target.stream === "stderr") return stderrSink(ctx);
+  return discardSink();
+}
+
+/** `-o /dev/stderr`: the body on sockit's own stderr. */
+function stderrSink(ctx: Context): BodySink {
+  return {
+    written: 0,
+    rewindable: false,
+    async write(chunk) {
+      this.written += chunk.length;
+      await writeAll(ctx.io.stderr, chunk).catch((error) => {
+        throw new OutputError(`Cannot write to stderr: ${describeNetError(error)}`, {
+          cause: error,
+        });
+      });
+    },
+    reset() {
+      this.written = 0;
+      return Promise.resolve();
+    },
+    commit: () => Promise.resolve(),
+    abort: () => Promise.resolve(),
+  };
+}
+
+/** `-o /dev/null`: counts the bytes and keeps none, so an attempt can always start over. */
+function discardSink(): BodySink {
+  return {
+    written: 0,
+    rewindable: true,
+    write(chunk) {
+      this.written += chunk.length;
+      return Promise.resolve();
+    },
+    reset() {
+      this.written = 0;
+      return Promise.resolve();
+    },
+    commit: () => Promise.resolve(),
+    abort: () => Promise.resolve(),
+  };
+}
+
 async function fileSink(path: string): Promise<BodySink> {
-  const stat = await Deno.stat(path).catch(() => undefined);
-  if (stat && !stat.isFile && !stat.isDirectory) return await deviceSink(path);
   const dir = dirname(path);
   let temp: string;
   let file: Deno.FsFile;
@@ -491,7 +582,7 @@ async function fileSink(path: string): Promise<BodySink> {
     temp = await Deno.makeTempFile({ dir, prefix: `.${basename(path)}.`, suffix: ".part" });
     file = await Deno.open(temp, { write: true, truncate: true });
   } catch (error) {
-    throw new OutputError(`Cannot write -o "${path}": ${(error as Error).message}`, {
+    throw new OutputError(`Cannot write -o "${path}": ${describePathError(path, error)}`, {
       cause: error,
     });
   }
@@ -530,7 +621,7 @@ async function deviceSink(path: string): Promise<BodySink> {
   try {
     file = await Deno.open(path, { write: true });
   } catch (error) {
-    throw new OutputError(`Cannot write -o "${path}": ${(error as Error).message}`, {
+    throw new OutputError(`Cannot write -o "${path}": ${describePathError(path, error)}`, {
       cause: error,
     });
   }
@@ -576,12 +667,14 @@ async function getOne(
   client: HttpClient,
   plan: GetPlan,
   url: HttpUrl,
-  output: string | undefined,
+  output: OutputTarget | undefined,
   keepAlive: (origin: string) => boolean,
 ): Promise<number> {
   const http = log("http");
-  const writeBody = output !== undefined || !ctx.json;
-  const sink = output === undefined ? stdoutSink(ctx, writeBody) : await fileSink(output);
+  const sink = await openSink(ctx, output);
+  // A progress bar on stderr, for a body that goes to a file while a person watches.
+  const showProgress = output !== undefined && output.kind !== "stream" &&
+    ctx.io.stderrIsTerminal && !ctx.quiet && !ctx.json;
   const checkBody = plan.expectBody !== undefined || plan.expectBodyRegex !== undefined;
   const outcome: Outcome = {
     result: undefined,
@@ -606,9 +699,7 @@ async function getOne(
       // A retryable answer: retried after `retry.ms`, or not, because of --retry-max-time.
       let retry: RetryWait | undefined;
       let notRetried: RetryWait | undefined;
-      const progress = output !== undefined && ctx.io.stderrIsTerminal && !ctx.quiet && !ctx.json
-        ? new Progress(ctx.io)
-        : undefined;
+      const progress = showProgress ? new Progress(ctx.io) : undefined;
       const retriesLeft = attempt <= plan.retries;
       const inRetryTime = (wait: RetryWait) =>
         performance.now() - firstStarted + wait.ms <= plan.retryMaxTimeMs;
