@@ -364,3 +364,93 @@ Deno.test({
     }
   },
 });
+
+/**
+ * A server that answers every request with a head and the first bytes of a body it never
+ * finishes, and holds the connection open until disposed.
+ */
+class StallingServer implements AsyncDisposable {
+  readonly #listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  readonly #conns: Deno.Conn[] = [];
+  readonly #accepting: Promise<void>;
+
+  constructor() {
+    const listener = this.#listener;
+    this.#accepting = (async () => {
+      for await (const conn of listener) {
+        this.#conns.push(conn);
+        await conn.read(new Uint8Array(4096));
+        await conn.write(
+          new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nfirst bytes"),
+        );
+      }
+    })().catch(() => {});
+  }
+
+  url(): string {
+    return `http://127.0.0.1:${this.#listener.addr.port}/`;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#listener.close();
+    await this.#accepting;
+    for (const conn of this.#conns) conn.close();
+  }
+}
+
+for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+  Deno.test(`issue 9 defect 12: ${signal} in the middle of an -o body removes the .part file and exits ${code}`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "sockit-part-" });
+    try {
+      await using server = new StallingServer();
+      await using child = new Child(["get", "-v", "-o", `${dir}/out.bin`, server.url()]);
+      // -v prints the response head, ended by a lone "<", once it has arrived.
+      for (let line = await child.stderr.next(); line !== "<"; line = await child.stderr.next()) {
+        assert.notEqual(line, null, "sockit ended before the response head");
+      }
+      const parts = [...Deno.readDirSync(dir)].map((entry) => entry.name);
+      assert.equal(parts.length, 1);
+      assert.match(parts[0]!, /^\.out\.bin\.[0-9a-f]+\.part$/);
+      child.process.kill(signal);
+      assert.equal((await child.process.status).code, code);
+      assert.deepEqual([...Deno.readDirSync(dir)], [], "no file left behind");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+/** Runs sockit under `umask 027`, so that file modes do not depend on the test's own umask. */
+async function runWithUmask027(args: string[]): Promise<{ code: number; err: string }> {
+  const [cmd, ...pre] = sockitCommand();
+  const { code, stderr } = await new Deno.Command("sh", {
+    args: ["-c", 'umask 027; exec "$@"', "sh", cmd, ...pre, ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  return { code, err: new TextDecoder().decode(stderr) };
+}
+
+Deno.test("issue 9 defect 12: -o creates a new file with mode 0666 less the umask, and an existing file keeps its mode", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-mode-" });
+  try {
+    {
+      await using server = new ReplayServer([OK]);
+      const result = await runWithUmask027(["get", "-o", `${dir}/new.txt`, server.url()]);
+      assert.equal(result.code, 0, result.err);
+      assert.equal((await Deno.stat(`${dir}/new.txt`)).mode! & 0o777, 0o640);
+    }
+    {
+      await Deno.writeTextFile(`${dir}/old.txt`, "old");
+      await Deno.chmod(`${dir}/old.txt`, 0o604);
+      await using server = new ReplayServer([OK]);
+      const result = await runWithUmask027(["get", "-o", `${dir}/old.txt`, server.url()]);
+      assert.equal(result.code, 0, result.err);
+      assert.equal(await Deno.readTextFile(`${dir}/old.txt`), "ok");
+      assert.equal((await Deno.stat(`${dir}/old.txt`)).mode! & 0o7777, 0o604);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -16,6 +16,7 @@ import { formatSize, parseSize } from "../http/size.ts";
 import { parseHttpUrl } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
+import { closeQuietly } from "../net/close.ts";
 import { describeNetError } from "../net/dial.ts";
 import { InterruptedError } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
@@ -574,21 +575,46 @@ function discardSink(): BodySink {
   };
 }
 
+/**
+ * A file written as curl writes it, but atomically: into `.NAME.<hex>.part` beside it, renamed
+ * over NAME once the body is whole, removed on every other way out. The temporary file is
+ * created with mode 0666 less the umask, or with the mode of the file it replaces.
+ */
 async function fileSink(path: string): Promise<BodySink> {
   const dir = dirname(path);
-  let temp: string;
-  let file: Deno.FsFile;
-  try {
-    temp = await Deno.makeTempFile({ dir, prefix: `.${basename(path)}.`, suffix: ".part" });
-    file = await Deno.open(temp, { write: true, truncate: true });
-  } catch (error) {
-    throw new OutputError(`Cannot write -o "${path}": ${describePathError(path, error)}`, {
+  const name = basename(path);
+  const failed = (error: unknown) =>
+    new OutputError(`Cannot write -o "${path}": ${describePathError(path, error)}`, {
       cause: error,
     });
+  const existing = await Deno.stat(path).catch(() => undefined);
+  const keepMode = existing?.isFile && existing.mode !== null ? existing.mode & 0o7777 : undefined;
+  let temp = "";
+  let file: Deno.FsFile | undefined;
+  try {
+    for (let tries = 0; file === undefined; tries++) {
+      const hex = Array.from(
+        crypto.getRandomValues(new Uint8Array(4)),
+        (b) => b.toString(16).padStart(2, "0"),
+      ).join("");
+      temp = join(dir, `.${name}.${hex}.part`);
+      try {
+        // The kernel takes the umask off 0666, as for any new file.
+        file = await Deno.open(temp, { write: true, createNew: true, mode: 0o666 });
+      } catch (error) {
+        if (!(error instanceof Deno.errors.AlreadyExists) || tries >= 100) throw error;
+      }
+    }
+    if (keepMode !== undefined) await Deno.chmod(temp, keepMode);
+  } catch (error) {
+    closeQuietly(file);
+    if (file) await Deno.remove(temp).catch(() => {});
+    throw failed(error);
   }
+  const out = file;
   let open = true;
   const finish = () => {
-    if (open) file.close();
+    if (open) closeQuietly(out);
     open = false;
   };
   const sink: BodySink = {
@@ -596,16 +622,20 @@ async function fileSink(path: string): Promise<BodySink> {
     rewindable: true,
     async write(chunk) {
       this.written += chunk.length;
-      await writeAll(file, chunk);
+      await writeAll(out, chunk).catch((error) => {
+        throw failed(error);
+      });
     },
     async reset() {
       this.written = 0;
-      await file.truncate(0);
-      await file.seek(0, Deno.SeekMode.Start);
+      await out.truncate(0);
+      await out.seek(0, Deno.SeekMode.Start);
     },
     async commit() {
       finish();
-      await Deno.rename(temp, join(dir, basename(path)));
+      await Deno.rename(temp, path).catch((error) => {
+        throw failed(error);
+      });
     },
     async abort() {
       finish();
@@ -615,7 +645,7 @@ async function fileSink(path: string): Promise<BodySink> {
   return sink;
 }
 
-/** A sink for a device or pipe such as /dev/null: written directly, nothing to rename. */
+/** A sink for an existing special file such as a named pipe: written directly, nothing to rename. */
 async function deviceSink(path: string): Promise<BodySink> {
   let file: Deno.FsFile;
   try {
@@ -635,7 +665,11 @@ async function deviceSink(path: string): Promise<BodySink> {
     rewindable: false,
     async write(chunk) {
       this.written += chunk.length;
-      await writeAll(file, chunk);
+      await writeAll(file, chunk).catch((error) => {
+        throw new OutputError(`Cannot write -o "${path}": ${describePathError(path, error)}`, {
+          cause: error,
+        });
+      });
     },
     reset() {
       this.written = 0;
