@@ -454,3 +454,108 @@ Deno.test("issue 9 defect 12: -o creates a new file with mode 0666 less the umas
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("issue 9: a failed --expect-header shows the pattern and each value tried, one by one", async () => {
+  await using server = new ReplayServer([
+    "HTTP/1.1 200 OK\r\nX-A: 1\r\nX-A: 2\r\nContent-Length: 0\r\n\r\n",
+  ]);
+  const result = await runCli(["get", "--expect-header", "X-A: ^1, 2$", server.url()]);
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.err,
+    'error: Check failed: --expect-header "X-A: ^1, 2$": no X-A value matches /^1, 2$/ ' +
+      '(tried "1", "2"; repeated fields are matched one by one)\n',
+  );
+});
+
+/** The frames of a progress bar as drawn on stderr: each starts with CR. */
+function frames(err: string): string[] {
+  return err.split("\r").slice(1).map((frame) => frame.trimEnd());
+}
+
+Deno.test("issue 9: the progress bar's last frame shows the whole body, 100%", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-progress-" });
+  try {
+    const body = new Uint8Array(3 * 1024 * 1024);
+    {
+      await using server = new ReplayServer([response(body)]);
+      const result = await runCli(["get", "-o", `${dir}/a`, server.url()], {
+        stderrIsTerminal: true,
+      });
+      assert.equal(result.code, 0, result.err);
+      const drawn = frames(result.err);
+      assert.ok(drawn.length >= 2, JSON.stringify(result.err));
+      assert.match(drawn.at(-1)!, /^100% 3\.0 MiB of 3\.0 MiB {2}[\d.]+ [KMG]?i?B\/s$/);
+      assert.ok(result.err.endsWith("\n"));
+    }
+    {
+      // Without a length, the last frame shows the count received.
+      await using server = new ReplayServer([
+        {
+          bytes: new Uint8Array([...new TextEncoder().encode("HTTP/1.1 200 OK\r\n\r\n"), ...body]),
+        },
+      ]);
+      const result = await runCli(["get", "-o", `${dir}/b`, server.url()], {
+        stderrIsTerminal: true,
+      });
+      assert.equal(result.code, 0, result.err);
+      assert.match(frames(result.err).at(-1)!, /^3\.0 MiB {2}/);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("get -s (--silent) draws no progress bar, even on a terminal", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-silent-" });
+  try {
+    for (const flag of ["-s", "--silent"]) {
+      await using server = new ReplayServer([response(new Uint8Array(3 * 1024 * 1024))]);
+      const result = await runCli(["get", flag, "-o", `${dir}/a`, server.url()], {
+        stderrIsTerminal: true,
+      });
+      assert.equal(result.code, 0, result.err);
+      assert.equal(result.err, "", flag);
+      assert.equal((await Deno.stat(`${dir}/a`)).size, 3 * 1024 * 1024);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("issue 9: --timing with several URLs labels each waterfall with its URL", async () => {
+  await using server = new ReplayServer([OK, OK]);
+  const result = await runCli(["get", "--timing", server.url("/a"), server.url("/b")]);
+  assert.equal(result.code, 0, result.err);
+  const lines = result.err.trimEnd().split("\n");
+  assert.equal(lines.length, 14, result.err);
+  assert.equal(lines[0], server.url("/a"));
+  assert.match(lines[1]!, /^resolve +\d/);
+  assert.match(lines[6]!, /^total +\d/);
+  assert.equal(lines[7], server.url("/b"));
+  assert.match(lines[13]!, /^total +\d/);
+});
+
+Deno.test("issue 9: -I -o FILE and -i -o FILE write the head into FILE, as curl does", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-head-" });
+  try {
+    const head = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n";
+    {
+      await using server = new ReplayServer([head]);
+      const result = await runCli(["get", "-I", "-o", `${dir}/head`, server.url()]);
+      assert.equal(result.code, 0, result.err);
+      assert.equal(result.out, "");
+      assert.equal(await Deno.readTextFile(`${dir}/head`), head);
+      assert.match(server.requests[0]!, /^HEAD \/ HTTP\/1\.1\r\n/);
+    }
+    {
+      await using server = new ReplayServer([OK]);
+      const result = await runCli(["get", "-i", "-o", `${dir}/both`, server.url()]);
+      assert.equal(result.code, 0, result.err);
+      assert.equal(result.out, "");
+      assert.equal(await Deno.readTextFile(`${dir}/both`), OK);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

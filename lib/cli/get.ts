@@ -770,8 +770,9 @@ async function getOne(
                   if (inRetryTime(wait)) retry = wait;
                   else notRetried = wait;
                 }
-                if (retry === undefined && plan.include && !ctx.json) {
-                  await ctx.out.data(new TextEncoder().encode(formatHead(head)));
+                // -i and -I: the head goes where the body goes (stdout, or the -o file).
+                if (retry === undefined && plan.include) {
+                  await sink.write(new TextEncoder().encode(formatHead(head)));
                 }
                 const length = Number(head.headers.get("content-length") ?? NaN);
                 progress?.start(Number.isFinite(length) ? length : undefined);
@@ -779,7 +780,7 @@ async function getOne(
               onBody: async (chunk) => {
                 if (retry !== undefined) return;
                 await sink.write(chunk);
-                progress?.update(sink.written);
+                progress?.update(outcome.bodyBytes + chunk.length);
                 if (checkBody && outcome.bodyBytes + chunk.length <= MAX_CHECKED_BODY) {
                   outcome.body.push(chunk.slice());
                 }
@@ -850,7 +851,7 @@ async function getOne(
     message = failures.join("; ");
     for (const failure of failures) await ctx.out.error(failure);
   }
-  if (plan.timing && result && !outcome.error) await drawTiming(ctx, result.timing);
+  if (plan.timing && result && !outcome.error) await drawTiming(ctx, url, result.timing);
   if (ctx.json) {
     const ok = result && !outcome.error;
     await ctx.out.json({
@@ -915,10 +916,11 @@ function checkOutcome(plan: GetPlan, outcome: Outcome): string[] {
     if (values.length === 0) {
       failures.push(`Check failed: --expect-header "${expected.text}": no ${expected.name} header`);
     } else if (!values.some((value) => expected.pattern.test(value))) {
+      const tried = values.map((value) => JSON.stringify(value)).join(", ");
+      const oneByOne = values.length > 1 ? "; repeated fields are matched one by one" : "";
       failures.push(
-        `Check failed: --expect-header "${expected.text}": got ${
-          JSON.stringify(values.join(", "))
-        }`,
+        `Check failed: --expect-header "${expected.text}": no ${expected.name} value matches ` +
+          `/${expected.pattern.source}/ (tried ${tried}${oneByOne})`,
       );
     }
   }
@@ -986,8 +988,9 @@ function timingJson(timing: Timing): Record<string, number> {
   };
 }
 
-/** Draws the phases as a waterfall on stderr, as httpstat does. */
-async function drawTiming(ctx: Context, timing: Timing): Promise<void> {
+/** Draws the phases as a waterfall on stderr, as httpstat does, under the URL they are for. */
+async function drawTiming(ctx: Context, url: HttpUrl, timing: Timing): Promise<void> {
+  await ctx.out.note(url.href);
   const phases: Array<[string, number]> = [
     ["resolve", timing.resolveMs],
     ["connect", timing.connectMs],
@@ -1014,6 +1017,7 @@ class Progress {
   #total: number | undefined;
   #started = 0;
   #last = 0;
+  #bytes = 0;
   #shown = false;
 
   constructor(io: Io) {
@@ -1022,27 +1026,38 @@ class Progress {
 
   start(total: number | undefined): void {
     this.#total = total;
+    this.#bytes = 0;
     this.#started = performance.now();
   }
 
   update(bytes: number): void {
+    this.#bytes = bytes;
     const now = performance.now();
     if (now - this.#last < 200) return;
     if (this.#total !== undefined && this.#total < 1024 * 1024) return;
     this.#last = now;
     this.#shown = true;
+    this.#draw(this.#frame(now), "");
+  }
+
+  /** Draws the last frame, with the real final count, and ends the line. */
+  end(): void {
+    if (this.#shown) this.#draw(this.#frame(performance.now()), "\n");
+    this.#shown = false;
+  }
+
+  #frame(now: number): string {
+    const bytes = this.#bytes;
     const rate = bytes / Math.max((now - this.#started) / 1000, 0.001);
     const size = this.#total === undefined
       ? formatSize(bytes)
-      : `${(bytes / this.#total * 100).toFixed(0).padStart(3)}% ${formatSize(bytes)} of ${
+      : `${Math.floor(bytes / this.#total * 100).toString().padStart(3)}% ${formatSize(bytes)} of ${
         formatSize(this.#total)
       }`;
-    void writeAll(this.#io.stderr, new TextEncoder().encode(`\r${size}  ${formatSize(rate)}/s   `))
-      .catch(() => {});
+    return `${size}  ${formatSize(rate)}/s   `;
   }
 
-  end(): void {
-    if (this.#shown) void writeAll(this.#io.stderr, new TextEncoder().encode("\n")).catch(() => {});
-    this.#shown = false;
+  #draw(frame: string, end: string): void {
+    void writeAll(this.#io.stderr, new TextEncoder().encode(`\r${frame}${end}`)).catch(() => {});
   }
 }
