@@ -5,7 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { hasProgram, runSockit } from "./_helpers.ts";
-import { freePort, makeTestPki, ReplayServer, runCli, TlsReplayServer } from "./_http.ts";
+import {
+  freePort,
+  makeTestPki,
+  ReplayServer,
+  runCli,
+  SilentServer,
+  TlsReplayServer,
+} from "./_http.ts";
 
 const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
@@ -451,4 +458,44 @@ Deno.test("get --compressed decodes gzip, and a decompression bomb stops at --ma
       "error: Decoded response body is over the limit of 1048576 bytes (raise it with --max-filesize)\n",
     );
   }
+});
+
+Deno.test("get --connect-timeout bounds a TLS handshake that never completes (exit 5)", async () => {
+  await using server = new SilentServer();
+  const started = performance.now();
+  const result = await runCli(["get", "--connect-timeout", "300ms", server.url("/", "https")]);
+  const elapsed = performance.now() - started;
+  assert.equal(result.code, 5, result.err);
+  assert.equal(
+    result.err,
+    `error: Cannot connect to https://127.0.0.1:${server.port}: timed out after 300ms\n`,
+  );
+  assert.ok(elapsed >= 300 && elapsed < 10_000, `${elapsed} ms`);
+  assert.equal(server.connections, 1, "the TCP connect itself succeeded");
+});
+
+Deno.test("get --retry-max-time starts no retry whose wait would end past it", async () => {
+  const busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy";
+  await using server = new ReplayServer([busy, busy, busy, busy, OK]);
+  const result = await runCli([
+    "get",
+    "--json",
+    "--retry",
+    "10",
+    "--retry-delay",
+    "200ms",
+    "--retry-max-time",
+    "500ms",
+    server.url(),
+  ]);
+  assert.equal(result.code, 0, result.err);
+  // Retry 1 waits 200 ms; retry 2 would wait 400 ms more, past 500 ms from the start.
+  assert.equal(JSON.parse(result.out).attempts, 2);
+  assert.equal(JSON.parse(result.out).status, 503);
+  assert.match(result.err, /retry 1 of 10 in 200ms\n/);
+  assert.match(
+    result.err,
+    /answered 503; not retrying: the wait of 400ms would end past --retry-max-time 500ms\n$/,
+  );
+  assert.equal(server.requests.length, 2);
 });
