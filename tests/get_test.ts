@@ -499,3 +499,22 @@ Deno.test("get --retry-max-time starts no retry whose wait would end past it", a
   );
   assert.equal(server.requests.length, 2);
 });
+
+Deno.test("get refuses empty, negative and malformed sizes and paths as usage errors, sending nothing", async () => {
+  await using server = new ReplayServer([OK]);
+  const cases: Array<[string[], string]> = [
+    [["--max-filesize", "-5"], 'Invalid size "-5" for --max-filesize: a size cannot be negative'],
+    [["--max-header-size", "abc"], 'Invalid size "abc" for --max-header-size: use a number of'],
+    [["--max-filesize", ""], 'Invalid size "" for --max-filesize: use a number of'],
+    [["--unix-socket", ""], 'Invalid --unix-socket "": empty path'],
+    [["--cacert", ""], 'Cannot read --cacert "": empty path'],
+  ];
+  for (const [args, message] of cases) {
+    const result = await runCli(["get", ...args, server.url()]);
+    assert.equal(result.code, 2, `${args}: ${result.err}`);
+    assert.ok(result.err.startsWith(`error: ${message}`), result.err);
+  }
+  assert.equal(server.requests.length, 0);
+  const unlimited = await runCli(["get", "--max-header-size", "none", server.url()]);
+  assert.equal(unlimited.code, 0, unlimited.err);
+});

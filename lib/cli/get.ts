@@ -283,13 +283,18 @@ interface GetPlan {
   verbose: boolean;
 }
 
+/** A size option (`64K`, `10M`), or `none` for no limit (`Infinity`). */
 function sizeOption(args: ParsedArgs, name: string, fallback: number): number {
   const text = args.string(name);
-  if (text === undefined || text === "none") return fallback;
+  if (text === undefined) return fallback;
+  if (text.trim() === "none") return Infinity;
   try {
     return parseSize(text);
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} for --${name}`);
+  } catch {
+    const why = /^\s*-/.test(text)
+      ? "a size cannot be negative"
+      : "use a number of bytes, or with K, M, G or T (64K, 10M), or none";
+    throw new UsageError(`Invalid size "${text}" for --${name}: ${why}`);
   }
 }
 
@@ -339,12 +344,14 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
   const defaults: Array<[string, string]> = [["User-Agent", PRODUCT], ["Accept", "*/*"]];
   if (compressed) defaults.push(["Accept-Encoding", acceptEncoding()]);
   const unixSocket = args.string("unix-socket");
+  if (unixSocket === "") throw new UsageError('Invalid --unix-socket "": empty path');
   if (unixSocket !== undefined && urls.some((u) => u.scheme === "https")) {
     throw new UsageError("Option --unix-socket works with http URLs only");
   }
   const caCerts: string[] = [];
   const cacert = args.string("cacert");
   if (cacert !== undefined) {
+    if (cacert === "") throw new UsageError('Cannot read --cacert "": empty path');
     const pem = await readInput(ctx.io, cacert, "--cacert");
     if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
       throw new UsageError(`Cannot use --cacert "${cacert}": no PEM certificate in it`);
