@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { LimitError, TimeoutError } from "../net/errors.ts";
 import { sleep } from "../net/timer.ts";
-import { fetchUrl, HttpClient } from "./client.ts";
+import { describeTlsError, fetchUrl, HttpClient } from "./client.ts";
 import { parseHttpUrl } from "./url.ts";
 
 const encoder = new TextEncoder();
@@ -94,4 +94,57 @@ Deno.test("fetchUrl() past maxRedirects throws a LimitError of kind max-redirect
   } finally {
     client.close();
   }
+});
+
+Deno.test("HttpClient replaces a kept-alive connection that the server closed while it was idle, once", async () => {
+  const ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  // Each connection answers one request as if it would stay open, then closes.
+  const answerOnce = async () => {
+    using conn = await listener.accept();
+    await conn.read(new Uint8Array(4096));
+    await conn.write(encoder.encode(ok));
+  };
+  const url = parseHttpUrl(`http://127.0.0.1:${listener.addr.port}/`);
+  const steps: string[] = [];
+  const client = new HttpClient({ trace: (event) => steps.push(event.step) });
+  try {
+    const firstServed = answerOnce();
+    const first = await fetchUrl(client, url, { method: "GET", fields: [], keepAlive: () => true });
+    assert.equal(first.head.status, 200);
+    await firstServed;
+    // The idle connection is closed at the other end now: the next request finds out, redials.
+    const secondServed = answerOnce();
+    const second = await fetchUrl(client, url, { method: "GET", fields: [] });
+    await secondServed;
+    assert.equal(second.head.status, 200);
+    assert.equal(second.reused, false);
+    assert.ok(steps.includes("retry"), steps.join(" "));
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("describeTlsError() says why a handshake failed in a few words", () => {
+  const why = (message: string) => describeTlsError(new Error(message), "a.test");
+  assert.equal(why("invalid peer certificate: UnknownIssuer"), "certificate has an unknown issuer");
+  assert.equal(
+    why(
+      'invalid peer certificate: certificate not valid for name "a.test"; certificate is only ' +
+        'valid for DnsName("localhost") or IpAddress(127.0.0.1)',
+    ),
+    'certificate is not valid for "a.test" (it is for localhost, 127.0.0.1)',
+  );
+  assert.equal(why("invalid peer certificate: Expired"), "certificate has expired");
+  assert.equal(why("invalid peer certificate: NotValidYet"), "certificate is not valid yet");
+  assert.equal(why("invalid peer certificate: Revoked"), "certificate is revoked");
+  assert.equal(
+    why("invalid peer certificate: BadSignature"),
+    "certificate is malformed or badly signed",
+  );
+  assert.equal(
+    describeTlsError(new Deno.errors.ConnectionReset("reset"), "a.test"),
+    "connection closed during the handshake (connection reset by peer)",
+  );
+  assert.equal(why("something else (os error 5)"), "something else");
 });
