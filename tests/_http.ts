@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { main } from "../main.ts";
 import type { Io } from "../lib/cli/mod.ts";
 import { closeQuietly } from "../lib/net/close.ts";
+import { sleep } from "../lib/net/timer.ts";
 
 const encoder = new TextEncoder();
 
@@ -76,11 +77,7 @@ export class ReplayServer implements AsyncDisposable {
       this.#conns.add(conn);
       const task = this.#serve(conn).catch(() => {}).finally(() => {
         this.#conns.delete(conn);
-        try {
-          conn.close();
-        } catch {
-          // closed already
-        }
+        closeQuietly(conn);
       });
       this.#tasks.add(task);
       task.finally(() => this.#tasks.delete(task));
@@ -106,7 +103,7 @@ export class ReplayServer implements AsyncDisposable {
       if (reply.dripMs !== undefined) {
         for (let i = 0; i < bytes.length; i++) {
           await conn.write(bytes.subarray(i, i + 1));
-          await new Promise((resolve) => setTimeout(resolve, reply.dripMs));
+          await sleep(reply.dripMs);
         }
       } else {
         let offset = 0;
@@ -123,11 +120,7 @@ export class ReplayServer implements AsyncDisposable {
     this.#listener.close();
     await this.#accepting.catch(() => {});
     for (const conn of this.#conns) {
-      try {
-        conn.close();
-      } catch {
-        // closed already
-      }
+      closeQuietly(conn);
     }
     await Promise.all([...this.#tasks]);
   }
@@ -547,11 +540,7 @@ export class TlsReplayServer implements AsyncDisposable {
           } catch {
             this.failedHandshakes++;
           } finally {
-            try {
-              conn.close();
-            } catch {
-              // closed already
-            }
+            closeQuietly(conn);
           }
         })();
         this.#tasks.add(task);

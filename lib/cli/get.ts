@@ -668,7 +668,7 @@ async function deviceSink(path: string): Promise<BodySink> {
   }
   let open = true;
   const finish = () => {
-    if (open) file.close();
+    if (open) closeQuietly(file);
     open = false;
   };
   const sink: BodySink = {
