@@ -8,6 +8,8 @@
 import assert from "node:assert/strict";
 import { main } from "../main.ts";
 import type { Io } from "../lib/cli/mod.ts";
+import { closeQuietly } from "../lib/net/close.ts";
+import { sleep } from "../lib/net/timer.ts";
 
 const encoder = new TextEncoder();
 
@@ -75,11 +77,7 @@ export class ReplayServer implements AsyncDisposable {
       this.#conns.add(conn);
       const task = this.#serve(conn).catch(() => {}).finally(() => {
         this.#conns.delete(conn);
-        try {
-          conn.close();
-        } catch {
-          // closed already
-        }
+        closeQuietly(conn);
       });
       this.#tasks.add(task);
       task.finally(() => this.#tasks.delete(task));
@@ -105,7 +103,7 @@ export class ReplayServer implements AsyncDisposable {
       if (reply.dripMs !== undefined) {
         for (let i = 0; i < bytes.length; i++) {
           await conn.write(bytes.subarray(i, i + 1));
-          await new Promise((resolve) => setTimeout(resolve, reply.dripMs));
+          await sleep(reply.dripMs);
         }
       } else {
         let offset = 0;
@@ -122,11 +120,7 @@ export class ReplayServer implements AsyncDisposable {
     this.#listener.close();
     await this.#accepting.catch(() => {});
     for (const conn of this.#conns) {
-      try {
-        conn.close();
-      } catch {
-        // closed already
-      }
+      closeQuietly(conn);
     }
     await Promise.all([...this.#tasks]);
   }
@@ -144,15 +138,35 @@ export interface CliResult {
   err: string;
 }
 
+/** Options for {@linkcode runCli}. */
+export interface CliOptions {
+  /**
+   * Stdout takes this many bytes, then its reader goes away: every later write fails with a
+   * broken pipe, as when `| head -c N` has what it wanted.
+   */
+  stdoutLimit?: number;
+  /** Pretend stderr is a terminal (progress bars are drawn only then). */
+  stderrIsTerminal?: boolean;
+  /** What stdin holds. @default {empty} */
+  stdin?: string;
+}
+
 /** Runs `sockit ARGS` in this process with captured streams (faster than a subprocess). */
-export async function runCli(args: string[]): Promise<CliResult> {
+export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const stdout: Uint8Array[] = [];
+  let taken = 0;
+  const limit = options.stdoutLimit ?? Infinity;
   let err = "";
+  const input = new TextEncoder().encode(options.stdin ?? "");
+  let inputAt = 0;
   const io: Io = {
     stdout: {
       write(buf) {
-        stdout.push(buf.slice());
-        return Promise.resolve(buf.length);
+        if (taken >= limit) return Promise.reject(new Deno.errors.BrokenPipe("Broken pipe"));
+        const n = Math.min(buf.length, limit - taken);
+        stdout.push(buf.slice(0, n));
+        taken += n;
+        return Promise.resolve(n);
       },
     },
     stderr: {
@@ -161,8 +175,16 @@ export async function runCli(args: string[]): Promise<CliResult> {
         return Promise.resolve(buf.length);
       },
     },
-    stdin: { read: () => Promise.resolve(null) },
-    stderrIsTerminal: false,
+    stdin: {
+      read(buf) {
+        if (inputAt >= input.length) return Promise.resolve(null);
+        const n = Math.min(buf.length, input.length - inputAt);
+        buf.set(input.subarray(inputAt, inputAt + n));
+        inputAt += n;
+        return Promise.resolve(n);
+      },
+    },
+    stderrIsTerminal: options.stderrIsTerminal ?? false,
     env: (name) => name === "NO_COLOR" ? "1" : undefined,
   };
   const code = await main(args, io);
@@ -175,7 +197,51 @@ export async function runCli(args: string[]): Promise<CliResult> {
   return { code, stdout: total, out: new TextDecoder().decode(total), err };
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released). */
+/** A listener that accepts every connection and never answers; closing it closes them all. */
+export class SilentServer implements AsyncDisposable {
+  readonly #listener: Deno.Listener;
+  readonly #held: Deno.Conn[] = [];
+  readonly #accepting: Promise<void>;
+  /** Connections accepted so far. */
+  connections = 0;
+
+  constructor() {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    this.#listener = listener;
+    this.#accepting = (async () => {
+      try {
+        for await (const conn of listener) {
+          this.connections++;
+          this.#held.push(conn);
+        }
+      } catch {
+        // closed
+      }
+    })();
+  }
+
+  /** The bound port. */
+  get port(): number {
+    return (this.#listener.addr as Deno.NetAddr).port;
+  }
+
+  /** `http://127.0.0.1:PORT` + path. */
+  url(path = "/", scheme = "http"): string {
+    return `${scheme}://127.0.0.1:${this.port}${path}`;
+  }
+
+  /** Stops listening and closes every connection it accepted. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    closeQuietly(this.#listener);
+    await this.#accepting;
+    for (const conn of this.#held) closeQuietly(conn);
+  }
+}
+
+/**
+ * A free TCP port on 127.0.0.1 (bound and released): for a server to bind next, or as a port
+ * that refuses connections, since nothing listens on it.
+ */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
@@ -281,6 +347,9 @@ http {
 }
 `;
       await Deno.writeTextFile(`${dir}/nginx.conf`, conf);
+      await Deno.remove(`${dir}/nginx.pid`).catch(() => {});
+      // Watched from before the start, so that the pid file cannot appear unseen.
+      const watcher = Deno.watchFs(dir, { recursive: false });
       const process = new Deno.Command(nginxPath()!, {
         args: ["-p", dir, "-c", `${dir}/nginx.conf`, "-e", `${dir}/logs/error.log`],
         stdin: "null",
@@ -288,7 +357,7 @@ http {
         stderr: "piped",
       }).spawn();
       const server = new Nginx(process, port, dir);
-      if (await server.#waitReady()) return server;
+      if (await server.#waitReady(watcher)) return server;
       lastError = await server.#stopped();
       // Only a port taken between freePort() and nginx's bind is worth another try.
       if (!/in use/i.test(lastError)) break;
@@ -297,20 +366,28 @@ http {
     throw new Error(`nginx did not start: ${lastError}`);
   }
 
-  async #waitReady(): Promise<boolean> {
-    const exited = this.process.status.then(() => false);
-    for (let i = 0; i < 200; i++) {
-      const ready = await Promise.race([
-        Deno.connect({ hostname: "127.0.0.1", port: this.port }).then((c) => {
-          c.close();
-          return true;
-        }, () => undefined),
-        exited,
-      ]);
-      if (ready !== undefined) return ready;
-      await new Promise((resolve) => setTimeout(resolve, 25));
+  /**
+   * Waits for nginx's own readiness signal: it writes its pid file only after its listening
+   * socket is bound and listening (`ngx_init_cycle`, then `ngx_create_pidfile`), so from then
+   * on a connect succeeds. False when nginx exits first (a port taken meanwhile, a bad config).
+   */
+  async #waitReady(watcher: Deno.FsWatcher): Promise<boolean> {
+    const pidFile = `${this.dir}/nginx.pid`;
+    let exited = false;
+    const ended = this.process.status.then(() => {
+      exited = true;
+      closeQuietly(watcher);
+    });
+    try {
+      for await (const event of watcher) {
+        if (event.paths.includes(pidFile)) return !exited;
+      }
+      return false;
+    } finally {
+      closeQuietly(watcher);
+      // The status promise settles once nginx exits; nothing is left pending on it then.
+      ended.catch(() => {});
     }
-    return false;
   }
 
   async #stopped(): Promise<string> {
@@ -463,11 +540,7 @@ export class TlsReplayServer implements AsyncDisposable {
           } catch {
             this.failedHandshakes++;
           } finally {
-            try {
-              conn.close();
-            } catch {
-              // closed already
-            }
+            closeQuietly(conn);
           }
         })();
         this.#tasks.add(task);

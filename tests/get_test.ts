@@ -5,7 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { hasProgram, runSockit } from "./_helpers.ts";
-import { makeTestPki, ReplayServer, runCli, TlsReplayServer } from "./_http.ts";
+import {
+  freePort,
+  makeTestPki,
+  ReplayServer,
+  runCli,
+  SilentServer,
+  TlsReplayServer,
+} from "./_http.ts";
 
 const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
@@ -40,7 +47,7 @@ Deno.test("get sends an origin-form GET with Host, User-Agent, Accept and -H fie
 
 Deno.test("get rejects a -H with CR, LF or NUL as a usage error, sending nothing", async () => {
   for (const header of ["X-A: a\r\nEvil: 1", "X-A: a\nb", "X-A: a\0b", "X\nA: 1", "Bad Name: 1"]) {
-    const result = await runCli(["get", "-H", header, "http://127.0.0.1:9/"]);
+    const result = await runCli(["get", "-H", header, `http://127.0.0.1:${freePort()}/`]);
     assert.equal(result.code, 2, header);
     assert.match(result.err, /^error: Invalid -H: /);
   }
@@ -51,7 +58,7 @@ Deno.test("get works with an IPv6 literal URL, with the port in Host", async (t)
   try {
     listener = Deno.listen({ hostname: "::1", port: 0 });
   } catch {
-    t.step({ name: "IPv6 loopback is not available here", ignore: true, fn() {} });
+    await t.step({ name: "IPv6 loopback is not available here", ignore: true, fn() {} });
     return;
   }
   const port = (listener.addr as Deno.NetAddr).port;
@@ -145,7 +152,10 @@ Deno.test("get names each failed expectation on stderr and exits 1", async () =>
   assert.equal(errors.length, 4, result.err);
   assert.match(result.err, /--expect-status 200,204,3xx: got 500/);
   assert.match(result.err, /--expect-body: the body does not contain "goodbye"/);
-  assert.match(result.err, /--expect-header "Content-Type: \^application\/json": got "text\/html"/);
+  assert.match(
+    result.err,
+    /--expect-header "Content-Type: \^application\/json": no Content-Type value matches \/\^application\\\/json\/ \(tried "text\/html"\)\n/,
+  );
   assert.match(result.err, /--expect-header "X-Missing: \.": no X-Missing header/);
 });
 
@@ -305,7 +315,7 @@ Deno.test("get --retry retries a refused connection", async () => {
     "2",
     "--retry-delay",
     "5ms",
-    "http://127.0.0.1:9/",
+    `http://127.0.0.1:${freePort()}/`,
   ]);
   assert.equal(result.code, 4);
   assert.equal((result.err.match(/retry \d of 2/g) ?? []).length, 2);
@@ -386,7 +396,7 @@ Deno.test({
       assert.equal(unknown.code, 6, unknown.err);
       assert.match(
         unknown.err,
-        /^error: TLS handshake with localhost:\d+ failed: certificate has an unknown issuer/m,
+        /^error: TLS handshake with localhost:\d+ failed: certificate has an unknown issuer \(is its CA trusted\? trust a private CA with --cacert\)$/m,
       );
 
       const wrong = await runCli([
@@ -443,6 +453,68 @@ Deno.test("get --compressed decodes gzip, and a decompression bomb stops at --ma
       server.url(),
     ]);
     assert.equal(result.code, 8, result.err);
-    assert.match(result.err, /Decoded response body is over the --max-filesize limit/);
+    assert.equal(
+      result.err,
+      "error: Decoded response body is over the limit of 1048576 bytes (raise it with --max-filesize)\n",
+    );
   }
+});
+
+Deno.test("get --connect-timeout bounds a TLS handshake that never completes (exit 5)", async () => {
+  await using server = new SilentServer();
+  const started = performance.now();
+  const result = await runCli(["get", "--connect-timeout", "300ms", server.url("/", "https")]);
+  const elapsed = performance.now() - started;
+  assert.equal(result.code, 5, result.err);
+  assert.equal(
+    result.err,
+    `error: Cannot connect to https://127.0.0.1:${server.port}: timed out after 300ms\n`,
+  );
+  assert.ok(elapsed >= 300 && elapsed < 10_000, `${elapsed} ms`);
+  assert.equal(server.connections, 1, "the TCP connect itself succeeded");
+});
+
+Deno.test("get --retry-max-time starts no retry whose wait would end past it", async () => {
+  const busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy";
+  await using server = new ReplayServer([busy, busy, busy, busy, OK]);
+  const result = await runCli([
+    "get",
+    "--json",
+    "--retry",
+    "10",
+    "--retry-delay",
+    "200ms",
+    "--retry-max-time",
+    "500ms",
+    server.url(),
+  ]);
+  assert.equal(result.code, 0, result.err);
+  // Retry 1 waits 200 ms; retry 2 would wait 400 ms more, past 500 ms from the start.
+  assert.equal(JSON.parse(result.out).attempts, 2);
+  assert.equal(JSON.parse(result.out).status, 503);
+  assert.match(result.err, /retry 1 of 10 in 200ms\n/);
+  assert.match(
+    result.err,
+    /answered 503; not retrying: the wait of 400ms would end past --retry-max-time 500ms\n$/,
+  );
+  assert.equal(server.requests.length, 2);
+});
+
+Deno.test("get refuses empty, negative and malformed sizes and paths as usage errors, sending nothing", async () => {
+  await using server = new ReplayServer([OK]);
+  const cases: Array<[string[], string]> = [
+    [["--max-filesize", "-5"], 'Invalid size "-5" for --max-filesize: a size cannot be negative'],
+    [["--max-header-size", "abc"], 'Invalid size "abc" for --max-header-size: use a number of'],
+    [["--max-filesize", ""], 'Invalid size "" for --max-filesize: use a number of'],
+    [["--unix-socket", ""], 'Invalid --unix-socket "": empty path'],
+    [["--cacert", ""], 'Cannot read --cacert "": empty path'],
+  ];
+  for (const [args, message] of cases) {
+    const result = await runCli(["get", ...args, server.url()]);
+    assert.equal(result.code, 2, `${args}: ${result.err}`);
+    assert.ok(result.err.startsWith(`error: ${message}`), result.err);
+  }
+  assert.equal(server.requests.length, 0);
+  const unlimited = await runCli(["get", "--max-header-size", "none", server.url()]);
+  assert.equal(unlimited.code, 0, unlimited.err);
 });

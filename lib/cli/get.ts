@@ -5,31 +5,30 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
-import {
-  acceptEncoding,
-  backoffMs,
-  fetchUrl,
-  HttpClient,
-  isRetryableError,
-  isRetryableStatus,
-  retryAfterMs,
-} from "../http/client.ts";
+import { acceptEncoding, DEFAULT_READ_TIMEOUT_MS, fetchUrl, HttpClient } from "../http/client.ts";
 import type { FetchResult, Timing } from "../http/client.ts";
 import { checkField, mergeFields } from "../http/request.ts";
+import { isRetryableError, isRetryableStatus, retryWait } from "../http/retry.ts";
+import type { RetryWait } from "../http/retry.ts";
 import { latin1 } from "../http/response.ts";
 import type { ResponseHead } from "../http/response.ts";
 import { formatSize, parseSize } from "../http/size.ts";
 import { parseHttpUrl } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
+import { closeQuietly } from "../net/close.ts";
+import { describeNetError } from "../net/dial.ts";
+import { InterruptedError } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
+import { sleep } from "../net/timer.ts";
 import { UsageError, withCommon } from "./args.ts";
 import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { describeError, runCommand } from "./command.ts";
+import { describePathError, readInput, standardStream } from "./paths.ts";
 import type { Context } from "./command.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
 import { log } from "./log.ts";
-import { formatMs, OutputError, roundMs } from "./output.ts";
+import { formatMs, OutputError, roundMs, StdoutClosedError } from "./output.ts";
 import type { Io } from "./output.ts";
 import { PRODUCT } from "./version.ts";
 
@@ -49,14 +48,18 @@ export const GET: CommandSpec = {
     "Limits: a response head of at most --max-header-size bytes and --max-header-fields fields;",
     "a body of at most --max-filesize bytes, raw and decoded (exit 8 past either). A body cut",
     "short is exit 7. --timeout is the same as --max-time: a deadline for each attempt, redirects",
-    "included, that holds even against a server that trickles bytes (exit 5).",
+    "included, that holds even against a server that trickles bytes (exit 5). A read that waits",
+    "--read-timeout (60s) for any byte ends the attempt too (exit 5). Waits before retries are",
+    "at most 60s, whatever Retry-After says.",
     "",
     "https verifies certificates against the system's roots and --cacert. There is no -k: Deno",
     "cannot turn certificate checks off for one connection; trust a private CA with --cacert.",
     "",
     "-o FILE is written to a temporary file beside FILE and renamed only once the response was",
-    "read whole, so a failure or a retry never leaves a partial or mixed file. Checks (--fail,",
-    "--expect-*) run after the body is written; each failed one is named, and the exit is 1.",
+    "read whole, so a failure, a retry or Ctrl-C never leaves a partial or mixed file. -o - (or",
+    "/dev/stdout, /dev/fd/1) writes to stdout, /dev/stderr to stderr, /dev/null discards; other",
+    "devices are refused. Checks (--fail, --expect-*) run after the body is written; each failed",
+    "one is named, and the exit is 1.",
   ].join("\n"),
   options: withCommon([
     { name: "head", short: "I", type: "boolean", description: "Send HEAD and print the head" },
@@ -80,7 +83,7 @@ export const GET: CommandSpec = {
       type: "string",
       multiple: true,
       value: "FILE",
-      description: "Write the body to FILE (one -o per URL, in order)",
+      description: "Write the body to FILE (one -o per URL, in order; - is stdout)",
     },
     { name: "silent", short: "s", type: "boolean", description: "No progress bar (as --quiet)" },
     { name: "location", short: "L", type: "boolean", description: "Follow redirects" },
@@ -138,6 +141,13 @@ export const GET: CommandSpec = {
       description: "Deadline for resolving, connecting and the TLS handshake",
     },
     {
+      name: "read-timeout",
+      type: "string",
+      value: "DURATION",
+      default: "60s",
+      description: "Give up when a read waits this long for any byte (exit 5)",
+    },
+    {
       name: "max-header-size",
       type: "string",
       value: "SIZE",
@@ -167,7 +177,7 @@ export const GET: CommandSpec = {
       name: "cacert",
       type: "string",
       value: "FILE",
-      description: "Also trust the CA certificates in this PEM file",
+      description: "Also trust the CA certificates in this PEM file (- for stdin)",
     },
     {
       name: "resolve",
@@ -194,14 +204,14 @@ export const GET: CommandSpec = {
       type: "string",
       value: "DURATION",
       default: "1s",
-      description: "First wait between retries; doubles each time, at most 60s",
+      description: "First wait between retries; doubles each time; any wait is at most 60s",
     },
     {
       name: "retry-max-time",
       type: "string",
       value: "DURATION",
       default: "none",
-      description: "Start no retry after this long since the first attempt",
+      description: "Start no retry later than this after the first attempt",
     },
     {
       name: "timing",
@@ -226,22 +236,33 @@ export const GET: CommandSpec = {
   ],
 };
 
+/** What to add to a library error of each kind: the option that sets the limit. */
+const HINTS: Readonly<Record<string, string>> = {
+  "read-timeout": "read timeout; raise it with --read-timeout",
+  "max-redirects": "raise it with --max-redirs",
+  "max-body": "raise it with --max-filesize",
+  "max-head": "raise it with --max-header-size",
+  "max-fields": "raise it with --max-header-fields",
+  "unknown-issuer": "is its CA trusted? trust a private CA with --cacert",
+};
+
 /** Runs `sockit get ...`. */
 export async function runGet(argv: string[], io: Io): Promise<number> {
-  return await runCommand(GET, argv, io, getCommand);
+  return await runCommand(GET, argv, io, getCommand, { hints: HINTS });
 }
 
 /** Everything the command line asks for, checked. */
 interface GetPlan {
   urls: HttpUrl[];
-  outputs: string[];
+  outputs: OutputTarget[];
   method: "GET" | "HEAD";
   fields: Array<[string, string]>;
   include: boolean;
   follow: boolean;
   maxRedirects: number;
-  maxTimeMs: number | undefined;
+  maxTimeMs: number;
   connectTimeoutMs: number;
+  readTimeoutMs: number;
   maxHeadBytes: number;
   maxFields: number;
   maxBodyBytes: number;
@@ -262,14 +283,27 @@ interface GetPlan {
   verbose: boolean;
 }
 
+/** A size option (`64K`, `10M`), or `none` for no limit (`Infinity`). */
 function sizeOption(args: ParsedArgs, name: string, fallback: number): number {
   const text = args.string(name);
-  if (text === undefined || text === "none") return fallback;
+  if (text === undefined) return fallback;
+  if (text.trim() === "none") return Infinity;
   try {
     return parseSize(text);
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} for --${name}`);
+  } catch {
+    const why = /^\s*-/.test(text)
+      ? "a size cannot be negative"
+      : "use a number of bytes, or with K, M, G or T (64K, 10M), or none";
+    throw new UsageError(`Invalid size "${text}" for --${name}: ${why}`);
   }
+}
+
+/** A duration option that also takes `none` (no limit, `Infinity`). */
+function limitOption(args: ParsedArgs, name: string, fallback: number): number {
+  const text = args.string(name);
+  if (text === undefined) return fallback;
+  if (text.trim() === "none") return Infinity;
+  return args.duration(name, fallback);
 }
 
 function regexOption(text: string, option: string): RegExp {
@@ -291,10 +325,12 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
       throw new UsageError((error as Error).message);
     }
   });
-  const outputs = args.strings("output");
-  if (outputs.length > urls.length) {
-    throw new UsageError(`More -o options (${outputs.length}) than URLs (${urls.length})`);
+  const outputPaths = args.strings("output");
+  if (outputPaths.length > urls.length) {
+    throw new UsageError(`More -o options (${outputPaths.length}) than URLs (${urls.length})`);
   }
+  const outputs: OutputTarget[] = [];
+  for (const path of outputPaths) outputs.push(await outputTarget(path));
   const user: Array<[string, string]> = args.strings("header").map((text) => {
     const colon = text.indexOf(":");
     if (colon <= 0) throw new UsageError(`Invalid header "${text}": expected 'Name: value'`);
@@ -308,17 +344,19 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
   const defaults: Array<[string, string]> = [["User-Agent", PRODUCT], ["Accept", "*/*"]];
   if (compressed) defaults.push(["Accept-Encoding", acceptEncoding()]);
   const unixSocket = args.string("unix-socket");
+  if (unixSocket === "") throw new UsageError('Invalid --unix-socket "": empty path');
   if (unixSocket !== undefined && urls.some((u) => u.scheme === "https")) {
     throw new UsageError("Option --unix-socket works with http URLs only");
   }
   const caCerts: string[] = [];
   const cacert = args.string("cacert");
   if (cacert !== undefined) {
-    try {
-      caCerts.push(await Deno.readTextFile(cacert));
-    } catch (error) {
-      throw new UsageError(`Cannot read --cacert file "${cacert}": ${(error as Error).message}`);
+    if (cacert === "") throw new UsageError('Cannot read --cacert "": empty path');
+    const pem = await readInput(ctx.io, cacert, "--cacert");
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+      throw new UsageError(`Cannot use --cacert "${cacert}": no PEM certificate in it`);
     }
+    caCerts.push(pem);
   }
   const resolve = new Map<string, string[]>();
   for (const text of args.strings("resolve")) {
@@ -340,8 +378,17 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
     );
   });
   const regexText = args.string("expect-body-regex");
-  const maxTimeMs = args.duration("max-time") ?? args.duration("timeout");
-  const retryMax = args.string("retry-max-time");
+  const maxTimeMs = args.string("max-time") !== undefined
+    ? limitOption(args, "max-time", Infinity)
+    : limitOption(args, "timeout", Infinity);
+  const readTimeoutMs = limitOption(args, "read-timeout", DEFAULT_READ_TIMEOUT_MS);
+  if (readTimeoutMs === 0) {
+    throw new UsageError(
+      `Invalid duration "${
+        args.string("read-timeout")
+      }" for --read-timeout: it must be more than 0 (or none)`,
+    );
+  }
   return {
     urls,
     outputs,
@@ -351,7 +398,8 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
     follow: args.flag("location"),
     maxRedirects: args.integer("max-redirs", 20),
     maxTimeMs,
-    connectTimeoutMs: args.duration("connect-timeout", 30_000),
+    connectTimeoutMs: limitOption(args, "connect-timeout", 30_000),
+    readTimeoutMs,
     maxHeadBytes: sizeOption(args, "max-header-size", 64 * 1024),
     maxFields: args.integer("max-header-fields", 100, { min: 1 }),
     maxBodyBytes: sizeOption(args, "max-filesize", Infinity),
@@ -361,9 +409,7 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
     unixSocket,
     retries: args.integer("retry", 0),
     retryDelayMs: args.duration("retry-delay", 1000),
-    retryMaxTimeMs: retryMax === undefined || retryMax === "none"
-      ? Infinity
-      : args.duration("retry-max-time", 0),
+    retryMaxTimeMs: limitOption(args, "retry-max-time", Infinity),
     fail: args.flag("fail"),
     expectStatus,
     expectStatusText: statusText,
@@ -396,9 +442,11 @@ async function getCommand(ctx: Context): Promise<number> {
     resolve: plan.resolve,
     unixSocket: plan.unixSocket,
     connectTimeoutMs: plan.connectTimeoutMs,
+    readTimeoutMs: plan.readTimeoutMs,
     maxHeadBytes: plan.maxHeadBytes,
     maxFields: plan.maxFields,
     trace: ctx.trace,
+    onNotReused: (origin, why) => log("http").debug`connection to ${origin} not reused: ${why}`,
   });
   let exitCode: number = ExitCode.Ok;
   try {
@@ -415,6 +463,45 @@ async function getCommand(ctx: Context): Promise<number> {
   }
   if (ctx.json) ctx.jsonPrinted = true;
   return exitCode;
+}
+
+/**
+ * Where `-o` sends a body: one of sockit's own streams (`-`, `/dev/stdout`, `/dev/stderr`,
+ * `/dev/fd/1`, ...), the discard (`/dev/null`), a file written atomically, or an existing
+ * special file that the permission set can open (a named pipe), written directly.
+ */
+type OutputTarget =
+  | { kind: "stream"; stream: "stdout" | "stderr" | "null"; path: string }
+  | { kind: "file"; path: string }
+  | { kind: "special"; path: string };
+
+/**
+ * Checks an `-o` path before any request is sent, and says how it will be written.
+ *
+ * @throws {UsageError} For an input stream, a device or path outside the permission set, a
+ *   directory, or a file whose directory does not exist.
+ */
+async function outputTarget(path: string): Promise<OutputTarget> {
+  const refuse = (why: string) => new UsageError(`Cannot write -o "${path}": ${why}`);
+  if (path === "") throw refuse("empty path");
+  const stream = standardStream(path, "output");
+  if (stream === "stdin") throw refuse("it is an input stream");
+  if (stream !== undefined) return { kind: "stream", stream, path };
+  let info: Deno.FileInfo | undefined;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw refuse(describePathError(path, error));
+  }
+  if (info?.isDirectory) throw refuse("it is a directory");
+  if (info && !info.isFile) return { kind: "special", path };
+  const dir = dirname(path);
+  const dirInfo = await Deno.stat(dir).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) throw refuse(`no such directory "${dir}"`);
+    throw refuse(describePathError(dir, error));
+  });
+  if (!dirInfo.isDirectory) throw refuse(`"${dir}" is not a directory`);
+  return { kind: "file", path };
 }
 
 /** Where a body goes: stdout, or a temporary file renamed into place at the end. */
@@ -449,23 +536,96 @@ function stdoutSink(ctx: Context, enabled: boolean): BodySink {
   };
 }
 
+/** The sink for an output target (stdout when there is none). */
+async function openSink(ctx: Context, target: OutputTarget | undefined): Promise<BodySink> {
+  if (target === undefined) return stdoutSink(ctx, !ctx.json);
+  if (target.kind === "file") return await fileSink(target.path);
+  if (target.kind === "special") return await deviceSink(target.path);
+  if (target.stream === "stdout") return stdoutSink(ctx, true);
+  if (target.stream === "stderr") return stderrSink(ctx);
+  return discardSink();
+}
+
+/** `-o /dev/stderr`: the body on sockit's own stderr. */
+function stderrSink(ctx: Context): BodySink {
+  return {
+    written: 0,
+    rewindable: false,
+    async write(chunk) {
+      this.written += chunk.length;
+      await writeAll(ctx.io.stderr, chunk).catch((error) => {
+        throw new OutputError(`Cannot write to stderr: ${describeNetError(error)}`, {
+          cause: error,
+        });
+      });
+    },
+    reset() {
+      this.written = 0;
+      return Promise.resolve();
+    },
+    commit: () => Promise.resolve(),
+    abort: () => Promise.resolve(),
+  };
+}
+
+/** `-o /dev/null`: counts the bytes and keeps none, so an attempt can always start over. */
+function discardSink(): BodySink {
+  return {
+    written: 0,
+    rewindable: true,
+    write(chunk) {
+      this.written += chunk.length;
+      return Promise.resolve();
+    },
+    reset() {
+      this.written = 0;
+      return Promise.resolve();
+    },
+    commit: () => Promise.resolve(),
+    abort: () => Promise.resolve(),
+  };
+}
+
+/**
+ * A file written as curl writes it, but atomically: into `.NAME.<hex>.part` beside it, renamed
+ * over NAME once the body is whole, removed on every other way out. The temporary file is
+ * created with mode 0666 less the umask, or with the mode of the file it replaces.
+ */
 async function fileSink(path: string): Promise<BodySink> {
-  const stat = await Deno.stat(path).catch(() => undefined);
-  if (stat && !stat.isFile && !stat.isDirectory) return await deviceSink(path);
   const dir = dirname(path);
-  let temp: string;
-  let file: Deno.FsFile;
-  try {
-    temp = await Deno.makeTempFile({ dir, prefix: `.${basename(path)}.`, suffix: ".part" });
-    file = await Deno.open(temp, { write: true, truncate: true });
-  } catch (error) {
-    throw new OutputError(`Cannot write -o "${path}": ${(error as Error).message}`, {
+  const name = basename(path);
+  const failed = (error: unknown) =>
+    new OutputError(`Cannot write -o "${path}": ${describePathError(path, error)}`, {
       cause: error,
     });
+  const existing = await Deno.stat(path).catch(() => undefined);
+  const keepMode = existing?.isFile && existing.mode !== null ? existing.mode & 0o7777 : undefined;
+  let temp = "";
+  let file: Deno.FsFile | undefined;
+  try {
+    for (let tries = 0; file === undefined; tries++) {
+      const hex = Array.from(
+        crypto.getRandomValues(new Uint8Array(4)),
+        (b) => b.toString(16).padStart(2, "0"),
+      ).join("");
+      temp = join(dir, `.${name}.${hex}.part`);
+      try {
+        // The kernel takes the umask off 0666, as for any new file.
+        file = await Deno.open(temp, { write: true, createNew: true, mode: 0o666 });
+      } catch (error) {
+        if (!(error instanceof Deno.errors.AlreadyExists) || tries >= 100) throw error;
+      }
+    }
+    if (keepMode !== undefined) await Deno.chmod(temp, keepMode);
+  } catch (error) {
+    closeQuietly(file);
+    if (file) await Deno.remove(temp).catch(() => {});
+    throw failed(error);
   }
+  const out = file;
   let open = true;
   const finish = () => {
-    if (open) file.close();
+    if (open) closeQuietly(out);
     open = false;
   };
   const sink: BodySink = {
@@ -473,16 +633,20 @@ async function fileSink(path: string): Promise<BodySink> {
     rewindable: true,
     async write(chunk) {
       this.written += chunk.length;
-      await writeAll(file, chunk);
+      await writeAll(out, chunk).catch((error) => {
+        throw failed(error);
+      });
     },
     async reset() {
       this.written = 0;
-      await file.truncate(0);
-      await file.seek(0, Deno.SeekMode.Start);
+      await out.truncate(0);
+      await out.seek(0, Deno.SeekMode.Start);
     },
     async commit() {
       finish();
-      await Deno.rename(temp, join(dir, basename(path)));
+      await Deno.rename(temp, path).catch((error) => {
+        throw failed(error);
+      });
     },
     async abort() {
       finish();
@@ -492,19 +656,19 @@ async function fileSink(path: string): Promise<BodySink> {
   return sink;
 }
 
-/** A sink for a device or pipe such as /dev/null: written directly, nothing to rename. */
+/** A sink for an existing special file such as a named pipe: written directly, nothing to rename. */
 async function deviceSink(path: string): Promise<BodySink> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { write: true });
   } catch (error) {
-    throw new OutputError(`Cannot write -o "${path}": ${(error as Error).message}`, {
+    throw new OutputError(`Cannot write -o "${path}": ${describePathError(path, error)}`, {
       cause: error,
     });
   }
   let open = true;
   const finish = () => {
-    if (open) file.close();
+    if (open) closeQuietly(file);
     open = false;
   };
   const sink: BodySink = {
@@ -512,7 +676,11 @@ async function deviceSink(path: string): Promise<BodySink> {
     rewindable: false,
     async write(chunk) {
       this.written += chunk.length;
-      await writeAll(file, chunk);
+      await writeAll(file, chunk).catch((error) => {
+        throw new OutputError(`Cannot write -o "${path}": ${describePathError(path, error)}`, {
+          cause: error,
+        });
+      });
     },
     reset() {
       this.written = 0;
@@ -544,12 +712,14 @@ async function getOne(
   client: HttpClient,
   plan: GetPlan,
   url: HttpUrl,
-  output: string | undefined,
+  output: OutputTarget | undefined,
   keepAlive: (origin: string) => boolean,
 ): Promise<number> {
   const http = log("http");
-  const writeBody = output !== undefined || !ctx.json;
-  const sink = output === undefined ? stdoutSink(ctx, writeBody) : await fileSink(output);
+  const sink = await openSink(ctx, output);
+  // A progress bar on stderr, for a body that goes to a file while a person watches.
+  const showProgress = output !== undefined && output.kind !== "stream" &&
+    ctx.io.stderrIsTerminal && !ctx.quiet && !ctx.json;
   const checkBody = plan.expectBody !== undefined || plan.expectBodyRegex !== undefined;
   const outcome: Outcome = {
     result: undefined,
@@ -571,13 +741,13 @@ async function getOne(
       outcome.body = [];
       outcome.bodyBytes = 0;
       await sink.reset();
-      let retryInMs: number | undefined;
-      const progress = output !== undefined && ctx.io.stderrIsTerminal && !ctx.quiet && !ctx.json
-        ? new Progress(ctx.io)
-        : undefined;
-      const canRetry = (delay: number) =>
-        attempt <= plan.retries &&
-        performance.now() - firstStarted + delay <= plan.retryMaxTimeMs;
+      // A retryable answer: retried after `retry.ms`, or not, because of --retry-max-time.
+      let retry: RetryWait | undefined;
+      let notRetried: RetryWait | undefined;
+      const progress = showProgress ? new Progress(ctx.io) : undefined;
+      const retriesLeft = attempt <= plan.retries;
+      const inRetryTime = (wait: RetryWait) =>
+        performance.now() - firstStarted + wait.ms <= plan.retryMaxTimeMs;
       try {
         outcome.result = await withDeadline(
           plan.maxTimeMs,
@@ -602,53 +772,63 @@ async function getOne(
               onResponse: async (head) => {
                 if (plan.verbose) note(showHead(head));
                 await notes;
-                retryInMs = undefined;
-                if (isRetryableStatus(head.status)) {
-                  const delay = retryAfterMs(head.headers.get("retry-after")) ??
-                    backoffMs(attempt, plan.retryDelayMs, 60_000);
-                  if (canRetry(delay)) retryInMs = delay;
+                retry = notRetried = undefined;
+                if (isRetryableStatus(head.status) && retriesLeft) {
+                  const wait = retryWait(attempt, {
+                    baseMs: plan.retryDelayMs,
+                    retryAfter: head.headers.get("retry-after"),
+                  });
+                  if (inRetryTime(wait)) retry = wait;
+                  else notRetried = wait;
                 }
-                if (retryInMs === undefined && plan.include && !ctx.json) {
-                  await ctx.out.data(new TextEncoder().encode(formatHead(head)));
+                // -i and -I: the head goes where the body goes (stdout, or the -o file).
+                if (retry === undefined && plan.include) {
+                  await sink.write(new TextEncoder().encode(formatHead(head)));
                 }
                 const length = Number(head.headers.get("content-length") ?? NaN);
                 progress?.start(Number.isFinite(length) ? length : undefined);
               },
               onBody: async (chunk) => {
-                if (retryInMs !== undefined) return;
+                if (retry !== undefined) return;
                 await sink.write(chunk);
-                progress?.update(sink.written);
+                progress?.update(outcome.bodyBytes + chunk.length);
                 if (checkBody && outcome.bodyBytes + chunk.length <= MAX_CHECKED_BODY) {
                   outcome.body.push(chunk.slice());
                 }
                 outcome.bodyBytes += chunk.length;
               },
             }),
+          { signal: ctx.signal },
         );
       } catch (error) {
         progress?.end();
-        const delay = backoffMs(attempt, plan.retryDelayMs, 60_000);
         if (
-          isRetryableError(error) && canRetry(delay) && (sink.rewindable || sink.written === 0)
+          !isRetryableError(error) || !retriesLeft || !(sink.rewindable || sink.written === 0)
         ) {
-          await ctx.out.note(
-            `warning: ${describeError(error)}; retry ${attempt} of ${plan.retries} in ${
-              formatDuration(delay)
-            }`,
-          ).catch(() => {});
-          await sleep(delay);
-          continue;
+          throw error;
         }
-        throw error;
+        const wait = retryWait(attempt, { baseMs: plan.retryDelayMs });
+        const why = describeError(error, HINTS);
+        if (!inRetryTime(wait)) {
+          await ctx.out.note(`warning: ${why}; ${notRetrying(wait, plan)}`);
+          throw error;
+        }
+        await ctx.out.note(
+          `warning: ${why}; retry ${attempt} of ${plan.retries} in ${describeWait(wait)}`,
+        );
+        await waitToRetry(ctx, wait);
+        continue;
       }
       progress?.end();
-      if (retryInMs !== undefined) {
+      const answered = `${url.href} answered ${outcome.result.head.status}`;
+      if (notRetried !== undefined) {
+        await ctx.out.note(`warning: ${answered}; ${notRetrying(notRetried, plan)}`);
+      }
+      if (retry !== undefined) {
         await ctx.out.note(
-          `warning: ${url.href} answered ${outcome.result.head.status}; retry ${attempt} of ${plan.retries} in ${
-            formatDuration(retryInMs)
-          }`,
+          `warning: ${answered}; retry ${attempt} of ${plan.retries} in ${describeWait(retry)}`,
         );
-        await sleep(retryInMs);
+        await waitToRetry(ctx, retry);
         continue;
       }
       break;
@@ -672,16 +852,17 @@ async function getOne(
   let code: number = ExitCode.Ok;
   let message: string | undefined;
   if (outcome.error) {
+    // These end the whole command, not this URL: the next URL is not fetched.
+    if (stopsTheCommand(outcome.error)) throw outcome.error;
     code = exitCodeFor(outcome.error);
-    message = describeError(outcome.error);
-    if (outcome.error instanceof UsageError) throw outcome.error;
+    message = describeError(outcome.error, HINTS);
     await ctx.out.error(message);
   } else if (failures.length > 0) {
     code = ExitCode.CheckFailed;
     message = failures.join("; ");
     for (const failure of failures) await ctx.out.error(failure);
   }
-  if (plan.timing && result && !outcome.error) await drawTiming(ctx, result.timing);
+  if (plan.timing && result && !outcome.error) await drawTiming(ctx, url, result.timing);
   if (ctx.json) {
     const ok = result && !outcome.error;
     await ctx.out.json({
@@ -699,6 +880,15 @@ async function getOne(
     });
   }
   return code;
+}
+
+/**
+ * Tells whether an error ends the command rather than one URL: a usage error, Ctrl-C or SIGTERM,
+ * or a stdout whose reader went away (`| head`), after which there is nobody to write to.
+ */
+function stopsTheCommand(error: unknown): boolean {
+  return error instanceof UsageError || error instanceof InterruptedError ||
+    error instanceof StdoutClosedError;
 }
 
 function checkOutcome(plan: GetPlan, outcome: Outcome): string[] {
@@ -737,10 +927,11 @@ function checkOutcome(plan: GetPlan, outcome: Outcome): string[] {
     if (values.length === 0) {
       failures.push(`Check failed: --expect-header "${expected.text}": no ${expected.name} header`);
     } else if (!values.some((value) => expected.pattern.test(value))) {
+      const tried = values.map((value) => JSON.stringify(value)).join(", ");
+      const oneByOne = values.length > 1 ? "; repeated fields are matched one by one" : "";
       failures.push(
-        `Check failed: --expect-header "${expected.text}": got ${
-          JSON.stringify(values.join(", "))
-        }`,
+        `Check failed: --expect-header "${expected.text}": no ${expected.name} value matches ` +
+          `/${expected.pattern.source}/ (tried ${tried}${oneByOne})`,
       );
     }
   }
@@ -757,8 +948,23 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** A retry's wait for people: `2s`, or `60s (Retry-After asked for 1h, capped at 60s)`. */
+function describeWait(wait: RetryWait): string {
+  const text = formatDuration(wait.ms);
+  if (!wait.capped || wait.askedMs === undefined) return text;
+  return `${text} (Retry-After asked for ${formatDuration(wait.askedMs)}, capped at ${text})`;
+}
+
+function notRetrying(wait: RetryWait, plan: GetPlan): string {
+  return `not retrying: the wait of ${describeWait(wait)} would end past --retry-max-time ${
+    formatDuration(plan.retryMaxTimeMs)
+  }`;
+}
+
+/** Waits before a retry; Ctrl-C or SIGTERM ends the wait and the command. */
+async function waitToRetry(ctx: Context, wait: RetryWait): Promise<void> {
+  await sleep(wait.ms, ctx.signal);
+  ctx.signal.throwIfAborted();
 }
 
 /** A response head as it is printed by -i: status line, fields, empty line, CRLF endings. */
@@ -793,8 +999,9 @@ function timingJson(timing: Timing): Record<string, number> {
   };
 }
 
-/** Draws the phases as a waterfall on stderr, as httpstat does. */
-async function drawTiming(ctx: Context, timing: Timing): Promise<void> {
+/** Draws the phases as a waterfall on stderr, as httpstat does, under the URL they are for. */
+async function drawTiming(ctx: Context, url: HttpUrl, timing: Timing): Promise<void> {
+  await ctx.out.note(url.href);
   const phases: Array<[string, number]> = [
     ["resolve", timing.resolveMs],
     ["connect", timing.connectMs],
@@ -821,6 +1028,7 @@ class Progress {
   #total: number | undefined;
   #started = 0;
   #last = 0;
+  #bytes = 0;
   #shown = false;
 
   constructor(io: Io) {
@@ -829,27 +1037,38 @@ class Progress {
 
   start(total: number | undefined): void {
     this.#total = total;
+    this.#bytes = 0;
     this.#started = performance.now();
   }
 
   update(bytes: number): void {
+    this.#bytes = bytes;
     const now = performance.now();
     if (now - this.#last < 200) return;
     if (this.#total !== undefined && this.#total < 1024 * 1024) return;
     this.#last = now;
     this.#shown = true;
+    this.#draw(this.#frame(now), "");
+  }
+
+  /** Draws the last frame, with the real final count, and ends the line. */
+  end(): void {
+    if (this.#shown) this.#draw(this.#frame(performance.now()), "\n");
+    this.#shown = false;
+  }
+
+  #frame(now: number): string {
+    const bytes = this.#bytes;
     const rate = bytes / Math.max((now - this.#started) / 1000, 0.001);
     const size = this.#total === undefined
       ? formatSize(bytes)
-      : `${(bytes / this.#total * 100).toFixed(0).padStart(3)}% ${formatSize(bytes)} of ${
+      : `${Math.floor(bytes / this.#total * 100).toString().padStart(3)}% ${formatSize(bytes)} of ${
         formatSize(this.#total)
       }`;
-    void writeAll(this.#io.stderr, new TextEncoder().encode(`\r${size}  ${formatSize(rate)}/s   `))
-      .catch(() => {});
+    return `${size}  ${formatSize(rate)}/s   `;
   }
 
-  end(): void {
-    if (this.#shown) void writeAll(this.#io.stderr, new TextEncoder().encode("\n")).catch(() => {});
-    this.#shown = false;
+  #draw(frame: string, end: string): void {
+    void writeAll(this.#io.stderr, new TextEncoder().encode(`\r${frame}${end}`)).catch(() => {});
   }
 }

@@ -6,7 +6,8 @@
  * @module
  */
 import { formatHostPort } from "../net/addr.ts";
-import { withDeadline } from "../net/deadline.ts";
+import { closeOnAbort, closeQuietly } from "../net/close.ts";
+import { formatDuration, withDeadline } from "../net/deadline.ts";
 import { describeNetError, dial, isPeerGone } from "../net/dial.ts";
 import type { Dialed } from "../net/dial.ts";
 import {
@@ -18,6 +19,8 @@ import {
   TlsError,
 } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
+import type { ByteReader } from "../net/io.ts";
+import { readWithTimeout } from "../net/read_timeout.ts";
 import { BufReader } from "../net/reader.ts";
 import type { TraceFn } from "../net/trace.ts";
 import { encodeRequestHead } from "./request.ts";
@@ -43,10 +46,22 @@ export interface HttpClientOptions extends HeadLimits {
   unixSocket?: string | undefined;
   /** Limit on resolving, connecting and the TLS handshake together. @default {30000} */
   connectTimeoutMs?: number | undefined;
+  /**
+   * Limit on one wait for response bytes: a read that receives nothing for this long ends the
+   * exchange with a `TimeoutError` of kind `read-timeout`. Time counts only while a read is
+   * pending, so an idle kept-alive connection never times out. `Infinity` for none.
+   * @default {60000}
+   */
+  readTimeoutMs?: number | undefined;
   /** Receives socket steps: resolve, connect, tls, send, recv, close. */
   trace?: TraceFn | undefined;
-  /** Read buffer per connection, in bytes. @default {262144} */
+  /** Read buffer per connection, in bytes. @default {1048576} */
   bufferSize?: number | undefined;
+  /**
+   * Called when a connection that the response would let the client keep is closed instead,
+   * with why: `3 unexpected bytes after the response`.
+   */
+  onNotReused?: ((origin: string, why: string) => void) | undefined;
 }
 
 /** How long each phase took, in milliseconds, as httpstat shows them. */
@@ -65,6 +80,9 @@ export interface Timing {
   totalMs: number;
 }
 
+/** The default {@linkcode HttpClientOptions.readTimeoutMs}: one minute without a byte. */
+export const DEFAULT_READ_TIMEOUT_MS = 60_000;
+
 /** One kept-alive connection to an origin. */
 export class HttpConnection {
   /** The socket (TLS or not). */
@@ -79,6 +97,7 @@ export class HttpConnection {
   requests = 0;
   #closed = false;
   readonly #trace: TraceFn | undefined;
+  readonly #reads: ByteReader & Disposable;
 
   /** Use {@linkcode HttpClient}. */
   constructor(conn: Deno.Conn, origin: string, remote: string, options: HttpClientOptions) {
@@ -86,7 +105,23 @@ export class HttpConnection {
     this.origin = origin;
     this.remote = remote;
     this.#trace = options.trace;
-    this.reader = new BufReader(conn, {
+    const readTimeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+    this.#reads = readWithTimeout(conn, readTimeoutMs, () => `Cannot read from ${origin}`);
+    const reads = this.#reads;
+    const source: ByteReader = {
+      async read(buf) {
+        try {
+          return await reads.read(buf);
+        } catch (error) {
+          if (!(error instanceof TimeoutError)) throw error;
+          throw new TimeoutError(
+            `Cannot read from ${origin}: no data for ${formatDuration(readTimeoutMs)}`,
+            { cause: error, kind: "read-timeout" },
+          );
+        }
+      },
+    };
+    this.reader = new BufReader(source, {
       bufferSize: options.bufferSize ?? 1024 * 1024,
       trace: options.trace,
     });
@@ -97,16 +132,16 @@ export class HttpConnection {
     return this.#closed;
   }
 
-  /** Closes it (once). */
-  close(): void {
+  /** Closes it (once); `why` is added to the trace. */
+  close(why?: string): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.conn.close();
-    } catch {
-      // Already closed by the runtime.
-    }
-    this.#trace?.({ step: "close", detail: `${this.remote} after ${this.requests} requests` });
+    this.#reads[Symbol.dispose]();
+    closeQuietly(this.conn);
+    this.#trace?.({
+      step: "close",
+      detail: `${this.remote} after ${this.requests} requests${why ? `: ${why}` : ""}`,
+    });
   }
 }
 
@@ -192,7 +227,9 @@ export class HttpClient {
   /**
    * Gives a connection back once its exchange's body has been read to its end: kept for the
    * next request to its origin when the response allows it and the request did not say close,
-   * closed otherwise.
+   * closed otherwise. Bytes already received past the end of the response cannot belong to
+   * the next one (it has not been asked for), so a connection holding some is closed too, and
+   * `onNotReused` says so.
    */
   release(exchange: Exchange): void {
     const { connection } = exchange;
@@ -202,6 +239,13 @@ export class HttpClient {
       exchange.request.close || connection.reader.eof
     ) {
       connection.close();
+      return;
+    }
+    const extra = connection.reader.buffered;
+    if (extra > 0) {
+      const why = `${extra} unexpected ${extra === 1 ? "byte" : "bytes"} after the response`;
+      this.#options.onNotReused?.(connection.origin, why);
+      connection.close(why);
       return;
     }
     this.#idle.get(connection.origin)?.close();
@@ -350,22 +394,17 @@ export class HttpClient {
         timing.resolveMs = dialed.resolveMs;
         timing.connectMs = dialed.connectMs;
         let conn: Deno.Conn = dialed.conn;
-        const onAbort = () => closeQuietly(conn);
-        inner.addEventListener("abort", onAbort, { once: true });
-        try {
-          if (url.scheme === "https") {
-            const tlsStarted = performance.now();
-            trace?.({ step: "tls", detail: `handshake with ${url.host}` });
-            conn = await startTls(dialed.conn, url, options.caCerts);
-            timing.tlsMs = performance.now() - tlsStarted;
-            trace?.({ step: "tls", detail: "handshake done" });
-          }
-        } catch (error) {
-          // startTls closes what it was given when it fails; this closes anything else.
+        if (url.scheme === "https") {
+          const tlsStarted = performance.now();
+          trace?.({ step: "tls", detail: `handshake with ${url.host}` });
+          conn = await startTls(dialed.conn, url, options.caCerts, inner);
+          timing.tlsMs = performance.now() - tlsStarted;
+          trace?.({ step: "tls", detail: "handshake done" });
+        }
+        if (inner.aborted) {
+          // The deadline passed while the last step finished: nobody will take this socket.
           closeQuietly(conn);
-          throw error;
-        } finally {
-          inner.removeEventListener("abort", onAbort);
+          throw inner.reason;
         }
         return { connection: new HttpConnection(conn, url.origin, dialed.remote, options), timing };
       },
@@ -385,14 +424,6 @@ function url(request: RequestHead): string {
   return request.url.origin;
 }
 
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // Closed already.
-  }
-}
-
 function zeroTiming(): Timing {
   return { resolveMs: 0, connectMs: 0, tlsMs: 0, firstByteMs: 0, transferMs: 0, totalMs: 0 };
 }
@@ -404,7 +435,7 @@ async function dialEach(
   trace: TraceFn | undefined,
 ): Promise<Dialed> {
   let last: unknown;
-  trace?.({ step: "resolve", detail: `${url.host} -> ${addresses.join(", ")} (--resolve)` });
+  trace?.({ step: "resolve", detail: `${url.host} -> ${addresses.join(", ")} (given)` });
   for (const address of addresses) {
     try {
       return await dial({ hostname: address, port: url.port }, { signal, trace });
@@ -416,28 +447,36 @@ async function dialEach(
   throw last;
 }
 
+/**
+ * The TLS handshake over `conn`, which it takes over: closed when the handshake fails, and the
+ * TLS connection closed when `signal` aborts during it (that is what ends a handshake with a
+ * peer that never answers).
+ */
 async function startTls(
   conn: Deno.Conn,
   url: HttpUrl,
   caCerts: string[] | undefined,
+  signal: AbortSignal,
 ): Promise<Deno.TlsConn> {
   let tls: Deno.TlsConn | undefined;
   try {
+    using _closeTcp = closeOnAbort(signal, conn);
     tls = await Deno.startTls(conn as Deno.TcpConn, {
       hostname: url.host,
       ...(caCerts && caCerts.length > 0 ? { caCerts } : {}),
       alpnProtocols: ["http/1.1"],
     });
+    using _closeTls = closeOnAbort(signal, tls);
     await tls.handshake();
     return tls;
   } catch (error) {
     closeQuietly(tls ?? conn);
-    throw new TlsError(
-      `TLS handshake with ${formatHostPort(url.host, url.port)} failed: ${
-        describeTlsError(error, url.host)
-      }`,
-      { cause: error },
-    );
+    if (signal.aborted) throw signal.reason;
+    const { why, kind } = tlsFailure(error, url.host);
+    throw new TlsError(`TLS handshake with ${formatHostPort(url.host, url.port)} failed: ${why}`, {
+      cause: error,
+      kind,
+    });
   }
 }
 
@@ -445,29 +484,42 @@ async function startTls(
  * Says why a TLS handshake failed in a few words: `certificate has an unknown issuer`.
  */
 export function describeTlsError(error: unknown, host: string): string {
+  return tlsFailure(error, host).why;
+}
+
+/**
+ * Why a TLS handshake failed, and the `kind` of {@linkcode TlsError} for it: `unknown-issuer`,
+ * `wrong-name`, `expired`, `not-yet-valid`, `revoked`, `bad-certificate`, `closed`, or none.
+ */
+function tlsFailure(error: unknown, host: string): { why: string; kind?: string } {
   const message = error instanceof Error ? error.message : String(error);
-  if (/UnknownIssuer/i.test(message)) {
-    return "certificate has an unknown issuer (is its CA trusted? see --cacert)";
+  if (/UnknownIssuer|unknown issuer/i.test(message)) {
+    return { why: "certificate has an unknown issuer", kind: "unknown-issuer" };
   }
   if (/NotValidForName|not valid for name/i.test(message)) {
     const names = [...message.matchAll(/(?:DnsName|IpAddress)\(("?)([^")]*)\1\)/g)].map((m) =>
       m[2]
     );
-    return `certificate is not valid for "${host}"${
+    const why = `certificate is not valid for "${host}"${
       names.length > 0 ? ` (it is for ${names.join(", ")})` : ""
     }`;
+    return { why, kind: "wrong-name" };
   }
-  if (/Expired/i.test(message)) return "certificate has expired";
-  if (/UnknownIssuer|unknown issuer/i.test(message)) return "certificate has an unknown issuer";
-  if (/NotValidYet/i.test(message)) return "certificate is not valid yet";
-  if (/Revoked/i.test(message)) return "certificate is revoked";
+  if (/Expired/i.test(message)) return { why: "certificate has expired", kind: "expired" };
+  if (/NotValidYet/i.test(message)) {
+    return { why: "certificate is not valid yet", kind: "not-yet-valid" };
+  }
+  if (/Revoked/i.test(message)) return { why: "certificate is revoked", kind: "revoked" };
   if (/BadSignature|BadEncoding|UnsupportedSignature/i.test(message)) {
-    return "certificate is malformed or badly signed";
+    return { why: "certificate is malformed or badly signed", kind: "bad-certificate" };
   }
   if (isPeerGone(error) || /eof|reset|closed/i.test(message)) {
-    return `connection closed during the handshake (${describeNetError(error)})`;
+    return {
+      why: `connection closed during the handshake (${describeNetError(error)})`,
+      kind: "closed",
+    };
   }
-  return message.replace(/\s*\(os error \d+\)$/, "");
+  return { why: message.replace(/\s*\(os error \d+\)$/, "") };
 }
 
 /** Where redirects may lead and what to do with the body's content coding. */
@@ -582,7 +634,9 @@ export async function fetchUrl(
       if (redirect) {
         await drain(client, exchange);
         if (redirects.length >= maxRedirects) {
-          throw new LimitError(`Too many redirects: more than ${maxRedirects} (--max-redirs)`);
+          throw new LimitError(`Too many redirects: more than ${maxRedirects}`, {
+            kind: "max-redirects",
+          });
         }
         let next: HttpUrl;
         try {
@@ -711,6 +765,11 @@ export function contentCodings(head: ResponseHead): string[] {
   return codings.every((c) => DECODERS.has(c)) ? codings : [];
 }
 
+/**
+ * Decodes a body through `DecompressionStream`s and hands the decoded bytes to `onBody`. Only
+ * the decoders' own failures become "Cannot decode" protocol errors: an error of sockit's family
+ * from reading the body, and anything `onBody` throws (a closed stdout), pass through unchanged.
+ */
 async function decodeBody(
   body: BodyReader,
   codings: string[],
@@ -736,75 +795,29 @@ async function decodeBody(
   let total = 0;
   try {
     while (true) {
-      const { value, done } = await reader.read();
-      if (done) return total;
-      total += value.length;
-      if (total > maxBytes) {
-        throw new LimitError(
-          `Decoded response body is over the --max-filesize limit (${maxBytes} bytes)`,
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        if (error instanceof SockitError) throw error;
+        throw new ProtocolError(
+          `Cannot decode the ${codings.join(", ")} body: ${(error as Error).message}`,
+          { cause: error },
         );
       }
-      if (onBody) await onBody(value);
+      if (next.done) return total;
+      total += next.value.length;
+      if (total > maxBytes) {
+        throw new LimitError(`Decoded response body is over the limit of ${maxBytes} bytes`, {
+          kind: "max-body",
+        });
+      }
+      if (onBody) await onBody(next.value);
     }
   } catch (error) {
     await reader.cancel().catch(() => {});
-    if (error instanceof SockitError) throw error;
-    throw new ProtocolError(
-      `Cannot decode the ${codings.join(", ")} body: ${(error as Error).message}`,
-      { cause: error },
-    );
+    throw error;
   } finally {
     reader.releaseLock();
   }
-}
-
-/** Tells whether a fetch error is worth retrying: refused or reset connections and timeouts. */
-export function isRetryableError(error: unknown): boolean {
-  if (error instanceof TimeoutError) return true;
-  if (error instanceof ConnectError) return true;
-  return false;
-}
-
-/** Tells whether a status is worth retrying: 429 and 5xx. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || (status >= 500 && status < 600);
-}
-
-/**
- * Reads `Retry-After` (seconds or an HTTP date) as milliseconds from `now`, or `undefined`.
- *
- * @example
- * ```ts
- * import { retryAfterMs } from "./client.ts";
- * import assert from "node:assert/strict";
- * assert.equal(retryAfterMs("3"), 3000);
- * assert.equal(retryAfterMs("Wed, 21 Oct 2015 07:28:00 GMT", Date.UTC(2015, 9, 21, 7, 27, 58)), 2000);
- * assert.equal(retryAfterMs("soon"), undefined);
- * ```
- */
-export function retryAfterMs(
-  value: string | undefined,
-  now: number = Date.now(),
-): number | undefined {
-  if (value === undefined) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const date = Date.parse(text);
-  if (Number.isNaN(date) || !/[a-z]/i.test(text)) return undefined;
-  return Math.max(0, date - now);
-}
-
-/**
- * The wait before retry number `attempt` (1 for the first retry): `base` doubled each time,
- * capped at `cap`.
- *
- * @example
- * ```ts
- * import { backoffMs } from "./client.ts";
- * import assert from "node:assert/strict";
- * assert.deepEqual([1, 2, 3, 10].map((n) => backoffMs(n, 1000, 5000)), [1000, 2000, 4000, 5000]);
- * ```
- */
-export function backoffMs(attempt: number, base: number, cap: number): number {
-  return Math.min(cap, base * 2 ** Math.max(0, attempt - 1));
 }

@@ -26,16 +26,13 @@
  */
 export {
   acceptEncoding,
-  backoffMs,
   contentCodings,
   DECODERS,
+  DEFAULT_READ_TIMEOUT_MS,
   describeTlsError,
   fetchUrl,
   HttpClient,
   HttpConnection,
-  isRetryableError,
-  isRetryableStatus,
-  retryAfterMs,
 } from "./client.ts";
 export type {
   Exchange,
@@ -47,6 +44,15 @@ export type {
   Timing,
 } from "./client.ts";
 export { checkField, encodeRequestHead, mergeFields } from "./request.ts";
+export {
+  backoffMs,
+  isRetryableError,
+  isRetryableStatus,
+  MAX_RETRY_WAIT_MS,
+  retryAfterMs,
+  retryWait,
+} from "./retry.ts";
+export type { RetryWait, RetryWaitOptions } from "./retry.ts";
 export type { RequestHead } from "./request.ts";
 export {
   bodyFraming,

@@ -203,21 +203,24 @@ export async function readFields(
       continue;
     }
     if (fields.length >= maxFields) {
-      throw new LimitError(`Too many header fields in ${what}: more than ${maxFields}`);
+      throw new LimitError(`Too many header fields in ${what}: more than ${maxFields}`, {
+        kind: "max-fields",
+      });
     }
     fields.push(parseFieldLine(line));
   }
 }
 
 async function readHeadLine(reader: BufReader, budget: number, what: string): Promise<Uint8Array> {
-  if (budget <= 0) throw new LimitError(`The ${what} is too large`);
+  if (budget <= 0) throw new LimitError(`The ${what} is too large`, { kind: "max-head" });
   let line: Uint8Array | null;
   try {
     line = await reader.readLine(budget);
   } catch (error) {
     if (error instanceof LimitError) {
-      throw new LimitError(`The ${what} is too large: over the --max-header-size limit`, {
+      throw new LimitError(`The ${what} is too large: over the size limit`, {
         cause: error,
+        kind: "max-head",
       });
     }
     if (error instanceof ProtocolError) {
@@ -248,8 +251,9 @@ export async function readResponseHead(
     first = await reader.readLine(maxHeadBytes);
   } catch (error) {
     if (error instanceof LimitError) {
-      throw new LimitError("The response head is too large: over the --max-header-size limit", {
+      throw new LimitError("The response head is too large: over the size limit", {
         cause: error,
+        kind: "max-head",
       });
     }
     if (error instanceof ProtocolError) {
@@ -401,7 +405,8 @@ export class BodyReader {
       : "data";
     if (framing.kind === "length" && framing.length > this.#maxBytes) {
       throw new LimitError(
-        `Response body of ${framing.length} bytes is over the --max-filesize limit (${this.#maxBytes})`,
+        `Response body of ${framing.length} bytes is over the limit of ${this.#maxBytes} bytes`,
+        { kind: "max-body" },
       );
     }
   }
@@ -414,9 +419,9 @@ export class BodyReader {
   #count(n: number): void {
     this.received += n;
     if (this.received > this.#maxBytes) {
-      throw new LimitError(
-        `Response body is over the --max-filesize limit (${this.#maxBytes} bytes)`,
-      );
+      throw new LimitError(`Response body is over the limit of ${this.#maxBytes} bytes`, {
+        kind: "max-body",
+      });
     }
   }
 
@@ -464,9 +469,9 @@ export class BodyReader {
           return null;
         }
         if (this.received + size > this.#maxBytes) {
-          throw new LimitError(
-            `Response body is over the --max-filesize limit (${this.#maxBytes} bytes)`,
-          );
+          throw new LimitError(`Response body is over the limit of ${this.#maxBytes} bytes`, {
+            kind: "max-body",
+          });
         }
         this.#remaining = size;
         this.#state = "data";

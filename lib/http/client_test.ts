@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { LimitError, TimeoutError } from "../net/errors.ts";
+import { sleep } from "../net/timer.ts";
+import { describeTlsError, fetchUrl, HttpClient } from "./client.ts";
+import { parseHttpUrl } from "./url.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * A loopback server that answers each request on a connection with the next of `replies`
+ * (`null`: read the request and never answer). Counts connections.
+ */
+function serve(replies: Array<string | null>) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  let connections = 0;
+  const done = (async () => {
+    for await (const conn of listener) {
+      connections++;
+      conns.push(conn);
+      const buf = new Uint8Array(4096);
+      while (replies.length > 0 && await conn.read(buf) !== null) {
+        const reply = replies.shift()!;
+        if (reply !== null) await conn.write(encoder.encode(reply));
+      }
+    }
+  })().catch(() => {});
+  return {
+    url: parseHttpUrl(`http://127.0.0.1:${listener.addr.port}/`),
+    get connections() {
+      return connections;
+    },
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      for (const conn of conns) conn.close();
+      await done;
+    },
+  };
+}
+
+Deno.test("HttpClient ends a read that waits longer than readTimeoutMs with a read-timeout TimeoutError", async () => {
+  await using server = serve([null]);
+  const client = new HttpClient({ readTimeoutMs: 100 });
+  try {
+    const error = await fetchUrl(client, server.url, { method: "GET", fields: [] }).then(
+      () => assert.fail("no timeout"),
+      (error) => error,
+    );
+    assert.ok(error instanceof TimeoutError, String(error));
+    assert.equal(error.kind, "read-timeout");
+    assert.equal(error.message, `Cannot read from ${server.url.origin}: no data for 100ms`);
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("HttpClient keeps an idle kept-alive connection past its read timeout", async () => {
+  const ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  await using server = serve([ok, ok]);
+  const client = new HttpClient({ readTimeoutMs: 100 });
+  try {
+    const first = await fetchUrl(client, server.url, {
+      method: "GET",
+      fields: [],
+      keepAlive: () => true,
+    });
+    assert.equal(first.head.status, 200);
+    // Idle for three times the read timeout: no read is pending, so nothing times out.
+    await sleep(300);
+    const second = await fetchUrl(client, server.url, { method: "GET", fields: [] });
+    assert.equal(second.head.status, 200);
+    assert.equal(second.reused, true);
+    assert.equal(server.connections, 1);
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("fetchUrl() past maxRedirects throws a LimitError of kind max-redirects that names no flag", async () => {
+  const redirect = "HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n";
+  await using server = serve([redirect, redirect]);
+  const client = new HttpClient();
+  try {
+    const error = await fetchUrl(client, server.url, {
+      method: "GET",
+      fields: [],
+      followRedirects: true,
+      maxRedirects: 1,
+      keepAlive: () => true,
+    }).then(() => assert.fail("no error"), (error) => error);
+    assert.ok(error instanceof LimitError, String(error));
+    assert.equal(error.kind, "max-redirects");
+    assert.equal(error.message, "Too many redirects: more than 1");
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("HttpClient replaces a kept-alive connection that the server closed while it was idle, once", async () => {
+  const ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  // Each connection answers one request as if it would stay open, then closes.
+  const answerOnce = async () => {
+    using conn = await listener.accept();
+    await conn.read(new Uint8Array(4096));
+    await conn.write(encoder.encode(ok));
+  };
+  const url = parseHttpUrl(`http://127.0.0.1:${listener.addr.port}/`);
+  const steps: string[] = [];
+  const client = new HttpClient({ trace: (event) => steps.push(event.step) });
+  try {
+    const firstServed = answerOnce();
+    const first = await fetchUrl(client, url, { method: "GET", fields: [], keepAlive: () => true });
+    assert.equal(first.head.status, 200);
+    await firstServed;
+    // The idle connection is closed at the other end now: the next request finds out, redials.
+    const secondServed = answerOnce();
+    const second = await fetchUrl(client, url, { method: "GET", fields: [] });
+    await secondServed;
+    assert.equal(second.head.status, 200);
+    assert.equal(second.reused, false);
+    assert.ok(steps.includes("retry"), steps.join(" "));
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("describeTlsError() says why a handshake failed in a few words", () => {
+  const why = (message: string) => describeTlsError(new Error(message), "a.test");
+  assert.equal(why("invalid peer certificate: UnknownIssuer"), "certificate has an unknown issuer");
+  assert.equal(
+    why(
+      'invalid peer certificate: certificate not valid for name "a.test"; certificate is only ' +
+        'valid for DnsName("localhost") or IpAddress(127.0.0.1)',
+    ),
+    'certificate is not valid for "a.test" (it is for localhost, 127.0.0.1)',
+  );
+  assert.equal(why("invalid peer certificate: Expired"), "certificate has expired");
+  assert.equal(why("invalid peer certificate: NotValidYet"), "certificate is not valid yet");
+  assert.equal(why("invalid peer certificate: Revoked"), "certificate is revoked");
+  assert.equal(
+    why("invalid peer certificate: BadSignature"),
+    "certificate is malformed or badly signed",
+  );
+  assert.equal(
+    describeTlsError(new Deno.errors.ConnectionReset("reset"), "a.test"),
+    "connection closed during the handshake (connection reset by peer)",
+  );
+  assert.equal(why("something else (os error 5)"), "something else");
+});
