@@ -258,3 +258,18 @@ Deno.test("resolve rejects bad input with exit 2", async (t) => {
     });
   }
 });
+
+Deno.test("resolve -6 in system mode prints IPv6 addresses only", async () => {
+  const v6 = await runSockit(["resolve", "::1", "-6"]);
+  assert.deepEqual([v6.code, v6.out], [0, "::1\tIPv6\n"], v6.err);
+  // getaddrinfo hands an IPv4 literal back whatever the family; -6 must not print it.
+  const v4 = await runSockit(["resolve", "127.0.0.1", "-6"]);
+  assert.equal(v4.code, 3);
+  assert.equal(v4.out, "");
+  assert.equal(v4.err, 'error: Cannot resolve "127.0.0.1": no IPv6 addresses\n');
+  // localhost has an IPv6 address only where /etc/hosts says so: either way, no IPv4 one.
+  const local = await runSockit(["resolve", "localhost", "-6", "--json"]);
+  const answer = JSON.parse(local.out);
+  assert.equal(local.code, answer.addresses.length > 0 ? 0 : 3, local.err);
+  for (const a of answer.addresses) assert.equal(a.family, 6, a.address);
+});
