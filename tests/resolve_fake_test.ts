@@ -4,11 +4,12 @@
  */
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { queryDns } from "../lib/dns/query.ts";
+import { DnsClient, queryDns } from "../lib/dns/query.ts";
 import { startResponder } from "../lib/dns/responder.ts";
 import { encodeMessage, Rcode, RecordType } from "../lib/dns/wire.ts";
 import type { DnsMessage } from "../lib/dns/wire.ts";
-import { TimeoutError } from "../lib/net/errors.ts";
+import { InterruptedError, TimeoutError } from "../lib/net/errors.ts";
+import { startTimer } from "../lib/net/timer.ts";
 import { runSockit } from "./_helpers.ts";
 
 function reply(
@@ -167,4 +168,47 @@ Deno.test("queryDns() gives up within timeout x tries plus 10%", async () => {
   );
   const elapsed = performance.now() - started;
   assert.ok(elapsed >= 900 && elapsed <= 990, `gave up after ${elapsed.toFixed(0)} ms`);
+});
+
+/** Rejects when `promise` has not settled within `ms`, so that a query that hangs fails the test. */
+async function settlesWithin<T>(promise: Promise<T>, ms = 2000): Promise<T> {
+  let timer;
+  const late = new Promise<never>((_, reject) => {
+    timer = startTimer(() => reject(new Error(`did not settle within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    timer!.clear();
+  }
+}
+
+Deno.test("issue 9 defect 18: DnsClient rejects queries at once, with the reason, once its signal aborted or it closed", async () => {
+  const received = Promise.withResolvers<void>();
+  await using silent = await startResponder(() => {
+    received.resolve();
+    return null;
+  });
+  const controller = new AbortController();
+  const client = new DnsClient(silent.server, { signal: controller.signal, timeoutMs: 60_000 });
+  const pending = client.query("x.test", RecordType.A);
+  await received.promise;
+  const reason = new InterruptedError("Stopped by the test");
+  controller.abort(reason);
+  const isReason = (error: unknown) => error === reason;
+  await assert.rejects(settlesWithin(pending), isReason);
+  await assert.rejects(settlesWithin(client.query("y.test", RecordType.A)), isReason);
+  await client.close();
+  // A signal aborted before the client exists, over either transport.
+  for (const transport of ["udp", "tcp"] as const) {
+    await using early = new DnsClient(silent.server, { signal: controller.signal, transport });
+    await assert.rejects(settlesWithin(early.query("x.test", RecordType.A)), isReason);
+  }
+  // Closed without a signal: an InterruptedError that says so.
+  const closed = new DnsClient(silent.server);
+  await closed.close();
+  await assert.rejects(
+    settlesWithin(closed.query("x.test", RecordType.A)),
+    (error) => error instanceof InterruptedError && /DNS client .* was closed/.test(error.message),
+  );
 });

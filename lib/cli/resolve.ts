@@ -12,9 +12,9 @@ import type { DnsQueryResult, DnsServer } from "../dns/query.ts";
 import { systemNameserver } from "../dns/resolv_conf.ts";
 import { lookupSystem } from "../dns/system.ts";
 import type { SystemAddress } from "../dns/system.ts";
+import { fqdn } from "../dns/name.ts";
 import {
   formatRecordData,
-  fqdn,
   Rcode,
   rcodeName,
   RecordType,
