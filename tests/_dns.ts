@@ -75,7 +75,14 @@ export class Dnsmasq implements AsyncDisposable {
     const dir = await Deno.makeTempDir({ prefix: "sockit-dnsmasq-" });
     await Deno.writeTextFile(
       `${dir}/hosts`,
-      "192.0.2.1 a.example.test\n2001:db8::1 a.example.test\n192.0.2.2 mail.example.test\n",
+      [
+        "192.0.2.1 a.example.test",
+        "2001:db8::1 a.example.test",
+        "192.0.2.2 mail.example.test",
+        // b\u00fccher.example.test, as IDNA puts it on the wire.
+        "192.0.2.3 xn--bcher-kva.example.test",
+        "",
+      ].join("\n"),
     );
     for (let attempt = 0;; attempt++) {
       const port = await freeUdpPort();

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { BIG_TXT, Dnsmasq, hasDnsmasq } from "./_dns.ts";
-import { hasProgram, runSockit } from "./_helpers.ts";
+import { hasProgram, runSockit, sockitCommand } from "./_helpers.ts";
 
 async function dig(server: Dnsmasq, name: string, type: string): Promise<string[]> {
   const out = await new Deno.Command("dig", {
@@ -156,7 +156,10 @@ Deno.test({
     ]);
     assert.equal(bad.code, 1);
     assert.equal(bad.out, "192.0.2.1\n");
-    assert.equal(bad.err, "error: Check failed: 192.0.2.9 is not among the answers (192.0.2.1)\n");
+    assert.equal(
+      bad.err,
+      'error: Check failed: 192.0.2.9 is not among the answers for "a.example.test" (192.0.2.1)\n',
+    );
   },
 });
 
@@ -203,7 +206,7 @@ Deno.test({
     assert.match(result.out, /\n {2}127\.0\.0\.1 +yes +- +<- differs\n/);
     assert.match(
       result.err,
-      /error: Check failed: the system and 127\.0\.0\.1#\d+ disagree about "localhost"\n/,
+      /error: Check failed: the system and 127\.0\.0\.1#\d+ disagree about "localhost": /,
     );
   },
 });
@@ -223,9 +226,9 @@ Deno.test("resolve looks localhost up through the system resolver", async () => 
 });
 
 Deno.test("resolve reports a name that cannot resolve as not found, exit 3", async () => {
-  // A 64-byte label cannot be put in a DNS query, so getaddrinfo fails without sending one:
-  // a name like nope.invalid would go to the system's DNS server, which is not on loopback.
-  const name = `${"a".repeat(64)}.invalid`;
+  // glibc refuses a name that is not a host name (a space) without sending a query: a name like
+  // nope.invalid would go to the system's DNS server, which is not on loopback.
+  const name = "with space.invalid";
   const result = await runSockit(["resolve", name]);
   assert.equal(result.code, 3);
   assert.equal(result.err, `error: Cannot resolve "${name}": name not found\n`);
@@ -257,4 +260,312 @@ Deno.test("resolve rejects bad input with exit 2", async (t) => {
       assert.match(result.err, pattern);
     });
   }
+});
+
+const lines = (text: string) => text.trim().split("\n").filter(Boolean);
+const jsonLines = (text: string) => lines(text).map((line) => JSON.parse(line));
+
+Deno.test({
+  name:
+    "issue 9 defect 6: resolve matches a reply on its wire name: 'with space' gets its NXDOMAIN",
+  ignore: !hasDnsmasq(),
+  async fn() {
+    await using dnsmasq = await Dnsmasq.start();
+    // One short try: the old code dropped the reply and waited for the timeout.
+    const fast = ["--timeout", "1s", "--tries", "1"];
+    const result = await runSockit([
+      "resolve",
+      `@${dnsmasq.server}`,
+      "with space.Example.TEST",
+      ...fast,
+    ]);
+    assert.equal(result.code, 3, result.err);
+    assert.match(
+      result.out,
+      /^;; with\\032space\.Example\.TEST\. A @127\.0\.0\.1#\d+ \(udp\): NXDOMAIN/,
+    );
+    assert.equal(
+      result.err,
+      `error: Cannot resolve "with\\032space.Example.TEST" (A) at 127.0.0.1#${dnsmasq.port}: NXDOMAIN (no such name)\n`,
+    );
+    if (hasProgram("dig")) {
+      const dig = await new Deno.Command("dig", {
+        args: ["@127.0.0.1", "-p", String(dnsmasq.port), "with space.example.test", "+tries=1"],
+        stdout: "piped",
+      }).output();
+      assert.match(new TextDecoder().decode(dig.stdout), /status: NXDOMAIN/);
+    }
+  },
+});
+
+Deno.test({
+  name: "issue 9 defect 6: resolve asks for a non-ASCII name in its IDNA form and shows both forms",
+  ignore: !hasDnsmasq(),
+  async fn() {
+    await using dnsmasq = await Dnsmasq.start();
+    const fast = ["--timeout", "1s", "--tries", "1"];
+    const name = "B\u00fccher.example.test";
+    const text = await runSockit(["resolve", `@${dnsmasq.server}`, name, ...fast]);
+    assert.equal(text.code, 0, text.err);
+    assert.match(
+      text.out,
+      /^;; xn--bcher-kva\.example\.test\. \(b\u00fccher\.example\.test\.\) A @127\.0\.0\.1#\d+ \(udp\): NOERROR/,
+    );
+    assert.match(text.out, /\nxn--bcher-kva\.example\.test\. +\d+ +IN +A +192\.0\.2\.3\n/);
+    const json = JSON.parse(
+      (await runSockit(["resolve", `@${dnsmasq.server}`, name, "--json", ...fast])).out,
+    );
+    assert.equal(json.name, "xn--bcher-kva.example.test.");
+    assert.equal(json.idn, "b\u00fccher.example.test.");
+    assert.deepEqual(json.answers.map((a: { data: string }) => a.data), ["192.0.2.3"]);
+    // An ASCII name has no "idn".
+    const plain = JSON.parse(
+      (await runSockit(["resolve", `@${dnsmasq.server}`, "a.example.test", "--json"])).out,
+    );
+    assert.equal("idn" in plain, false);
+    // A name IDNA cannot convert is a usage error, before anything is sent.
+    const bad = await runSockit(["resolve", `@${dnsmasq.server}`, "\u2488x.example.test"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /^error: Invalid name ".+": not a valid internationalized name/);
+  },
+});
+
+Deno.test("issue 9 defect 6: resolve gives the system resolver the IDNA form of a non-ASCII name", async () => {
+  // glibc refuses the space without sending a query; the message shows the name it was given.
+  const result = await runSockit(["resolve", "b\u00fccher.with space.invalid", "--json"]);
+  assert.equal(result.code, 3);
+  assert.deepEqual(JSON.parse(result.out), {
+    name: "xn--bcher-kva.with space.invalid",
+    idn: "b\u00fccher.with space.invalid",
+    addresses: [],
+    error: 'Cannot resolve "xn--bcher-kva.with space.invalid": name not found',
+    exit_code: 3,
+  });
+});
+
+Deno.test({
+  name: "issue 9 defect 8: resolve never doubles a trailing dot, and the root prints as one dot",
+  ignore: !hasDnsmasq(),
+  async fn() {
+    await using dnsmasq = await Dnsmasq.start();
+    const text = await runSockit(["resolve", `@${dnsmasq.server}`, "a.example.test."]);
+    assert.equal(text.code, 0, text.err);
+    assert.match(text.out, /^;; a\.example\.test\. A @/);
+    assert.match(text.out, /\na\.example\.test\. +\d+ +IN +A +192\.0\.2\.1\n/);
+    const json = JSON.parse(
+      (await runSockit(["resolve", `@${dnsmasq.server}`, "a.example.test.", "--json"])).out,
+    );
+    assert.equal(json.name, "a.example.test.");
+    assert.equal(json.answers[0].name, "a.example.test.");
+    // dnsmasq serves no root zone; whatever it says, the name is "." in text and JSON.
+    const fast = ["--timeout", "1s", "--tries", "1"];
+    const root = await runSockit(["resolve", `@${dnsmasq.server}`, ".", "-t", "NS", ...fast]);
+    assert.match(root.out, /^;; \. NS @127\.0\.0\.1#\d+ \(udp\): /);
+    const rootJson = await runSockit([
+      "resolve",
+      `@${dnsmasq.server}`,
+      ".",
+      "-t",
+      "NS",
+      "--json",
+      ...fast,
+    ]);
+    assert.equal(JSON.parse(rootJson.out).name, ".");
+  },
+});
+
+Deno.test({
+  name: "issue 9 defect 9: resolve --expect --json says per name what the exit code says",
+  ignore: !hasDnsmasq(),
+  async fn() {
+    await using dnsmasq = await Dnsmasq.start();
+    const result = await runSockit([
+      "resolve",
+      `@${dnsmasq.server}`,
+      "a.example.test",
+      "mail.example.test",
+      "--expect",
+      "192.0.2.1",
+      "--json",
+    ]);
+    assert.equal(result.code, 1);
+    const [a, mail] = jsonLines(result.out);
+    assert.deepEqual([a.expect, a.error, a.exit_code], [
+      { addresses: ["192.0.2.1"], missing: [] },
+      null,
+      0,
+    ]);
+    assert.deepEqual([mail.expect, mail.error, mail.exit_code], [
+      { addresses: ["192.0.2.1"], missing: ["192.0.2.1"] },
+      'Check failed: 192.0.2.1 is not among the answers for "mail.example.test" (192.0.2.2)',
+      1,
+    ]);
+    assert.equal(
+      result.err,
+      'error: Check failed: 192.0.2.1 is not among the answers for "mail.example.test" (192.0.2.2)\n',
+    );
+    // A name that fails to resolve keeps its own error (exit 3) and misses every address.
+    const nx = await runSockit([
+      "resolve",
+      `@${dnsmasq.server}`,
+      "nope.example.test",
+      "--expect",
+      "192.0.2.1",
+      "--json",
+    ]);
+    assert.equal(nx.code, 3);
+    const nope = JSON.parse(nx.out);
+    assert.deepEqual([nope.expect.missing, nope.exit_code], [["192.0.2.1"], 3]);
+    assert.match(nope.error, /NXDOMAIN/);
+  },
+});
+
+Deno.test("issue 9 defect 9: resolve --expect --json in system mode carries error and exit_code", async () => {
+  const bad = await runSockit(["resolve", "localhost", "-4", "--expect", "192.0.2.99", "--json"]);
+  assert.equal(bad.code, 1);
+  assert.deepEqual(JSON.parse(bad.out), {
+    name: "localhost",
+    addresses: [{ address: "127.0.0.1", family: 4 }],
+    expect: { addresses: ["192.0.2.99"], missing: ["192.0.2.99"] },
+    error: 'Check failed: 192.0.2.99 is not among the answers for "localhost" (127.0.0.1)',
+    exit_code: 1,
+  });
+  const good = await runSockit(["resolve", "localhost", "-4", "--expect", "127.0.0.1", "--json"]);
+  assert.equal(good.code, 0, good.err);
+  assert.deepEqual([JSON.parse(good.out).error, JSON.parse(good.out).exit_code], [null, 0]);
+  const plain = await runSockit(["resolve", "localhost", "--json"]);
+  assert.deepEqual([JSON.parse(plain.out).error, JSON.parse(plain.out).exit_code], [null, 0]);
+});
+
+Deno.test({
+  name: "issue 9 defect 10: resolve --compare shows both outcomes and exits 3 when both sides fail",
+  ignore: !hasDnsmasq(),
+  async fn() {
+    await using dnsmasq = await Dnsmasq.start();
+    // glibc refuses the space without a query; dnsmasq answers NXDOMAIN for its own zone.
+    const name = "with space.example.test";
+    const args = ["resolve", "--compare", name, "--server", dnsmasq.server];
+    const text = await runSockit(args);
+    assert.equal(text.code, 3);
+    assert.equal(
+      text.out,
+      [
+        `${name}: system (getaddrinfo) vs 127.0.0.1#${dnsmasq.port}`,
+        "  system (getaddrinfo): name not found",
+        `  server (127.0.0.1#${dnsmasq.port}): NXDOMAIN`,
+        "  address   system  server",
+        "  (no addresses either way)",
+        "",
+      ].join("\n"),
+    );
+    assert.equal(
+      text.err,
+      `error: Cannot resolve "${name}" either way: the system says name not found, 127.0.0.1#${dnsmasq.port} says NXDOMAIN\n`,
+    );
+    const json = JSON.parse((await runSockit([...args, "--json"])).out);
+    assert.deepEqual(
+      [json.system_outcome, json.server_outcome, json.same, json.exit_code],
+      ["name-not-found", "nxdomain", true, 3],
+    );
+    assert.match(json.error, /either way/);
+  },
+});
+
+Deno.test({
+  name: "issue 9 defect 10: resolve -x twice asks for both PTRs",
+  ignore: !hasDnsmasq(),
+  async fn() {
+    await using dnsmasq = await Dnsmasq.start();
+    const result = await runSockit([
+      "resolve",
+      "-x",
+      "192.0.2.1",
+      "-x",
+      "192.0.2.2",
+      `@${dnsmasq.server}`,
+      "--short",
+    ]);
+    assert.equal(result.code, 0, result.err);
+    assert.equal(result.out, "a.example.test.\nmail.example.test.\n");
+  },
+});
+
+Deno.test({
+  name: "resolve -6 in query mode asks for AAAA",
+  ignore: !hasDnsmasq(),
+  async fn() {
+    await using dnsmasq = await Dnsmasq.start();
+    const result = await runSockit([
+      "resolve",
+      `@${dnsmasq.server}`,
+      "a.example.test",
+      "-6",
+      "--json",
+    ]);
+    assert.equal(result.code, 0, result.err);
+    const answer = JSON.parse(result.out);
+    assert.equal(answer.type, "AAAA");
+    assert.deepEqual(answer.answers.map((a: { data: string }) => a.data), ["2001:db8::1"]);
+    const v4 = await runSockit([
+      "resolve",
+      `@${dnsmasq.server}`,
+      "a.example.test",
+      "-4",
+      "--short",
+    ]);
+    assert.equal(v4.out, "192.0.2.1\n");
+  },
+});
+
+Deno.test("resolve -6 in system mode prints IPv6 addresses only", async () => {
+  const v6 = await runSockit(["resolve", "::1", "-6"]);
+  assert.deepEqual([v6.code, v6.out], [0, "::1\tIPv6\n"], v6.err);
+  // getaddrinfo hands an IPv4 literal back whatever the family; -6 must not print it.
+  const v4 = await runSockit(["resolve", "127.0.0.1", "-6"]);
+  assert.equal(v4.code, 3);
+  assert.equal(v4.out, "");
+  assert.equal(v4.err, 'error: Cannot resolve "127.0.0.1": no IPv6 addresses\n');
+  // localhost has an IPv6 address only where /etc/hosts says so: either way, no IPv4 one.
+  const local = await runSockit(["resolve", "localhost", "-6", "--json"]);
+  const answer = JSON.parse(local.out);
+  assert.equal(local.code, answer.addresses.length > 0 ? 0 : 3, local.err);
+  for (const a of answer.addresses) assert.equal(a.family, 6, a.address);
+});
+
+Deno.test({
+  name: "resolve stops quietly with exit 141 when its stdout's reader goes away",
+  ignore: !hasDnsmasq(),
+  async fn(t) {
+    await using dnsmasq = await Dnsmasq.start();
+    const [cmd, ...pre] = sockitCommand();
+    const modes: Array<[string, string, string[]]> = [
+      ["system mode", "localhost", []],
+      ["query mode", "a.example.test", [`@${dnsmasq.server}`]],
+    ];
+    for (const [mode, name, extra] of modes) {
+      await t.step(mode, async () => {
+        // 2000 names; the reader takes the first line and goes away.
+        const file = await Deno.makeTempFile();
+        await Deno.writeTextFile(file, `${name}\n`.repeat(2000));
+        const shell = new Deno.Command("bash", {
+          args: [
+            "-c",
+            `"$0" "$@" | head -n 1 >/dev/null; echo "\${PIPESTATUS[0]}"`,
+            cmd,
+            ...pre,
+            "resolve",
+            "-f",
+            file,
+            ...extra,
+          ],
+          env: { NO_COLOR: "1" },
+          stdout: "piped",
+          stderr: "piped",
+        });
+        const { stdout, stderr } = await shell.output().finally(() => Deno.remove(file));
+        assert.equal(new TextDecoder().decode(stdout).trim(), "141");
+        assert.equal(new TextDecoder().decode(stderr), "");
+      });
+    }
+  },
 });

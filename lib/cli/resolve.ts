@@ -1,20 +1,21 @@
 /**
- * `sockit resolve`: flags, help and output. System lookups are in `lib/dns/system.ts`, direct
- * queries in `lib/dns/query.ts`.
+ * `sockit resolve`: flags, help and output. Name rules and IDNA are in `lib/dns/name.ts`,
+ * system lookups in `lib/dns/system.ts`, direct queries in `lib/dns/query.ts`.
  *
  * @module
  */
-import { isIpLiteral } from "../net/addr.ts";
+import { canonicalIp, ipFamily } from "../net/addr.ts";
 import { withDeadline } from "../net/deadline.ts";
 import { CheckError, ResolveError, SockitError } from "../net/errors.ts";
-import { DnsClient, formatServer, queryDns } from "../dns/query.ts";
+import { fqdn, normalizeDnsName } from "../dns/name.ts";
+import type { DnsNameForms } from "../dns/name.ts";
+import { DnsClient, formatServer } from "../dns/query.ts";
 import type { DnsQueryResult, DnsServer } from "../dns/query.ts";
 import { systemNameserver } from "../dns/resolv_conf.ts";
 import { lookupSystem } from "../dns/system.ts";
 import type { SystemAddress } from "../dns/system.ts";
 import {
   formatRecordData,
-  fqdn,
   Rcode,
   rcodeName,
   RecordType,
@@ -24,12 +25,13 @@ import {
 } from "../dns/wire.ts";
 import type { DnsRecord } from "../dns/wire.ts";
 import { UsageError, withCommon } from "./args.ts";
-import type { CommandSpec, ParsedArgs } from "./args.ts";
+import type { CommandSpec } from "./args.ts";
 import { describeError, runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
-import { formatMs, roundMs } from "./output.ts";
+import { formatMs, roundMs, StdoutClosedError } from "./output.ts";
 import type { Io } from "./output.ts";
+import { readInput } from "./paths.ts";
 
 /** How many names `resolve` asks at once over its one UDP socket. */
 const QUERY_WINDOW = 32;
@@ -41,22 +43,24 @@ export const RESOLVE: CommandSpec = {
   usage: [
     "resolve NAME... [-4 | -6] [--short] [--expect ADDR]...",
     "resolve [@SERVER[:PORT]] NAME... [--type TYPE] [--tcp] [--tries N] [--short] [--expect ADDR]...",
-    "resolve -x ADDRESS [@SERVER[:PORT]]",
-    "resolve --compare NAME... [--server ADDR[:PORT]]",
+    "resolve -x ADDRESS... [@SERVER[:PORT]]",
+    "resolve --compare NAME... [--server ADDR[:PORT]] [-4 | -6]",
   ],
   description: [
-    "Without --type, --server, @SERVER, -x or --tcp, names go through the system resolver",
-    "(getaddrinfo: /etc/hosts, search domains), as programs see them. With any of those, sockit",
-    "writes the DNS query itself and asks the server (default: the first nameserver in",
-    "/etc/resolv.conf) over UDP, asking again over TCP when the answer comes back truncated.",
-    "A reply counts only when its source, ID and question match; others are ignored (--trace",
-    "shows them). --timeout is per try (default 2s), and --tries bounds the attempts.",
+    "Without --type, --server, @SERVER, -x, --tcp or --tries, names go through the system",
+    "resolver (getaddrinfo: /etc/hosts, search domains), as programs see them. With any of",
+    "those, sockit writes the DNS query itself and asks the server (default: the first",
+    "nameserver in /etc/resolv.conf) over UDP, asking again over TCP when the answer comes back",
+    "truncated. A reply counts only when its source, ID and question match; others are ignored",
+    "(--trace shows them). --timeout is per try (default 2s), and --tries bounds the attempts.",
     "",
+    "Names are checked before anything is sent (a malformed name or server exits 2), and",
+    "non-ASCII names are converted with IDNA (b\u00fccher.test is asked as xn--bcher-kva.test).",
     "Every failed lookup exits 3: NXDOMAIN (no such name), NODATA (the name has no records of",
-    "that type), SERVFAIL and REFUSED. No answer in time exits 5, a malformed reply 7. With",
-    "-4/-6 in query mode, the type defaults to A/AAAA. Types: A, AAAA, CNAME, MX, NS, SOA, TXT,",
-    "SRV, PTR, CAA or TYPEnnn. --compare shows the system's and the server's addresses side by",
-    "side and exits 1 when they differ.",
+    "that type), SERVFAIL, REFUSED and other error statuses. No answer in time exits 5, a",
+    "malformed reply 7. -4/-6 in query mode ask for A/AAAA. Types: A, AAAA, CNAME, MX, NS, SOA,",
+    "TXT, SRV, PTR, CAA or TYPEnnn. --expect is checked per name. --compare shows each side's",
+    "outcome and addresses, and exits 1 when they differ, 3 when both fail.",
   ].join("\n"),
   options: withCommon([
     {
@@ -78,8 +82,9 @@ export const RESOLVE: CommandSpec = {
       name: "reverse",
       short: "x",
       type: "string",
+      multiple: true,
       value: "ADDRESS",
-      description: "Reverse lookup: PTR of in-addr.arpa / ip6.arpa",
+      description: "Reverse lookup: PTR of in-addr.arpa / ip6.arpa (repeatable)",
     },
     { name: "tcp", type: "boolean", description: "Ask over TCP only" },
     {
@@ -97,7 +102,7 @@ export const RESOLVE: CommandSpec = {
       type: "string",
       multiple: true,
       value: "ADDR",
-      description: "Exit 1 unless ADDR is among the answers",
+      description: "Exit 1 unless each name answers ADDR (repeatable)",
     },
     { name: "compare", type: "boolean", description: "System and server answers side by side" },
     {
@@ -105,7 +110,7 @@ export const RESOLVE: CommandSpec = {
       short: "f",
       type: "string",
       value: "FILE",
-      description: "Read names from FILE, one per line",
+      description: "Read names from FILE (- for stdin), one per line, # comments",
     },
   ]),
   positionals: { min: 0, max: Infinity, name: "NAME" },
@@ -124,227 +129,392 @@ export async function runResolve(argv: string[], io: Io): Promise<number> {
   return await runCommand(RESOLVE, argv, io, resolveCommand);
 }
 
-/** Parses `ADDR`, `ADDR:PORT`, `[V6]:PORT` or a bare IPv6 address. */
+/**
+ * Parses `ADDR`, `ADDR:PORT`, `[V6]:PORT` or a bare IPv6 address.
+ *
+ * @throws {UsageError} Saying what is wrong: an empty or bad port, an address that is not an IP
+ * literal.
+ */
 export function parseServer(text: string): DnsServer {
-  const bracketed = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(text);
-  const plain = /^([0-9.]+)(?::(\d+))?$/.exec(text);
-  const m = bracketed ?? plain;
-  let address: string, port = 53;
-  if (m) {
-    address = m[1]!;
-    if (m[2] !== undefined) port = Number(m[2]);
-  } else {
-    address = text;
+  const fail = (why: string): never => {
+    throw new UsageError(`Invalid server "${text}": ${why}`);
+  };
+  if (text === "") fail("empty (expected ADDR, ADDR:PORT or [IPV6]:PORT)");
+  let address = text;
+  let portText: string | undefined;
+  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
+  if (bracketed) {
+    address = bracketed[1]!;
+    portText = bracketed[2];
+    if (ipFamily(address) !== 6) fail(`"${address}" in brackets is not an IPv6 address`);
+  } else if (text.startsWith("[")) {
+    fail("expected [IPV6] or [IPV6]:PORT");
+  } else if (text.split(":").length === 2) {
+    [address, portText] = text.split(":") as [string, string];
   }
-  if (!isIpLiteral(address) || port < 1 || port > 65535) {
-    throw new UsageError(`Invalid server "${text}": use an address, ADDR:PORT or [IPV6]:PORT`);
+  let port = 53;
+  if (portText !== undefined) {
+    if (portText === "") fail("empty port after the colon");
+    if (!/^\d+$/.test(portText)) fail(`port "${portText}" is not a number`);
+    port = Number(portText);
+    if (port < 1 || port > 65535) fail(`port ${portText} is out of range, expected 1 to 65535`);
+  }
+  if (!ipFamily(address)) {
+    fail(`"${address}" is not an IP address (a DNS server is given by its address)`);
   }
   return { address, port };
 }
 
+/** What to do: which names, how to ask, what to check. */
 interface Plan {
-  names: string[];
-  query: boolean;
+  names: DnsNameForms[];
+  mode: "system" | "query" | "compare";
   type: number;
-  server?: DnsServer;
+  server: DnsServer | undefined;
   family: 4 | 6 | undefined;
   transport: "udp" | "tcp";
   tries: number;
   timeoutMs: number;
+  /** --expect addresses, canonical. */
+  expect: string[];
 }
 
-async function plan(args: ParsedArgs): Promise<Plan> {
+/** A name from the command line or a file, checked and in all its forms. */
+function checkedName(text: string, where?: string): DnsNameForms {
+  try {
+    return normalizeDnsName(text);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new UsageError(where ? `${error.message} (${where})` : error.message);
+  }
+}
+
+/** Cuts a `#` comment (an unescaped `#` and what follows) off a line of a names file. */
+function stripComment(line: string): string {
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === "\\") i++;
+    else if (line[i] === "#") return line.slice(0, i);
+  }
+  return line;
+}
+
+function checkedAddress(text: string, option: string): string {
+  if (!ipFamily(text)) {
+    throw new UsageError(`Invalid address "${text}" for ${option}: not an IPv4 or IPv6 address`);
+  }
+  return canonicalIp(text);
+}
+
+async function plan(ctx: Context): Promise<Plan> {
+  const args = ctx.args;
   let server: DnsServer | undefined;
-  const names: string[] = [];
+  const names: DnsNameForms[] = [];
   for (const word of args.positionals) {
     if (word.startsWith("@")) server = parseServer(word.slice(1));
-    else names.push(word);
+    else names.push(checkedName(word));
   }
   if (args.string("server") !== undefined) server = parseServer(args.string("server")!);
   const file = args.string("file");
   if (file !== undefined) {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(file);
-    } catch (error) {
-      throw new UsageError(`Cannot read names from "${file}": ${(error as Error).message}`);
-    }
-    names.push(...text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")));
+    const text = await readInput(ctx.io, file, "-f");
+    text.split("\n").forEach((line, i) => {
+      const name = stripComment(line).trim();
+      if (name !== "") names.push(checkedName(name, `-f ${file}, line ${i + 1}`));
+    });
   }
-  const reverse = args.string("reverse");
-  if (reverse !== undefined) {
+  const reverse = args.strings("reverse");
+  for (const address of reverse) {
+    let name: string;
     try {
-      names.push(reverseName(reverse));
-    } catch {
-      throw new UsageError(`Invalid address "${reverse}" for -x: expected IPv4 or IPv6`);
+      name = reverseName(checkedAddress(address, "-x"));
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new UsageError(`Invalid address "${address}" for -x: not an IPv4 or IPv6 address`);
     }
+    names.push(normalizeDnsName(name));
   }
   if (names.length === 0) {
     throw new UsageError('Missing argument for "sockit resolve": expected NAME');
   }
+  const compare = args.flag("compare");
   if (args.flag("ipv4") && args.flag("ipv6")) {
     throw new UsageError("Options -4 and -6 cannot be used together");
   }
-  const family = args.flag("ipv4") ? 4 : args.flag("ipv6") ? 6 : undefined;
+  let family: 4 | 6 | undefined = args.flag("ipv4") ? 4 : args.flag("ipv6") ? 6 : undefined;
   const typeText = args.string("type");
-  let type: number = reverse !== undefined
-    ? RecordType.PTR
-    : family === 6
-    ? RecordType.AAAA
-    : RecordType.A;
-  if (typeText !== undefined) {
-    const code = typeCode(typeText);
-    if (code === undefined) {
+  const given = typeText === undefined ? undefined : typeCode(typeText);
+  if (typeText !== undefined && given === undefined) {
+    throw new UsageError(
+      `Unknown record type "${typeText}": use A, AAAA, CNAME, MX, NS, SOA, TXT, SRV, PTR, CAA or TYPEnnn`,
+    );
+  }
+  if (reverse.length > 0) {
+    if (compare) throw new UsageError("Options --compare and -x cannot be used together");
+    if (family) throw new UsageError(`Options -${family} and -x cannot be used together`);
+  }
+  const familyType = family === 6 ? RecordType.AAAA : RecordType.A;
+  if (family && given !== undefined && given !== familyType) {
+    throw new UsageError(
+      `Options -${family} and --type ${
+        typeName(given)
+      } cannot be used together: -${family} asks for ${typeName(familyType)}`,
+    );
+  }
+  const type = given ?? (reverse.length > 0 ? RecordType.PTR : familyType);
+  const expect = args.strings("expect").map((a) => checkedAddress(a, "--expect"));
+  if (compare) {
+    if (given !== undefined && given !== RecordType.A && given !== RecordType.AAAA) {
       throw new UsageError(
-        `Unknown record type "${typeText}": use A, AAAA, CNAME, MX, NS, SOA, TXT, SRV, PTR, CAA or TYPEnnn`,
+        `Option --compare compares addresses: it takes --type A or AAAA, not ${typeName(given)}`,
       );
     }
-    type = code;
+    if (given !== undefined) family = given === RecordType.AAAA ? 6 : 4;
+    for (const option of ["short", "expect"] as const) {
+      if (args.strings(option).length > 0 || args.flag(option)) {
+        throw new UsageError(`Options --compare and --${option} cannot be used together`);
+      }
+    }
+  } else if (expect.length > 0 && type !== RecordType.A && type !== RecordType.AAAA) {
+    throw new UsageError(
+      `Option --expect checks addresses: it needs --type A or AAAA, not ${typeName(type)}`,
+    );
   }
-  const query = typeText !== undefined || server !== undefined || reverse !== undefined ||
+  const query = given !== undefined || server !== undefined || reverse.length > 0 ||
     args.flag("tcp") || args.string("tries") !== undefined;
-  if (args.flag("compare") && reverse !== undefined) {
-    throw new UsageError("Options --compare and -x cannot be used together");
-  }
   return {
     names,
-    query,
+    mode: compare ? "compare" : query ? "query" : "system",
     type,
-    ...(server ? { server } : {}),
+    server,
     family,
     transport: args.flag("tcp") ? "tcp" : "udp",
     tries: args.integer("tries", 3, { min: 1, max: 20 }),
-    timeoutMs: args.duration("timeout", query || args.flag("compare") ? 2000 : 5000),
+    timeoutMs: args.duration("timeout", query || compare ? 2000 : 5000),
+    expect,
   };
 }
 
 async function resolveCommand(ctx: Context): Promise<number> {
-  const p = await plan(ctx.args);
-  const expected = ctx.args.strings("expect");
-  for (const address of expected) {
-    if (!isIpLiteral(address)) throw new UsageError(`Invalid address "${address}" for --expect`);
+  const p = await plan(ctx);
+  if (p.mode === "compare") return await runCompare(ctx, p);
+  if (p.mode === "query") return await runQueries(ctx, p);
+  return await runSystem(ctx, p);
+}
+
+/**
+ * Lets a per-name catch-all pass on what must end the whole command: a closed stdout (exit 141,
+ * quietly) and Ctrl-C or SIGTERM (the reason of `ctx.signal`).
+ */
+function rethrowIfFatal(ctx: Context, error: unknown): void {
+  if (error instanceof StdoutClosedError) throw error;
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+}
+
+/** The exit code of the first failure among the names. */
+class FirstFailure {
+  code: number = ExitCode.Ok;
+
+  note(error: unknown): void {
+    if (this.code === ExitCode.Ok) this.code = exitCodeFor(error);
   }
-  if (ctx.json) ctx.jsonPrinted = true;
-  const seen = new Set<string>();
-  let code: number = ExitCode.Ok;
-  const fail = (error: unknown) => {
-    if (code === ExitCode.Ok) code = exitCodeFor(error);
-  };
-  if (ctx.args.flag("compare")) {
-    const server = p.server ?? await systemNameserver();
-    for (const name of p.names) {
-      try {
-        await compare(ctx, p, name, server);
-      } catch (error) {
-        await ctx.out.error(describeError(error));
-        fail(error);
-      }
+}
+
+/** A name for messages: `"xn--bcher-kva.test" (b\u00fccher.test)`, or just `"a.test"`. */
+function quoted(text: string, n: DnsNameForms): string {
+  return n.unicode === undefined ? `"${text}"` : `"${text}" (${n.unicode})`;
+}
+
+/** The --expect check of one name: which addresses it was to answer, which it did not. */
+interface Expectation {
+  addresses: string[];
+  missing: string[];
+  /** The check's failure, when addresses are missing. */
+  error: CheckError | undefined;
+}
+
+function checkExpect(
+  expected: string[],
+  name: string,
+  answered: string[],
+): Expectation | undefined {
+  if (expected.length === 0) return undefined;
+  const got = answered.map(canonicalIp);
+  const missing = expected.filter((a) => !got.includes(a));
+  const error = missing.length === 0 ? undefined : new CheckError(
+    `Check failed: ${missing.join(", ")} ${
+      missing.length === 1 ? "is" : "are"
+    } not among the answers for ${name} (${got.join(", ") || "none"})`,
+  );
+  return { addresses: expected, missing, error };
+}
+
+/**
+ * Prints one name's JSON object. Once one is out, a failure that ends the command (Ctrl-C) adds
+ * no `{error, exit_code}` object of its own: each name's object already carries its outcome.
+ */
+async function printJson(ctx: Context, value: Record<string, unknown>): Promise<void> {
+  ctx.jsonPrinted = true;
+  await ctx.out.json(value);
+}
+
+function expectJson(expectation: Expectation | undefined) {
+  return expectation
+    ? { expect: { addresses: expectation.addresses, missing: expectation.missing } }
+    : {};
+}
+
+function idnJson(unicode: string | undefined) {
+  return unicode === undefined ? {} : { idn: unicode };
+}
+
+function lookup(ctx: Context, p: Plan, n: DnsNameForms): Promise<SystemAddress[]> {
+  return withDeadline(
+    p.timeoutMs,
+    `Cannot resolve ${quoted(n.ascii, n)}`,
+    () => lookupSystem(n.ascii, { family: p.family }),
+    { signal: ctx.signal },
+  );
+}
+
+async function runSystem(ctx: Context, p: Plan): Promise<number> {
+  const failures = new FirstFailure();
+  for (const n of p.names) {
+    let found: SystemAddress[] = [];
+    let failure: unknown;
+    try {
+      found = await lookup(ctx, p, n);
+    } catch (error) {
+      rethrowIfFatal(ctx, error);
+      failure = error;
     }
-    return code;
-  }
-  if (!p.query) {
-    for (const name of p.names) {
-      try {
-        const found = await withDeadline(
-          p.timeoutMs,
-          `Cannot resolve "${name}"`,
-          () => lookupSystem(name, { family: p.family }),
-        );
-        for (const a of found) seen.add(normalize(a.address));
-        await printSystem(ctx, name, found, p.names.length > 1);
-      } catch (error) {
-        if (ctx.json) {
-          await ctx.out.json({
-            name,
-            addresses: [],
-            error: describeError(error),
-            exit_code: exitCodeFor(error),
-          });
-        }
-        await ctx.out.error(describeError(error));
-        fail(error);
-      }
-    }
-  } else {
-    const server = p.server ?? await systemNameserver();
-    // Many names are asked at once over one socket, printed in order. The window is small on
-    // purpose: with 256 in flight, a burst of answers overflowed a 208 KiB receive buffer (the
-    // Linux default) in a quarter of 1000-name runs, and each lost answer cost a whole retry.
-    await using client = new DnsClient(server, {
-      transport: p.transport,
-      timeoutMs: p.timeoutMs,
-      tries: p.tries,
-      trace: ctx.trace,
-    });
-    const results = await pool(p.names, QUERY_WINDOW, (name) =>
-      client.query(name, p.type).then(
-        (r) => ({ name, result: r, error: undefined }),
-        (error) => ({ name, result: undefined, error }),
-      ));
-    for (const { name, result, error } of results) {
-      const failure = result ? outcomeError(name, p.type, result) : error;
-      if (result) {
-        for (const r of result.message.answers) {
-          if ("address" in r.data) seen.add(normalize(r.data.address));
-        }
-        await printQuery(ctx, name, p.type, result, failure as SockitError | undefined);
-      } else if (ctx.json) {
-        await ctx.out.json({
-          name: fqdn(name),
-          type: typeName(p.type),
-          server: formatServer(server),
-          error: describeError(error),
-          exit_code: exitCodeFor(error),
-        });
-      }
-      if (failure) {
-        await ctx.out.error(describeError(failure));
-        fail(failure);
-      }
-    }
-  }
-  const missing = expected.filter((a) => !seen.has(normalize(a)));
-  if (missing.length > 0) {
-    const error = new CheckError(
-      `Check failed: ${missing.join(", ")} ${
-        missing.length === 1 ? "is" : "are"
-      } not among the answers (${[...seen].join(", ") || "none"})`,
+    const expectation = checkExpect(
+      p.expect,
+      quoted(n.ascii, n),
+      found.map((a) => a.address),
     );
-    await ctx.out.error(error.message);
-    fail(error);
-  }
-  return code;
-}
-
-/** One canonical text per address, so that `2001:DB8:0::1` equals `2001:db8::1`. */
-function normalize(address: string): string {
-  if (!address.includes(":")) return address;
-  try {
-    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
-  } catch {
-    return address.toLowerCase();
-  }
-}
-
-async function pool<T, R>(items: T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  async function worker() {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await run(items[i]!);
+    failure ??= expectation?.error;
+    if (ctx.json) {
+      await printJson(ctx, {
+        name: n.ascii,
+        ...idnJson(n.unicode),
+        addresses: found,
+        ...expectJson(expectation),
+        error: failure === undefined ? null : describeError(failure),
+        exit_code: failure === undefined ? 0 : exitCodeFor(failure),
+      });
+    } else if (!ctx.quiet) {
+      const label = n.unicode === undefined ? n.ascii : `${n.ascii} (${n.unicode})`;
+      for (const a of found) {
+        if (ctx.args.flag("short")) await ctx.out.line(a.address);
+        else {
+          await ctx.out.line(
+            `${p.names.length > 1 ? `${label}\t` : ""}${a.address}\tIPv${a.family}`,
+          );
+        }
+      }
+    }
+    if (failure !== undefined) {
+      await ctx.out.error(describeError(failure));
+      failures.note(failure);
     }
   }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+  return failures.code;
+}
+
+/**
+ * Runs `ask` over `items` with at most `limit` in flight, and yields the results in the order of
+ * `items` as soon as each is ready, so that output starts with the first answer. Starts no new
+ * work once the consumer stops (breaks, or throws: a closed stdout).
+ */
+async function* inOrder<T, R>(
+  items: readonly T[],
+  limit: number,
+  ask: (item: T) => Promise<R>,
+): AsyncGenerator<R> {
+  const slots = items.map(() => Promise.withResolvers<R>());
+  let next = 0;
+  let stopped = false;
+  async function worker() {
+    while (next < items.length && !stopped) {
+      const i = next++;
+      slots[i]!.resolve(await ask(items[i]!));
+    }
+  }
+  const workers = Array.from({ length: Math.min(limit, items.length) }, worker);
+  try {
+    for (const slot of slots) yield await slot.promise;
+  } finally {
+    stopped = true;
+    // The workers end once what is in flight settles (the caller closes the client for that).
+    Promise.all(workers).catch(() => {});
+  }
+}
+
+interface Asked {
+  n: DnsNameForms;
+  result: DnsQueryResult | undefined;
+  error: unknown;
+}
+
+async function runQueries(ctx: Context, p: Plan): Promise<number> {
+  const server = p.server ?? await systemNameserver();
+  const failures = new FirstFailure();
+  // Many names are asked at once over one socket, printed in order. The window is small on
+  // purpose: with 256 in flight, a burst of answers overflowed a 208 KiB receive buffer (the
+  // Linux default) in a quarter of 1000-name runs, and each lost answer cost a whole retry.
+  await using client = new DnsClient(server, {
+    transport: p.transport,
+    timeoutMs: p.timeoutMs,
+    tries: p.tries,
+    trace: ctx.trace,
+    signal: ctx.signal,
+  });
+  const answers = inOrder(
+    p.names,
+    QUERY_WINDOW,
+    (n): Promise<Asked> =>
+      client.query(n.name, p.type).then(
+        (result) => ({ n, result, error: undefined }),
+        (error) => ({ n, result: undefined, error }),
+      ),
+  );
+  for await (const { n, result, error } of answers) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const lookupFailure = result ? outcomeError(n, p.type, result) : error;
+    const expectation = checkExpect(
+      p.expect,
+      quoted(n.name, n),
+      result ? addressesOf(p.type, result) : [],
+    );
+    const failure = lookupFailure ?? expectation?.error;
+    if (result) await printQuery(ctx, n, p.type, result, failure, expectation);
+    else if (ctx.json) {
+      await printJson(ctx, {
+        name: n.fqdn,
+        ...idnJson(n.unicode === undefined ? undefined : fqdn(n.unicode)),
+        type: typeName(p.type),
+        server: formatServer(server),
+        ...expectJson(expectation),
+        error: describeError(error),
+        exit_code: exitCodeFor(error),
+      });
+    }
+    if (failure !== undefined) {
+      await ctx.out.error(describeError(failure));
+      failures.note(failure);
+    }
+  }
+  return failures.code;
 }
 
 const OUTCOME: Record<number, [string, string]> = {
   [Rcode.NXDOMAIN]: ["nxdomain", "NXDOMAIN (no such name)"],
   [Rcode.SERVFAIL]: ["servfail", "SERVFAIL (the server failed to answer)"],
   [Rcode.REFUSED]: ["refused", "REFUSED (the server refused to answer)"],
+  [Rcode.BADVERS]: ["badvers", "BADVERS (the server does not support EDNS version 0)"],
 };
 
+/** `answer`, `nodata`, or the lower-cased status (`nxdomain`, `servfail`, `badvers`...). */
 function outcomeOf(type: number, result: DnsQueryResult): string {
   const { rcode } = result.message.flags;
   if (rcode !== Rcode.NOERROR) return OUTCOME[rcode]?.[0] ?? rcodeName(rcode).toLowerCase();
@@ -356,9 +526,20 @@ function answersFor(type: number, answers: DnsRecord[]): DnsRecord[] {
   return answers.filter((r) => r.type === type || type === RecordType.CNAME);
 }
 
-function outcomeError(name: string, type: number, result: DnsQueryResult): SockitError | undefined {
+/** The addresses among the answers of the asked type. */
+function addressesOf(type: number, result: DnsQueryResult): string[] {
+  return answersFor(type, result.message.answers).flatMap((r) =>
+    "address" in r.data ? [r.data.address] : []
+  );
+}
+
+function outcomeError(
+  n: DnsNameForms,
+  type: number,
+  result: DnsQueryResult,
+): SockitError | undefined {
   const { rcode } = result.message.flags;
-  const at = `"${name}" (${typeName(type)}) at ${formatServer(result.server)}`;
+  const at = `${quoted(n.name, n)} (${typeName(type)}) at ${formatServer(result.server)}`;
   if (rcode !== Rcode.NOERROR) {
     return new ResolveError(`Cannot resolve ${at}: ${OUTCOME[rcode]?.[1] ?? rcodeName(rcode)}`);
   }
@@ -389,16 +570,19 @@ function recordLine(r: DnsRecord): string {
 
 async function printQuery(
   ctx: Context,
-  name: string,
+  n: DnsNameForms,
   type: number,
   result: DnsQueryResult,
-  failure: SockitError | undefined,
+  failure: unknown,
+  expectation: Expectation | undefined,
 ): Promise<void> {
   const m = result.message;
   const flags = (["qr", "aa", "tc", "rd", "ra", "ad", "cd"] as const).filter((f) => m.flags[f]);
+  const unicode = n.unicode === undefined ? undefined : fqdn(n.unicode);
   if (ctx.json) {
-    await ctx.out.json({
-      name: fqdn(name),
+    await printJson(ctx, {
+      name: n.fqdn,
+      ...idnJson(unicode),
       type: typeName(type),
       server: formatServer(result.server),
       transport: result.transport,
@@ -411,8 +595,9 @@ async function printQuery(
       truncated_udp: result.truncated,
       tries: result.tries,
       query_ms: roundMs(result.elapsedMs),
-      error: failure ? failure.message : null,
-      exit_code: failure ? exitCodeFor(failure) : 0,
+      ...expectJson(expectation),
+      error: failure === undefined ? null : describeError(failure),
+      exit_code: failure === undefined ? 0 : exitCodeFor(failure),
     });
     return;
   }
@@ -422,11 +607,13 @@ async function printQuery(
     return;
   }
   await ctx.out.line(
-    `;; ${fqdn(name)} ${typeName(type)} @${formatServer(result.server)} (${result.transport}${
-      result.truncated ? ", after a truncated UDP answer" : ""
-    }): ${rcodeName(m.flags.rcode)}, flags: ${flags.join(" ")}; ${m.answers.length} answer${
-      m.answers.length === 1 ? "" : "s"
-    }, ${formatMs(result.elapsedMs)}`,
+    `;; ${n.fqdn}${unicode === undefined ? "" : ` (${unicode})`} ${typeName(type)} @${
+      formatServer(result.server)
+    } (${result.transport}${result.truncated ? ", after a truncated UDP answer" : ""}): ${
+      rcodeName(m.flags.rcode)
+    }, flags: ${flags.join(" ")}; ${m.answers.length} answer${m.answers.length === 1 ? "" : "s"}, ${
+      formatMs(result.elapsedMs)
+    }`,
   );
   for (const r of m.answers) await ctx.out.line(recordLine(r));
   if (m.answers.length === 0 && m.authorities.length > 0) {
@@ -435,64 +622,135 @@ async function printQuery(
   }
 }
 
-async function printSystem(
-  ctx: Context,
-  name: string,
-  found: SystemAddress[],
-  many: boolean,
-): Promise<void> {
-  if (ctx.json) return await ctx.out.json({ name, addresses: found });
-  if (ctx.quiet) return;
-  for (const a of found) {
-    if (ctx.args.flag("short")) await ctx.out.line(a.address);
-    else await ctx.out.line(`${many ? `${name}\t` : ""}${a.address}\tIPv${a.family}`);
+async function runCompare(ctx: Context, p: Plan): Promise<number> {
+  const server = p.server ?? await systemNameserver();
+  const failures = new FirstFailure();
+  await using client = new DnsClient(server, {
+    transport: p.transport,
+    timeoutMs: p.timeoutMs,
+    tries: p.tries,
+    trace: ctx.trace,
+    signal: ctx.signal,
+  });
+  for (const n of p.names) {
+    try {
+      const failure = await compare(ctx, p, n, client, server);
+      if (failure) {
+        await ctx.out.error(describeError(failure));
+        failures.note(failure);
+      }
+    } catch (error) {
+      rethrowIfFatal(ctx, error);
+      if (ctx.json) {
+        await printJson(ctx, {
+          name: n.ascii,
+          ...idnJson(n.unicode),
+          server: formatServer(server),
+          error: describeError(error),
+          exit_code: exitCodeFor(error),
+        });
+      }
+      await ctx.out.error(describeError(error));
+      failures.note(error);
+    }
   }
+  return failures.code;
 }
 
-async function compare(ctx: Context, p: Plan, name: string, server: DnsServer): Promise<void> {
+/** What the system resolver's failure is called in --compare: JSON word and text. */
+const SYSTEM_OUTCOME: Record<string, string> = {
+  "name-not-found": "name not found",
+  "no-addresses": "no addresses",
+  "temporary-failure": "temporary failure in name resolution",
+};
+
+/**
+ * One name, both ways. A side that cannot say (no answer in time, a malformed reply) throws;
+ * otherwise returns the verdict: nothing when both sides agree, a `CheckError` when they differ
+ * (one side failing counts), a `ResolveError` when both fail.
+ */
+async function compare(
+  ctx: Context,
+  p: Plan,
+  n: DnsNameForms,
+  client: DnsClient,
+  server: DnsServer,
+): Promise<SockitError | undefined> {
+  const where = formatServer(server);
   const types = p.family === 4
     ? [RecordType.A]
     : p.family === 6
     ? [RecordType.AAAA]
     : [RecordType.A, RecordType.AAAA];
-  const system = await withDeadline(
-    p.timeoutMs,
-    `Cannot resolve "${name}"`,
-    () => lookupSystem(name, { family: p.family }),
-  ).catch((error) => {
-    if (error instanceof ResolveError) return [] as SystemAddress[];
-    throw error;
-  });
-  const serverAddresses: string[] = [];
-  for (const type of types) {
-    const result = await queryDns(name, type, server, {
-      transport: p.transport,
-      timeoutMs: p.timeoutMs,
-      tries: p.tries,
-      trace: ctx.trace,
-    });
-    for (const r of result.message.answers) {
-      if ("address" in r.data) serverAddresses.push(r.data.address);
-    }
+  let system: SystemAddress[] = [];
+  let systemOutcome = "answer";
+  try {
+    system = await lookup(ctx, p, n);
+  } catch (error) {
+    if (!(error instanceof ResolveError)) throw error;
+    systemOutcome = error.kind ?? "failed";
   }
-  const sys = system.map((a) => normalize(a.address));
-  const srv = serverAddresses.map(normalize);
+  const serverAddresses: string[] = [];
+  const outcomes: string[] = [];
+  for (const type of types) {
+    const result = await client.query(n.name, type);
+    outcomes.push(outcomeOf(type, result));
+    serverAddresses.push(...addressesOf(type, result));
+  }
+  // The server's outcome: an answer for any type counts; otherwise its most telling failure.
+  const serverOutcome = outcomes.includes("answer")
+    ? "answer"
+    : outcomes.find((o) => o !== "nodata") ?? "nodata";
+  const sys = system.map((a) => canonicalIp(a.address));
+  const srv = serverAddresses.map(canonicalIp);
   const all = [...new Set([...sys, ...srv])];
   const onlySystem = all.filter((a) => !srv.includes(a));
   const onlyServer = all.filter((a) => !sys.includes(a));
   const same = onlySystem.length === 0 && onlyServer.length === 0;
+  const systemText = systemOutcome === "answer"
+    ? count(sys.length, "address", "addresses")
+    : SYSTEM_OUTCOME[systemOutcome] ?? "failed";
+  const serverText = serverOutcome === "answer"
+    ? count(srv.length, "address", "addresses")
+    : new Set(outcomes).size === 1
+    ? serverOutcome.toUpperCase()
+    : outcomes.map((o, i) => `${typeName(types[i]!)} ${o.toUpperCase()}`).join(", ");
+  const systemFailed = systemOutcome !== "answer";
+  const serverFailed = serverOutcome !== "answer";
+  const name = quoted(n.ascii, n);
+  const verdict = systemFailed && serverFailed
+    ? new ResolveError(
+      `Cannot resolve ${name} either way: the system says ${systemText}, ${where} says ${serverText}`,
+    )
+    : systemFailed || serverFailed
+    ? new CheckError(
+      `Check failed: the system and ${where} disagree about ${name}: ${
+        systemFailed ? `the system says ${systemText}` : `${where} says ${serverText}`
+      }`,
+    )
+    : same
+    ? undefined
+    : new CheckError(`Check failed: the system and ${where} disagree about ${name}`);
   if (ctx.json) {
-    await ctx.out.json({
-      name,
-      server: formatServer(server),
+    await printJson(ctx, {
+      name: n.ascii,
+      ...idnJson(n.unicode),
+      server: where,
       system: sys,
       dns: srv,
       only_system: onlySystem,
       only_server: onlyServer,
       same,
+      system_outcome: systemOutcome,
+      server_outcome: serverOutcome,
+      error: verdict === undefined ? null : verdict.message,
+      exit_code: verdict === undefined ? 0 : exitCodeFor(verdict),
     });
   } else if (!ctx.quiet) {
-    await ctx.out.line(`${name}: system (getaddrinfo) vs ${formatServer(server)}`);
+    const label = n.unicode === undefined ? n.ascii : `${n.ascii} (${n.unicode})`;
+    await ctx.out.line(`${label}: system (getaddrinfo) vs ${where}`);
+    await ctx.out.line(`  system (getaddrinfo): ${systemText}`);
+    await ctx.out.line(`  server (${where}): ${serverText}`);
     const width = Math.max(8, ...all.map((a) => a.length)) + 2;
     await ctx.out.line(`  ${"address".padEnd(width)}system  server`);
     for (const a of all) {
@@ -505,9 +763,9 @@ async function compare(ctx: Context, p: Plan, name: string, server: DnsServer): 
     }
     if (all.length === 0) await ctx.out.line("  (no addresses either way)");
   }
-  if (!same) {
-    throw new CheckError(
-      `Check failed: the system and ${formatServer(server)} disagree about "${name}"`,
-    );
-  }
+  return verdict;
+}
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

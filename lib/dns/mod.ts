@@ -13,13 +13,22 @@
  *
  * @module
  */
+export {
+  fqdn,
+  MAX_LABEL_BYTES,
+  MAX_NAME_BYTES,
+  normalizeDnsName,
+  parseDnsName,
+  sameDnsName,
+} from "./name.ts";
+export type { DnsNameForms } from "./name.ts";
 export { DnsClient, formatServer, queryDns } from "./query.ts";
 export type { DnsQueryOptions, DnsQueryResult, DnsServer } from "./query.ts";
-export { firstNameserver, systemNameserver } from "./resolv_conf.ts";
+export { firstNameserver, nameservers, systemNameserver } from "./resolv_conf.ts";
 export { answerFromTable, startResponder } from "./responder.ts";
 export type { Responder, ResponderHandler } from "./responder.ts";
 export { lookupSystem } from "./system.ts";
-export type { LookupOptions, SystemAddress } from "./system.ts";
+export type { LookupOptions, SystemAddress, SystemFailure } from "./system.ts";
 export {
   buildQuery,
   CLASS_IN,
@@ -27,8 +36,6 @@ export {
   EDNS_UDP_SIZE,
   encodeMessage,
   formatRecordData,
-  fqdn,
-  ipv6Bytes,
   Rcode,
   rcodeName,
   RecordType,

@@ -1,19 +1,22 @@
 /**
  * Asking a DNS server directly: over UDP with `node:dgram` (no unstable flag needed) and over TCP
- * with `Deno.connect` and a two-byte length prefix (RFC 7766). A truncated UDP answer is asked
+ * with `withConn` and a two-byte length prefix (RFC 7766). A truncated UDP answer is asked
  * again over TCP. A reply counts only when its source address and port, ID and question match
- * the query; anything else is ignored (and traced) until the try's timeout.
+ * the query (the question compared as DNS compares names: on the wire bytes, ASCII letters in
+ * any case); anything else is ignored (and traced) until the try's timeout.
  *
  * @module
  */
 import dgram from "node:dgram";
-import { formatHostPort } from "../net/addr.ts";
-import { withDeadline } from "../net/deadline.ts";
-import { dial } from "../net/dial.ts";
-import { ProtocolError, TimeoutError } from "../net/errors.ts";
+import { canonicalIp, formatHostPort } from "../net/addr.ts";
+import { withConn } from "../net/conn.ts";
+import { InterruptedError, ProtocolError, TimeoutError } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
 import { BufReader } from "../net/reader.ts";
+import { startTimer } from "../net/timer.ts";
+import type { Timer } from "../net/timer.ts";
 import type { TraceFn } from "../net/trace.ts";
+import { parseDnsName, sameLabels } from "./name.ts";
 import { buildQuery, CLASS_IN, decodeMessage, typeName } from "./wire.ts";
 import type { DnsMessage } from "./wire.ts";
 
@@ -35,7 +38,10 @@ export interface DnsQueryOptions {
   tries?: number;
   /** Receives send, recv and ignored-reply steps. */
   trace?: TraceFn | undefined;
-  /** Ends the query early. */
+  /**
+   * Ends the queries early: those pending, and any asked later, reject with its reason (a
+   * {@linkcode DnsClient} is closed when it aborts).
+   */
   signal?: AbortSignal | undefined;
 }
 
@@ -60,38 +66,44 @@ export function formatServer(server: DnsServer): string {
   return `${server.address}#${server.port}`;
 }
 
-function sameName(a: string, b: string): boolean {
-  return a.toLowerCase().replace(/\.$/, "") === b.toLowerCase().replace(/\.$/, "");
+/** What was asked: the name as given, its labels (to compare with the reply's), the type. */
+interface Asked {
+  name: string;
+  labels: Uint8Array[];
+  type: number;
+}
+
+function askedFor(name: string, type: number): Asked {
+  return { name, labels: parseDnsName(name), type };
 }
 
 /** Why a reply is not the answer to our query, or `undefined` when it is. */
-function mismatch(
-  message: DnsMessage,
-  id: number,
-  name: string,
-  type: number,
-): string | undefined {
+function mismatch(message: DnsMessage, id: number, asked: Asked): string | undefined {
   if (message.id !== id) return `ID ${message.id}, expected ${id}`;
   if (!message.flags.qr) return "not a response";
   const q = message.questions[0];
   if (message.questions.length !== 1 || !q) return `${message.questions.length} questions`;
-  if (!sameName(q.name, name) || q.type !== type || q.class !== CLASS_IN) {
-    return `question ${q.name} ${typeName(q.type)}, expected ${name} ${typeName(type)}`;
+  if (
+    !sameLabels(parseDnsName(q.name), asked.labels) || q.type !== asked.type || q.class !== CLASS_IN
+  ) {
+    return `question ${q.name} ${typeName(q.type)}, expected ${asked.name} ${typeName(asked.type)}`;
   }
   return undefined;
 }
 
+/** The source of a datagram as the server was named: `::ffff:` stripped, IPv6 canonical. */
 function normalizeAddress(address: string): string {
-  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+  return canonicalIp(
+    address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address,
+  );
 }
 
 interface Pending {
   id: number;
-  name: string;
-  type: number;
+  asked: Asked;
   query: Uint8Array;
   tries: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: Timer | undefined;
   resolve: (value: { message: DnsMessage; tries: number } | undefined) => void;
   reject: (error: unknown) => void;
 }
@@ -107,10 +119,12 @@ class UdpAsker {
   readonly #options: DnsQueryOptions & { timeoutMs: number; tries: number };
   readonly #pending = new Map<number, Pending>();
   readonly #ready: Promise<void>;
-  #closed = false;
+  readonly #address: string;
+  #closed: { reason: unknown } | undefined;
 
   constructor(server: DnsServer, options: DnsQueryOptions & { timeoutMs: number; tries: number }) {
     this.#server = server;
+    this.#address = canonicalIp(server.address);
     this.#where = formatServer(server);
     this.#options = options;
     this.#socket = dgram.createSocket(server.address.includes(":") ? "udp6" : "udp4");
@@ -128,27 +142,21 @@ class UdpAsker {
     });
   }
 
-  /** Asks for one name; resolves `undefined` when every try timed out. */
+  /**
+   * Asks for one name; resolves `undefined` when every try timed out, and rejects with the
+   * reason of {@linkcode UdpAsker.close} when it is closed (before or while asking).
+   */
   async ask(
-    name: string,
-    type: number,
+    asked: Asked,
   ): Promise<{ message: DnsMessage; tries: number; id: number; query: Uint8Array } | undefined> {
     await this.#ready;
+    if (this.#closed) throw this.#closed.reason;
     let id: number;
     do id = crypto.getRandomValues(new Uint16Array(1))[0]!; while (this.#pending.has(id));
-    const query = buildQuery(name, type, { id });
+    const query = buildQuery(asked.name, asked.type, { id });
     const answer = await new Promise<{ message: DnsMessage; tries: number } | undefined>(
       (resolve, reject) => {
-        const pending: Pending = {
-          id,
-          name,
-          type,
-          query,
-          tries: 0,
-          timer: undefined,
-          resolve,
-          reject,
-        };
+        const pending: Pending = { id, asked, query, tries: 0, timer: undefined, resolve, reject };
         this.#pending.set(id, pending);
         this.#send(pending);
       },
@@ -165,8 +173,8 @@ class UdpAsker {
     p.tries++;
     this.#options.trace?.({
       step: "send",
-      detail: `udp ${this.#where} ${p.name} ${
-        typeName(p.type)
+      detail: `udp ${this.#where} ${p.asked.name} ${
+        typeName(p.asked.type)
       } (try ${p.tries} of ${this.#options.tries})`,
       bytes: p.query.length,
       data: p.query,
@@ -179,11 +187,11 @@ class UdpAsker {
         );
       }
     });
-    p.timer = setTimeout(() => this.#send(p), this.#options.timeoutMs);
+    p.timer = startTimer(() => this.#send(p), this.#options.timeoutMs);
   }
 
   #finish(p: Pending, error: unknown, value?: { message: DnsMessage; tries: number }): void {
-    clearTimeout(p.timer);
+    p.timer?.clear();
     this.#pending.delete(p.id);
     if (error !== undefined) p.reject(error);
     else p.resolve(value);
@@ -193,7 +201,7 @@ class UdpAsker {
     const trace = this.#options.trace;
     const source = normalizeAddress(rinfo.address);
     const from = formatHostPort(source, rinfo.port);
-    if (source !== this.#server.address || rinfo.port !== this.#server.port) {
+    if (source !== this.#address || rinfo.port !== this.#server.port) {
       trace?.({
         step: "recv",
         detail: `ignored: from ${from}, not ${this.#where}`,
@@ -219,7 +227,7 @@ class UdpAsker {
     } catch (error) {
       return this.#finish(p, error);
     }
-    const why = mismatch(message, p.id, p.name, p.type);
+    const why = mismatch(message, p.id, p.asked);
     if (why) {
       trace?.({ step: "recv", detail: `ignored: ${why}` });
       return;
@@ -231,14 +239,11 @@ class UdpAsker {
     for (const p of [...this.#pending.values()]) this.#finish(p, error);
   }
 
-  /** Fails what is pending with `reason` and closes the socket. */
-  async close(reason?: unknown): Promise<void> {
+  /** Fails what is pending, and what is asked later, with `reason`; closes the socket. */
+  async close(reason: unknown): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
-    for (const p of [...this.#pending.values()]) {
-      if (reason === undefined) this.#finish(p, undefined, undefined);
-      else this.#finish(p, reason);
-    }
+    this.#closed = { reason };
+    for (const p of [...this.#pending.values()]) this.#finish(p, reason);
     await this.#ready.catch(() => {});
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
@@ -247,55 +252,42 @@ class UdpAsker {
 async function askTcp(
   query: Uint8Array,
   id: number,
-  name: string,
-  type: number,
+  asked: Asked,
   server: DnsServer,
   options: DnsQueryOptions & { timeoutMs: number },
 ): Promise<DnsMessage> {
-  const { trace } = options;
+  const { trace, signal } = options;
   const where = formatServer(server);
-  return await withDeadline(
-    options.timeoutMs,
-    `No answer from ${where} over TCP`,
-    async (signal) => {
-      const { conn } = await dial({ hostname: server.address, port: server.port }, {
-        signal,
-        trace,
-      });
-      const onAbort = () => conn.close();
-      signal.addEventListener("abort", onAbort, { once: true });
-      try {
-        const framed = new Uint8Array(2 + query.length);
-        framed[0] = query.length >> 8;
-        framed[1] = query.length & 0xff;
-        framed.set(query, 2);
-        trace?.({ step: "send", detail: `tcp ${where}`, bytes: framed.length, data: framed });
-        await writeAll(conn, framed);
-        const reader = new BufReader(conn, { bufferSize: 65536 + 2 });
-        while (true) {
-          const prefix = await reader.readExact(2);
-          const length = (prefix[0]! << 8) | prefix[1]!;
-          const bytes = (await reader.readExact(length)).slice();
-          trace?.({ step: "recv", detail: `tcp ${where}`, bytes: length + 2, data: bytes });
-          const message = decodeMessage(bytes);
-          const why = mismatch(message, id, name, type);
-          if (!why) return message;
-          trace?.({ step: "recv", detail: `ignored: ${why}` });
-        }
-      } finally {
-        signal.removeEventListener("abort", onAbort);
-        try {
-          conn.close();
-        } catch { /* closed by the deadline */ }
+  return await withConn(
+    { hostname: server.address, port: server.port },
+    { what: `No answer from ${where} over TCP`, timeoutMs: options.timeoutMs, signal, trace },
+    async ({ conn }) => {
+      const framed = new Uint8Array(2 + query.length);
+      framed[0] = query.length >> 8;
+      framed[1] = query.length & 0xff;
+      framed.set(query, 2);
+      trace?.({ step: "send", detail: `tcp ${where}`, bytes: framed.length, data: framed });
+      await writeAll(conn, framed);
+      const reader = new BufReader(conn, { bufferSize: 65536 + 2 });
+      while (true) {
+        const prefix = await reader.readExact(2);
+        const length = (prefix[0]! << 8) | prefix[1]!;
+        const bytes = (await reader.readExact(length)).slice();
+        trace?.({ step: "recv", detail: `tcp ${where}`, bytes: length + 2, data: bytes });
+        const message = decodeMessage(bytes);
+        const why = mismatch(message, id, asked);
+        if (!why) return message;
+        trace?.({ step: "recv", detail: `ignored: ${why}` });
       }
     },
-    { signal: options.signal },
   );
 }
 
 /**
  * Asks one DNS server about many names: UDP queries share one socket and are in flight together
- * (TCP after a truncated answer, or only TCP with `transport: "tcp"`). Close it when done.
+ * (TCP after a truncated answer, or only TCP with `transport: "tcp"`). Close it when done: what
+ * is still pending then, and any query asked later, rejects at once (with the reason given to
+ * {@linkcode DnsClient.close}, or the signal's when it aborts).
  *
  * @example
  * ```ts
@@ -310,23 +302,37 @@ async function askTcp(
 export class DnsClient implements AsyncDisposable {
   readonly #server: DnsServer;
   readonly #options: DnsQueryOptions & { timeoutMs: number; tries: number };
+  /** Aborted when the client closes: it ends TCP queries in flight and refuses new ones. */
+  readonly #closing = new AbortController();
+  readonly #outer: AbortSignal | undefined;
   #udp: UdpAsker | undefined;
-  readonly #onAbort = () => void this.close(this.#options.signal?.reason);
+  readonly #onAbort = () => void this.close(this.#outer?.reason);
 
-  /** @param server Whom to ask. @param options Transport, per-try timeout, tries, trace. */
+  /** @param server Whom to ask. @param options Transport, per-try timeout, tries, trace, signal. */
   constructor(server: DnsServer, options: DnsQueryOptions = {}) {
     this.#server = server;
-    this.#options = { ...options, timeoutMs: options.timeoutMs ?? 2000, tries: options.tries ?? 3 };
-    options.signal?.addEventListener("abort", this.#onAbort, { once: true });
+    this.#outer = options.signal;
+    this.#options = {
+      ...options,
+      timeoutMs: options.timeoutMs ?? 2000,
+      tries: options.tries ?? 3,
+      signal: this.#closing.signal,
+    };
+    if (this.#outer?.aborted) this.#closing.abort(this.#outer.reason);
+    else this.#outer?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   /**
    * Asks for `name` and `type`.
    *
+   * @throws {RangeError} When `name` breaks a rule of `parseDnsName`.
    * @throws {TimeoutError} When no matching answer comes within tries x timeout.
    * @throws {ProtocolError} When the matching reply is malformed.
+   * @throws The reason the client was closed or its signal aborted, at once when it already was.
    */
   async query(name: string, type: number): Promise<DnsQueryResult> {
+    this.#closing.signal.throwIfAborted();
+    const asked = askedFor(name, type);
     const { timeoutMs, tries } = this.#options;
     const server = this.#server;
     const started = performance.now();
@@ -336,8 +342,7 @@ export class DnsClient implements AsyncDisposable {
       const message = await askTcpWithTries(
         buildQuery(name, type, { id }),
         id,
-        name,
-        type,
+        asked,
         server,
         this.#options,
       );
@@ -351,7 +356,7 @@ export class DnsClient implements AsyncDisposable {
       };
     }
     this.#udp ??= new UdpAsker(server, this.#options);
-    const answer = await this.#udp.ask(name, type);
+    const answer = await this.#udp.ask(asked);
     if (!answer) {
       throw new TimeoutError(
         `No answer from ${formatServer(server)} for ${what}: timed out after ${tries} ${
@@ -373,14 +378,7 @@ export class DnsClient implements AsyncDisposable {
       step: "recv",
       detail: `${what} truncated (TC): asking again over TCP`,
     });
-    const message = await askTcpWithTries(
-      answer.query,
-      answer.id,
-      name,
-      type,
-      server,
-      this.#options,
-    );
+    const message = await askTcpWithTries(answer.query, answer.id, asked, server, this.#options);
     return {
       message,
       server,
@@ -391,10 +389,19 @@ export class DnsClient implements AsyncDisposable {
     };
   }
 
-  /** Closes the UDP socket; queries still pending fail with `reason` (or time out at once). */
+  /**
+   * Closes the client: queries pending and asked later reject with `reason` (by default an
+   * `InterruptedError` saying the client was closed). Closing twice keeps the first reason.
+   */
   async close(reason?: unknown): Promise<void> {
-    this.#options.signal?.removeEventListener("abort", this.#onAbort);
-    await this.#udp?.close(reason);
+    this.#outer?.removeEventListener("abort", this.#onAbort);
+    if (!this.#closing.signal.aborted) {
+      this.#closing.abort(
+        reason ??
+          new InterruptedError(`The DNS client for ${formatServer(this.#server)} was closed`),
+      );
+    }
+    await this.#udp?.close(this.#closing.signal.reason);
   }
 
   /** Closes the client. */
@@ -407,6 +414,7 @@ export class DnsClient implements AsyncDisposable {
  * Asks `server` for `name` and `type`, over UDP (asking again over TCP when the answer comes back
  * truncated) or over TCP only. Gives up after `tries` x `timeoutMs`.
  *
+ * @throws {RangeError} When `name` breaks a rule of `parseDnsName`.
  * @throws {TimeoutError} When no matching answer comes in time.
  * @throws {ProtocolError} When the matching reply is malformed.
  *
@@ -433,20 +441,19 @@ export async function queryDns(
 async function askTcpWithTries(
   query: Uint8Array,
   id: number,
-  name: string,
-  type: number,
+  asked: Asked,
   server: DnsServer,
   options: DnsQueryOptions & { timeoutMs: number; tries: number },
 ): Promise<DnsMessage> {
   for (let attempt = 1;; attempt++) {
     try {
-      return await askTcp(query, id, name, type, server, options);
+      return await askTcp(query, id, asked, server, options);
     } catch (error) {
       if (!(error instanceof TimeoutError) || attempt >= options.tries) {
         if (error instanceof TimeoutError) {
           throw new TimeoutError(
-            `No answer from ${formatServer(server)} over TCP for ${name} ${
-              typeName(type)
+            `No answer from ${formatServer(server)} over TCP for ${asked.name} ${
+              typeName(asked.type)
             }: timed out after ${options.tries} tries of ${options.timeoutMs}ms`,
           );
         }

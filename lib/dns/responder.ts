@@ -6,6 +6,7 @@
  * @module
  */
 import dgram from "node:dgram";
+import { sameDnsName } from "./name.ts";
 import { CLASS_IN, decodeMessage, encodeMessage, Rcode, RecordType } from "./wire.ts";
 import type { DnsMessage, DnsRecord } from "./wire.ts";
 import type { DnsServer } from "./query.ts";
@@ -34,7 +35,7 @@ export function answerFromTable(table: Record<string, string[]>, query: DnsMessa
   const q = query.questions[0];
   const base = { id: query.id, questions: query.questions };
   if (!q) return encodeMessage({ ...base, flags: { qr: true, rcode: Rcode.FORMERR } });
-  const key = Object.keys(table).find((name) => name.toLowerCase() === q.name.toLowerCase());
+  const key = Object.keys(table).find((name) => sameDnsName(name, q.name));
   const flags = { qr: true, aa: true, rd: query.flags.rd };
   if (key === undefined) {
     return encodeMessage({ ...base, flags: { ...flags, rcode: Rcode.NXDOMAIN } });

@@ -21,9 +21,19 @@ export interface LookupOptions {
 }
 
 /**
- * Resolves `name` with the system resolver and returns every address, in its order.
+ * Why a system lookup failed, as the `kind` of its {@linkcode ResolveError}: the name does not
+ * exist (`name-not-found`), it has no addresses of the family asked for (`no-addresses`), the
+ * resolver could not get an answer now (`temporary-failure`), or something else (`failed`).
+ */
+export type SystemFailure = "name-not-found" | "no-addresses" | "temporary-failure" | "failed";
+
+/**
+ * Resolves `name` with the system resolver and returns every address, in its order. With a
+ * `family`, only addresses of that family count (getaddrinfo returns an address literal of the
+ * other family as it is; sockit does not).
  *
- * @throws {ResolveError} When the name does not resolve: `Cannot resolve "x": name not found`.
+ * @throws {ResolveError} When the name does not resolve: `Cannot resolve "x": name not found`,
+ * with a {@linkcode SystemFailure} as its `kind`.
  *
  * @example
  * ```ts
@@ -44,6 +54,7 @@ export async function lookupSystem(
     const addresses: SystemAddress[] = [];
     for (const entry of found) {
       if (seen.has(entry.address)) continue;
+      if (options.family && entry.family !== options.family) continue;
       seen.add(entry.address);
       addresses.push({ address: entry.address, family: entry.family === 6 ? 6 : 4 });
     }
@@ -51,13 +62,20 @@ export async function lookupSystem(
     return addresses;
   } catch (error) {
     const code = (error as { code?: string }).code;
-    const why = code === "ENOTFOUND" || code === "EAI_NONAME"
-      ? "name not found"
+    const kind: SystemFailure = code === "ENOTFOUND" || code === "EAI_NONAME"
+      ? "name-not-found"
       : code === "ENODATA" || code === "EAI_NODATA"
-      ? `no ${options.family ? `IPv${options.family} ` : ""}addresses`
+      ? "no-addresses"
       : code === "EAI_AGAIN"
+      ? "temporary-failure"
+      : "failed";
+    const why = kind === "name-not-found"
+      ? "name not found"
+      : kind === "no-addresses"
+      ? `no ${options.family ? `IPv${options.family} ` : ""}addresses`
+      : kind === "temporary-failure"
       ? "temporary failure in name resolution"
       : (error as Error).message;
-    throw new ResolveError(`Cannot resolve "${name}": ${why}`, { cause: error });
+    throw new ResolveError(`Cannot resolve "${name}": ${why}`, { cause: error, kind });
   }
 }

@@ -6,7 +6,9 @@
  *
  * @module
  */
+import { formatIpv6, ipv4Bytes, ipv6Bytes } from "../net/addr.ts";
 import { ProtocolError } from "../net/errors.ts";
+import { formatDnsName, formatLabel, fqdn, MAX_NAME_BYTES, parseDnsName } from "./name.ts";
 
 /** Record types sockit knows by name. */
 export const RecordType = {
@@ -23,7 +25,10 @@ export const RecordType = {
   CAA: 257,
 } as const;
 
-/** Response codes (RFC 1035 section 4.1.1, RFC 6895). */
+/**
+ * Response codes (RFC 1035 section 4.1.1, RFC 6895). Codes above 15 exist only with EDNS: their
+ * upper 8 bits travel in the OPT record (RFC 6891 6.1.3).
+ */
 export const Rcode = {
   NOERROR: 0,
   FORMERR: 1,
@@ -31,6 +36,13 @@ export const Rcode = {
   NXDOMAIN: 3,
   NOTIMP: 4,
   REFUSED: 5,
+  YXDOMAIN: 6,
+  YXRRSET: 7,
+  NXRRSET: 8,
+  NOTAUTH: 9,
+  NOTZONE: 10,
+  BADVERS: 16,
+  BADCOOKIE: 23,
 } as const;
 
 /** The Internet class. */
@@ -78,13 +90,16 @@ export interface DnsFlags {
   ad: boolean;
   /** Checking disabled (DNSSEC). */
   cd: boolean;
-  /** Response code (the low 4 bits; EDNS extends it). */
+  /**
+   * Response code: the header's 4 bits, plus the upper 8 bits from the OPT record when the
+   * message has one (so BADVERS reads as 16).
+   */
   rcode: number;
 }
 
 /** A question. */
 export interface DnsQuestion {
-  /** The name, in presentation form without the final dot: `example.test`. */
+  /** The name, in presentation form without the final dot: `example.test` (`.` for the root). */
   name: string;
   /** Record type code. */
   type: number;
@@ -113,7 +128,7 @@ export type RecordData =
 
 /** A resource record. */
 export interface DnsRecord {
-  /** Owner name, without the final dot. */
+  /** Owner name, without the final dot (`.` for the root). */
   name: string;
   /** Record type code. */
   type: number;
@@ -210,20 +225,23 @@ class Writer {
     this.#view.setUint16(at, v);
   }
 
-  /** Writes a name, pointing back at an earlier copy of any suffix (RFC 1035 4.1.4). */
+  /**
+   * Writes a name, pointing back at an earlier copy of any suffix (RFC 1035 4.1.4).
+   *
+   * @throws {RangeError} When the name breaks a rule of `parseDnsName`.
+   */
   name(name: string, compress = true): void {
-    const labels = splitName(name);
+    const labels = parseDnsName(name);
     for (let i = 0; i < labels.length; i++) {
-      const suffix = labels.slice(i).map((l) => l.toLowerCase()).join(".");
+      const suffix = formatDnsName(labels.slice(i)).toLowerCase();
       const earlier = compress ? this.#names.get(suffix) : undefined;
       if (earlier !== undefined) {
         this.u16(0xc000 | earlier);
         return;
       }
       if (compress && this.length < 0x4000) this.#names.set(suffix, this.length);
-      const label = labelBytes(labels[i]!);
-      this.u8(label.length);
-      this.bytes(label);
+      this.u8(labels[i]!.length);
+      this.bytes(labels[i]!);
     }
     this.u8(0);
   }
@@ -235,94 +253,10 @@ class Writer {
 
 const encoder = new TextEncoder();
 
-/** Splits a presentation name into labels, honouring `\.` and `\DDD` escapes. */
-function splitName(name: string): string[] {
-  if (name === "" || name === ".") return [];
-  const labels: string[] = [];
-  let current = "";
-  for (let i = 0; i < name.length; i++) {
-    const c = name[i]!;
-    if (c === "\\" && i + 1 < name.length) {
-      current += c + name[i + 1];
-      i++;
-    } else if (c === ".") {
-      labels.push(current);
-      current = "";
-    } else {
-      current += c;
-    }
-  }
-  if (current !== "" || !name.endsWith(".")) labels.push(current);
-  for (const label of labels) {
-    if (label === "") throw new RangeError(`Invalid name "${name}": empty label`);
-  }
-  return labels;
-}
-
-function labelBytes(label: string): Uint8Array {
-  const out: number[] = [];
-  for (let i = 0; i < label.length; i++) {
-    const c = label[i]!;
-    if (c === "\\") {
-      const digits = /^\d{3}/.exec(label.slice(i + 1));
-      if (digits) {
-        out.push(Number(digits[0]) & 0xff);
-        i += 3;
-      } else {
-        out.push(label.charCodeAt(i + 1) & 0xff);
-        i += 1;
-      }
-    } else {
-      for (const b of encoder.encode(c)) out.push(b);
-    }
-  }
-  if (out.length > 63) throw new RangeError(`Invalid label "${label}": longer than 63 bytes`);
-  return Uint8Array.from(out);
-}
-
 function encodeFlags(f: DnsFlags): number {
   return (f.qr ? 0x8000 : 0) | ((f.opcode & 0xf) << 11) | (f.aa ? 0x400 : 0) |
     (f.tc ? 0x200 : 0) | (f.rd ? 0x100 : 0) | (f.ra ? 0x80 : 0) | (f.ad ? 0x20 : 0) |
     (f.cd ? 0x10 : 0) | (f.rcode & 0xf);
-}
-
-function ipv4Bytes(address: string): Uint8Array {
-  const parts = address.split(".").map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {
-    throw new RangeError(`Invalid IPv4 address "${address}"`);
-  }
-  return Uint8Array.from(parts);
-}
-
-/** The 16 bytes of an IPv6 address in any textual form (`::1`, `2001:db8::1`, `::ffff:1.2.3.4`). */
-export function ipv6Bytes(address: string): Uint8Array {
-  let text = address;
-  const tail: number[] = [];
-  const v4 = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const b = ipv4Bytes(v4[2]!);
-    tail.push((b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!);
-    text = v4[1]!.endsWith("::") ? v4[1]! : v4[1]!.slice(0, -1);
-  }
-  const halves = text.split("::");
-  if (halves.length > 2) throw new RangeError(`Invalid IPv6 address "${address}"`);
-  const parse = (part: string) =>
-    part === "" ? [] : part.split(":").map((h) => {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(h)) throw new RangeError(`Invalid IPv6 address "${address}"`);
-      return parseInt(h, 16);
-    });
-  const head = parse(halves[0]!);
-  const rest = halves.length === 2 ? parse(halves[1]!) : [];
-  const groups = halves.length === 2
-    ? [...head, ...Array(8 - head.length - rest.length - tail.length).fill(0), ...rest, ...tail]
-    : [...head, ...tail];
-  if (groups.length !== 8) throw new RangeError(`Invalid IPv6 address "${address}"`);
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    out[2 * i] = g >> 8;
-    out[2 * i + 1] = g & 0xff;
-  });
-  return out;
 }
 
 function writeRecord(w: Writer, record: DnsRecord): void {
@@ -368,6 +302,9 @@ function writeRecord(w: Writer, record: DnsRecord): void {
 /**
  * Encodes a message, compressing names.
  *
+ * @throws {RangeError} When a name breaks a rule of `parseDnsName` (a label over 63 bytes, a
+ * name over 255), an address is malformed, or an RCODE over 15 has no OPT record to carry it.
+ *
  * @example Round-trip a query
  * ```ts
  * import { decodeMessage, encodeMessage, RecordType } from "./wire.ts";
@@ -383,6 +320,12 @@ export function encodeMessage(
 ): Uint8Array {
   const w = new Writer();
   const flags = { ...FLAG_DEFAULTS, ...message.flags };
+  if (!Number.isInteger(flags.rcode) || flags.rcode < 0 || flags.rcode > 0xfff) {
+    throw new RangeError(`Invalid RCODE ${flags.rcode}: expected 0 to 4095`);
+  }
+  if (flags.rcode > 0xf && !message.edns) {
+    throw new RangeError(`RCODE ${rcodeName(flags.rcode)} needs an OPT record (EDNS) to carry it`);
+  }
   const questions = message.questions ?? [];
   const answers = message.answers ?? [];
   const authorities = message.authorities ?? [];
@@ -496,7 +439,7 @@ class Reader {
     const labels: string[] = [];
     let at = this.offset;
     let end: number | undefined;
-    let wire = 0;
+    let wire = 1; // the root's zero byte
     let floor = at; // pointers must go below this
     while (true) {
       if (at >= this.bytes.length) {
@@ -534,51 +477,26 @@ class Reader {
         throw new ProtocolError(`Malformed DNS message: ${what} runs past the end (offset ${at})`);
       }
       wire += len + 1;
-      if (wire > 255) {
-        throw new ProtocolError(`Malformed DNS message: ${what} is longer than 255 bytes`);
+      if (wire > MAX_NAME_BYTES) {
+        throw new ProtocolError(
+          `Malformed DNS message: ${what} is longer than ${MAX_NAME_BYTES} bytes`,
+        );
       }
-      labels.push(presentLabel(this.bytes.subarray(at + 1, at + 1 + len)));
+      labels.push(formatLabel(this.bytes.subarray(at + 1, at + 1 + len)));
       at += 1 + len;
     }
     this.offset = end;
-    return labels.join(".");
+    return labels.length === 0 ? "." : labels.join(".");
   }
 }
 
-function presentLabel(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) {
-    if (b === 0x2e || b === 0x5c) out += "\\" + String.fromCharCode(b);
-    else if (b > 0x20 && b < 0x7f) out += String.fromCharCode(b);
-    else out += "\\" + String(b).padStart(3, "0");
-  }
-  return out;
+/** An OPT record as read: the EDNS information and the upper 8 bits of the RCODE. */
+interface OptRecord {
+  edns: Edns;
+  rcodeHigh: number;
 }
 
-function formatIpv6(bytes: Uint8Array): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
-  // RFC 5952: compress the longest run of two or more zero groups.
-  let best = -1, bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(":");
-  return `${hex.slice(0, best).join(":")}::${hex.slice(best + bestLen).join(":")}`;
-}
-
-function readRecord(r: Reader, section: string): DnsRecord | Edns {
+function readRecord(r: Reader, section: string): DnsRecord | OptRecord {
   const name = r.name(`${section} record name`);
   const type = r.u16(`${section} record type`);
   const klass = r.u16(`${section} record class`);
@@ -598,7 +516,10 @@ function readRecord(r: Reader, section: string): DnsRecord | Edns {
   switch (type) {
     case RecordType.OPT:
       r.offset = end;
-      return { udpSize: klass, version: (ttl >>> 16) & 0xff, dnssecOk: (ttl & 0x8000) !== 0 };
+      return {
+        edns: { udpSize: klass, version: (ttl >>> 16) & 0xff, dnssecOk: (ttl & 0x8000) !== 0 },
+        rcodeHigh: ttl >>> 24,
+      };
     case RecordType.A:
       expect(4);
       data = { address: Array.from(r.take(4, what)).join(".") };
@@ -705,8 +626,10 @@ export function decodeMessage(bytes: Uint8Array): DnsMessage {
   ["answer", "authority", "additional"].forEach((section, s) => {
     for (let i = 0; i < counts[s + 1]!; i++) {
       const record = readRecord(r, section);
-      if ("udpSize" in record) edns = record;
-      else sections[s]!.push(record);
+      if ("edns" in record) {
+        edns = record.edns;
+        flags.rcode = (record.rcodeHigh << 4) | (flags.rcode & 0xf);
+      } else sections[s]!.push(record);
     }
   });
   if (r.offset !== bytes.length) {
@@ -736,11 +659,6 @@ function quoteText(bytes: Uint8Array): string {
     else out += "\\" + String(b).padStart(3, "0");
   }
   return out + '"';
-}
-
-/** Adds the final dot of a fully qualified name: `example.test.`, and `.` for the root. */
-export function fqdn(name: string): string {
-  return name === "" ? "." : `${name}.`;
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   decodeMessage,
   encodeMessage,
   formatRecordData,
+  rcodeName,
   RecordType,
   reverseName,
   typeCode,
@@ -203,6 +204,12 @@ Deno.test("decodeMessage() keeps escapes for dots and odd bytes inside labels", 
 
 const header = (qd: number, an: number) => [0, 9, 0x81, 0x80, 0, qd, 0, an, 0, 0, 0, 0];
 
+/** Wire bytes of a name made of labels of these lengths (letters a, b, c...), root included. */
+const wireName = (...lengths: number[]) => [
+  ...lengths.flatMap((n, i) => [n, ...Array(n).fill(97 + i)]),
+  0,
+];
+
 const MALFORMED: Array<[string, number[], RegExp]> = [
   ["a header cut short", [0, 1, 0x81], /shorter than a header/],
   ["a pointer to itself", [...header(1, 0), 0xc0, 12, 0, 1, 0, 1], /compression loop/],
@@ -237,6 +244,60 @@ const MALFORMED: Array<[string, number[], RegExp]> = [
     /longer than 255 bytes/,
   ],
 ];
+
+Deno.test("issue 9 defect 18: decodeMessage() counts the root's byte: 256 bytes is too long, 255 is not", () => {
+  // 64 + 64 + 64 + 63 bytes of labels and the root's zero: 256 bytes on the wire.
+  const question = (name: number[]) => Uint8Array.from([...header(1, 0), ...name, 0, 1, 0, 1]);
+  assert.throws(
+    () => decodeMessage(question(wireName(63, 63, 63, 62))),
+    (error) =>
+      error instanceof ProtocolError &&
+      /question name is longer than 255 bytes/.test(error.message),
+  );
+  const name = decodeMessage(question(wireName(63, 63, 63, 61))).questions[0]!.name;
+  assert.equal(name.length, 63 * 3 + 61 + 3);
+});
+
+Deno.test("issue 9 defect 18: encodeMessage() refuses a name over 255 bytes or with a long label", () => {
+  const labels = (...lengths: number[]) =>
+    lengths.map((n, i) => String.fromCharCode(97 + i).repeat(n)).join(".");
+  const query = (name: string) =>
+    encodeMessage({ id: 1, questions: [{ name, type: RecordType.A, class: 1 }] });
+  assert.throws(() => query(labels(63, 63, 63, 62)), /256 bytes on the wire, more than 255/);
+  assert.throws(() => query(labels(64)), /label 1 is 64 bytes, more than 63/);
+  assert.throws(
+    () =>
+      encodeMessage({
+        id: 1,
+        answers: [{
+          name: "x.test",
+          type: RecordType.CNAME,
+          class: 1,
+          ttl: 1,
+          data: { target: labels(63, 63, 63, 62) },
+        }],
+      }),
+    RangeError,
+  );
+  const longest = labels(63, 63, 63, 61);
+  assert.equal(decodeMessage(query(longest)).questions[0]!.name, longest);
+});
+
+Deno.test("issue 9 defect 18: decodeMessage() reads the extended RCODE from the OPT record: BADVERS is 16", () => {
+  // Header RCODE 0; the OPT record's TTL carries the upper 8 bits (1), so the RCODE is 16.
+  const bytes = Uint8Array.from([
+    ...[0, 7, 0x81, 0x80, 0, 0, 0, 0, 0, 0, 0, 1],
+    ...[0, 0, 41, 0x04, 0xd0, 1, 0, 0, 0, 0, 0],
+  ]);
+  const message = decodeMessage(bytes);
+  assert.equal(message.flags.rcode, 16);
+  assert.equal(rcodeName(message.flags.rcode), "BADVERS");
+  assert.deepEqual(message.edns, { udpSize: 1232, version: 0, dnssecOk: false });
+  const edns = { udpSize: 1232, version: 0, dnssecOk: false };
+  const reply = encodeMessage({ id: 8, flags: { qr: true, rcode: 16 }, edns });
+  assert.equal(decodeMessage(reply).flags.rcode, 16);
+  assert.throws(() => encodeMessage({ id: 8, flags: { rcode: 16 } }), /needs an OPT record/);
+});
 
 for (const [what, bytes, message] of MALFORMED) {
   Deno.test(`decodeMessage() rejects ${what} as a protocol error`, () => {

@@ -1,0 +1,230 @@
+/**
+ * Domain names: the rules a name must follow (RFC 1035: labels of 1 to 63 bytes, at most 255
+ * bytes in all on the wire), the presentation form with its `\.` and `\DDD` escapes, comparison
+ * as DNS compares names, and IDNA for names typed with non-ASCII characters.
+ *
+ * {@linkcode parseDnsName} is the one place that holds the rules: the encoder builds every name
+ * it writes with it, and the CLI checks every name it is given with it, so a name the encoder
+ * would refuse is refused as a usage error before anything is sent.
+ *
+ * @module
+ */
+import { domainToASCII, domainToUnicode } from "node:url";
+
+/** The longest label, in bytes (RFC 1035 2.3.4). */
+export const MAX_LABEL_BYTES = 63;
+
+/** The longest name on the wire, in bytes, length bytes and the root's zero byte included. */
+export const MAX_NAME_BYTES = 255;
+
+const encoder = new TextEncoder();
+
+/**
+ * The labels of a name in presentation form, as bytes: `a.example.test` and `a.example.test.`
+ * both give three labels, `.` gives none (the root). `\.` is a dot inside a label, `\DDD` the
+ * byte with that decimal value, `\X` the character X; any other character stands for its UTF-8
+ * bytes.
+ *
+ * @throws {RangeError} Naming the rule the name breaks: `Invalid name "a..test": empty label`.
+ * The rules: a name is not empty (the root is `.`); no label is empty; a label is at most 63
+ * bytes; the name is at most 255 bytes on the wire; an escape is `\X` or `\DDD` up to 255.
+ *
+ * @example
+ * ```ts
+ * import { parseDnsName } from "./name.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseDnsName("a\\.b.test.").map((l) => new TextDecoder().decode(l)), ["a.b", "test"]);
+ * assert.deepEqual(parseDnsName("."), []);
+ * assert.throws(() => parseDnsName("a..test"), /Invalid name "a\.\.test": empty label/);
+ * ```
+ */
+export function parseDnsName(name: string): Uint8Array[] {
+  const fail = (why: string): never => {
+    throw new RangeError(`Invalid name ${quoteName(name)}: ${why}`);
+  };
+  if (name === "") fail("empty name (the root is .)");
+  if (name === ".") return [];
+  const labels: Uint8Array[] = [];
+  let current: number[] = [];
+  const endLabel = () => {
+    if (current.length === 0) fail("empty label");
+    if (current.length > MAX_LABEL_BYTES) {
+      fail(`label ${labels.length + 1} is ${current.length} bytes, more than ${MAX_LABEL_BYTES}`);
+    }
+    labels.push(Uint8Array.from(current));
+    current = [];
+  };
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i]!;
+    if (c === ".") {
+      endLabel();
+    } else if (c === "\\") {
+      if (i + 1 >= name.length) fail("it ends in a lone backslash");
+      if (/\d/.test(name[i + 1]!)) {
+        const digits = /^\d{1,3}/.exec(name.slice(i + 1))![0];
+        if (digits.length < 3) fail(`escape \\${digits} needs three digits (\\DDD)`);
+        if (Number(digits) > 255) fail(`escape \\${digits} is over 255`);
+        current.push(Number(digits));
+        i += 3;
+      } else {
+        const next = String.fromCodePoint(name.codePointAt(i + 1)!);
+        current.push(...encoder.encode(next));
+        i += next.length;
+      }
+    } else {
+      const char = String.fromCodePoint(name.codePointAt(i)!);
+      current.push(...encoder.encode(char));
+      i += char.length - 1;
+    }
+  }
+  if (!name.endsWith(".") || current.length > 0) endLabel();
+  const wire = labels.reduce((sum, label) => sum + 1 + label.length, 1);
+  if (wire > MAX_NAME_BYTES) fail(`${wire} bytes on the wire, more than ${MAX_NAME_BYTES}`);
+  return labels;
+}
+
+/** A name quoted for a message; a long one cut in the middle, with its length. */
+function quoteName(name: string): string {
+  if (name.length <= 100) return `"${name}"`;
+  return `"${name.slice(0, 60)}...${name.slice(-20)}" (${name.length} characters)`;
+}
+
+/**
+ * Shows one label in presentation form, as dig does: `.` and `\` escaped with a backslash,
+ * printable ASCII as is, any other byte (a space, UTF-8) as `\DDD`.
+ */
+export function formatLabel(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) {
+    if (b === 0x2e || b === 0x5c) out += "\\" + String.fromCharCode(b);
+    else if (b > 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    else out += "\\" + String(b).padStart(3, "0");
+  }
+  return out;
+}
+
+/**
+ * Shows labels as a name in presentation form without the final dot; the root is `.`.
+ *
+ * @example
+ * ```ts
+ * import { formatDnsName, parseDnsName } from "./name.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(formatDnsName(parseDnsName("with space.test.")), "with\\032space.test");
+ * assert.equal(formatDnsName([]), ".");
+ * ```
+ */
+export function formatDnsName(labels: readonly Uint8Array[]): string {
+  return labels.length === 0 ? "." : labels.map(formatLabel).join(".");
+}
+
+/**
+ * Adds the final dot of a fully qualified name, once: `example.test.` for `example.test` and
+ * for `example.test.`; `.` for the root (`.`, or the empty string). An escaped final dot
+ * (`a\.`) belongs to the label and gets a dot after it.
+ *
+ * @example
+ * ```ts
+ * import { fqdn } from "./name.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(fqdn("a.test"), "a.test.");
+ * assert.equal(fqdn("a.test."), "a.test.");
+ * assert.equal(fqdn("."), ".");
+ * ```
+ */
+export function fqdn(name: string): string {
+  if (name === "" || name === ".") return ".";
+  const backslashes = /\\*(?=\.$)/.exec(name)?.[0].length;
+  return backslashes !== undefined && backslashes % 2 === 0 ? name : `${name}.`;
+}
+
+function foldAscii(byte: number): number {
+  return byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+}
+
+/** Whether two lists of labels name the same node: byte for byte, ASCII letters in any case. */
+export function sameLabels(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((label, i) => {
+    const other = b[i]!;
+    return label.length === other.length &&
+      label.every((byte, j) => foldAscii(byte) === foldAscii(other[j]!));
+  });
+}
+
+/**
+ * Whether two names in presentation form are the same name, as DNS compares them (RFC 4343):
+ * on their wire bytes, escapes understood, ASCII letters in any case, the final dot optional.
+ *
+ * @throws {RangeError} When either is not a valid name ({@linkcode parseDnsName}).
+ *
+ * @example
+ * ```ts
+ * import { sameDnsName } from "./name.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(sameDnsName("With Space.TEST", "with\\032space.test."));
+ * assert.ok(!sameDnsName("a.test", "b.test"));
+ * ```
+ */
+export function sameDnsName(a: string, b: string): boolean {
+  return sameLabels(parseDnsName(a), parseDnsName(b));
+}
+
+/** A name from the command line, checked once and put in every form sockit shows or sends. */
+export interface DnsNameForms {
+  /**
+   * The name as typed, converted to ASCII with IDNA when it had other characters: what the
+   * system resolver is given (`xn--bcher-kva.test`).
+   */
+  ascii: string;
+  /**
+   * The name on the wire in presentation form, without the final dot (`.` for the root):
+   * escapes as dig shows them (`with\032space.test`). Queries are built from it.
+   */
+  name: string;
+  /** {@linkcode DnsNameForms.name} with its final dot: `xn--bcher-kva.test.`. */
+  fqdn: string;
+  /** The Unicode form (`b\u00fccher.test`) when the name was typed with non-ASCII characters. */
+  unicode: string | undefined;
+}
+
+/**
+ * Checks a name given by a person and returns its forms. A name with non-ASCII characters is
+ * converted with IDNA first (UTS #46, non-transitional, as browsers do: `B\u00fccher.test` becomes
+ * `xn--bcher-kva.test`); an all-ASCII name is left as typed, so that names DNS allows and host
+ * names do not (`_sip._tcp.x`, `with space.test`) still work.
+ *
+ * @throws {RangeError} When the name breaks a rule of {@linkcode parseDnsName} or cannot be
+ * converted with IDNA.
+ *
+ * @example
+ * ```ts
+ * import { normalizeDnsName } from "./name.ts";
+ * import assert from "node:assert/strict";
+ * const n = normalizeDnsName("B\u00fccher.test");
+ * assert.deepEqual(n, {
+ *   ascii: "xn--bcher-kva.test",
+ *   name: "xn--bcher-kva.test",
+ *   fqdn: "xn--bcher-kva.test.",
+ *   unicode: "b\u00fccher.test",
+ * });
+ * assert.equal(normalizeDnsName("a.test.").fqdn, "a.test.");
+ * ```
+ */
+export function normalizeDnsName(input: string): DnsNameForms {
+  let ascii = input;
+  let unicode: string | undefined;
+  // deno-lint-ignore no-control-regex
+  if (/[^\x00-\x7f]/.test(input)) {
+    ascii = domainToASCII(input);
+    if (ascii === "") {
+      throw new RangeError(
+        `Invalid name ${quoteName(input)}: not a valid internationalized name (IDNA, UTS #46)`,
+      );
+    }
+    unicode = domainToUnicode(ascii);
+  }
+  const labels = parseDnsName(ascii);
+  const name = formatDnsName(labels);
+  return { ascii, name, fqdn: fqdn(name), unicode };
+}
