@@ -13,6 +13,8 @@ import {
   spawnSockit,
 } from "./_helpers.ts";
 import { runCli } from "./_http.ts";
+import { startResponder } from "../lib/dns/responder.ts";
+import { startHttpResponder } from "../lib/http/responder.ts";
 
 /** A listener that accepts every connection and never answers; closing it closes them all. */
 function acceptAndHold(): { port: number; close(): Promise<void> } {
@@ -306,4 +308,42 @@ Deno.test("demo --json prints one JSON line per step and no text", async () => {
   assert.deepEqual(lines.slice(7).map((l) => l.connection_reused), [false, true]);
   assert.deepEqual(lines[6].answers, []);
   assert.equal(lines[6].status, "NXDOMAIN");
+});
+
+Deno.test("issue 9 defect 2: every command meets a reader that goes away without a stack trace, with its documented exit", async () => {
+  await using server = await EchoServerProcess.start();
+  const big = "x".repeat(1024 * 1024);
+  await using http = startHttpResponder([
+    `HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n${big}`,
+  ]);
+  await using dns = await startResponder({ "a.test": ["192.0.2.1"] });
+  const dir = await Deno.makeTempDir();
+  try {
+    // Enough names that the answers overflow the pipe after head has gone.
+    await Deno.writeTextFile(`${dir}/names`, "a.test\n".repeat(3000));
+    const clients: Array<[string[], string]> = [
+      // One argument holds at most 128 KiB; 100 KB is more than a pipe's 64 KiB.
+      [["echo", "send", "--port", String(server.port), big.slice(0, 100_000)], "head -c 10"],
+      [["get", http.url("/")], "head -c 10"],
+      [["resolve", `@127.0.0.1:${dns.server.port}`, "-f", `${dir}/names`], "head -1"],
+      [["demo"], "head -c 1"],
+    ];
+    for (const [args, head] of clients) {
+      const result = await pipedToHead(args, head);
+      assert.equal(result.code, 141, `${args[0]} | ${head}: ${result.err}`);
+      assert.doesNotMatch(result.err, NO_TRACE);
+      // No error either; the demo's stderr is its trace, the others have nothing to say.
+      if (args[0] === "demo") assert.doesNotMatch(result.err, /^error:/m);
+      else assert.equal(result.err, "", `${args[0]} | ${head}`);
+    }
+    // A server keeps serving and stops with 0.
+    const serve = await pipedToHead(
+      ["echo", "serve", "--port", "0", "--json", "--timeout", "200ms"],
+      "head -c 1",
+    );
+    assert.equal(serve.code, 0, serve.err);
+    assert.doesNotMatch(serve.err, NO_TRACE);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -303,6 +303,9 @@ export function parseInteger(
     );
   }
   const value = Number(trimmed);
+  if (value > Number.MAX_SAFE_INTEGER) {
+    throw new UsageError(`Invalid value "${text}" for ${option}: too large, expected ${range}`);
+  }
   if (value < min || value > max) {
     throw new UsageError(`Invalid value "${text}" for ${option}: out of range, expected ${range}`);
   }

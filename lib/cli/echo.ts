@@ -200,6 +200,7 @@ function targetFrom(args: ParsedArgs, role: "server" | "client"): DialTarget {
     if (args.string("host") !== undefined || args.string("port") !== undefined) {
       throw new UsageError("Options --unix and --host/--port cannot be used together");
     }
+    if (unix === "") throw new UsageError('Invalid value "" for --unix: empty path');
     return { path: unix };
   }
   const min = role === "server" ? 0 : 1;

@@ -351,7 +351,6 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
   const caCerts: string[] = [];
   const cacert = args.string("cacert");
   if (cacert !== undefined) {
-    if (cacert === "") throw new UsageError('Cannot read --cacert "": empty path');
     const pem = await readInput(ctx.io, cacert, "--cacert");
     if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
       throw new UsageError(`Cannot use --cacert "${cacert}": no PEM certificate in it`);

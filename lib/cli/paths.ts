@@ -51,6 +51,7 @@ export const STREAM_PATHS = "-, /dev/stdin, /dev/stdout, /dev/stderr, /dev/fd/0-
  * gets the list of paths that do work.
  */
 export function describePathError(path: string, error: unknown): string {
+  if (path === "") return "empty path";
   if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
     if (/^\/(dev|proc)\//.test(path)) {
       return `sockit cannot open devices other than the standard streams (${STREAM_PATHS})`;
@@ -75,6 +76,7 @@ export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
  * @throws {UsageError} When it cannot be read, says why, or is larger than 16 MiB.
  */
 export async function readInput(io: Io, path: string, option: string): Promise<string> {
+  if (path === "") throw new UsageError(`Cannot read ${option} "": empty path`);
   const stream = standardStream(path, "input");
   if (stream === "null") return "";
   if (stream !== undefined && stream !== "stdin") {

@@ -5,6 +5,7 @@
  * @module
  */
 import { ConnectError, TimeoutError } from "../net/errors.ts";
+import { pauseBefore } from "../net/retry.ts";
 
 /** The longest wait before a retry, whatever the backoff or the server say: one minute. */
 export const MAX_RETRY_WAIT_MS = 60_000;
@@ -47,7 +48,7 @@ export function retryAfterMs(
 
 /**
  * The wait before retry number `attempt` (1 for the first retry): `base` doubled each time,
- * capped at `cap`.
+ * capped at `cap`; the shared schedule of `lib/net/retry.ts` with a factor of 2.
  *
  * @example
  * ```ts
@@ -58,7 +59,7 @@ export function retryAfterMs(
  */
 export function backoffMs(attempt: number, base: number, cap: number): number {
   if (base <= 0) return 0;
-  return Math.min(cap, base * 2 ** Math.max(0, attempt - 1));
+  return pauseBefore(attempt + 1, { attempts: Infinity, firstPauseMs: base, maxPauseMs: cap });
 }
 
 /** Options for {@linkcode retryWait}. */

@@ -24,6 +24,19 @@ export interface HttpUrl {
   origin: string;
 }
 
+/** A few words on why `new URL()` refused `text`. */
+function whyNotUrl(text: string): string {
+  if (text.trim() === "") return "empty";
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(text)) {
+    return "not an absolute URL (start with http:// or https://)";
+  }
+  if (/\[[^\]]*$/.test(text)) return "an IPv6 address needs its closing ]";
+  if (/:\/\/[^/]*:(\d{6,}|[^\d/][^/]*)(\/|$)/.test(text)) {
+    return "the port is not a number from 0 to 65535";
+  }
+  return "malformed host or characters a URL cannot hold";
+}
+
 /**
  * Parses an absolute `http:` or `https:` URL, or a relative reference against `base`.
  *
@@ -43,7 +56,7 @@ export function parseHttpUrl(text: string, base?: HttpUrl | string): HttpUrl {
   try {
     url = new URL(text, typeof base === "string" ? base : base?.href);
   } catch {
-    throw new TypeError(`Invalid URL "${text}"`);
+    throw new TypeError(`Invalid URL "${text}": ${whyNotUrl(text)}`);
   }
   const scheme = url.protocol.slice(0, -1);
   if (scheme !== "http" && scheme !== "https") {

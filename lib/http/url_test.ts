@@ -15,8 +15,16 @@ Deno.test("parseHttpUrl() gives the origin, target and Host field, default ports
 });
 
 Deno.test("parseHttpUrl() refuses what is not an http or https URL with a host", () => {
-  assert.throws(() => parseHttpUrl(""), /^TypeError: Invalid URL ""$/);
-  assert.throws(() => parseHttpUrl("not a url"), /^TypeError: Invalid URL "not a url"$/);
+  assert.throws(() => parseHttpUrl(""), /^TypeError: Invalid URL "": empty$/);
+  assert.throws(
+    () => parseHttpUrl("not a url"),
+    /^TypeError: Invalid URL "not a url": not an absolute URL \(start with http:\/\/ or https:\/\/\)$/,
+  );
+  assert.throws(() => parseHttpUrl("http://[::1"), /: an IPv6 address needs its closing \]$/);
+  assert.throws(
+    () => parseHttpUrl("http://a:99999999/"),
+    /: the port is not a number from 0 to 65535$/,
+  );
   assert.throws(
     () => parseHttpUrl("ftp://h/x"),
     /^TypeError: Unsupported URL scheme "ftp" in "ftp:\/\/h\/x": use http or https$/,

@@ -21,7 +21,7 @@ import type { Timer } from "./timer.ts";
  */
 export function formatDuration(ms: number): string {
   if (ms === Infinity) return "forever";
-  if (ms < 1000) return `${ms}ms`;
+  if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60000 === 0) return `${ms / 60000}m`;

@@ -82,6 +82,7 @@ export function describeNetError(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "no such socket";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (error instanceof Deno.errors.NetworkUnreachable) return "network unreachable";
+  if (error instanceof Deno.errors.NotCapable) return "outside sockit's permission set";
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(/\s*\(os error \d+\)$/, "").toLowerCase();
 }
@@ -139,6 +140,13 @@ export async function dial(target: DialTarget, options: DialOptions = {}): Promi
     trace?.({ step: "connect", detail: remote });
     try {
       const conn = await connectOnce({ hostname: address, port: target.port }, signal);
+      if (isSelfConnected(conn)) {
+        // Nothing listens there: the kernel picked the target port as our own ephemeral port
+        // and the connection met itself (TCP simultaneous open). Polling a closed port in the
+        // ephemeral range hits this sooner or later; it is a refusal, not a server.
+        closeQuietly(conn);
+        throw new Deno.errors.ConnectionRefused("connected to itself: nothing listens");
+      }
       const connectMs = performance.now() - started - resolveMs;
       trace?.({
         step: "connected",
@@ -155,6 +163,13 @@ export async function dial(target: DialTarget, options: DialOptions = {}): Promi
   throw new ConnectError(`Cannot connect to ${where}: ${describeNetError(lastError)}`, {
     cause: lastError,
   });
+}
+
+/** Whether a TCP connection's two ends are the same address and port. */
+function isSelfConnected(conn: Deno.Conn): boolean {
+  const local = conn.localAddr, remote = conn.remoteAddr;
+  return local.transport === "tcp" && remote.transport === "tcp" &&
+    local.port === remote.port && local.hostname === remote.hostname;
 }
 
 /**

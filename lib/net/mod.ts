@@ -15,7 +15,17 @@
  *
  * @module
  */
-export { checkPort, formatAddr, formatHostPort, isIpLiteral } from "./addr.ts";
+export {
+  canonicalIp,
+  checkPort,
+  formatAddr,
+  formatHostPort,
+  formatIpv6,
+  ipFamily,
+  ipv4Bytes,
+  ipv6Bytes,
+  isIpLiteral,
+} from "./addr.ts";
 export { closeOnAbort, closeQuietly } from "./close.ts";
 export type { Closable } from "./close.ts";
 export { withConn } from "./conn.ts";
@@ -38,6 +48,8 @@ export {
 export type { InterruptedErrorOptions, SockitErrorOptions } from "./errors.ts";
 export { bytesReader, writeAll } from "./io.ts";
 export { readWithTimeout } from "./read_timeout.ts";
+export { mayRetry, pauseBefore } from "./retry.ts";
+export type { RetrySchedule } from "./retry.ts";
 export { MAX_TIMER_MS, sleep, startTimer } from "./timer.ts";
 export type { Timer } from "./timer.ts";
 export type { ByteReader, ByteWriter } from "./io.ts";
