@@ -5,13 +5,14 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
-import { acceptEncoding, DEFAULT_READ_TIMEOUT_MS, fetchUrl, HttpClient } from "../http/client.ts";
+import { DEFAULT_READ_TIMEOUT_MS, fetchUrl, HttpClient } from "../http/client.ts";
 import type { FetchResult, Timing } from "../http/client.ts";
-import { checkField, mergeFields } from "../http/request.ts";
 import { isRetryableError, isRetryableStatus, retryWait } from "../http/retry.ts";
 import type { RetryWait } from "../http/retry.ts";
 import { latin1 } from "../http/response.ts";
 import type { ResponseHead } from "../http/response.ts";
+import { checkResponse, MAX_CHECKED_BODY, needsBody } from "../http/expect.ts";
+import type { ExpectationFailure, HttpExpectations } from "../http/expect.ts";
 import { formatSize, parseSize } from "../http/size.ts";
 import { parseHttpUrl } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
@@ -22,18 +23,20 @@ import { InterruptedError } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
 import { sleep } from "../net/timer.ts";
 import { UsageError, withCommon } from "./args.ts";
+import {
+  expectOptions,
+  parseExpectations,
+  parseRequestOptions,
+  requestOption,
+} from "./http_options.ts";
 import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { describeError, runCommand } from "./command.ts";
-import { describePathError, readInput, standardStream } from "./paths.ts";
+import { describePathError, standardStream } from "./paths.ts";
 import type { Context } from "./command.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
 import { log } from "./log.ts";
 import { formatMs, OutputError, roundMs, StdoutClosedError } from "./output.ts";
 import type { Io } from "./output.ts";
-import { PRODUCT } from "./version.ts";
-
-/** Bodies kept in memory for --expect-body and --expect-body-regex, at most. */
-const MAX_CHECKED_BODY = 16 * 1024 * 1024;
 
 /** `sockit get`. */
 export const GET: CommandSpec = {
@@ -69,14 +72,7 @@ export const GET: CommandSpec = {
       type: "boolean",
       description: "Print the response head before the body",
     },
-    {
-      name: "header",
-      short: "H",
-      type: "string",
-      multiple: true,
-      value: "'NAME: VALUE'",
-      description: "Add a request header (replaces a default; 'NAME:' removes it)",
-    },
+    requestOption("header"),
     {
       name: "output",
       short: "o",
@@ -86,7 +82,7 @@ export const GET: CommandSpec = {
       description: "Write the body to FILE (one -o per URL, in order; - is stdout)",
     },
     { name: "silent", short: "s", type: "boolean", description: "No progress bar (as --quiet)" },
-    { name: "location", short: "L", type: "boolean", description: "Follow redirects" },
+    requestOption("location"),
     {
       name: "max-redirs",
       type: "string",
@@ -100,31 +96,7 @@ export const GET: CommandSpec = {
       type: "boolean",
       description: "Exit 1 on a status of 400 or more (the body is still written)",
     },
-    {
-      name: "expect-status",
-      type: "string",
-      value: "LIST",
-      description: "Exit 1 unless the status is in LIST (200,204,3xx)",
-    },
-    {
-      name: "expect-body",
-      type: "string",
-      value: "TEXT",
-      description: "Exit 1 unless the body contains TEXT",
-    },
-    {
-      name: "expect-body-regex",
-      type: "string",
-      value: "RE",
-      description: "Exit 1 unless the body matches the regular expression RE",
-    },
-    {
-      name: "expect-header",
-      type: "string",
-      multiple: true,
-      value: "'NAME: RE'",
-      description: "Exit 1 unless header NAME is present and matches RE",
-    },
+    ...expectOptions("Exit 1 unless"),
     {
       name: "max-time",
       short: "m",
@@ -168,30 +140,10 @@ export const GET: CommandSpec = {
       default: "none",
       description: "Largest body, raw and decoded (10M, 1G)",
     },
-    {
-      name: "compressed",
-      type: "boolean",
-      description: `Ask for ${acceptEncoding()} and decode the body`,
-    },
-    {
-      name: "cacert",
-      type: "string",
-      value: "FILE",
-      description: "Also trust the CA certificates in this PEM file (- for stdin)",
-    },
-    {
-      name: "resolve",
-      type: "string",
-      multiple: true,
-      value: "HOST:PORT:ADDR",
-      description: "Connect to ADDR (comma-separated list) for HOST:PORT, like curl",
-    },
-    {
-      name: "unix-socket",
-      type: "string",
-      value: "PATH",
-      description: "Connect to this Unix socket instead (http only)",
-    },
+    requestOption("compressed"),
+    requestOption("cacert"),
+    requestOption("resolve"),
+    requestOption("unix-socket"),
     {
       name: "retry",
       type: "string",
@@ -274,11 +226,7 @@ interface GetPlan {
   retryDelayMs: number;
   retryMaxTimeMs: number;
   fail: boolean;
-  expectStatus: Array<(status: number) => boolean> | undefined;
-  expectStatusText: string | undefined;
-  expectBody: string | undefined;
-  expectBodyRegex: RegExp | undefined;
-  expectHeaders: Array<{ name: string; pattern: RegExp; text: string }>;
+  expect: HttpExpectations;
   timing: boolean;
   verbose: boolean;
 }
@@ -306,16 +254,6 @@ function limitOption(args: ParsedArgs, name: string, fallback: number): number {
   return args.duration(name, fallback);
 }
 
-function regexOption(text: string, option: string): RegExp {
-  try {
-    return new RegExp(text);
-  } catch (error) {
-    throw new UsageError(
-      `Invalid regular expression "${text}" for ${option}: ${(error as Error).message}`,
-    );
-  }
-}
-
 async function planFrom(ctx: Context): Promise<GetPlan> {
   const { args } = ctx;
   const urls = args.positionals.map((text) => {
@@ -331,52 +269,7 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
   }
   const outputs: OutputTarget[] = [];
   for (const path of outputPaths) outputs.push(await outputTarget(path));
-  const user: Array<[string, string]> = args.strings("header").map((text) => {
-    const colon = text.indexOf(":");
-    if (colon <= 0) throw new UsageError(`Invalid header "${text}": expected 'Name: value'`);
-    const name = text.slice(0, colon);
-    const value = text.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
-    const problem = checkField(name, value);
-    if (problem) throw new UsageError(`Invalid -H: ${problem}`);
-    return [name, value];
-  });
-  const compressed = args.flag("compressed");
-  const defaults: Array<[string, string]> = [["User-Agent", PRODUCT], ["Accept", "*/*"]];
-  if (compressed) defaults.push(["Accept-Encoding", acceptEncoding()]);
-  const unixSocket = args.string("unix-socket");
-  if (unixSocket === "") throw new UsageError('Invalid --unix-socket "": empty path');
-  if (unixSocket !== undefined && urls.some((u) => u.scheme === "https")) {
-    throw new UsageError("Option --unix-socket works with http URLs only");
-  }
-  const caCerts: string[] = [];
-  const cacert = args.string("cacert");
-  if (cacert !== undefined) {
-    const pem = await readInput(ctx.io, cacert, "--cacert");
-    if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
-      throw new UsageError(`Cannot use --cacert "${cacert}": no PEM certificate in it`);
-    }
-    caCerts.push(pem);
-  }
-  const resolve = new Map<string, string[]>();
-  for (const text of args.strings("resolve")) {
-    const match = /^(\[[^\]]+\]|[^:]+):(\d+):(.+)$/.exec(text);
-    if (!match) throw new UsageError(`Invalid --resolve "${text}": expected HOST:PORT:ADDRESS`);
-    const host = match[1]!.replace(/^\[|\]$/g, "").toLowerCase();
-    const addresses = match[3]!.split(",").map((a) => a.trim().replace(/^\[|\]$/g, ""));
-    resolve.set(`${host}:${Number(match[2])}`, addresses);
-  }
-  const statusText = args.string("expect-status");
-  const expectStatus = statusText?.split(",").map((item) => {
-    const text = item.trim();
-    if (/^[1-9]\d\d$/.test(text)) return (status: number) => status === Number(text);
-    if (/^[1-9]xx$/i.test(text)) {
-      return (status: number) => Math.floor(status / 100) === Number(text[0]);
-    }
-    throw new UsageError(
-      `Invalid --expect-status "${statusText}": use codes and classes such as 200,204,3xx`,
-    );
-  });
-  const regexText = args.string("expect-body-regex");
+  const request = await parseRequestOptions(args, ctx.io, urls);
   const maxTimeMs = args.string("max-time") !== undefined
     ? limitOption(args, "max-time", Infinity)
     : limitOption(args, "timeout", Infinity);
@@ -392,9 +285,9 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
     urls,
     outputs,
     method: args.flag("head") ? "HEAD" : "GET",
-    fields: mergeFields(defaults, user),
+    fields: request.fields,
     include: args.flag("include") || args.flag("head"),
-    follow: args.flag("location"),
+    follow: request.follow,
     maxRedirects: args.integer("max-redirs", 20),
     maxTimeMs,
     connectTimeoutMs: limitOption(args, "connect-timeout", 30_000),
@@ -402,32 +295,15 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
     maxHeadBytes: sizeOption(args, "max-header-size", 64 * 1024),
     maxFields: args.integer("max-header-fields", 100, { min: 1 }),
     maxBodyBytes: sizeOption(args, "max-filesize", Infinity),
-    compressed,
-    caCerts,
-    resolve,
-    unixSocket,
+    compressed: request.compressed,
+    caCerts: request.caCerts,
+    resolve: request.resolve,
+    unixSocket: request.unixSocket,
     retries: args.integer("retry", 0),
     retryDelayMs: args.duration("retry-delay", 1000),
     retryMaxTimeMs: limitOption(args, "retry-max-time", Infinity),
     fail: args.flag("fail"),
-    expectStatus,
-    expectStatusText: statusText,
-    expectBody: args.string("expect-body"),
-    expectBodyRegex: regexText === undefined
-      ? undefined
-      : regexOption(regexText, "--expect-body-regex"),
-    expectHeaders: args.strings("expect-header").map((text) => {
-      const colon = text.indexOf(":");
-      if (colon <= 0) {
-        throw new UsageError(`Invalid --expect-header "${text}": expected 'Name: regex'`);
-      }
-      const pattern = text.slice(colon + 1).replace(/^[ \t]+/, "");
-      return {
-        name: text.slice(0, colon).trim(),
-        pattern: regexOption(pattern, "--expect-header"),
-        text,
-      };
-    }),
+    expect: parseExpectations(args),
     timing: args.flag("timing"),
     verbose: args.flag("verbose") || args.flag("trace"),
   };
@@ -719,7 +595,7 @@ async function getOne(
   // A progress bar on stderr, for a body that goes to a file while a person watches.
   const showProgress = output !== undefined && output.kind !== "stream" &&
     ctx.io.stderrIsTerminal && !ctx.quiet && !ctx.json;
-  const checkBody = plan.expectBody !== undefined || plan.expectBodyRegex !== undefined;
+  const checkBody = needsBody(plan.expect);
   const outcome: Outcome = {
     result: undefined,
     attempts: 0,
@@ -890,6 +766,14 @@ function stopsTheCommand(error: unknown): boolean {
     error instanceof StdoutClosedError;
 }
 
+/** The option that states each kind of expectation, for messages. */
+const EXPECT_OPTION: Record<ExpectationFailure["expectation"], string> = {
+  status: "--expect-status",
+  body: "--expect-body",
+  "body-regex": "--expect-body-regex",
+  header: "--expect-header",
+};
+
 function checkOutcome(plan: GetPlan, outcome: Outcome): string[] {
   const result = outcome.result!;
   const status = result.head.status;
@@ -897,42 +781,20 @@ function checkOutcome(plan: GetPlan, outcome: Outcome): string[] {
   if (plan.fail && status >= 400) {
     failures.push(`Check failed: --fail: ${result.url} answered ${status} ${result.head.reason}`);
   }
-  if (plan.expectStatus && !plan.expectStatus.some((test) => test(status))) {
-    failures.push(`Check failed: --expect-status ${plan.expectStatusText}: got ${status}`);
-  }
-  if (plan.expectBody !== undefined || plan.expectBodyRegex !== undefined) {
-    if (outcome.bodyBytes > MAX_CHECKED_BODY) {
-      failures.push(
-        `Check failed: the body (${formatSize(outcome.bodyBytes)}) is too large to check: over ${
-          formatSize(MAX_CHECKED_BODY)
-        }`,
-      );
-    } else {
-      const text = new TextDecoder().decode(concat(outcome.body));
-      if (plan.expectBody !== undefined && !text.includes(plan.expectBody)) {
-        failures.push(
-          `Check failed: --expect-body: the body does not contain "${plan.expectBody}"`,
-        );
-      }
-      if (plan.expectBodyRegex && !plan.expectBodyRegex.test(text)) {
-        failures.push(
-          `Check failed: --expect-body-regex: the body does not match /${plan.expectBodyRegex.source}/`,
-        );
-      }
-    }
-  }
-  for (const expected of plan.expectHeaders) {
-    const values = result.head.headers.getAll(expected.name);
-    if (values.length === 0) {
-      failures.push(`Check failed: --expect-header "${expected.text}": no ${expected.name} header`);
-    } else if (!values.some((value) => expected.pattern.test(value))) {
-      const tried = values.map((value) => JSON.stringify(value)).join(", ");
-      const oneByOne = values.length > 1 ? "; repeated fields are matched one by one" : "";
-      failures.push(
-        `Check failed: --expect-header "${expected.text}": no ${expected.name} value matches ` +
-          `/${expected.pattern.source}/ (tried ${tried}${oneByOne})`,
-      );
-    }
+  const body = !needsBody(plan.expect)
+    ? undefined
+    : outcome.bodyBytes > MAX_CHECKED_BODY
+    ? outcome.bodyBytes
+    : new TextDecoder().decode(concat(outcome.body));
+  for (const failure of checkResponse(result.head, body, plan.expect)) {
+    const option = EXPECT_OPTION[failure.expectation];
+    failures.push(
+      failure.expectation === "status"
+        ? `Check failed: ${option} ${failure.text}: got ${status}`
+        : failure.expectation === "header"
+        ? `Check failed: ${option} "${failure.text}": ${failure.reason}`
+        : `Check failed: ${option}: ${failure.reason}`,
+    );
   }
   return failures;
 }

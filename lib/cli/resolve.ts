@@ -9,6 +9,12 @@ import { withDeadline } from "../net/deadline.ts";
 import { CheckError, ResolveError, SockitError } from "../net/errors.ts";
 import { fqdn, normalizeDnsName } from "../dns/name.ts";
 import type { DnsNameForms } from "../dns/name.ts";
+import {
+  addressesOf as dnsAddresses,
+  describeDnsFailure,
+  dnsOutcome,
+  parseDnsServer,
+} from "../dns/outcome.ts";
 import { DnsClient, formatServer } from "../dns/query.ts";
 import type { DnsQueryResult, DnsServer } from "../dns/query.ts";
 import { systemNameserver } from "../dns/resolv_conf.ts";
@@ -16,7 +22,6 @@ import { lookupSystem } from "../dns/system.ts";
 import type { SystemAddress } from "../dns/system.ts";
 import {
   formatRecordData,
-  Rcode,
   rcodeName,
   RecordType,
   reverseName,
@@ -136,33 +141,11 @@ export async function runResolve(argv: string[], io: Io): Promise<number> {
  * literal.
  */
 export function parseServer(text: string): DnsServer {
-  const fail = (why: string): never => {
-    throw new UsageError(`Invalid server "${text}": ${why}`);
-  };
-  if (text === "") fail("empty (expected ADDR, ADDR:PORT or [IPV6]:PORT)");
-  let address = text;
-  let portText: string | undefined;
-  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
-  if (bracketed) {
-    address = bracketed[1]!;
-    portText = bracketed[2];
-    if (ipFamily(address) !== 6) fail(`"${address}" in brackets is not an IPv6 address`);
-  } else if (text.startsWith("[")) {
-    fail("expected [IPV6] or [IPV6]:PORT");
-  } else if (text.split(":").length === 2) {
-    [address, portText] = text.split(":") as [string, string];
+  try {
+    return parseDnsServer(text);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
-  let port = 53;
-  if (portText !== undefined) {
-    if (portText === "") fail("empty port after the colon");
-    if (!/^\d+$/.test(portText)) fail(`port "${portText}" is not a number`);
-    port = Number(portText);
-    if (port < 1 || port > 65535) fail(`port ${portText} is out of range, expected 1 to 65535`);
-  }
-  if (!ipFamily(address)) {
-    fail(`"${address}" is not an IP address (a DNS server is given by its address)`);
-  }
-  return { address, port };
 }
 
 /** What to do: which names, how to ask, what to check. */
@@ -507,30 +490,14 @@ async function runQueries(ctx: Context, p: Plan): Promise<number> {
   return failures.code;
 }
 
-const OUTCOME: Record<number, [string, string]> = {
-  [Rcode.NXDOMAIN]: ["nxdomain", "NXDOMAIN (no such name)"],
-  [Rcode.SERVFAIL]: ["servfail", "SERVFAIL (the server failed to answer)"],
-  [Rcode.REFUSED]: ["refused", "REFUSED (the server refused to answer)"],
-  [Rcode.BADVERS]: ["badvers", "BADVERS (the server does not support EDNS version 0)"],
-};
-
 /** `answer`, `nodata`, or the lower-cased status (`nxdomain`, `servfail`, `badvers`...). */
 function outcomeOf(type: number, result: DnsQueryResult): string {
-  const { rcode } = result.message.flags;
-  if (rcode !== Rcode.NOERROR) return OUTCOME[rcode]?.[0] ?? rcodeName(rcode).toLowerCase();
-  return answersFor(type, result.message.answers).length > 0 ? "answer" : "nodata";
-}
-
-/** Answers of the asked type, following the CNAME chain in the answer section. */
-function answersFor(type: number, answers: DnsRecord[]): DnsRecord[] {
-  return answers.filter((r) => r.type === type || type === RecordType.CNAME);
+  return dnsOutcome(type, result.message);
 }
 
 /** The addresses among the answers of the asked type. */
 function addressesOf(type: number, result: DnsQueryResult): string[] {
-  return answersFor(type, result.message.answers).flatMap((r) =>
-    "address" in r.data ? [r.data.address] : []
-  );
+  return dnsAddresses(type, result.message);
 }
 
 function outcomeError(
@@ -538,17 +505,10 @@ function outcomeError(
   type: number,
   result: DnsQueryResult,
 ): SockitError | undefined {
-  const { rcode } = result.message.flags;
+  const why = describeDnsFailure(type, result.message);
+  if (why === undefined) return undefined;
   const at = `${quoted(n.name, n)} (${typeName(type)}) at ${formatServer(result.server)}`;
-  if (rcode !== Rcode.NOERROR) {
-    return new ResolveError(`Cannot resolve ${at}: ${OUTCOME[rcode]?.[1] ?? rcodeName(rcode)}`);
-  }
-  if (answersFor(type, result.message.answers).length === 0) {
-    return new ResolveError(
-      `Cannot resolve ${at}: NODATA (the name exists but has no ${typeName(type)} records)`,
-    );
-  }
-  return undefined;
+  return new ResolveError(`Cannot resolve ${at}: ${why}`);
 }
 
 function recordJson(r: DnsRecord) {

@@ -22,6 +22,13 @@ export {
   sameDnsName,
 } from "./name.ts";
 export type { DnsNameForms } from "./name.ts";
+export {
+  addressesOf,
+  answersFor,
+  describeDnsFailure,
+  dnsOutcome,
+  parseDnsServer,
+} from "./outcome.ts";
 export { DnsClient, formatServer, queryDns } from "./query.ts";
 export type { DnsQueryOptions, DnsQueryResult, DnsServer } from "./query.ts";
 export { firstNameserver, nameservers, systemNameserver } from "./resolv_conf.ts";

@@ -75,6 +75,20 @@ export type {
   ResponseHead,
   StatusLine,
 } from "./response.ts";
+export {
+  checkResponse,
+  MAX_CHECKED_BODY,
+  needsBody,
+  parseHeaderExpectation,
+  parseRegex,
+  parseStatusList,
+} from "./expect.ts";
+export type {
+  ExpectationFailure,
+  HeaderExpectation,
+  HttpExpectations,
+  StatusList,
+} from "./expect.ts";
 export { startHttpResponder } from "./responder.ts";
 export type { HttpResponder } from "./responder.ts";
 export { formatSize, parseSize } from "./size.ts";
