@@ -45,7 +45,7 @@ function zoneOptions(dir: string): string[] {
 }
 
 /** A free UDP port on 127.0.0.1 (bound, then released). */
-function freeUdpPort(): Promise<number> {
+export function freeUdpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket("udp4");
     socket.once("error", reject);
@@ -71,7 +71,7 @@ export class Dnsmasq implements AsyncDisposable {
   }
 
   /** Starts dnsmasq in the foreground on a free port and waits until it answers. */
-  static async start(): Promise<Dnsmasq> {
+  static async start(options: { port?: number } = {}): Promise<Dnsmasq> {
     const dir = await Deno.makeTempDir({ prefix: "sockit-dnsmasq-" });
     await Deno.writeTextFile(
       `${dir}/hosts`,
@@ -85,7 +85,7 @@ export class Dnsmasq implements AsyncDisposable {
       ].join("\n"),
     );
     for (let attempt = 0;; attempt++) {
-      const port = await freeUdpPort();
+      const port = options.port ?? await freeUdpPort();
       const process = new Deno.Command(DNSMASQ ?? "dnsmasq", {
         args: [
           "--keep-in-foreground",

@@ -309,7 +309,12 @@ export class Nginx implements AsyncDisposable {
    * log records the connection serial number and the request count on it.
    */
   static async start(
-    options: { locations?: string; files?: Record<string, Uint8Array | string> } = {},
+    options: {
+      locations?: string;
+      files?: Record<string, Uint8Array | string>;
+      /** Listen on this port (a test that starts nginx late names the port first). */
+      port?: number;
+    } = {},
   ): Promise<Nginx> {
     const dir = await Deno.makeTempDir({ prefix: "sockit-nginx-" });
     await Deno.mkdir(`${dir}/root`);
@@ -321,7 +326,7 @@ export class Nginx implements AsyncDisposable {
     }
     let lastError = "";
     for (let attempt = 0; attempt < 5; attempt++) {
-      const port = freePort();
+      const port = options.port ?? freePort();
       const conf = `
 daemon off;
 master_process off;

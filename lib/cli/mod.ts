@@ -42,6 +42,10 @@ export const COMMANDS: Record<string, Command> = {
     summary: "HTTP/1.1 client on raw sockets: GET, HEAD, checks, retries",
     run: async (argv, io) => (await import("./get.ts")).runGet(argv, io),
   },
+  wait: {
+    summary: "wait until ports, URLs, sockets, names or files are ready, then run a command",
+    run: async (argv, io) => (await import("./wait.ts")).runWait(argv, io),
+  },
   demo: {
     summary: "an offline tour on loopback",
     run: async (argv, io) => (await import("./demo.ts")).runDemo(argv, io),

@@ -1,0 +1,398 @@
+/**
+ * `sockit wait`: flags, output and the command after `--`. Target parsing, probes and the wait
+ * itself are in `lib/probe/`.
+ *
+ * @module
+ */
+import { formatDuration } from "../net/deadline.ts";
+import { InterruptedError, TimeoutError } from "../net/errors.ts";
+import { probe } from "../probe/probe.ts";
+import type { ProbeOptions, ProbeResult } from "../probe/probe.ts";
+import { formatTargetName, parseTarget } from "../probe/target.ts";
+import type { Target } from "../probe/target.ts";
+import { waitFor } from "../probe/wait.ts";
+import type { WaitEvent, WaitResult } from "../probe/wait.ts";
+import { parseDnsServer } from "../dns/outcome.ts";
+import { typeCode } from "../dns/wire.ts";
+import { isIpLiteral } from "../net/addr.ts";
+import { UsageError, withCommon } from "./args.ts";
+import {
+  expectOptions,
+  parsedOption,
+  parseExpectations,
+  parseRequestOptions,
+  requestOption,
+} from "./http_options.ts";
+import type { CommandSpec } from "./args.ts";
+import { describeError, runCommand } from "./command.ts";
+import type { Context } from "./command.ts";
+import { ExitCode, exitCodeFor } from "./exit_codes.ts";
+import { log } from "./log.ts";
+import { formatMs, roundMs } from "./output.ts";
+import type { Io } from "./output.ts";
+
+/** `sockit wait`. */
+export const WAIT: CommandSpec = {
+  name: "wait",
+  summary: "wait until services are ready, then run a command",
+  usage: ["wait [options] TARGET... [-- COMMAND [ARGS...]]"],
+  description: [
+    "Targets: HOST:PORT or tcp://HOST:PORT (a connection is accepted), http(s)://URL (a GET",
+    "answers a status in --expect-status and every --expect-* holds), unix:/PATH (the socket",
+    "accepts), dns:NAME (the name resolves), echo://HOST:PORT (a round trip comes back exact),",
+    "file:/PATH (the file exists). All are probed at once until every one is ready (--any: one).",
+    "",
+    "Each attempt has its own --attempt-timeout; attempts start 10ms apart and the pause grows",
+    "by 5% each time (about a twentieth of the time waited) up to --interval. A certificate that",
+    "does not verify ends the wait at once (exit 6). Past --timeout: exit 5, naming each target",
+    "still not ready and why.",
+    "",
+    "COMMAND runs only when the wait succeeded (--run-anyway: also after a timeout), as a child",
+    "process (Deno cannot exec): it gets sockit's stdin, stdout and stderr, SIGINT and SIGTERM are",
+    "passed on to it, and sockit exits with its exit code (128 + N when signal N ended it).",
+  ].join("\n"),
+  options: withCommon([
+    {
+      name: "attempt-timeout",
+      type: "string",
+      value: "DURATION",
+      default: "5s",
+      description: "Limit on each attempt (never past --timeout)",
+    },
+    {
+      name: "interval",
+      type: "string",
+      value: "DURATION",
+      default: "1s",
+      description: "Longest pause between attempts at one target",
+    },
+    { name: "any", type: "boolean", description: "Done when any one target is ready" },
+    {
+      name: "stable",
+      type: "string",
+      value: "N",
+      default: "1",
+      description: "Ready only after N successes in a row",
+    },
+    {
+      name: "reverse",
+      type: "boolean",
+      description: "Wait until each target is NOT ready (closed, failing, gone)",
+    },
+    {
+      name: "run-anyway",
+      type: "boolean",
+      description: "Run COMMAND even after a timeout, then exit with its code",
+    },
+    { name: "nonempty", type: "boolean", description: "file: targets must not be empty" },
+    ...expectOptions("http: ready only when", "2xx"),
+    requestOption("header"),
+    requestOption("location"),
+    requestOption("compressed"),
+    requestOption("cacert"),
+    requestOption("resolve"),
+    requestOption("unix-socket"),
+    {
+      name: "server",
+      type: "string",
+      value: "ADDR[:PORT]",
+      description: "dns: ask this server directly (or @ADDR[:PORT] among the targets)",
+    },
+    {
+      name: "type",
+      short: "t",
+      type: "string",
+      value: "TYPE",
+      description: "dns: ask for this record type directly (A, AAAA, MX...)",
+    },
+    {
+      name: "expect-address",
+      type: "string",
+      multiple: true,
+      value: "ADDR",
+      description: "dns: ready only when ADDR is among the answers",
+    },
+  ]),
+  positionals: { min: 1, max: Infinity, name: "TARGET" },
+  examples: [
+    [
+      "A database and an API, then the tests",
+      "sockit wait 127.0.0.1:5432 http://127.0.0.1:8080/health -- npm test",
+    ],
+    ["At most 10s, as JSON lines", "sockit wait --timeout 10s --json tcp://db:5432"],
+    ["Until a port is closed again", "sockit wait --reverse 127.0.0.1:8080"],
+  ],
+};
+
+/** Runs `sockit wait ...`. */
+export async function runWait(argv: string[], io: Io): Promise<number> {
+  const split = argv.indexOf("--");
+  const own = split < 0 ? argv : argv.slice(0, split);
+  const command = split < 0 ? [] : argv.slice(split + 1);
+  return await runCommand(WAIT, own, io, (ctx) => waitCommand(ctx, command), {
+    ownSignals: true,
+  });
+}
+
+interface WaitPlan {
+  targets: Target[];
+  timeoutMs: number;
+  attemptTimeoutMs: number;
+  intervalMs: number;
+  any: boolean;
+  stable: number;
+  reverse: boolean;
+  runAnyway: boolean;
+  probeOptions: Partial<ProbeOptions>;
+}
+
+async function planFrom(ctx: Context, command: string[]): Promise<WaitPlan> {
+  const { args } = ctx;
+  let server = args.string("server") === undefined
+    ? undefined
+    : parsedOption(args.string("server")!, "--server", parseDnsServer);
+  const targets: Target[] = [];
+  for (const text of args.positionals) {
+    if (text.startsWith("@")) {
+      server = parsedOption(text.slice(1), "@SERVER", parseDnsServer);
+      continue;
+    }
+    try {
+      targets.push(parseTarget(text));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  if (targets.length === 0) {
+    throw new UsageError('Missing argument for "sockit wait": expected TARGET');
+  }
+  const urls = targets.flatMap((t) => t.kind === "http" ? [t.url] : []);
+  const request = await parseRequestOptions(args, ctx.io, urls);
+  const typeText = args.string("type");
+  const type = typeText === undefined ? undefined : typeCode(typeText);
+  if (typeText !== undefined && type === undefined) {
+    throw new UsageError(
+      `Unknown record type "${typeText}": use A, AAAA, CNAME, MX, NS, SOA, TXT, SRV, PTR, CAA or TYPEnnn`,
+    );
+  }
+  const expectAddresses = args.strings("expect-address").map((text) => {
+    if (!isIpLiteral(text)) {
+      throw new UsageError(`Invalid address "${text}" for --expect-address: not an IP address`);
+    }
+    return text;
+  });
+  const timeout = args.duration("timeout", 30_000);
+  if (command.length === 0 && args.flag("run-anyway")) {
+    throw new UsageError("Option --run-anyway needs a COMMAND after --");
+  }
+  if (args.flag("any") && args.flag("reverse")) {
+    throw new UsageError("Options --any and --reverse cannot be used together");
+  }
+  return {
+    targets,
+    timeoutMs: timeout === 0 ? Infinity : timeout,
+    attemptTimeoutMs: Math.max(1, args.duration("attempt-timeout", 5000)),
+    intervalMs: args.duration("interval", 1000),
+    any: args.flag("any"),
+    stable: args.integer("stable", 1, { min: 1, max: 1000 }),
+    reverse: args.flag("reverse"),
+    runAnyway: args.flag("run-anyway"),
+    probeOptions: {
+      nonempty: args.flag("nonempty"),
+      trace: ctx.trace,
+      http: {
+        fields: request.fields,
+        follow: request.follow,
+        compressed: request.compressed,
+        caCerts: request.caCerts,
+        resolve: request.resolve,
+        unixSocket: request.unixSocket,
+        expect: parseExpectations(args, "2xx"),
+      },
+      dns: { server, type, expectAddresses },
+    },
+  };
+}
+
+async function waitCommand(ctx: Context, command: string[]): Promise<number> {
+  const plan = await planFrom(ctx, command);
+  const interrupt = new AbortController();
+  let result: WaitResult;
+  {
+    using _signals = abortOnSignals(interrupt);
+    using board = ctx.io.stderrIsTerminal && !ctx.quiet && !ctx.json && !ctx.args.flag("verbose")
+      ? new StatusBoard(ctx, plan.targets)
+      : undefined;
+    result = await waitFor(plan.targets, {
+      timeoutMs: plan.timeoutMs,
+      attemptTimeoutMs: plan.attemptTimeoutMs,
+      intervalMs: plan.intervalMs,
+      any: plan.any,
+      stable: plan.stable,
+      reverse: plan.reverse,
+      signal: interrupt.signal,
+      probe: (target, options): Promise<ProbeResult> =>
+        probe(target, { ...plan.probeOptions, ...options }),
+      onEvent: (event) => {
+        report(ctx, event);
+        board?.update(event);
+      },
+    });
+  }
+  if (ctx.json) {
+    ctx.jsonPrinted = true;
+    const failure = failureOf(plan, result);
+    await ctx.out.json({
+      event: "done",
+      ready: result.ready,
+      elapsed_ms: roundMs(result.elapsedMs),
+      targets: result.targets.map((s) => ({
+        target: s.target.text,
+        ready: s.ready,
+        attempts: s.attempts,
+        last_error: s.ready ? null : s.last,
+      })),
+      error: failure ? describeError(failure) : null,
+      exit_code: failure ? exitCodeFor(failure) : 0,
+    });
+  }
+  const failure = failureOf(plan, result);
+  if (failure && !(plan.runAnyway && result.timedOut)) throw failure;
+  if (failure) await ctx.out.error(`${describeError(failure)}; running the command anyway`);
+  if (command.length === 0) return ExitCode.Ok;
+  await ctx.out.flush();
+  return await runChild(command);
+}
+
+/** The error a finished wait ends with, or `undefined` when it succeeded. */
+function failureOf(plan: WaitPlan, result: WaitResult): Error | undefined {
+  if (result.fatal) return result.fatal;
+  if (result.ready) return undefined;
+  const waiting = result.targets.filter((s) => !s.ready);
+  const what = plan.reverse ? "still ready" : "not ready";
+  const list = waiting.map((s) =>
+    `${formatTargetName(s.target)} (${s.last}, ${s.attempts} attempt${s.attempts === 1 ? "" : "s"})`
+  );
+  const count = plan.any
+    ? `none of ${result.targets.length} targets is ready`
+    : `${waiting.length} of ${result.targets.length} target${
+      result.targets.length === 1 ? "" : "s"
+    } ${what}`;
+  return new TimeoutError(
+    `Timed out after ${formatDuration(plan.timeoutMs)}: ${count}: ${list.join("; ")}`,
+  );
+}
+
+function report(ctx: Context, event: WaitEvent): void {
+  const logger = log("wait");
+  if (event.event === "ready") {
+    logger.info`ready: ${event.target} after ${event.attempts} attempt${
+      event.attempts === 1 ? "" : "s"
+    }, ${formatMs(event.elapsed_ms)}`;
+    if (ctx.json) void ctx.out.event(event);
+  } else {
+    logger.debug`attempt ${event.attempt} at ${event.target}: ${
+      event.ok ? "ok" : "not yet"
+    }: ${event.reason}`;
+    if (ctx.json && ctx.args.flag("verbose")) void ctx.out.event(event);
+  }
+}
+
+/** Turns SIGINT and SIGTERM into an abort of `controller`, until disposed. */
+function abortOnSignals(controller: AbortController): Disposable {
+  return onSignals((signal) => {
+    if (!controller.signal.aborted) {
+      controller.abort(new InterruptedError(`Interrupted by ${signal}`, { signal }));
+    }
+  });
+}
+
+function onSignals(handler: (signal: "SIGINT" | "SIGTERM") => void): Disposable {
+  const signals: Array<"SIGINT" | "SIGTERM"> = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM"];
+  const installed = signals.map((signal) => {
+    const listener = () => handler(signal);
+    Deno.addSignalListener(signal, listener);
+    return [signal, listener] as const;
+  });
+  return {
+    [Symbol.dispose]() {
+      for (const [signal, listener] of installed) Deno.removeSignalListener(signal, listener);
+    },
+  };
+}
+
+/**
+ * Runs COMMAND with sockit's streams, passes SIGINT and SIGTERM on to it, and returns its exit
+ * code (128 + N when signal N ended it).
+ */
+async function runChild(command: string[]): Promise<number> {
+  const [program, ...args] = command as [string, ...string[]];
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(program, {
+      args,
+      stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound
+      ? "command not found"
+      : error instanceof Deno.errors.PermissionDenied
+      ? "permission denied (is it executable?)"
+      : (error as Error).message;
+    throw new UsageError(`Cannot run "${program}": ${why}`);
+  }
+  using _forward = onSignals((signal) => {
+    try {
+      child.kill(signal);
+    } catch {
+      // It has exited already.
+    }
+  });
+  const status = await child.status;
+  return status.code;
+}
+
+/** One live line per target on a terminal, redrawn in place and cleared when done. */
+class StatusBoard implements Disposable {
+  readonly #ctx: Context;
+  readonly #lines: Map<string, string>;
+  #drawn = 0;
+  #last = 0;
+
+  constructor(ctx: Context, targets: Target[]) {
+    this.#ctx = ctx;
+    this.#lines = new Map(targets.map((t) => [t.text, `${formatTargetName(t)}: waiting`]));
+    this.#draw();
+  }
+
+  update(event: WaitEvent): void {
+    const name = formatTargetName(parseTarget(event.target));
+    this.#lines.set(
+      event.target,
+      event.event === "ready"
+        ? `${name}: ready after ${event.attempts} attempts`
+        : `${name}: ${event.ok ? "ok" : "not yet"} (${event.reason}), ${event.attempt} attempts`,
+    );
+    const now = performance.now();
+    if (event.event === "ready" || now - this.#last >= 100) this.#draw();
+  }
+
+  #draw(): void {
+    this.#last = performance.now();
+    const width = 200;
+    let text = this.#drawn > 0 ? `\x1b[${this.#drawn}F` : "";
+    for (const line of this.#lines.values()) text += `\x1b[2K${line.slice(0, width)}\n`;
+    this.#drawn = this.#lines.size;
+    void this.#ctx.out.note(text.slice(0, -1));
+  }
+
+  [Symbol.dispose](): void {
+    if (this.#drawn === 0) return;
+    void this.#ctx.out.note(`\x1b[${this.#drawn}F\x1b[0J\x1b[1A`);
+    this.#drawn = 0;
+  }
+}
