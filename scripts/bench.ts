@@ -36,6 +36,7 @@ const SECTIONS: BenchSection[] = [
   { name: "echo", run: async (ctx) => (await import("./bench_echo.ts")).run(ctx) },
   { name: "dns", run: async (ctx) => (await import("./bench_dns.ts")).run(ctx) },
   { name: "http", run: async (ctx) => (await import("./bench_http.ts")).run(ctx) },
+  { name: "wait", run: async (ctx) => (await import("./bench_wait.ts")).run(ctx) },
 ];
 
 function print(line: string): void {

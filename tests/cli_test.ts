@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { EchoServerProcess, runSockit } from "./_helpers.ts";
 
-const COMMANDS = [["echo", "serve"], ["echo", "send"], ["demo"]];
+const COMMANDS = [["echo", "serve"], ["echo", "send"], ["resolve"], ["get"], ["wait"], ["demo"]];
 
 Deno.test("every command's --help has a synopsis, options with defaults and examples", async (t) => {
   for (const words of COMMANDS) {
@@ -137,4 +137,8 @@ Deno.test("demo runs offline, shows the trace and exits 0", async () => {
     / TRACE sockit\.trace \+[\d.]+ms send 27 bytes "hello from the sockit demo\\n"\n/,
   );
   assert.match(result.err, / INFO sockit\.echo accepted #1 from 127\.0\.0\.1:\d+/);
+  assert.match(
+    result.out,
+    /\nwaiting for tcp:\/\/127\.0\.0\.1:\d+, which opens in 300 ms\nready after \d+ attempts, /,
+  );
 });

@@ -8,6 +8,7 @@ import type { CommandSpec } from "../lib/cli/mod.ts";
 import { ECHO_SEND, ECHO_SERVE } from "../lib/cli/echo.ts";
 import { GET } from "../lib/cli/get.ts";
 import { RESOLVE } from "../lib/cli/resolve.ts";
+import { WAIT } from "../lib/cli/wait.ts";
 
 const README = await Deno.readTextFile(new URL("../README.md", import.meta.url));
 
@@ -16,7 +17,7 @@ Deno.test("the README's exit-code table lists every code of lib/cli/exit_codes.t
   assert.deepEqual(rows, EXIT_CODE_TABLE.map(([code]) => code));
 });
 
-const DOCUMENTED: CommandSpec[] = [ECHO_SERVE, ECHO_SEND, RESOLVE, GET];
+const DOCUMENTED: CommandSpec[] = [ECHO_SERVE, ECHO_SEND, RESOLVE, GET, WAIT];
 
 Deno.test("the README documents every option of every command", async (t) => {
   for (const spec of DOCUMENTED) {

@@ -303,9 +303,11 @@ Deno.test("demo --json prints one JSON line per step and no text", async () => {
     "4 resolve",
     "5 get",
     "5 get",
+    "6 wait",
   ]);
   assert.equal(lines[1].match, true);
-  assert.deepEqual(lines.slice(7).map((l) => l.connection_reused), [false, true]);
+  assert.deepEqual(lines.slice(7, 9).map((l) => l.connection_reused), [false, true]);
+  assert.equal(lines[9].ready, true);
   assert.deepEqual(lines[6].answers, []);
   assert.equal(lines[6].status, "NXDOMAIN");
 });

@@ -14,7 +14,12 @@ import { formatServer } from "../dns/query.ts";
 import { fetchUrl, HttpClient } from "../http/client.ts";
 import { startHttpResponder } from "../http/responder.ts";
 import { parseHttpUrl } from "../http/url.ts";
+import { TimeoutError } from "../net/errors.ts";
 import { bytesReader } from "../net/io.ts";
+import { sleep } from "../net/timer.ts";
+import { probe } from "../probe/probe.ts";
+import { formatTargetName, parseTarget } from "../probe/target.ts";
+import { waitFor } from "../probe/wait.ts";
 import { withCommon } from "./args.ts";
 import type { CommandSpec } from "./args.ts";
 import { runCommand } from "./command.ts";
@@ -35,7 +40,8 @@ export const DEMO: CommandSpec = {
     "Starts an echo server on a free 127.0.0.1 port inside this process, sends a message",
     "through it with --trace on, and shows each socket step on stderr and the echo on stdout.",
     "Then resolves localhost through the system and asks a DNS responder it starts on",
-    "loopback, and gets two URLs from a tiny local HTTP server over one kept-alive connection.",
+    "loopback, gets two URLs from a tiny local HTTP server over one kept-alive connection, and",
+    "waits for a port that opens a moment later.",
     "Needs no network beyond loopback. Exits 0 when every step worked. With --json, each step",
     'is one JSON line on stdout ({"step": N, "event": ...}).',
   ].join("\n"),
@@ -110,6 +116,9 @@ async function demo(ctx: Context): Promise<number> {
   await say("");
   await say("== 5. get: two GETs on one kept-alive connection, the second with a chunked body");
   await demoGet(ctx, say, (event) => step(5, event));
+  await say("");
+  await say("== 6. wait: a port that opens a moment later, probed until it accepts");
+  await demoWait(ctx, say, (event) => step(6, event));
   await say("");
   await say("Next: run `sockit echo serve` in one terminal and `sockit echo send hi` in another.");
   return ExitCode.Ok;
@@ -205,5 +214,61 @@ async function demoGet(ctx: Context, say: Say, step: Step): Promise<void> {
     }
   } finally {
     client.close();
+  }
+}
+
+/** How long the demo's late server takes to open its port. */
+const LATE_MS = 300;
+
+/**
+ * A server that opens its port a moment after the wait starts: the wait probes it on its
+ * schedule (10 ms, then each pause 5% longer) and notices it within a few attempts.
+ */
+async function demoWait(ctx: Context, say: Say, step: Step): Promise<void> {
+  const port = (() => {
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const { port } = probe.addr;
+    probe.close();
+    return port;
+  })();
+  const target = parseTarget(`127.0.0.1:${port}`);
+  await say(`waiting for ${formatTargetName(target)}, which opens in ${LATE_MS} ms`);
+  let listener: Deno.TcpListener | undefined;
+  const opening = sleep(LATE_MS, ctx.signal).then(() => {
+    listener = Deno.listen({ hostname: "127.0.0.1", port });
+    return performance.now();
+  });
+  const accepting = opening.then(async () => {
+    try {
+      for await (const conn of listener!) conn.close();
+    } catch { /* closed */ }
+  });
+  try {
+    const started = performance.now();
+    const result = await waitFor([target], {
+      timeoutMs: 5000,
+      signal: ctx.signal,
+      probe: (t, options) => probe(t, { ...options, trace: ctx.trace }),
+    });
+    const status = result.targets[0]!;
+    if (!result.ready) {
+      throw new TimeoutError(`The demo's late server was not ready: ${status.last}`);
+    }
+    const noticedMs = performance.now() - (await opening);
+    await say(
+      `ready after ${status.attempts} attempts, ${formatMs(performance.now() - started)} in all, ` +
+        `${formatMs(noticedMs)} after it opened`,
+    );
+    await step({
+      event: "wait",
+      target: formatTargetName(target),
+      ready: true,
+      attempts: status.attempts,
+      elapsed_ms: roundMs(result.elapsedMs),
+    });
+  } finally {
+    await opening.catch(() => {});
+    listener?.close();
+    await accepting;
   }
 }

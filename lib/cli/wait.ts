@@ -23,13 +23,15 @@ import {
   parseRequestOptions,
   requestOption,
 } from "./http_options.ts";
-import type { CommandSpec } from "./args.ts";
+import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { describeError, runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
 import { log } from "./log.ts";
+import { writeAll } from "../net/io.ts";
 import { formatMs, roundMs } from "./output.ts";
 import type { Io } from "./output.ts";
+import { describePathError } from "./paths.ts";
 
 /** `sockit wait`. */
 export const WAIT: CommandSpec = {
@@ -166,6 +168,16 @@ async function planFrom(ctx: Context, command: string[]): Promise<WaitPlan> {
   if (targets.length === 0) {
     throw new UsageError('Missing argument for "sockit wait": expected TARGET');
   }
+  for (const target of targets) {
+    // Deno opens sockets under /dev and /proc only with --allow-all: no attempt could succeed.
+    if (target.kind === "unix" && /^\/(dev|proc)\//.test(target.path)) {
+      throw new UsageError(
+        `Invalid target "${target.text}": ${
+          describePathError(target.path, new Deno.errors.NotCapable())
+        }`,
+      );
+    }
+  }
   const urls = targets.flatMap((t) => t.kind === "http" ? [t.url] : []);
   const request = await parseRequestOptions(args, ctx.io, urls);
   const typeText = args.string("type");
@@ -191,7 +203,7 @@ async function planFrom(ctx: Context, command: string[]): Promise<WaitPlan> {
   return {
     targets,
     timeoutMs: timeout === 0 ? Infinity : timeout,
-    attemptTimeoutMs: Math.max(1, args.duration("attempt-timeout", 5000)),
+    attemptTimeoutMs: positiveDuration(args, "attempt-timeout", 5000),
     intervalMs: args.duration("interval", 1000),
     any: args.flag("any"),
     stable: args.integer("stable", 1, { min: 1, max: 1000 }),
@@ -214,15 +226,27 @@ async function planFrom(ctx: Context, command: string[]): Promise<WaitPlan> {
   };
 }
 
+/** A duration option that must be more than 0. */
+function positiveDuration(args: ParsedArgs, name: string, fallback: number): number {
+  const ms = args.duration(name, fallback);
+  if (ms === 0) {
+    throw new UsageError(
+      `Invalid duration "${args.string(name)}" for --${name}: it must be more than 0`,
+    );
+  }
+  return ms;
+}
+
 async function waitCommand(ctx: Context, command: string[]): Promise<number> {
   const plan = await planFrom(ctx, command);
   const interrupt = new AbortController();
   let result: WaitResult;
-  {
+  const board = ctx.io.stderrIsTerminal && !ctx.quiet && !ctx.json && !ctx.args.flag("verbose") &&
+      !ctx.trace
+    ? new StatusBoard(ctx.io, plan.targets)
+    : undefined;
+  try {
     using _signals = abortOnSignals(interrupt);
-    using board = ctx.io.stderrIsTerminal && !ctx.quiet && !ctx.json && !ctx.args.flag("verbose")
-      ? new StatusBoard(ctx, plan.targets)
-      : undefined;
     result = await waitFor(plan.targets, {
       timeoutMs: plan.timeoutMs,
       attemptTimeoutMs: plan.attemptTimeoutMs,
@@ -234,10 +258,14 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
       probe: (target, options): Promise<ProbeResult> =>
         probe(target, { ...plan.probeOptions, ...options }),
       onEvent: (event) => {
-        report(ctx, event);
-        board?.update(event);
+        // On a terminal the board says it all; elsewhere, log lines.
+        if (board) board.update(event);
+        else report(ctx, event);
       },
     });
+  } finally {
+    board?.[Symbol.dispose]();
+    await board?.flush();
   }
   if (ctx.json) {
     ctx.jsonPrinted = true;
@@ -358,14 +386,23 @@ async function runChild(command: string[]): Promise<number> {
 
 /** One live line per target on a terminal, redrawn in place and cleared when done. */
 class StatusBoard implements Disposable {
-  readonly #ctx: Context;
+  readonly #io: Io;
   readonly #lines: Map<string, string>;
+  readonly #width: number;
   #drawn = 0;
   #last = 0;
+  #writing: Promise<void> = Promise.resolve();
 
-  constructor(ctx: Context, targets: Target[]) {
-    this.#ctx = ctx;
+  constructor(io: Io, targets: Target[]) {
+    this.#io = io;
     this.#lines = new Map(targets.map((t) => [t.text, `${formatTargetName(t)}: waiting`]));
+    let columns = 80;
+    try {
+      columns = Deno.consoleSize().columns;
+    } catch {
+      // not a terminal after all: 80 columns
+    }
+    this.#width = Math.max(20, columns - 1);
     this.#draw();
   }
 
@@ -374,25 +411,40 @@ class StatusBoard implements Disposable {
     this.#lines.set(
       event.target,
       event.event === "ready"
-        ? `${name}: ready after ${event.attempts} attempts`
-        : `${name}: ${event.ok ? "ok" : "not yet"} (${event.reason}), ${event.attempt} attempts`,
+        ? `${name}: ready after ${plural(event.attempts, "attempt")}`
+        : `${name}: ${event.ok ? "ok" : "not yet"} (${event.reason}), ${
+          plural(event.attempt, "attempt")
+        }`,
     );
-    const now = performance.now();
-    if (event.event === "ready" || now - this.#last >= 100) this.#draw();
+    if (event.event === "ready" || performance.now() - this.#last >= 100) this.#draw();
+  }
+
+  #write(text: string): void {
+    const bytes = new TextEncoder().encode(text);
+    this.#writing = this.#writing.then(() => writeAll(this.#io.stderr, bytes)).catch(() => {});
   }
 
   #draw(): void {
     this.#last = performance.now();
-    const width = 200;
     let text = this.#drawn > 0 ? `\x1b[${this.#drawn}F` : "";
-    for (const line of this.#lines.values()) text += `\x1b[2K${line.slice(0, width)}\n`;
+    for (const line of this.#lines.values()) text += `\x1b[2K${line.slice(0, this.#width)}\n`;
     this.#drawn = this.#lines.size;
-    void this.#ctx.out.note(text.slice(0, -1));
+    this.#write(text);
+  }
+
+  /** Settles once everything drawn so far is on the terminal. */
+  flush(): Promise<void> {
+    return this.#writing;
   }
 
   [Symbol.dispose](): void {
     if (this.#drawn === 0) return;
-    void this.#ctx.out.note(`\x1b[${this.#drawn}F\x1b[0J\x1b[1A`);
+    // Back to the board's first line, and clear from there to the end of the screen.
+    this.#write(`\x1b[${this.#drawn}F\x1b[0J`);
     this.#drawn = 0;
   }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
