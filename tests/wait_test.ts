@@ -469,3 +469,24 @@ Deno.test(
     }
   },
 );
+
+Deno.test("wait and wait-for-it agree on an HTTP server that starts late (nginx)", {
+  ignore: !hasProgram("wait-for-it") || !hasNginx(),
+}, async () => {
+  const port = closedPort();
+  const later = sleep(300).then(() => Nginx.start({ port, files: { "index.html": "hi" } }));
+  try {
+    const [ours, theirs] = await Promise.all([
+      runSockit(["wait", "--timeout", "5s", `http://127.0.0.1:${port}/`]),
+      new Deno.Command("wait-for-it", {
+        args: ["-q", "-s", "-t", "5", `127.0.0.1:${port}`, "--", "true"],
+        stdout: "null",
+        stderr: "null",
+      }).output(),
+    ]);
+    assert.equal(ours.code, 0, ours.err);
+    assert.equal(theirs.code, 0);
+  } finally {
+    await (await later)[Symbol.asyncDispose]();
+  }
+});
