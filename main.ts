@@ -3,7 +3,15 @@
  *
  * @module
  */
-import { COMMANDS, ExitCode, processIo, topHelp, unknownCommand, VERSION } from "./lib/cli/mod.ts";
+import {
+  buildInfo,
+  COMMANDS,
+  ExitCode,
+  processIo,
+  topHelp,
+  unknownCommand,
+  versionLine,
+} from "./lib/cli/mod.ts";
 import type { Io } from "./lib/cli/mod.ts";
 import { writeAll } from "./lib/net/io.ts";
 
@@ -21,7 +29,13 @@ export async function main(args: string[], io: Io = processIo()): Promise<number
     return ExitCode.Ok;
   }
   if (word === "--version" || word === "-V") {
-    await print(io.stdout, `sockit ${VERSION} (deno ${Deno.version.deno})\n`);
+    const json = rest.includes("--json");
+    const unknown = rest.find((arg) => arg !== "--json");
+    if (unknown !== undefined) {
+      await print(io.stderr, `error: Unexpected argument "${unknown}" for "sockit --version"\n`);
+      return ExitCode.Usage;
+    }
+    await print(io.stdout, json ? JSON.stringify(buildInfo()) + "\n" : versionLine() + "\n");
     return ExitCode.Ok;
   }
   if (word === "help") {

@@ -1,7 +1,7 @@
 /**
  * Helpers for end-to-end tests: run the CLI as a subprocess with exactly the permission set
  * that the compiled binary gets (`permissions.sockit` in deno.json, through `-P=sockit`), or the
- * compiled binary itself when `SOCKIT_BIN` points at one.
+ * compiled binary itself when `SOCKIT_BIN` points at one, or the bundle (`SOCKIT_BUNDLE`).
  *
  * @module
  */
@@ -11,11 +11,26 @@ const ROOT = new URL("../", import.meta.url);
 const CONFIG = new URL("deno.json", ROOT).pathname;
 const MAIN = new URL("main.ts", ROOT).pathname;
 
-/** The command line that starts sockit, without its arguments. */
+/**
+ * The command line that starts sockit, without its arguments: a compiled binary when
+ * `SOCKIT_BIN` names one, the bundle when `SOCKIT_BUNDLE` names one (run with the same
+ * permission set), or main.ts.
+ */
 export function sockitCommand(): [string, ...string[]] {
   const bin = Deno.env.get("SOCKIT_BIN");
   if (bin) return [bin];
-  return [Deno.execPath(), "run", "-q", "-P=sockit", "--config", CONFIG, MAIN];
+  const bundle = Deno.env.get("SOCKIT_BUNDLE");
+  const entry = bundle ? new URL(bundle, `file://${Deno.cwd()}/`).pathname : MAIN;
+  return [Deno.execPath(), "run", "-q", "-P=sockit", "--config", CONFIG, entry];
+}
+
+/** Which build the end-to-end tests run: `binary`, `bundle` or `source`. */
+export function buildUnderTest(): "binary" | "bundle" | "source" {
+  return Deno.env.get("SOCKIT_BIN")
+    ? "binary"
+    : Deno.env.get("SOCKIT_BUNDLE")
+    ? "bundle"
+    : "source";
 }
 
 /** What a finished sockit run produced. */

@@ -3,7 +3,7 @@
  * the trace, logs, the demo.
  */
 import assert from "node:assert/strict";
-import { EchoServerProcess, runSockit } from "./_helpers.ts";
+import { buildUnderTest, EchoServerProcess, runSockit } from "./_helpers.ts";
 
 const COMMANDS = [["echo", "serve"], ["echo", "send"], ["resolve"], ["get"], ["wait"], ["demo"]];
 
@@ -49,11 +49,33 @@ Deno.test("sockit with no command prints the help on stderr and exits 2; --help 
   assert.match(help.out, /\n {2}130 {2}interrupted \(SIGINT\)\n {2}141 {2}stdout was closed/);
 });
 
-Deno.test("--version prints the version from deno.json", async () => {
+Deno.test("--version prints the version from deno.json, the target, the commit and the build", async () => {
   const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
   const result = await runSockit(["--version"]);
   assert.equal(result.code, 0);
-  assert.match(result.out, new RegExp(`^sockit ${config.version.replaceAll(".", "\\.")} \\(deno `));
+  const build = buildUnderTest();
+  assert.match(
+    result.out,
+    new RegExp(
+      `^sockit ${config.version.replaceAll(".", "\\.")} \\(deno \\d+\\.\\d+\\.\\d+, ` +
+        `${Deno.build.target}, commit ([0-9a-f]{7,}(-dirty)?|unknown), ${build}\\)\n$`,
+    ),
+  );
+  const json = await runSockit(["--version", "--json"]);
+  assert.equal(json.code, 0);
+  const info = JSON.parse(json.out);
+  assert.deepEqual(Object.keys(info), ["version", "deno", "target", "commit", "build"]);
+  assert.deepEqual([info.version, info.target, info.build], [
+    config.version,
+    Deno.build.target,
+    build,
+  ]);
+  // A checkout knows no commit; a build is stamped with the one it was made from.
+  if (build === "source") assert.equal(info.commit, "unknown");
+  else assert.match(info.commit, /^[0-9a-f]{7,}(-dirty)?$/);
+  const extra = await runSockit(["--version", "--yes"]);
+  assert.equal(extra.code, 2);
+  assert.match(extra.err, /^error: Unexpected argument "--yes" for "sockit --version"\n/);
 });
 
 Deno.test("--trace shows each socket step with byte counts, times and escaped bytes on stderr", async () => {

@@ -14,7 +14,8 @@ export type { CommandSpec, OptionSpec } from "./args.ts";
 export { EXIT_CODE_TABLE, ExitCode, exitCodeFor } from "./exit_codes.ts";
 export { processIo } from "./output.ts";
 export type { Io } from "./output.ts";
-export { PRODUCT, VERSION } from "./version.ts";
+export { buildInfo, PRODUCT, VERSION, versionLine } from "./version.ts";
+export type { BuildInfo } from "./version.ts";
 
 /** A top-level command: runs with the rest of the arguments. */
 export interface Command {
