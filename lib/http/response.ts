@@ -384,7 +384,7 @@ export class BodyReader {
   readonly #limits: HeadLimits;
   /** Bytes of the current chunk (or the length-framed body) still to read. */
   #remaining: number;
-  #state: "data" | "size" | "done";
+  #state: "data" | "crlf" | "size" | "done";
   /** Body bytes handed out so far. */
   received = 0;
   /** Trailer fields of a chunked body, once it is read. */
@@ -461,6 +461,15 @@ export class BodyReader {
   async #readChunked(): Promise<Uint8Array | null> {
     while (true) {
       if (this.#state === "done") return null;
+      if (this.#state === "crlf") {
+        // The CRLF after a chunk's data is read on the next call, not before returning the
+        // data: reading it may refill the buffer, which would overwrite the view handed out.
+        const end = await this.#line("the end of a chunk");
+        if (end.length !== 0) {
+          throw new ProtocolError("Invalid chunked body: chunk data longer than its size");
+        }
+        this.#state = "size";
+      }
       if (this.#state === "size") {
         const size = await this.#readChunkSize();
         if (size === 0) {
@@ -484,13 +493,7 @@ export class BodyReader {
       }
       this.#remaining -= chunk.length;
       this.#count(chunk.length);
-      if (this.#remaining === 0) {
-        const end = await this.#line("the end of a chunk");
-        if (end.length !== 0) {
-          throw new ProtocolError("Invalid chunked body: chunk data longer than its size");
-        }
-        this.#state = "size";
-      }
+      if (this.#remaining === 0) this.#state = "crlf";
       return chunk;
     }
   }
