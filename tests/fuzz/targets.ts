@@ -61,6 +61,20 @@ const bytesOf = (text: string) => {
 /** The slowest a parser may be on inputs of at most 64 KiB. */
 const TIME_LIMIT_MS = 100;
 
+/** Fails the property on an error that is not `allowed`, or on a parse that took too long. */
+function judge(
+  input: unknown,
+  started: number,
+  error: unknown,
+  allowed: (error: unknown) => boolean,
+): void {
+  if (error !== undefined && !allowed(error)) {
+    throw new Error(`Unexpected ${describe(error)} for ${show(input)}`, { cause: error });
+  }
+  const took = performance.now() - started;
+  if (took > TIME_LIMIT_MS) throw new Error(`Took ${took.toFixed(0)} ms for ${show(input)}`);
+}
+
 /** Calls `parse`; allows only `allowed` errors; fails on one that is slow. */
 function within<T>(
   input: unknown,
@@ -68,38 +82,31 @@ function within<T>(
   allowed: (error: unknown) => boolean,
 ): T | Error {
   const started = performance.now();
-  let result: T | Error;
+  let outcome: { value: T } | { error: unknown };
   try {
-    result = parse();
+    outcome = { value: parse() };
   } catch (error) {
-    if (!allowed(error)) {
-      throw new Error(`Unexpected ${describe(error)} for ${show(input)}`, { cause: error });
-    }
-    result = error as Error;
+    outcome = { error };
   }
-  const took = performance.now() - started;
-  if (took > TIME_LIMIT_MS) throw new Error(`Took ${took.toFixed(0)} ms for ${show(input)}`);
-  return result;
+  judge(input, started, "error" in outcome ? outcome.error : undefined, allowed);
+  return "value" in outcome ? outcome.value : outcome.error as Error;
 }
 
+/** {@linkcode within} for an async parser. */
 async function withinAsync<T>(
   input: unknown,
   parse: () => Promise<T>,
   allowed: (error: unknown) => boolean,
 ): Promise<T | Error> {
   const started = performance.now();
-  let result: T | Error;
+  let outcome: { value: T } | { error: unknown };
   try {
-    result = await parse();
+    outcome = { value: await parse() };
   } catch (error) {
-    if (!allowed(error)) {
-      throw new Error(`Unexpected ${describe(error)} for ${show(input)}`, { cause: error });
-    }
-    result = error as Error;
+    outcome = { error };
   }
-  const took = performance.now() - started;
-  if (took > TIME_LIMIT_MS) throw new Error(`Took ${took.toFixed(0)} ms for ${show(input)}`);
-  return result;
+  judge(input, started, "error" in outcome ? outcome.error : undefined, allowed);
+  return "value" in outcome ? outcome.value : outcome.error as Error;
 }
 
 function describe(error: unknown): string {
@@ -263,30 +270,38 @@ const DNS_SEEDS = [
 const textSeeds = (...seeds: string[]) =>
   mutatedArb(seeds.map((s) => encoder.encode(s))).map(latin1Text);
 
+/** A parser of text: seeds mutated, and any string; `allowed` is its documented error. */
+function textTarget(
+  name: string,
+  seeds: string[],
+  parse: (text: string) => unknown,
+  allowed: (error: unknown) => boolean,
+  extra: fc.Arbitrary<string>[] = [],
+): FuzzTarget {
+  return {
+    name,
+    property: () =>
+      fc.property(
+        fc.oneof(textSeeds(...seeds), fc.string(), ...extra),
+        (text) => void within(text, () => parse(text), allowed),
+      ),
+  };
+}
+
 /** Every fuzz target. */
 export const TARGETS: FuzzTarget[] = [
-  {
-    name: "http status line",
-    property: () =>
-      fc.property(
-        fc.oneof(
-          textSeeds("HTTP/1.1 200 OK", "HTTP/1.0 404 Not Found", "HTTP/1.1 103"),
-          fc.string(),
-        ),
-        (line) => void within(line, () => parseStatusLine(line), peerError),
-      ),
-  },
-  {
-    name: "http field line",
-    property: () =>
-      fc.property(
-        fc.oneof(
-          textSeeds("Content-Type: text/plain", "X-A:  1 , 2 ", "Set-Cookie: a=b"),
-          fc.string(),
-        ),
-        (line) => void within(line, () => parseFieldLine(line), peerError),
-      ),
-  },
+  textTarget(
+    "http status line",
+    ["HTTP/1.1 200 OK", "HTTP/1.0 404 Not Found", "HTTP/1.1 103"],
+    parseStatusLine,
+    peerError,
+  ),
+  textTarget(
+    "http field line",
+    ["Content-Type: text/plain", "X-A:  1 , 2 ", "Set-Cookie: a=b"],
+    parseFieldLine,
+    peerError,
+  ),
   {
     name: "http response head and body, any split",
     property: () =>
@@ -406,78 +421,51 @@ export const TARGETS: FuzzTarget[] = [
         assert.deepEqual(normalizeMessage(decoded), normalizeMessage(message));
       }),
   },
-  {
-    name: "dns name",
-    property: () =>
-      fc.property(
-        fc.oneof(
-          textSeeds("a.example.test.", "with\\032space.test", "xn--bcher-kva.test", "."),
-          fc.string(),
-        ),
-        (name) =>
-          void within(name, () => parseDnsName(name), invalid(RangeError, /^Invalid name /)),
-      ),
-  },
-  {
-    name: "dns server",
-    property: () =>
-      fc.property(
-        fc.oneof(textSeeds("127.0.0.1:5353", "[::1]:53", "::1"), fc.string()),
-        (text) =>
-          void within(text, () => parseDnsServer(text), invalid(TypeError, /^Invalid server /)),
-      ),
-  },
-  {
-    name: "url",
-    property: () =>
-      fc.property(
-        fc.oneof(
-          textSeeds("http://127.0.0.1:8080/a?b=1", "https://[::1]/", "http://h/x#y"),
-          fc.webUrl(),
-          fc.string(),
-        ),
-        (text) =>
-          void within(text, () =>
-            parseHttpUrl(text), invalid(TypeError, /^(Invalid URL|Unsupported URL scheme) /)),
-      ),
-  },
-  {
-    name: "wait/check target",
-    property: () =>
-      fc.property(
-        fc.oneof(
-          textSeeds(
-            "127.0.0.1:5432",
-            "tcp://[::1]:80",
-            "dns:a.test",
-            "unix:/x.sock",
-            "file:/tmp/r",
-            "echo://h:7",
-            "http://h/",
-          ),
-          fc.string(),
-        ),
-        (text) =>
-          void within(text, () => parseTarget(text), invalid(TypeError, /^Invalid target /)),
-      ),
-  },
-  {
-    name: "duration",
-    property: () =>
-      fc.property(
-        fc.oneof(textSeeds("500ms", "1.5s", "24d", "2m", "0"), fc.string()),
-        (text) =>
-          void within(text, () => parseDuration(text, "--timeout"), (e) => e instanceof UsageError),
-      ),
-  },
-  {
-    name: "size",
-    property: () =>
-      fc.property(
-        fc.oneof(textSeeds("64K", "10M", "1.5G", "4096", "1T"), fc.string()),
-        (text) => void within(text, () => parseSize(text), invalid(RangeError, /^Invalid size /)),
-      ),
-  },
+  textTarget(
+    "dns name",
+    ["a.example.test.", "with\\032space.test", "xn--bcher-kva.test", "."],
+    parseDnsName,
+    invalid(RangeError, /^Invalid name /),
+  ),
+  textTarget(
+    "dns server",
+    ["127.0.0.1:5353", "[::1]:53", "::1"],
+    parseDnsServer,
+    invalid(TypeError, /^Invalid server /),
+  ),
+  textTarget(
+    "url",
+    ["http://127.0.0.1:8080/a?b=1", "https://[::1]/", "http://h/x#y"],
+    (text) => parseHttpUrl(text),
+    invalid(TypeError, /^(Invalid URL|Unsupported URL scheme) /),
+    [fc.webUrl()],
+  ),
+  textTarget(
+    "wait/check target",
+    [
+      "127.0.0.1:5432",
+      "tcp://[::1]:80",
+      "dns:a.test",
+      "unix:/x.sock",
+      "file:/tmp/r",
+      "echo://h:7",
+      "http://h/",
+    ],
+    parseTarget,
+    invalid(TypeError, /^Invalid target /),
+  ),
+  textTarget(
+    "duration",
+    ["500ms", "1.5s", "24d", "2m", "0"],
+    (text) => parseDuration(text, "--timeout"),
+    (e) => e instanceof UsageError,
+  ),
+  textTarget(
+    "size",
+    ["64K", "10M", "1.5G", "4096", "1T"],
+    parseSize,
+    invalid(RangeError, /^Invalid size /),
+  ),
   {
     name: "status list and header expectation",
     property: () =>
