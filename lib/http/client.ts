@@ -770,17 +770,27 @@ export function contentCodings(head: ResponseHead): string[] {
  * the decoders' own failures become "Cannot decode" protocol errors: an error of sockit's family
  * from reading the body, and anything `onBody` throws (a closed stdout), pass through unchanged.
  */
+/** Compressed bytes given to a decoder at a time: at most about 4 MiB come out of them. */
+const DECODE_PIECE = 4096;
+
 async function decodeBody(
   body: BodyReader,
   codings: string[],
   maxBytes: number,
   onBody: ((chunk: Uint8Array) => void | Promise<void>) | undefined,
 ): Promise<number> {
+  // The decoder is fed small pieces: deflate expands up to about 1000 times, so one 1 MiB read
+  // of a bomb would come out as a gigabyte in one go, before the limit below could stop it.
+  let pending: Uint8Array | undefined;
   let stream: ReadableStream<Uint8Array> = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const chunk = await body.read();
-      if (chunk === null) controller.close();
-      else controller.enqueue(chunk.slice());
+      if (pending === undefined || pending.length === 0) {
+        const chunk = await body.read();
+        if (chunk === null) return controller.close();
+        pending = chunk.slice();
+      }
+      controller.enqueue(pending.subarray(0, DECODE_PIECE));
+      pending = pending.subarray(DECODE_PIECE);
     },
   }, { highWaterMark: 0 });
   for (const coding of [...codings].reverse()) {
