@@ -9,6 +9,7 @@ import { acceptEncoding } from "../http/client.ts";
 import { parseHeaderExpectation, parseRegex, parseStatusList } from "../http/expect.ts";
 import type { HttpExpectations } from "../http/expect.ts";
 import { checkField, mergeFields } from "../http/request.ts";
+import { trimOws } from "../http/response.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { UsageError } from "./args.ts";
 import type { OptionSpec, ParsedArgs } from "./args.ts";
@@ -137,7 +138,7 @@ export async function parseRequestOptions(
     const colon = text.indexOf(":");
     if (colon <= 0) throw new UsageError(`Invalid header "${text}": expected 'Name: value'`);
     const name = text.slice(0, colon);
-    const value = text.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+    const value = trimOws(text.slice(colon + 1));
     const problem = checkField(name, value);
     if (problem) throw new UsageError(`Invalid -H: ${problem}`);
     return [name, value];

@@ -64,15 +64,14 @@ const TIME_LIMIT_MS = 100;
 /** Fails the property on an error that is not `allowed`, or on a parse that took too long. */
 function judge(
   input: unknown,
-  started: number,
+  tookMs: number,
   error: unknown,
   allowed: (error: unknown) => boolean,
 ): void {
   if (error !== undefined && !allowed(error)) {
     throw new Error(`Unexpected ${describe(error)} for ${show(input)}`, { cause: error });
   }
-  const took = performance.now() - started;
-  if (took > TIME_LIMIT_MS) throw new Error(`Took ${took.toFixed(0)} ms for ${show(input)}`);
+  if (tookMs > TIME_LIMIT_MS) throw new Error(`Took ${tookMs.toFixed(0)} ms for ${show(input)}`);
 }
 
 /** Calls `parse`; allows only `allowed` errors; fails on one that is slow. */
@@ -81,14 +80,20 @@ function within<T>(
   parse: () => T,
   allowed: (error: unknown) => boolean,
 ): T | Error {
-  const started = performance.now();
-  let outcome: { value: T } | { error: unknown };
-  try {
-    outcome = { value: parse() };
-  } catch (error) {
-    outcome = { error };
+  let outcome: { value: T } | { error: unknown } = { error: undefined };
+  // A slow call is timed twice more and the fastest counts: a pause for garbage collection or a
+  // busy machine is not the parser's doing, a quadratic loop is.
+  let fastest = Infinity;
+  for (let attempt = 0; attempt < 3 && fastest > TIME_LIMIT_MS; attempt++) {
+    const started = performance.now();
+    try {
+      outcome = { value: parse() };
+    } catch (error) {
+      outcome = { error };
+    }
+    fastest = Math.min(fastest, performance.now() - started);
   }
-  judge(input, started, "error" in outcome ? outcome.error : undefined, allowed);
+  judge(input, fastest, "error" in outcome ? outcome.error : undefined, allowed);
   return "value" in outcome ? outcome.value : outcome.error as Error;
 }
 
@@ -98,14 +103,18 @@ async function withinAsync<T>(
   parse: () => Promise<T>,
   allowed: (error: unknown) => boolean,
 ): Promise<T | Error> {
-  const started = performance.now();
-  let outcome: { value: T } | { error: unknown };
-  try {
-    outcome = { value: await parse() };
-  } catch (error) {
-    outcome = { error };
+  let outcome: { value: T } | { error: unknown } = { error: undefined };
+  let fastest = Infinity;
+  for (let attempt = 0; attempt < 3 && fastest > TIME_LIMIT_MS; attempt++) {
+    const started = performance.now();
+    try {
+      outcome = { value: await parse() };
+    } catch (error) {
+      outcome = { error };
+    }
+    fastest = Math.min(fastest, performance.now() - started);
   }
-  judge(input, started, "error" in outcome ? outcome.error : undefined, allowed);
+  judge(input, fastest, "error" in outcome ? outcome.error : undefined, allowed);
   return "value" in outcome ? outcome.value : outcome.error as Error;
 }
 
