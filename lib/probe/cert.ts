@@ -29,7 +29,7 @@ export interface PeerCertificate {
 export interface PeerCertificateOptions {
   /** The name to ask for and verify (SNI), when it is not an address. */
   servername: string;
-  /** Extra trusted CA certificates (PEM), on top of the system's. */
+  /** Trusted CA certificates (PEM): these alone when given, the system's otherwise. */
   caCerts?: string[] | undefined;
   /** Limit on connecting and the handshake, in milliseconds. @default {no limit} */
   timeoutMs?: number | undefined;
@@ -74,7 +74,10 @@ export async function readPeerCertificate(
           host: hostname,
           port,
           ...(isIpLiteral(options.servername) ? {} : { servername: options.servername }),
-          ...(extra.length > 0 ? { ca: [...tls.rootCertificates, ...extra] } : {}),
+          // node's `ca` replaces the system's roots rather than adding to them, and reading
+          // those roots (tls.rootCertificates) needs a permission the binary does not have: with
+          // extra CAs, this handshake trusts those alone (a private CA's certificate).
+          ...(extra.length > 0 ? { ca: extra } : {}),
           ALPNProtocols: ["http/1.1"],
         });
         let outcome: { cert: PeerCertificate } | { error: Error } | undefined;

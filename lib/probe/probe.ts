@@ -262,60 +262,82 @@ async function probeConnect(
 ): Promise<ProbeResult> {
   const started = performance.now();
   const { send, expect } = options.stream ?? {};
-  return await withConn(dialTarget(target), {
-    what: `Connecting to ${target.text}`,
-    timeoutMs: options.timeoutMs,
-    signal: options.signal,
-    trace: options.trace,
-  }, async (dialed): Promise<ProbeResult> => {
-    const facts: ProbeFacts = { remote: dialed.remote };
-    if (send !== undefined) {
-      await writeAll(dialed.conn, send);
-      options.trace?.({ step: "send", bytes: send.length, data: send });
-    }
-    if (expect === undefined) {
+  // What has come so far, for a failure that says what came instead of the expected bytes.
+  const reading = { bytes: new Uint8Array(0), remote: undefined as string | undefined };
+  const missing = (expected: Uint8Array, why: string): ProbeResult => {
+    const got = showBytes(reading.bytes);
+    return failed([{
+      expectation: "expect",
+      expected: showBytes(expected),
+      got,
+      reason: `${why} without ${showBytes(expected)} (got ${got})`,
+    }], {
+      remote: reading.remote ?? null,
+      received: got,
+      time_ms: performance.now() - started,
+    });
+  };
+  try {
+    return await withConn(dialTarget(target), {
+      what: `Connecting to ${target.text}`,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      trace: options.trace,
+    }, async (dialed): Promise<ProbeResult> => {
+      reading.remote = dialed.remote;
+      const facts: ProbeFacts = { remote: dialed.remote };
+      if (send !== undefined) {
+        await writeAll(dialed.conn, send);
+        options.trace?.({ step: "send", bytes: send.length, data: send });
+      }
+      if (expect === undefined) {
+        facts.time_ms = performance.now() - started;
+        return { ready: true, detail: `accepted on ${dialed.remote}`, facts };
+      }
+      const received = await readUntil(dialed.conn, expect, reading, options);
+      if (!received.found) {
+        return missing(
+          expect,
+          received.eof ? "the peer closed the connection" : `${MAX_STREAM_EXPECT_BYTES} bytes came`,
+        );
+      }
       facts.time_ms = performance.now() - started;
-      return { ready: true, detail: `accepted on ${dialed.remote}`, facts };
+      facts.received = showBytes(reading.bytes);
+      return { ready: true, detail: `${showBytes(expect)} received from ${dialed.remote}`, facts };
+    });
+  } catch (error) {
+    // Connected, but the expected bytes did not come in time: the answer is wrong, not absent.
+    if (expect && reading.remote && error instanceof TimeoutError && !options.signal?.aborted) {
+      return missing(expect, `${formatDuration(options.timeoutMs)} passed`);
     }
-    const received = await readUntil(dialed.conn, expect, options);
-    facts.time_ms = performance.now() - started;
-    facts.received = showBytes(received.bytes);
-    if (!received.found) {
-      const why = received.eof
-        ? "the peer closed the connection"
-        : `${MAX_STREAM_EXPECT_BYTES} bytes came`;
-      return failed([{
-        expectation: "expect",
-        expected: showBytes(expect),
-        got: showBytes(received.bytes),
-        reason: `${why} without ${showBytes(expect)} (got ${showBytes(received.bytes)})`,
-      }], facts);
-    }
-    return { ready: true, detail: `${showBytes(expect)} received from ${dialed.remote}`, facts };
-  });
+    throw error;
+  }
 }
 
-/** Reads until `wanted` appears, the peer closes, or {@linkcode MAX_STREAM_EXPECT_BYTES} came. */
+/**
+ * Reads until `wanted` appears, the peer closes, or {@linkcode MAX_STREAM_EXPECT_BYTES} came;
+ * `into.bytes` holds what came so far all along.
+ */
 async function readUntil(
   conn: Deno.Conn,
   wanted: Uint8Array,
+  into: { bytes: Uint8Array },
   options: ProbeOptions,
-): Promise<{ bytes: Uint8Array; found: boolean; eof: boolean }> {
+): Promise<{ found: boolean; eof: boolean }> {
   const all = new Uint8Array(MAX_STREAM_EXPECT_BYTES);
   let filled = 0;
   while (filled < all.length) {
     const n = await conn.read(all.subarray(filled));
     if (n === null) {
       options.trace?.({ step: "recv", detail: "EOF (peer closed)" });
-      return { bytes: all.slice(0, filled), found: false, eof: true };
+      return { found: false, eof: true };
     }
     options.trace?.({ step: "recv", bytes: n, data: all.subarray(filled, filled + n) });
     filled += n;
-    if (indexOfBytes(all.subarray(0, filled), wanted) >= 0) {
-      return { bytes: all.slice(0, filled), found: true, eof: false };
-    }
+    into.bytes = all.slice(0, filled);
+    if (indexOfBytes(into.bytes, wanted) >= 0) return { found: true, eof: false };
   }
-  return { bytes: all.slice(0, filled), found: false, eof: false };
+  return { found: false, eof: false };
 }
 
 function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
@@ -511,9 +533,7 @@ async function checkCertificate(
   const leftMs = cert.validTo.getTime() - Date.now();
   const expires = cert.validTo.toISOString();
   if (leftMs >= minMs) return { expires };
-  const left = leftMs <= 0
-    ? "it has expired"
-    : `it expires in ${formatDuration(roundLeft(leftMs))}`;
+  const left = leftMs <= 0 ? "it has expired" : `it expires in ${timeLeft(leftMs)}`;
   return {
     expires,
     failure: {
@@ -527,10 +547,13 @@ async function checkCertificate(
   };
 }
 
-/** Time left, rounded for people: to the minute under a day, to the hour past it. */
-function roundLeft(ms: number): number {
-  const unit = ms < 86_400_000 ? 60_000 : 3_600_000;
-  return Math.max(unit, Math.floor(ms / unit) * unit);
+/** Time left for people: `23h 59m`, `13d 4h`, `42m`. */
+function timeLeft(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  const [d, h, m] = [Math.floor(minutes / 1440), Math.floor(minutes / 60) % 24, minutes % 60];
+  if (d > 0) return h > 0 ? `${d}d ${h}h` : `${d}d`;
+  if (h > 0) return m > 0 ? `${h}h ${m}m` : `${h}h`;
+  return `${Math.max(1, m)}m`;
 }
 
 function decode(chunks: Uint8Array[]): string {
