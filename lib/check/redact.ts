@@ -59,6 +59,26 @@ export class Redactor {
     return out;
   }
 
+  /**
+   * A copy of `value` with every string in it masked, through plain objects and arrays (other
+   * objects are kept as they are). Masking values before a report is rendered catches the
+   * secret in whatever escaping the report's format then applies.
+   */
+  deep<T>(value: T): T {
+    if (!this.active) return value;
+    if (typeof value === "string") return this.text(value) as T;
+    if (Array.isArray(value)) return value.map((item) => this.deep(item)) as T;
+    if (
+      value !== null && typeof value === "object" &&
+      Object.getPrototypeOf(value) === Object.prototype
+    ) {
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [key, this.deep(item)]),
+      ) as T;
+    }
+    return value;
+  }
+
   /** `bytes` with every secret masked (as UTF-8 text when it decodes as such). */
   bytes(bytes: Uint8Array): Uint8Array {
     if (!this.active) return bytes;

@@ -363,8 +363,9 @@ async function checkCommand(ctx: Context): Promise<number> {
   } finally {
     ctx.signal.removeEventListener("abort", onInterrupt);
   }
+  // Masked before rendering, so that no report's escaping can hide a secret from the mask.
   const report: RunReport = {
-    results,
+    results: redactor.deep(results),
     files: specs.map((s) => s.file),
     startedAt,
     durationMs: performance.now() - started,
