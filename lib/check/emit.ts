@@ -26,5 +26,6 @@ export function formatChecksYaml(
   notes: readonly string[] = [],
 ): string {
   const comments = notes.map((note) => `# ${note.replace(/\n/g, " ")}\n`).join("");
-  return comments + stringify(checks, { lineWidth: 0, defaultStringType: "PLAIN" });
+  return comments +
+    stringify(checks, { lineWidth: 0, defaultStringType: "PLAIN", aliasDuplicateObjects: false });
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { dirname } from "node:path";
+import { dirname, resolve as resolvePath } from "node:path";
 import { formatChecksYaml } from "../check/emit.ts";
 import type { CheckObject } from "../check/emit.ts";
 import { Redactor } from "../check/redact.ts";
@@ -34,7 +34,7 @@ import { writeAll } from "../net/io.ts";
 import { startTimer } from "../net/timer.ts";
 import type { TraceEvent } from "../net/trace.ts";
 import { UsageError, withCommon } from "./args.ts";
-import type { CommandSpec } from "./args.ts";
+import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
 import { ExitCode } from "./exit_codes.ts";
@@ -631,4 +631,77 @@ export async function emitChecks(
     await ctx.out.data(new TextEncoder().encode(formatChecksYaml(checks, notes)));
   }
   return ExitCode.Ok;
+}
+
+/**
+ * The `http` and `expect` of a check from the request and `--expect-*` options that `get` and
+ * `wait` share (`http_options.ts`), for `--emit-check`.
+ */
+export function httpCheckFrom(
+  args: ParsedArgs,
+  url: string,
+  options: {
+    method?: "GET" | "HEAD" | undefined;
+    maxRedirects?: number | undefined;
+    status?: string | undefined;
+  } = {},
+): { check: Omit<CheckObject, "name">; notes: string[] } {
+  const notes: string[] = [];
+  const http: Record<string, unknown> = { url };
+  if (options.method === "HEAD") http.method = "HEAD";
+  const headers: Record<string, string | null> = {};
+  for (const text of args.strings("header")) {
+    const colon = text.indexOf(":");
+    const value = text.slice(colon + 1).trim();
+    headers[text.slice(0, colon)] = value === "" ? null : value;
+  }
+  if (Object.keys(headers).length > 0) http.headers = headers;
+  if (args.flag("location")) {
+    http.follow_redirects = true;
+    if (options.maxRedirects !== undefined) http.max_redirects = options.maxRedirects;
+  }
+  if (args.flag("compressed")) http.compressed = true;
+  const cacert = args.string("cacert");
+  if (cacert !== undefined) {
+    if (standardStream(cacert, "input") !== undefined) {
+      notes.push(`--cacert ${cacert} is not a file a spec can name: give its path as http.cacert`);
+    } else http.cacert = resolvePath(cacert);
+  }
+  const resolve = args.strings("resolve");
+  if (resolve.length > 0) http.resolve = resolve;
+  const unixSocket = args.string("unix-socket");
+  if (unixSocket !== undefined) http.unix_socket = resolvePath(unixSocket);
+  const expect: Record<string, unknown> = {};
+  const status = options.status ?? args.string("expect-status");
+  if (status !== undefined) {
+    expect.status = status.split(",").map((s) => /^\d+$/.test(s.trim()) ? Number(s) : s.trim());
+  }
+  const body = args.string("expect-body");
+  if (body !== undefined) expect.body_contains = body;
+  const regex = args.string("expect-body-regex");
+  if (regex !== undefined) expect.body_regex = regex;
+  const expectHeaders: Record<string, string> = {};
+  for (const text of args.strings("expect-header")) {
+    const colon = text.indexOf(":");
+    expectHeaders[text.slice(0, colon).trim()] = text.slice(colon + 1).replace(/^[ \t]+/, "");
+  }
+  if (Object.keys(expectHeaders).length > 0) expect.headers = expectHeaders;
+  return { check: { http, ...(Object.keys(expect).length > 0 ? { expect } : {}) }, notes };
+}
+
+/** Options given on a command line that a check has no equivalent for, as notes. */
+export function notCarriedOver(args: ParsedArgs, names: readonly string[]): string[] {
+  return names
+    .filter((name) => args.flag(name) || args.strings(name).length > 0)
+    .map((name) => `--${name} has no equivalent in a check: left out`);
+}
+
+/** Makes names unique: the second `GET http://a/` becomes `GET http://a/ (2)`. */
+export function uniqueNames<T extends { name: string }>(checks: T[]): T[] {
+  const seen = new Map<string, number>();
+  return checks.map((check) => {
+    const n = (seen.get(check.name) ?? 0) + 1;
+    seen.set(check.name, n);
+    return n === 1 ? check : { ...check, name: `${check.name} (${n})` };
+  });
 }
