@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { runSockit, spawnSockit } from "./_helpers.ts";
 import { runCli } from "./_http.ts";
+import { sleep as pause } from "../lib/net/timer.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -17,6 +18,7 @@ class CountingServer implements AsyncDisposable {
   readonly #listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   readonly #tasks = new Set<Promise<void>>();
   readonly #accepting: Promise<void>;
+  readonly #stop = new AbortController();
   /** Connections accepted. */
   connections = 0;
   /** Bytes received, as text. */
@@ -33,7 +35,7 @@ class CountingServer implements AsyncDisposable {
           }).catch(() => {});
           if (options.readFirst) await reading;
           // The delay is the scenario: a service that takes this long to answer.
-          await sleep(delayMs);
+          await pause(delayMs, this.#stop.signal);
           await conn.write(new TextEncoder().encode("ready\n")).catch(() => {});
           conn.close();
           await reading;
@@ -50,6 +52,7 @@ class CountingServer implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     this.#listener.close();
+    this.#stop.abort();
     await this.#accepting;
     await Promise.all([...this.#tasks]);
   }
@@ -319,6 +322,11 @@ Deno.test("hostile options are usage errors (exit 2) before any connection", asy
       [["--name", "("], /Invalid value "\(" for --name/],
       [["--timeout", "25d"], /the longest accepted is 24d/],
       [["--bogus"], /Unknown option "--bogus"/],
+      [
+        ["--report", "junit=/dev/full"],
+        /sockit cannot open devices other than the standard streams/,
+      ],
+      [[path], /Spec file ".*sockit\.yaml" is given twice/],
     ];
     for (const [args, expected] of cases) {
       await t.step(args.join(" "), async () => {

@@ -235,7 +235,16 @@ async function runCheck(check: CheckDef, options: RunChecksOptions): Promise<Che
     const pause = pauseBefore(attempt + 1, check.retry);
     if (!mayRetry(attempt + 1, pause, performance.now() - started, check.retry)) break;
     await sleep(pause, options.signal);
-    if (options.signal?.aborted) break;
+    if (options.signal?.aborted) {
+      // The run ended while this check waited to try again: say so, and what it had seen.
+      last = {
+        ...last,
+        status: "error",
+        message: `${reasonOf(options.signal)} (the last attempt: ${last.message})`,
+        errorType: "InterruptedError",
+      };
+      break;
+    }
   }
   return {
     check,

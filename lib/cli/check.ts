@@ -173,6 +173,12 @@ async function planFrom(ctx: Context): Promise<CheckPlan> {
   if (files.filter((f) => standardStream(f, "input") === "stdin").length > 1) {
     throw new UsageError("Only one spec file can be read from stdin");
   }
+  const seen = new Set<string>();
+  for (const file of files) {
+    const key = resolvePath(file);
+    if (seen.has(key)) throw new UsageError(`Spec file "${file}" is given twice`);
+    seen.add(key);
+  }
   const vars = new Map<string, string>();
   for (const text of args.strings("var")) {
     const eq = text.indexOf("=");
@@ -222,6 +228,10 @@ async function reportTarget(text: string): Promise<ReportTarget> {
   const stream = standardStream(path, "output");
   if (stream === "stdin") throw refuse("it is an input stream");
   if (stream !== undefined) return { format, path, to: { kind: "stream", stream } };
+  // Deno opens other devices only with --allow-all: the write at the end could not succeed.
+  if (/^\/(dev|proc)\//.test(path)) {
+    throw refuse(describePathError(path, new Deno.errors.NotCapable()));
+  }
   const info = await Deno.stat(path).catch((error) => {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw refuse(describePathError(path, error));
@@ -527,6 +537,11 @@ class TerminalReport {
       await this.#line(
         `${this.#paint("1;31", "FAIL")}  ${name}  ${check.kind} ${check.targetText}`,
       );
+      if (tries === 0) {
+        // Not started: the run ended first.
+        await this.#line(`        ${result.message} (${check.file}:${check.line})`);
+        return;
+      }
       const reasons = result.status === "error"
         ? [`could not run: ${result.message}`]
         : result.failures.map((f) => f.message);
