@@ -379,7 +379,7 @@ Deno.test("hostile options are usage errors (exit 2) before any connection", asy
         )
           .join("\n") +
         "\n",
-        /more than 200000 values/,
+        /more than 1000000 values/,
       ],
     ] as const
   ) {

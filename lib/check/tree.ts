@@ -242,7 +242,7 @@ export function jsonSyntaxError(text: string): SpecProblem | undefined {
  * The most values a spec may hold once its aliases are expanded: enough for thousands of
  * checks, and a stop for a "billion laughs" file of aliases to aliases.
  */
-const MAX_NODES = 200_000;
+const MAX_NODES = 1_000_000;
 
 function toNode(
   doc: Document,

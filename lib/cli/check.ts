@@ -500,7 +500,10 @@ class TerminalReport {
     this.stream = stdoutTaken || ctx.quiet ? "stderr" : "stdout";
     this.#color = ctx.out.color &&
       (this.stream === "stderr" || (ctx.io.stderrIsTerminal && Deno.stdout.isTerminal()));
-    this.#width = Math.min(40, Math.max(...planned.map((p) => p.check.name.length)));
+    this.#width = planned.reduce(
+      (width, p) => Math.max(width, Math.min(40, p.check.name.length)),
+      0,
+    );
     this.#several = plan.files.length > 1;
   }
 
