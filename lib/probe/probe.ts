@@ -494,7 +494,12 @@ async function probeHttp(url: HttpUrl, options: ProbeOptions): Promise<ProbeResu
       })),
     ];
     if (http.certValidForMs !== undefined) {
-      const cert = await checkCertificate(finalUrl, http, http.certValidForMs, options);
+      // The second handshake has what is left of the attempt's time.
+      const left = Math.max(1, options.timeoutMs - (performance.now() - started));
+      const cert = await checkCertificate(finalUrl, http, http.certValidForMs, {
+        ...options,
+        timeoutMs: left,
+      });
       facts.cert_expires = cert.expires;
       if (cert.failure) failures.push(cert.failure);
     }
