@@ -441,8 +441,14 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
-/** Makes a CA and a server certificate (valid for `names`) in a temp dir. */
-export async function makeTestPki(names: string[] = ["localhost", "127.0.0.1"]): Promise<TestPki> {
+/**
+ * Makes a CA and a server certificate (valid for `names`) in a temp dir. The server certificate
+ * is valid for `options.days` days (default 2), from now.
+ */
+export async function makeTestPki(
+  names: string[] = ["localhost", "127.0.0.1"],
+  options: { days?: number } = {},
+): Promise<TestPki> {
   const dir = await Deno.makeTempDir({ prefix: "sockit-pki-" });
   const san = names.map((n) => /^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`).join(",");
   await openssl([
@@ -497,7 +503,7 @@ export async function makeTestPki(names: string[] = ["localhost", "127.0.0.1"]):
     "-out",
     "server.pem",
     "-days",
-    "2",
+    String(options.days ?? 2),
     "-extfile",
     "ext.cnf",
   ], dir);

@@ -14,7 +14,11 @@ import { formatServer } from "../dns/query.ts";
 import { fetchUrl, HttpClient } from "../http/client.ts";
 import { startHttpResponder } from "../http/responder.ts";
 import { parseHttpUrl } from "../http/url.ts";
-import { TimeoutError } from "../net/errors.ts";
+import { CheckError, TimeoutError } from "../net/errors.ts";
+import { countResults, junitReport, summaryLine } from "../check/report.ts";
+import { runChecks } from "../check/runner.ts";
+import { loadSpec } from "../check/spec.ts";
+import { serveEcho } from "../echo/server.ts";
 import { bytesReader } from "../net/io.ts";
 import { sleep } from "../net/timer.ts";
 import { probe } from "../probe/probe.ts";
@@ -40,8 +44,9 @@ export const DEMO: CommandSpec = {
     "Starts an echo server on a free 127.0.0.1 port inside this process, sends a message",
     "through it with --trace on, and shows each socket step on stderr and the echo on stdout.",
     "Then resolves localhost through the system and asks a DNS responder it starts on",
-    "loopback, gets two URLs from a tiny local HTTP server over one kept-alive connection, and",
-    "waits for a port that opens a moment later.",
+    "loopback, gets two URLs from a tiny local HTTP server over one kept-alive connection,",
+    "waits for a port that opens a moment later, and runs a spec file of checks against its",
+    "own servers, writing a JUnit report.",
     "Needs no network beyond loopback. Exits 0 when every step worked. With --json, each step",
     'is one JSON line on stdout ({"step": N, "event": ...}).',
   ].join("\n"),
@@ -119,6 +124,11 @@ async function demo(ctx: Context): Promise<number> {
   await say("");
   await say("== 6. wait: a port that opens a moment later, probed until it accepts");
   await demoWait(ctx, say, (event) => step(6, event));
+  await say("");
+  await say(
+    "== 7. check: a spec file of checks against the demo's own servers, run at once, as JUnit",
+  );
+  await demoCheck(ctx, say, (event) => step(7, event));
   await say("");
   await say("Next: run `sockit echo serve` in one terminal and `sockit echo send hi` in another.");
   return ExitCode.Ok;
@@ -270,5 +280,92 @@ async function demoWait(ctx: Context, say: Say, step: Step): Promise<void> {
     await opening.catch(() => {});
     listener?.close();
     await accepting;
+  }
+}
+
+/** The spec the demo's check step runs; `${...}` are filled in with the servers' ports. */
+const DEMO_SPEC = `version: 1
+vars: { WEB: "", DNS: "", ECHO_PORT: "" }
+checks:
+  - name: api health
+    http: { url: "\${WEB}/health" }
+    expect: { status: [200], json: { /status: up }, time_under: 2s }
+  - name: name answers
+    dns: { name: demo.sockit.test, server: "\${DNS}" }
+    expect: { addresses: [192.0.2.7] }
+  - name: no such name
+    dns: { name: nope.sockit.test, type: A, server: "\${DNS}" }
+    expect: { rcode: NXDOMAIN }
+  - name: echo round trip
+    echo: { host: 127.0.0.1, port: "\${ECHO_PORT}", payload: "hello, check" }
+`;
+
+/**
+ * A spec file run against servers started for it (HTTP, DNS, echo): checks at once, the lines
+ * in file order, and the JUnit report written beside the spec.
+ */
+async function demoCheck(ctx: Context, say: Say, step: Step): Promise<void> {
+  const body = '{"status":"up"}';
+  await using web = startHttpResponder([
+    `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+  ]);
+  await using dns = await startResponder({ "demo.sockit.test": ["192.0.2.7"] });
+  await using echo = serveEcho({ hostname: "127.0.0.1", port: 0 });
+  const dir = await Deno.makeTempDir({ prefix: "sockit-demo-" });
+  try {
+    const specPath = `${dir}/sockit.yaml`;
+    await Deno.writeTextFile(specPath, DEMO_SPEC);
+    const spec = await loadSpec(DEMO_SPEC, {
+      file: specPath,
+      baseDir: dir,
+      env: () => undefined,
+      vars: new Map([
+        ["WEB", web.url("")],
+        ["DNS", `${dns.server.address}:${dns.server.port}`],
+        ["ECHO_PORT", String((echo.addr as Deno.NetAddr).port)],
+      ]),
+      userAgent: PRODUCT,
+    });
+    await say(`running the ${spec.checks.length} checks of ${specPath}, all at once:`);
+    const startedAt = new Date();
+    const started = performance.now();
+    const results = await runChecks(spec.checks.map((check) => ({ check })), {
+      signal: ctx.signal,
+      trace: ctx.trace,
+      onResult: (result) =>
+        say(
+          `${result.status === "passed" ? "ok  " : "FAIL"}  ${
+            result.check.name.padEnd(15)
+          }  ${result.message}`,
+        ),
+    });
+    const report = {
+      results,
+      files: [specPath],
+      startedAt,
+      durationMs: performance.now() - started,
+    };
+    const junit = junitReport(report);
+    const junitPath = `${dir}/junit.xml`;
+    await Deno.writeTextFile(junitPath, junit);
+    const counts = countResults(results);
+    await say(summaryLine(report));
+    await say(`the JUnit report, as CI reads it (${junitPath}, removed when the demo ends):`);
+    if (!ctx.quiet && !ctx.json) await ctx.out.data(new TextEncoder().encode(junit));
+    await step({
+      event: "check",
+      passed: counts.passed,
+      failed: counts.failed,
+      skipped: counts.skipped,
+      junit_testcases: (junit.match(/<testcase /g) ?? []).length,
+      junit_bytes: new TextEncoder().encode(junit).length,
+    });
+    if (counts.failed > 0) {
+      throw new CheckError(
+        `The demo's checks failed: ${results.find((r) => r.status !== "passed")!.message}`,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }

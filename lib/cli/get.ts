@@ -170,6 +170,11 @@ export const GET: CommandSpec = {
       type: "boolean",
       description: "Draw the phases (resolve, connect, TLS, first byte, transfer) on stderr",
     },
+    {
+      name: "emit-check",
+      type: "boolean",
+      description: "Print the sockit check entry that does the same, instead of fetching",
+    },
   ]),
   positionals: { min: 1, max: Infinity, name: "URL" },
   examples: [
@@ -312,6 +317,7 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
 async function getCommand(ctx: Context): Promise<number> {
   ctx.quiet = ctx.quiet || ctx.args.flag("silent");
   const plan = await planFrom(ctx);
+  if (ctx.args.flag("emit-check")) return await emitGetChecks(ctx, plan);
   const client = new HttpClient({
     caCerts: plan.caCerts,
     resolve: plan.resolve,
@@ -338,6 +344,43 @@ async function getCommand(ctx: Context): Promise<number> {
   }
   if (ctx.json) ctx.jsonPrinted = true;
   return exitCode;
+}
+
+/** `--emit-check`: a check per URL, doing what this command line would. */
+async function emitGetChecks(ctx: Context, plan: GetPlan): Promise<number> {
+  const { emitChecks, httpCheckFrom, notCarriedOver, uniqueNames } = await import("./check.ts");
+  const { args } = ctx;
+  const notes = notCarriedOver(args, [
+    "output",
+    "include",
+    "timing",
+    "connect-timeout",
+    "read-timeout",
+    "max-header-size",
+    "max-header-fields",
+    "max-filesize",
+    "retry-max-time",
+  ]);
+  if (!args.flag("fail") && args.string("expect-status") === undefined) {
+    notes.push("get accepts any status unless asked; a check expects 2xx (set expect.status)");
+  }
+  const checks = plan.urls.map((url) => {
+    const { check, notes: more } = httpCheckFrom(args, url.href, {
+      method: plan.method,
+      maxRedirects: args.string("max-redirs") === undefined ? undefined : plan.maxRedirects,
+      status: args.string("expect-status") ?? (args.flag("fail") ? "1xx,2xx,3xx" : undefined),
+    });
+    notes.push(...more);
+    return {
+      name: `${plan.method} ${url.href}`,
+      ...check,
+      ...(plan.maxTimeMs !== Infinity ? { timeout: formatDuration(plan.maxTimeMs) } : {}),
+      ...(plan.retries > 0
+        ? { retry: { attempts: plan.retries + 1, interval: formatDuration(plan.retryDelayMs) } }
+        : {}),
+    };
+  });
+  return await emitChecks(ctx, uniqueNames(checks), [...new Set(notes)]);
 }
 
 /**

@@ -47,6 +47,10 @@ export const COMMANDS: Record<string, Command> = {
     summary: "wait until ports, URLs, sockets, names or files are ready, then run a command",
     run: async (argv, io) => (await import("./wait.ts")).runWait(argv, io),
   },
+  check: {
+    summary: "run a file of smoke checks at once; JUnit, TAP and JSON reports for CI",
+    run: async (argv, io) => (await import("./check.ts")).runCheck(argv, io),
+  },
   demo: {
     summary: "an offline tour on loopback",
     run: async (argv, io) => (await import("./demo.ts")).runDemo(argv, io),

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { canonicalIp, ipFamily } from "../net/addr.ts";
-import { withDeadline } from "../net/deadline.ts";
+import { canonicalIp, formatHostPort, ipFamily } from "../net/addr.ts";
+import { formatDuration, withDeadline } from "../net/deadline.ts";
 import { CheckError, ResolveError, SockitError } from "../net/errors.ts";
 import { fqdn, normalizeDnsName } from "../dns/name.ts";
 import type { DnsNameForms } from "../dns/name.ts";
@@ -116,6 +116,11 @@ export const RESOLVE: CommandSpec = {
       type: "string",
       value: "FILE",
       description: "Read names from FILE (- for stdin), one per line, # comments",
+    },
+    {
+      name: "emit-check",
+      type: "boolean",
+      description: "Print the sockit check entries that do the same, instead of resolving",
     },
   ]),
   positionals: { min: 0, max: Infinity, name: "NAME" },
@@ -279,9 +284,34 @@ async function plan(ctx: Context): Promise<Plan> {
 
 async function resolveCommand(ctx: Context): Promise<number> {
   const p = await plan(ctx);
+  if (ctx.args.flag("emit-check")) return await emitResolveChecks(ctx, p);
   if (p.mode === "compare") return await runCompare(ctx, p);
   if (p.mode === "query") return await runQueries(ctx, p);
   return await runSystem(ctx, p);
+}
+
+/** `--emit-check`: a dns check per name, asking the way this command line would. */
+async function emitResolveChecks(ctx: Context, p: Plan): Promise<number> {
+  const { emitChecks, notCarriedOver, uniqueNames } = await import("./check.ts");
+  if (p.mode === "compare") {
+    throw new UsageError("Options --compare and --emit-check cannot be used together");
+  }
+  const notes = notCarriedOver(ctx.args, ["tcp", "tries", "short"]);
+  if (p.mode === "system" && p.family !== undefined) {
+    notes.push(`-${p.family} has no equivalent for the system resolver in a check: left out`);
+  }
+  const query = p.mode === "query";
+  const checks = p.names.map((n) => ({
+    name: `resolve ${n.ascii}${query ? ` ${typeName(p.type)}` : ""}`,
+    dns: {
+      name: n.ascii,
+      ...(query ? { type: typeName(p.type) } : {}),
+      ...(p.server ? { server: formatHostPort(p.server.address, p.server.port) } : {}),
+    },
+    ...(p.expect.length > 0 ? { expect: { addresses: p.expect } } : {}),
+    ...(ctx.args.string("timeout") !== undefined ? { timeout: formatDuration(p.timeoutMs) } : {}),
+  }));
+  return await emitChecks(ctx, uniqueNames(checks), notes);
 }
 
 /**

@@ -13,8 +13,8 @@ import type { Target } from "../probe/target.ts";
 import { waitFor } from "../probe/wait.ts";
 import type { WaitEvent, WaitResult } from "../probe/wait.ts";
 import { parseDnsServer } from "../dns/outcome.ts";
-import { typeCode } from "../dns/wire.ts";
-import { isIpLiteral } from "../net/addr.ts";
+import { typeCode, typeName } from "../dns/wire.ts";
+import { formatHostPort, isIpLiteral } from "../net/addr.ts";
 import { UsageError, withCommon } from "./args.ts";
 import {
   expectOptions,
@@ -113,6 +113,11 @@ export const WAIT: CommandSpec = {
       multiple: true,
       value: "ADDR",
       description: "dns: ready only when ADDR is among the answers",
+    },
+    {
+      name: "emit-check",
+      type: "boolean",
+      description: "Print the sockit check entries that do the same, instead of waiting",
     },
   ]),
   positionals: { min: 1, max: Infinity, name: "TARGET" },
@@ -239,6 +244,7 @@ function positiveDuration(args: ParsedArgs, name: string, fallback: number): num
 
 async function waitCommand(ctx: Context, command: string[]): Promise<number> {
   const plan = await planFrom(ctx, command);
+  if (ctx.args.flag("emit-check")) return await emitWaitChecks(ctx, plan, command);
   const interrupt = new AbortController();
   let result: WaitResult;
   const board = ctx.io.stderrIsTerminal && !ctx.quiet && !ctx.json && !ctx.args.flag("verbose") &&
@@ -290,6 +296,66 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
   if (command.length === 0) return ExitCode.Ok;
   await ctx.out.flush();
   return await runChild(command);
+}
+
+/**
+ * `--emit-check`: a check per target. A wait tries until its --timeout; the check tries
+ * timeout / interval times, --interval apart (each attempt bounded by --attempt-timeout).
+ */
+async function emitWaitChecks(ctx: Context, plan: WaitPlan, command: string[]): Promise<number> {
+  const { emitChecks, httpCheckFrom, notCarriedOver, uniqueNames } = await import("./check.ts");
+  const { args } = ctx;
+  const notes = notCarriedOver(args, ["any", "stable", "reverse", "run-anyway", "nonempty"]);
+  if (command.length > 0) notes.push("the COMMAND after -- is not part of a check: left out");
+  const timeoutMs = plan.timeoutMs === Infinity ? 30_000 : plan.timeoutMs;
+  if (plan.timeoutMs === Infinity) {
+    notes.push("--timeout 0 (no limit) is written as 30s of retries");
+  }
+  const intervalMs = Math.max(plan.intervalMs, 1);
+  const common = {
+    timeout: formatDuration(plan.attemptTimeoutMs),
+    retry: {
+      attempts: Math.min(100, Math.max(1, Math.ceil(timeoutMs / intervalMs))),
+      interval: formatDuration(intervalMs),
+      backoff: 1,
+    },
+  };
+  const dns = plan.probeOptions.dns ?? {};
+  const checks = plan.targets.flatMap((target) => {
+    const name = `wait ${formatTargetName(target)}`;
+    switch (target.kind) {
+      case "tcp":
+        return [{ name, tcp: { host: target.host, port: target.port }, ...common }];
+      case "echo":
+        return [{ name, echo: { host: target.host, port: target.port }, ...common }];
+      case "unix":
+        return [{ name, unix: { path: target.path }, ...common }];
+      case "http": {
+        const { check, notes: more } = httpCheckFrom(args, target.url.href, {
+          status: args.string("expect-status") ?? "2xx",
+        });
+        notes.push(...more);
+        return [{ name, ...check, ...common }];
+      }
+      case "dns":
+        return [{
+          name,
+          dns: {
+            name: target.name.ascii,
+            ...(dns.type !== undefined ? { type: typeName(dns.type) } : {}),
+            ...(dns.server ? { server: formatHostPort(dns.server.address, dns.server.port) } : {}),
+          },
+          ...((dns.expectAddresses ?? []).length > 0
+            ? { expect: { addresses: dns.expectAddresses } }
+            : {}),
+          ...common,
+        }];
+      case "file":
+        notes.push(`${target.text}: sockit check has no file checks: left out`);
+        return [];
+    }
+  });
+  return await emitChecks(ctx, uniqueNames(checks), [...new Set(notes)]);
 }
 
 /** The error a finished wait ends with, or `undefined` when it succeeded. */

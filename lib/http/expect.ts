@@ -49,6 +49,8 @@ export interface ExpectationFailure {
   text: string;
   /** Why it failed, in a few words: `status 503, expected 2xx`, `no X-A header`. */
   reason: string;
+  /** What the response showed instead, when there is something to show: `503`, a field's values. */
+  got?: string;
 }
 
 /**
@@ -144,6 +146,7 @@ export function checkResponse(
       expectation: "status",
       text: status.text,
       reason: `status ${head.status}, expected ${status.text}`,
+      got: String(head.status),
     });
   }
   const tooLarge = typeof body === "number"
@@ -157,6 +160,7 @@ export function checkResponse(
         expectation: "body",
         text: wanted,
         reason: tooLarge ?? `the body does not contain ${JSON.stringify(wanted)}`,
+        got: bodyExcerpt(body),
       });
     }
   }
@@ -167,6 +171,7 @@ export function checkResponse(
         expectation: "body-regex",
         text: pattern.source,
         reason: tooLarge ?? `the body does not match /${pattern.source}/`,
+        got: bodyExcerpt(body),
       });
     }
   }
@@ -177,6 +182,7 @@ export function checkResponse(
         expectation: "header",
         text: expected.text,
         reason: `no ${expected.name} header`,
+        got: "no such field",
       });
     } else if (!values.some((value) => expected.pattern.test(value))) {
       const tried = values.map((value) => JSON.stringify(value)).join(", ");
@@ -186,8 +192,219 @@ export function checkResponse(
         text: expected.text,
         reason:
           `no ${expected.name} value matches /${expected.pattern.source}/ (tried ${tried}${oneByOne})`,
+        got: tried,
       });
     }
+  }
+  return failures;
+}
+
+/** The most of a body that a failure quotes as what was got. */
+const EXCERPT_CHARS = 200;
+
+/** The start of a body for a failure message, or its size when it was too large to keep. */
+function bodyExcerpt(body: string | number | undefined): string {
+  if (typeof body === "number") return `${formatSize(body)} (not kept)`;
+  const text = body ?? "";
+  return text.length > EXCERPT_CHARS
+    ? `${JSON.stringify(text.slice(0, EXCERPT_CHARS))} (+${text.length - EXCERPT_CHARS} characters)`
+    : JSON.stringify(text);
+}
+
+/** What a JSON Pointer's value must be: equal to a value, match a pattern, or (not) exist. */
+export type JsonMatcher =
+  | { kind: "equals"; value: unknown }
+  | { kind: "regex"; pattern: RegExp }
+  | { kind: "exists"; exists: boolean };
+
+/** One expectation about a JSON body: the value at a JSON Pointer (RFC 6901). */
+export interface JsonExpectation {
+  /** The pointer as written: `/checks/0/ok`, or `""` for the whole document. */
+  pointer: string;
+  /** Its reference tokens, unescaped (`~1` is `/`, `~0` is `~`). */
+  tokens: string[];
+  /** What the value there must be. */
+  matcher: JsonMatcher;
+}
+
+/** One JSON expectation that did not hold. */
+export interface JsonFailure {
+  /** The pointer. */
+  pointer: string;
+  /** What was expected, for reports: `"up"`, `/^2\./`, `present`, `absent`. */
+  expected: string;
+  /** What was there: the value as JSON, or `absent`. */
+  got: string;
+  /** In a few words: `/status is "down", expected "up"`. */
+  reason: string;
+}
+
+/**
+ * Parses a JSON Pointer (RFC 6901): empty for the whole document, or `/`-separated reference
+ * tokens in which `~1` stands for `/` and `~0` for `~`.
+ *
+ * @throws {TypeError} When it does not start with `/` or has a `~` not followed by 0 or 1.
+ *
+ * @example
+ * ```ts
+ * import { parseJsonPointer } from "./expect.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseJsonPointer("/a~1b/m~0n/0"), ["a/b", "m~n", "0"]);
+ * assert.deepEqual(parseJsonPointer(""), []);
+ * assert.throws(() => parseJsonPointer("status"), /must start with "\/"/);
+ * ```
+ */
+export function parseJsonPointer(text: string): string[] {
+  if (text === "") return [];
+  const invalid = (why: string) => new TypeError(`Invalid JSON Pointer "${text}": ${why}`);
+  if (!text.startsWith("/")) {
+    throw invalid('it must start with "/" (or be empty for the whole body)');
+  }
+  return text.slice(1).split("/").map((token) => {
+    if (/~(?![01])/.test(token)) {
+      throw invalid('"~" must be followed by 0 or 1 (~0 is "~", ~1 is "/")');
+    }
+    return token.replaceAll("~1", "/").replaceAll("~0", "~");
+  });
+}
+
+/**
+ * The value a pointer's tokens refer to in a JSON document, or `{ found: false }`. Array indexes
+ * are decimal without leading zeros; `-` (the element after the last) never exists.
+ *
+ * @example
+ * ```ts
+ * import { resolveJsonPointer } from "./expect.ts";
+ * import assert from "node:assert/strict";
+ * const doc = { checks: [{ ok: true }] };
+ * assert.deepEqual(resolveJsonPointer(doc, ["checks", "0", "ok"]), { found: true, value: true });
+ * assert.deepEqual(resolveJsonPointer(doc, ["checks", "01"]), { found: false });
+ * ```
+ */
+export function resolveJsonPointer(
+  document: unknown,
+  tokens: readonly string[],
+): { found: true; value: unknown } | { found: false } {
+  let value = document;
+  for (const token of tokens) {
+    if (Array.isArray(value)) {
+      if (!/^(0|[1-9]\d*)$/.test(token) || Number(token) >= value.length) return { found: false };
+      value = value[Number(token)];
+    } else if (value !== null && typeof value === "object" && Object.hasOwn(value, token)) {
+      value = (value as Record<string, unknown>)[token];
+    } else {
+      return { found: false };
+    }
+  }
+  return { found: true, value };
+}
+
+/**
+ * Whether two JSON values are equal: same type, numbers by value, arrays element by element,
+ * objects key by key whatever their order.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length &&
+      a.every((item, i) => jsonEqual(item, b[i]));
+  }
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  const aKeys = Object.keys(a), bKeys = Object.keys(b);
+  return aKeys.length === bKeys.length &&
+    aKeys.every((key) =>
+      Object.hasOwn(b, key) &&
+      jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])
+    );
+}
+
+/** A JSON value for a message, cut to a readable length. */
+function showJson(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > EXCERPT_CHARS
+    ? `${text.slice(0, EXCERPT_CHARS)}... (+${text.length - EXCERPT_CHARS} characters)`
+    : text;
+}
+
+/** What a matcher expects, for messages. */
+export function describeJsonMatcher(matcher: JsonMatcher): string {
+  switch (matcher.kind) {
+    case "equals":
+      return showJson(matcher.value);
+    case "regex":
+      return `/${matcher.pattern.source}/`;
+    case "exists":
+      return matcher.exists ? "present" : "absent";
+  }
+}
+
+/**
+ * Checks a body against JSON expectations. `body` is the body as text, or its size when it was
+ * too large to keep; a body that is not JSON fails every expectation at once, saying why.
+ * A `regex` matches a string as it is, and a number, boolean or null as its JSON text.
+ *
+ * @example
+ * ```ts
+ * import { checkJson, parseJsonPointer } from "./expect.ts";
+ * import assert from "node:assert/strict";
+ * const at = (pointer: string, matcher: import("./expect.ts").JsonMatcher) =>
+ *   ({ pointer, tokens: parseJsonPointer(pointer), matcher });
+ * const failures = checkJson('{"status":"down","version":"2.1"}', [
+ *   at("/status", { kind: "equals", value: "up" }),
+ *   at("/version", { kind: "regex", pattern: /^2\./ }),
+ *   at("/trace", { kind: "exists", exists: false }),
+ * ]);
+ * assert.deepEqual(failures.map((f) => f.reason), ['/status is "down", expected "up"']);
+ * ```
+ */
+export function checkJson(
+  body: string | number | undefined,
+  expectations: readonly JsonExpectation[],
+): JsonFailure[] {
+  if (expectations.length === 0) return [];
+  let document: unknown;
+  let notJson: string | undefined;
+  if (typeof body === "number") {
+    notJson = `the body (${formatSize(body)}) is too large to check: over ${
+      formatSize(MAX_CHECKED_BODY)
+    }`;
+  } else {
+    try {
+      document = JSON.parse(body ?? "");
+    } catch (error) {
+      notJson = `the body is not JSON (${(error as Error).message})`;
+    }
+  }
+  const failures: JsonFailure[] = [];
+  for (const { pointer, tokens, matcher } of expectations) {
+    const expected = describeJsonMatcher(matcher);
+    const name = pointer === "" ? "the body" : pointer;
+    if (notJson !== undefined) {
+      failures.push({ pointer, expected, got: bodyExcerpt(body), reason: notJson });
+      continue;
+    }
+    const at = resolveJsonPointer(document, tokens);
+    const got = at.found ? showJson(at.value) : "absent";
+    let reason: string | undefined;
+    if (matcher.kind === "exists") {
+      if (at.found !== matcher.exists) {
+        reason = `${name} is ${at.found ? `present (${got})` : "absent"}, expected ${expected}`;
+      }
+    } else if (!at.found) {
+      reason = `${name} is absent, expected ${expected}`;
+    } else if (matcher.kind === "equals") {
+      if (!jsonEqual(at.value, matcher.value)) reason = `${name} is ${got}, expected ${expected}`;
+    } else if (at.value !== null && typeof at.value === "object") {
+      reason = `${name} is ${
+        Array.isArray(at.value) ? "an array" : "an object"
+      }, expected a value matching ${expected}`;
+    } else {
+      const text = typeof at.value === "string" ? at.value : JSON.stringify(at.value);
+      if (!matcher.pattern.test(text)) {
+        reason = `${name} is ${got}, which does not match ${expected}`;
+      }
+    }
+    if (reason !== undefined) failures.push({ pointer, expected, got, reason });
   }
   return failures;
 }

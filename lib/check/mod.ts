@@ -1,0 +1,40 @@
+/**
+ * `sockit check` as a library: read a spec file, run its checks, and make the reports.
+ *
+ * @module
+ */
+export {
+  CHECK_DEFAULTS,
+  CHECK_KINDS,
+  EXPECT_KEYS,
+  KIND_KEYS,
+  loadSpec,
+  SpecError,
+} from "./spec.ts";
+export type { CheckDef, CheckKind, CheckSpec, LoadSpecOptions } from "./spec.ts";
+export { formatOf, readTree } from "./tree.ts";
+export type { SourcePos, SpecFormat, SpecNode, SpecProblem } from "./tree.ts";
+export { expandVars } from "./vars.ts";
+export { figure, runChecks } from "./runner.ts";
+export type {
+  AttemptRecord,
+  CheckFailure,
+  CheckResult,
+  CheckStatus,
+  PlannedCheck,
+  RunChecksOptions,
+} from "./runner.ts";
+export {
+  classnames,
+  countResults,
+  githubAnnotations,
+  jsonReport,
+  junitReport,
+  markdownSummary,
+  summaryLine,
+  tapReport,
+} from "./report.ts";
+export type { Counts, RunReport } from "./report.ts";
+export { MASK, Redactor } from "./redact.ts";
+export { formatChecksYaml } from "./emit.ts";
+export type { CheckObject } from "./emit.ts";

@@ -1,0 +1,336 @@
+/**
+ * The reports CI systems read, made from a run's results: JUnit XML (a `<testsuite>` per spec
+ * file, a `<testcase>` per check), TAP version 14, a JSON object, GitHub Actions annotations and
+ * a Markdown summary table. Each is returned as text; the command writes it (masked) where asked.
+ *
+ * @module
+ */
+import { stringify } from "yaml";
+import { escapeXml } from "./redact.ts";
+import type { CheckResult, CheckStatus } from "./runner.ts";
+
+/** A finished run. */
+export interface RunReport {
+  /** Every check's result, files in the order given, checks in file order. */
+  results: CheckResult[];
+  /** The spec files, in the order given. */
+  files: string[];
+  /** When the run started. */
+  startedAt: Date;
+  /** How long it took, in milliseconds. */
+  durationMs: number;
+}
+
+/** How many checks ended each way; `failed` counts the checks that could not run too. */
+export interface Counts {
+  /** Every check. */
+  total: number;
+  /** Passed. */
+  passed: number;
+  /** Did not pass: an expectation failed, or the check could not run. */
+  failed: number;
+  /** Could not run (a part of `failed`). */
+  errors: number;
+  /** Left out by a filter, or not started after a failure with fail-fast. */
+  skipped: number;
+}
+
+/** Counts results by how they ended. */
+export function countResults(results: readonly CheckResult[]): Counts {
+  const of = (...statuses: CheckStatus[]) =>
+    results.filter((r) => statuses.includes(r.status)).length;
+  return {
+    total: results.length,
+    passed: of("passed"),
+    failed: of("failed", "error"),
+    errors: of("error"),
+    skipped: of("skipped"),
+  };
+}
+
+/** `3 passed, 1 failed, 2 skipped in 1.2s`. */
+export function summaryLine(report: RunReport): string {
+  const c = countResults(report.results);
+  return `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped in ${
+    seconds(report.durationMs)
+  }s`;
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? (ms / 1000).toFixed(ms < 1000 ? 3 : 2) : (ms / 1000).toFixed(1);
+}
+
+/** Milliseconds for people: `0.42 ms`, `12.3 ms`, `1520 ms`. */
+export function showMs(ms: number): string {
+  return ms < 10
+    ? `${ms.toFixed(2)} ms`
+    : ms < 1000
+    ? `${ms.toFixed(1)} ms`
+    : `${Math.round(ms)} ms`;
+}
+
+/**
+ * Each file's JUnit class name: the file name without its extension (`sockit` for
+ * `ci/sockit.yaml`), or the whole path without it when two files would share a name.
+ *
+ * @example
+ * ```ts
+ * import { classnames } from "./report.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(classnames(["ci/api.yaml", "db.json"]), ["api", "db"]);
+ * assert.deepEqual(classnames(["a/sockit.yaml", "b/sockit.yaml"]), ["a/sockit", "b/sockit"]);
+ * ```
+ */
+export function classnames(files: readonly string[]): string[] {
+  const strip = (file: string) => file.replace(/\.(ya?ml|json)$/i, "");
+  const short = files.map((file) => strip(file.split("/").at(-1) ?? file));
+  return files.map((file, i) =>
+    short.filter((name) => name === short[i]).length > 1 ? strip(file) : short[i]!
+  );
+}
+
+/** Characters that XML 1.0 forbids: most C0 controls, lone surrogates, U+FFFE and U+FFFF. */
+// deno-lint-ignore no-control-regex
+const XML_FORBIDDEN = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** Text for XML: forbidden characters removed, the rest escaped. */
+export function xmlText(text: string): string {
+  return escapeXml(text.replace(XML_FORBIDDEN, ""));
+}
+
+/** What the report says about a check that did not pass, in full. */
+function fullText(result: CheckResult): string {
+  const lines = [result.message];
+  for (const f of result.failures) {
+    lines.push(`${f.expectation}: expected ${f.expected}, got ${f.got}`);
+  }
+  lines.push(`target: ${result.check.targetText}`);
+  lines.push(`attempts: ${result.attempts.length}`);
+  return lines.join("\n");
+}
+
+/** Attempts and timings, one line each. */
+function attemptLines(result: CheckResult): string[] {
+  return result.attempts.map((a) =>
+    `attempt ${a.attempt} at +${Math.round(a.startMs)} ms: ${a.ok ? "ok" : "not ok"}, ${
+      showMs(a.durationMs)
+    }: ${a.reason}`
+  );
+}
+
+/**
+ * The JUnit XML report: `<testsuites>`, a `<testsuite>` per file with its counts, time and
+ * timestamp, a `<testcase>` per check (`classname` the file name without extension, `name` the
+ * check's), `<failure>` for an expectation that did not hold, `<error>` for a check that could
+ * not run, `<skipped>` for one left out; attempts and timings in `<system-out>`.
+ */
+export function junitReport(report: RunReport): string {
+  const names = classnames(report.files);
+  const all = countResults(report.results);
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="sockit check" tests="${all.total}" failures="${
+      all.failed - all.errors
+    }" errors="${all.errors}" skipped="${all.skipped}" time="${
+      (report.durationMs / 1000).toFixed(3)
+    }" timestamp="${report.startedAt.toISOString()}">`,
+  ];
+  report.files.forEach((file, index) => {
+    const results = report.results.filter((r) => r.check.file === file);
+    const c = countResults(results);
+    // A loop rather than Math.min(...spread): a spec may hold more checks than a call takes.
+    let start = report.startedAt.getTime();
+    for (const r of results) start = Math.min(start, r.startedAt.getTime());
+    let end = start;
+    for (const r of results) end = Math.max(end, r.startedAt.getTime() + r.durationMs);
+    lines.push(
+      `  <testsuite name="${xmlText(file)}" file="${xmlText(file)}" tests="${c.total}" failures="${
+        c.failed - c.errors
+      }" errors="${c.errors}" skipped="${c.skipped}" time="${
+        ((end - start) / 1000).toFixed(3)
+      }" timestamp="${new Date(start).toISOString()}">`,
+    );
+    for (const result of results) {
+      const { check } = result;
+      const open = `    <testcase name="${xmlText(check.name)}" classname="${
+        xmlText(names[index]!)
+      }" file="${xmlText(file)}" line="${check.line}" time="${
+        (result.durationMs / 1000).toFixed(3)
+      }"`;
+      const inner: string[] = [];
+      if (result.status === "failed") {
+        inner.push(
+          `      <failure message="${xmlText(result.message)}" type="${
+            xmlText(result.failures[0]?.expectation ?? "expectation")
+          }">${xmlText(fullText(result))}</failure>`,
+        );
+      } else if (result.status === "error") {
+        inner.push(
+          `      <error message="${xmlText(result.message)}" type="${
+            xmlText(result.errorType ?? "Error")
+          }">${xmlText(fullText(result))}</error>`,
+        );
+      } else if (result.status === "skipped") {
+        inner.push(`      <skipped message="${xmlText(result.message)}"/>`);
+      }
+      const out = [
+        `${check.kind} ${check.targetText}`,
+        ...(result.status === "passed" ? [`passed: ${result.message}`] : []),
+        ...attemptLines(result),
+      ];
+      if (result.attempts.length > 0 || result.status === "passed") {
+        inner.push(`      <system-out>${xmlText(out.join("\n"))}</system-out>`);
+      }
+      lines.push(inner.length === 0 ? `${open}/>` : `${open}>`, ...inner, "    </testcase>");
+      if (inner.length === 0) lines.pop();
+    }
+    lines.push("  </testsuite>");
+  });
+  lines.push("</testsuites>");
+  return lines.join("\n") + "\n";
+}
+
+/** A TAP test point's description: `#` and `\` escaped, as TAP 14 asks. */
+function tapDescription(text: string): string {
+  return text.replace(/\\/g, "\\\\").replace(/#/g, "\\#");
+}
+
+/**
+ * The TAP version 14 report: the plan, `ok N - name` or `not ok N - name` with YAML
+ * diagnostics (`message`, `severity`, `got`, `expected`, `attempts`...), `# SKIP` for checks
+ * left out, and the counts as a comment.
+ */
+export function tapReport(report: RunReport): string {
+  const several = report.files.length > 1;
+  const names = classnames(report.files);
+  const lines = ["TAP version 14", `1..${report.results.length}`];
+  report.results.forEach((result, i) => {
+    const { check } = result;
+    const prefix = several ? `${names[report.files.indexOf(check.file)]}: ` : "";
+    const description = tapDescription(prefix + check.name);
+    if (result.status === "skipped") {
+      lines.push(`ok ${i + 1} - ${description} # SKIP ${tapDescription(result.message)}`);
+      return;
+    }
+    const ok = result.status === "passed";
+    lines.push(`${ok ? "ok" : "not ok"} ${i + 1} - ${description}`);
+    if (ok) return;
+    const first = result.failures[0];
+    const diagnostics: Record<string, unknown> = {
+      message: result.message,
+      severity: result.status === "error" ? "error" : "fail",
+      ...(first ? { expected: first.expected, got: first.got } : {}),
+      ...(result.failures.length > 1 ? { failures: result.failures.map((f) => ({ ...f })) } : {}),
+      target: check.targetText,
+      at: { file: check.file, line: check.line },
+      attempts: result.attempts.length,
+      duration_ms: Math.round(result.durationMs * 1000) / 1000,
+    };
+    const yaml = stringify(diagnostics, { lineWidth: 0 }).trimEnd().split("\n");
+    lines.push("  ---", ...yaml.map((line) => `  ${line}`), "  ...");
+  });
+  lines.push(`# ${summaryLine(report)}`);
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * The JSON report: counts, the duration, and every check with its kind, target, outcome,
+ * attempts, error and details.
+ */
+export function jsonReport(report: RunReport): Record<string, unknown> {
+  const c = countResults(report.results);
+  return {
+    passed: c.passed,
+    failed: c.failed,
+    skipped: c.skipped,
+    errors: c.errors,
+    duration_ms: Math.round(report.durationMs * 1000) / 1000,
+    started_at: report.startedAt.toISOString(),
+    files: report.files,
+    checks: report.results.map((result) => ({
+      name: result.check.name,
+      file: result.check.file,
+      line: result.check.line,
+      kind: result.check.kind,
+      target: result.check.targetText,
+      tags: result.check.tags,
+      status: result.status,
+      ok: result.status === "skipped" ? null : result.status === "passed",
+      attempts: result.attempts.length,
+      duration_ms: Math.round(result.durationMs * 1000) / 1000,
+      error: result.status === "failed" || result.status === "error" ? result.message : null,
+      skip_reason: result.status === "skipped" ? result.message : null,
+      failures: result.failures,
+      details: result.facts,
+      attempt_log: result.attempts.map((a) => ({
+        attempt: a.attempt,
+        ok: a.ok,
+        start_ms: Math.round(a.startMs * 1000) / 1000,
+        duration_ms: Math.round(a.durationMs * 1000) / 1000,
+        reason: a.reason,
+      })),
+    })),
+  };
+}
+
+/** Escapes a GitHub workflow command's message (`%`, CR, LF). */
+function escapeData(text: string): string {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
+/** Escapes a GitHub workflow command's property (also `:` and `,`). */
+function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
+/**
+ * A GitHub Actions `::error` annotation for each check that did not pass, pointing at the
+ * check's line in its spec file.
+ *
+ * @example
+ * ```ts ignore
+ * githubAnnotations(report); // ['::error file=sockit.yaml,line=14,title=check "api"::status 503, expected 2xx']
+ * ```
+ */
+export function githubAnnotations(report: RunReport): string[] {
+  return report.results
+    .filter((r) => r.status === "failed" || r.status === "error")
+    .map((r) =>
+      `::error file=${escapeProperty(r.check.file)},line=${r.check.line},col=${r.check.col},title=${
+        escapeProperty(
+          `sockit check "${r.check.name}" ${r.status === "error" ? "could not run" : "failed"}`,
+        )
+      }::${escapeData(r.message)}`
+    );
+}
+
+/** A Markdown table cell: one line, `|` escaped, HTML kept out. */
+function cell(text: string): string {
+  return text.replace(/[\r\n]+/g, " ").replace(/\|/g, "\\|").replace(/</g, "&lt;");
+}
+
+/** The Markdown summary for `$GITHUB_STEP_SUMMARY`: the counts, then a row per check. */
+export function markdownSummary(report: RunReport): string {
+  const label: Record<CheckStatus, string> = {
+    passed: "pass",
+    failed: "**FAIL**",
+    error: "**ERROR**",
+    skipped: "skip",
+  };
+  const lines = [
+    `### sockit check: ${summaryLine(report)}`,
+    "",
+    "| result | check | where | details | time | attempts |",
+    "| --- | --- | --- | --- | ---: | ---: |",
+  ];
+  for (const r of report.results) {
+    lines.push(
+      `| ${label[r.status]} | ${cell(r.check.name)} | ${
+        cell(`${r.check.file}:${r.check.line}`)
+      } | ${cell(r.message)} | ${
+        r.attempts.length > 0 ? showMs(r.durationMs) : ""
+      } | ${r.attempts.length} |`,
+    );
+  }
+  return lines.join("\n") + "\n\n";
+}

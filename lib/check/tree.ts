@@ -1,0 +1,326 @@
+/**
+ * A spec file as a tree of maps, lists and scalars, each with the line and column where it is
+ * written, so that every complaint about it can say `sockit.yaml:14:7`. YAML is read with the
+ * npm `yaml` package, set to reject duplicate keys; JSON is checked by `JSON.parse` first (so a
+ * `.json` file is strict JSON), then read the same way for the positions.
+ *
+ * @module
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import type { Document, Node as YamlNode } from "yaml";
+
+/** A line and column, both counted from 1. */
+export interface SourcePos {
+  /** The line. */
+  line: number;
+  /** The column (in characters). */
+  col: number;
+}
+
+/** A problem with a spec file, at a place in it. */
+export interface SpecProblem extends SourcePos {
+  /** What is wrong, in sentence case: `unknown key "timout" (did you mean "timeout"?)`. */
+  message: string;
+}
+
+/** A scalar value as written: a string, a number, a boolean or null. */
+export type ScalarValue = string | number | boolean | null;
+
+/** One node of the tree. */
+export type SpecNode =
+  | { type: "map"; pos: SourcePos; entries: MapEntry[] }
+  | { type: "seq"; pos: SourcePos; items: SpecNode[] }
+  | {
+    type: "scalar";
+    pos: SourcePos;
+    value: ScalarValue;
+    /** The scalar as it stands in the file, for finding a `${NAME}` in it. */
+    source: string;
+  };
+
+/** A key and its value. */
+export interface MapEntry {
+  /** The key. */
+  key: string;
+  /** Where the key is written. */
+  keyPos: SourcePos;
+  /** Its value (`null` scalar when it is left empty). */
+  value: SpecNode;
+}
+
+/** The outcome of {@linkcode readTree}: the tree when it could be read, and any problems. */
+export interface TreeResult {
+  /** The document's root, or `undefined` when there is nothing usable. */
+  root: SpecNode | undefined;
+  /** Syntax errors, duplicate keys, values YAML allows but a spec does not. */
+  problems: SpecProblem[];
+}
+
+/** The syntax a spec file is written in. */
+export type SpecFormat = "yaml" | "json";
+
+/**
+ * The format of a spec file by its name: `.json` is JSON, anything else YAML (which reads
+ * JSON too).
+ */
+export function formatOf(path: string): SpecFormat {
+  return /\.json$/i.test(path) ? "json" : "yaml";
+}
+
+/**
+ * Reads a spec file's text into a positioned tree.
+ *
+ * @example A duplicate key is a problem, with where both are
+ * ```ts
+ * import { readTree } from "./tree.ts";
+ * import assert from "node:assert/strict";
+ * const { problems } = readTree("version: 1\nversion: 2\n", "yaml");
+ * assert.deepEqual(problems, [{ line: 2, col: 1, message: 'duplicate key "version" (first at 1:1)' }]);
+ * ```
+ */
+export function readTree(text: string, format: SpecFormat): TreeResult {
+  const problems: SpecProblem[] = [];
+  if (format === "json") {
+    const error = jsonSyntaxError(text);
+    if (error) return { root: undefined, problems: [error] };
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {
+    uniqueKeys: true,
+    lineCounter: lines,
+    prettyErrors: true,
+    strict: true,
+  });
+  const pos = (offset: number | undefined): SourcePos => {
+    const { line, col } = lines.linePos(offset ?? 0);
+    return { line, col };
+  };
+  for (const error of [...doc.errors, ...doc.warnings]) {
+    // Duplicate keys are found again below, with where the first one is.
+    if (error.code === "DUPLICATE_KEY") continue;
+    const at = error.linePos?.[0] ?? { line: 1, col: 1 };
+    problems.push({ line: at.line, col: at.col, message: yamlMessage(error.message) });
+  }
+  if (doc.errors.some((e) => e.code !== "DUPLICATE_KEY")) return { root: undefined, problems };
+  if (doc.contents === null) {
+    problems.push({
+      line: 1,
+      col: 1,
+      message: "the file is empty: expected a mapping with version and checks",
+    });
+    return { root: undefined, problems };
+  }
+  const budget = { nodes: MAX_NODES };
+  const root = toNode(doc, doc.contents, text, pos, problems, budget);
+  if (budget.nodes < 0) {
+    return {
+      root: undefined,
+      problems: [{
+        line: 1,
+        col: 1,
+        message: `more than ${MAX_NODES} values (aliases that expand too far?)`,
+      }],
+    };
+  }
+  return { root, problems };
+}
+
+/** A YAML error's first line, without the position (given separately) or the final colon. */
+function yamlMessage(message: string): string {
+  const first = message.split("\n")[0] ?? message;
+  const text = first.replace(/ at line \d+, column \d+:?$/, "").replace(/:$/, "");
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/**
+ * The first place where `text` is not strict JSON (RFC 8259), or `undefined` when it is. A small
+ * scanner rather than `JSON.parse`, whose messages do not always say where.
+ */
+export function jsonSyntaxError(text: string): SpecProblem | undefined {
+  let at = 0;
+  const fail = (what: string): never => {
+    throw { at, what };
+  };
+  const space = () => {
+    while (/[ \t\r\n]/.test(text[at] ?? "")) at++;
+  };
+  const literal = (word: string) => {
+    if (text.startsWith(word, at)) at += word.length;
+    else fail("an unexpected character");
+  };
+  const string = () => {
+    at++; // the opening quote
+    while (true) {
+      const c = text[at];
+      if (c === undefined) fail("an unterminated string");
+      if (c === '"') break;
+      if (c! < " ") fail("a control character in a string (escape it)");
+      if (c === "\\") {
+        const next = text[at + 1] ?? "";
+        if (next === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(at + 2, at + 6))) fail("a bad \\u escape");
+          at += 6;
+          continue;
+        }
+        if (!'"\\/bfnrt'.includes(next) || next === "") fail("a bad escape");
+        at += 2;
+        continue;
+      }
+      at++;
+    }
+    at++;
+  };
+  const value = (depth: number): void => {
+    if (depth > 1000) fail("nesting too deep");
+    space();
+    const c = text[at];
+    if (c === "{") {
+      at++;
+      space();
+      if (text[at] === "}") return void at++;
+      while (true) {
+        space();
+        if (text[at] !== '"') fail("a key that is not a double-quoted string");
+        string();
+        space();
+        if (text[at] !== ":") fail('a missing ":" after a key');
+        at++;
+        value(depth + 1);
+        space();
+        if (text[at] === ",") {
+          at++;
+          space();
+          if (text[at] === "}") fail("a trailing comma");
+          continue;
+        }
+        if (text[at] === "}") return void at++;
+        fail('a missing "," or "}"');
+      }
+    }
+    if (c === "[") {
+      at++;
+      space();
+      if (text[at] === "]") return void at++;
+      while (true) {
+        value(depth + 1);
+        space();
+        if (text[at] === ",") {
+          at++;
+          space();
+          if (text[at] === "]") fail("a trailing comma");
+          continue;
+        }
+        if (text[at] === "]") return void at++;
+        fail('a missing "," or "]"');
+      }
+    }
+    if (c === '"') return string();
+    if (c === "t") return literal("true");
+    if (c === "f") return literal("false");
+    if (c === "n") return literal("null");
+    const number = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(at));
+    if (number) return void (at += number[0].length);
+    fail(c === undefined ? "the end of the file where a value belongs" : "an unexpected character");
+  };
+  try {
+    value(0);
+    space();
+    if (at < text.length) fail("more text after the value");
+    return undefined;
+  } catch (thrown) {
+    const { at: offset, what } = thrown as { at: number; what: string };
+    const before = text.slice(0, offset).split("\n");
+    return {
+      line: before.length,
+      col: (before.at(-1)?.length ?? 0) + 1,
+      message: `invalid JSON: ${what}`,
+    };
+  }
+}
+
+/**
+ * The most values a spec may hold once its aliases are expanded: enough for thousands of
+ * checks, and a stop for a "billion laughs" file of aliases to aliases.
+ */
+const MAX_NODES = 1_000_000;
+
+function toNode(
+  doc: Document,
+  node: unknown,
+  text: string,
+  pos: (offset: number | undefined) => SourcePos,
+  problems: SpecProblem[],
+  budget: { nodes: number },
+): SpecNode {
+  const yamlNode = node as YamlNode;
+  if (--budget.nodes < 0) {
+    return { type: "scalar", pos: { line: 1, col: 1 }, value: null, source: "" };
+  }
+  const at = pos(yamlNode?.range?.[0]);
+  if (isAlias(node)) {
+    const target = node.resolve(doc);
+    if (target === undefined) {
+      problems.push({ ...at, message: `unknown alias *${node.source}` });
+      return { type: "scalar", pos: at, value: null, source: "" };
+    }
+    return toNode(doc, target, text, pos, problems, budget);
+  }
+  if (isMap(node)) {
+    const entries: MapEntry[] = [];
+    const seen = new Map<string, SourcePos>();
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const keyNode = pair.key as YamlNode | null;
+      const keyPos = pos(keyNode?.range?.[0] ?? yamlNode.range?.[0]);
+      if (!isScalar(keyNode) || !["string", "number"].includes(typeof keyNode.value)) {
+        problems.push({ ...keyPos, message: "a key must be a plain string" });
+        continue;
+      }
+      const key = String(keyNode.value);
+      const first = seen.get(key);
+      if (first) {
+        problems.push({
+          ...keyPos,
+          message: `duplicate key "${key}" (first at ${first.line}:${first.col})`,
+        });
+        continue;
+      }
+      seen.set(key, keyPos);
+      const value: SpecNode = pair.value === null || pair.value === undefined
+        ? { type: "scalar", pos: keyPos, value: null, source: "" }
+        : toNode(doc, pair.value, text, pos, problems, budget);
+      entries.push({ key, keyPos, value });
+    }
+    return { type: "map", pos: at, entries };
+  }
+  if (isSeq(node)) {
+    return {
+      type: "seq",
+      pos: at,
+      items: node.items.map((item) =>
+        item === null
+          ? { type: "scalar", pos: at, value: null, source: "" }
+          : toNode(doc, item, text, pos, problems, budget)
+      ),
+    };
+  }
+  if (isScalar(node)) {
+    const value = node.value;
+    const source = text.slice(node.range?.[0] ?? 0, node.range?.[1] ?? 0);
+    if (
+      value === null || typeof value === "string" || typeof value === "boolean" ||
+      (typeof value === "number" && Number.isFinite(value))
+    ) {
+      return { type: "scalar", pos: at, value, source };
+    }
+    problems.push({
+      ...at,
+      message: `unsupported value ${
+        JSON.stringify(source)
+      }: use a string, a number, true, false or null`,
+    });
+    return { type: "scalar", pos: at, value: null, source };
+  }
+  problems.push({ ...at, message: "unsupported YAML node" });
+  return { type: "scalar", pos: at, value: null, source: "" };
+}

@@ -1,0 +1,725 @@
+/**
+ * `sockit check`: flags, the terminal report, report files, GitHub Actions annotations, and
+ * `--emit-check` for the other commands. The spec, the runner and the reports are in
+ * `lib/check/`.
+ *
+ * @module
+ */
+import { dirname, resolve as resolvePath } from "node:path";
+import { formatChecksYaml } from "../check/emit.ts";
+import type { CheckObject } from "../check/emit.ts";
+import { Redactor } from "../check/redact.ts";
+import {
+  countResults,
+  githubAnnotations,
+  jsonReport,
+  junitReport,
+  markdownSummary,
+  showMs,
+  summaryLine,
+  tapReport,
+} from "../check/report.ts";
+import type { RunReport } from "../check/report.ts";
+import { runChecks } from "../check/runner.ts";
+import type { CheckResult, PlannedCheck } from "../check/runner.ts";
+import { loadSpec, SpecError } from "../check/spec.ts";
+import type { CheckSpec } from "../check/spec.ts";
+import { formatOf } from "../check/tree.ts";
+import type { SpecProblem } from "../check/tree.ts";
+import { VAR_NAME } from "../check/vars.ts";
+import { parseRegex } from "../http/expect.ts";
+import { formatDuration } from "../net/deadline.ts";
+import { TimeoutError } from "../net/errors.ts";
+import { writeAll } from "../net/io.ts";
+import { startTimer } from "../net/timer.ts";
+import type { TraceEvent } from "../net/trace.ts";
+import { UsageError, withCommon } from "./args.ts";
+import type { CommandSpec, ParsedArgs } from "./args.ts";
+import { runCommand } from "./command.ts";
+import type { Context } from "./command.ts";
+import { ExitCode } from "./exit_codes.ts";
+import { parsedOption } from "./http_options.ts";
+import { log, setupLogging } from "./log.ts";
+import type { Verbosity } from "./log.ts";
+import { Output, OutputError, StdoutClosedError } from "./output.ts";
+import type { Io } from "./output.ts";
+import { describePathError, readInput, standardStream } from "./paths.ts";
+import { PRODUCT } from "./version.ts";
+
+/** `sockit check`. */
+export const CHECK: CommandSpec = {
+  name: "check",
+  summary: "run a file of smoke checks at once; JUnit, TAP and JSON reports for CI",
+  usage: ["check [options] [FILE...]"],
+  description: [
+    "Runs the checks of each spec FILE (default: sockit.yaml; - for stdin; .json files are",
+    "JSON, others YAML): http, tcp, dns, echo and unix checks, at most --jobs at once, each",
+    "attempted up to its retry.attempts times, and reports them in file order. The spec is",
+    "checked first: an unknown key, a wrong type, a duplicate key or name, a bad duration, an",
+    "undefined ${VAR} or a filter that selects nothing is exit 2 with FILE:LINE:COL, before any",
+    "check runs. --validate stops there.",
+    "",
+    "Exit 0 when every selected check passed, 1 when any failed (a check that could not run,",
+    "a refused connection, counts as failed), 2 for a spec or usage error. --timeout bounds the",
+    "whole run: checks still running then fail. Secrets (listed under secrets:, read from the",
+    "environment) show as *** in every output, report, --trace and -v.",
+    "",
+    "With GITHUB_ACTIONS=true, each failed check is also an ::error annotation at its line,",
+    "and a summary table is appended to $GITHUB_STEP_SUMMARY.",
+  ].join("\n"),
+  options: withCommon([
+    {
+      name: "jobs",
+      short: "j",
+      type: "string",
+      value: "N",
+      default: "8",
+      description: "Run at most N checks at once",
+    },
+    {
+      name: "fail-fast",
+      type: "boolean",
+      description: "Start no new check once one has failed",
+    },
+    {
+      name: "tag",
+      type: "string",
+      multiple: true,
+      value: "TAG",
+      description: "Run only the checks with this tag (repeatable: any of them)",
+    },
+    {
+      name: "name",
+      type: "string",
+      value: "RE",
+      description: "Run only the checks whose name matches RE",
+    },
+    {
+      name: "var",
+      type: "string",
+      multiple: true,
+      value: "NAME=VALUE",
+      description: "Set ${NAME} (over the spec's vars and the environment)",
+    },
+    {
+      name: "report",
+      type: "string",
+      multiple: true,
+      value: "FORMAT=PATH",
+      description: "Write a junit, tap or json report to PATH (- for stdout)",
+    },
+    {
+      name: "validate",
+      type: "boolean",
+      description: "Check the spec file(s) and stop: no network",
+    },
+  ]),
+  positionals: { min: 0, max: Infinity, name: "FILE" },
+  examples: [
+    ["Run sockit.yaml", "sockit check"],
+    [
+      "In CI: the smoke checks, a JUnit file for the test tab",
+      "sockit check --tag smoke --report junit=reports/sockit.xml ci/checks.yaml",
+    ],
+    ["Check the file in a pre-commit hook", "sockit check --validate sockit.yaml"],
+    [
+      "TAP on stdout, for prove or tap-parser",
+      "sockit check --report tap=- --var BASE=http://[::1]:8080",
+    ],
+  ],
+};
+
+/** Runs `sockit check ...`. */
+export async function runCheck(argv: string[], io: Io): Promise<number> {
+  return await runCommand(CHECK, argv, io, checkCommand, { hints: HINTS });
+}
+
+/** What to add to a library error of each kind, in a spec's terms. */
+const HINTS: Readonly<Record<string, string>> = {
+  "unknown-issuer": 'is its CA trusted? trust a private CA with "cacert" in the check',
+  "max-redirects": 'raise it with "max_redirects"',
+};
+
+/** The report formats. */
+const FORMATS = ["junit", "tap", "json"] as const;
+type Format = typeof FORMATS[number];
+
+/** Where a report goes. */
+type Destination =
+  | { kind: "stream"; stream: "stdout" | "stderr" | "null" }
+  | { kind: "file"; path: string };
+
+interface ReportTarget {
+  format: Format;
+  path: string;
+  to: Destination;
+}
+
+interface CheckPlan {
+  files: string[];
+  jobs: number;
+  failFast: boolean;
+  tags: string[];
+  nameRegex: RegExp | undefined;
+  vars: Map<string, string>;
+  reports: ReportTarget[];
+  validate: boolean;
+  timeoutMs: number;
+}
+
+async function planFrom(ctx: Context): Promise<CheckPlan> {
+  const { args } = ctx;
+  const files = args.positionals.length > 0 ? args.positionals : ["sockit.yaml"];
+  if (files.filter((f) => standardStream(f, "input") === "stdin").length > 1) {
+    throw new UsageError("Only one spec file can be read from stdin");
+  }
+  const seen = new Set<string>();
+  for (const file of files) {
+    const key = resolvePath(file);
+    if (seen.has(key)) throw new UsageError(`Spec file "${file}" is given twice`);
+    seen.add(key);
+  }
+  const vars = new Map<string, string>();
+  for (const text of args.strings("var")) {
+    const eq = text.indexOf("=");
+    const name = eq < 0 ? text : text.slice(0, eq);
+    if (eq < 0 || !VAR_NAME.test(name)) {
+      throw new UsageError(
+        `Invalid --var "${text}": expected NAME=VALUE, NAME made of letters, digits and _`,
+      );
+    }
+    vars.set(name, text.slice(eq + 1));
+  }
+  const nameText = args.string("name");
+  const reports: ReportTarget[] = [];
+  for (const text of args.strings("report")) reports.push(await reportTarget(text));
+  const onStdout = reports.filter((r) => r.to.kind === "stream" && r.to.stream === "stdout");
+  if (onStdout.length + (ctx.json ? 1 : 0) > 1) {
+    throw new UsageError(
+      "Only one report can go to stdout (--json is the json report on stdout)",
+    );
+  }
+  const timeout = args.duration("timeout", 0);
+  return {
+    files,
+    jobs: args.integer("jobs", 8, { min: 1, max: 1000 }),
+    failFast: args.flag("fail-fast"),
+    tags: args.strings("tag"),
+    nameRegex: nameText === undefined ? undefined : parsedOption(nameText, "--name", parseRegex),
+    vars,
+    reports,
+    validate: args.flag("validate"),
+    timeoutMs: timeout === 0 ? Infinity : timeout,
+  };
+}
+
+/** Checks a `--report FORMAT=PATH` before anything runs. */
+async function reportTarget(text: string): Promise<ReportTarget> {
+  const eq = text.indexOf("=");
+  const format = (eq < 0 ? text : text.slice(0, eq)) as Format;
+  if (eq < 0 || !FORMATS.includes(format)) {
+    throw new UsageError(
+      `Invalid --report "${text}": expected FORMAT=PATH with FORMAT one of ${FORMATS.join(", ")}`,
+    );
+  }
+  const path = text.slice(eq + 1);
+  const refuse = (why: string) => new UsageError(`Cannot write --report "${text}": ${why}`);
+  if (path === "") throw refuse("empty path (- is stdout)");
+  const stream = standardStream(path, "output");
+  if (stream === "stdin") throw refuse("it is an input stream");
+  if (stream !== undefined) return { format, path, to: { kind: "stream", stream } };
+  // Deno opens other devices only with --allow-all: the write at the end could not succeed.
+  if (/^\/(dev|proc)\//.test(path)) {
+    throw refuse(describePathError(path, new Deno.errors.NotCapable()));
+  }
+  const info = await Deno.stat(path).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw refuse(describePathError(path, error));
+  });
+  if (info?.isDirectory) throw refuse("it is a directory");
+  const dir = dirname(path);
+  const dirInfo = await Deno.stat(dir).catch((error) => {
+    throw refuse(
+      error instanceof Deno.errors.NotFound
+        ? `no such directory "${dir}"`
+        : describePathError(dir, error),
+    );
+  });
+  if (!dirInfo.isDirectory) throw refuse(`"${dir}" is not a directory`);
+  return { format, path, to: { kind: "file", path } };
+}
+
+/** Reads and checks every spec file; all their problems at once. */
+async function loadSpecs(
+  ctx: Context,
+  plan: CheckPlan,
+): Promise<{ specs: CheckSpec[]; errors: SpecError[] }> {
+  const specs: CheckSpec[] = [];
+  const errors: SpecError[] = [];
+  for (const file of plan.files) {
+    let text: string;
+    try {
+      text = await readInput(ctx.io, file, "spec file");
+    } catch (error) {
+      if (
+        error instanceof UsageError && file === "sockit.yaml" && ctx.args.positionals.length === 0
+      ) {
+        throw new UsageError(
+          `${error.message} (run sockit check in the folder of sockit.yaml, or name the file: sockit check FILE)`,
+        );
+      }
+      throw error;
+    }
+    const stdin = standardStream(file, "input") === "stdin";
+    try {
+      specs.push(
+        await loadSpec(text, {
+          file,
+          format: stdin ? "yaml" : formatOf(file),
+          baseDir: stdin ? Deno.cwd() : dirname(file),
+          env: ctx.io.env,
+          vars: plan.vars,
+          userAgent: PRODUCT,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof SpecError)) throw error;
+      errors.push(error);
+    }
+  }
+  return { specs, errors };
+}
+
+/** Which checks run, and why the others do not. */
+function select(plan: CheckPlan, specs: CheckSpec[]): PlannedCheck[] {
+  const filters = [
+    ...plan.tags.map((t) => `--tag ${t}`),
+    ...(plan.nameRegex ? [`--name ${plan.nameRegex.source}`] : []),
+  ];
+  return specs.flatMap((spec) =>
+    spec.checks.map((check) => {
+      const tagged = plan.tags.length === 0 || check.tags.some((t) => plan.tags.includes(t));
+      const named = plan.nameRegex === undefined || plan.nameRegex.test(check.name);
+      return tagged && named ? { check } : { check, skip: `not selected by ${filters.join(" ")}` };
+    })
+  );
+}
+
+/** A filter that selects nothing: a problem at each file's `checks` key. */
+function emptySelection(plan: CheckPlan, specs: CheckSpec[]): SpecError[] {
+  const asked = [
+    ...plan.tags.map((t) => `--tag ${JSON.stringify(t)}`),
+    ...(plan.nameRegex ? [`--name ${JSON.stringify(plan.nameRegex.source)}`] : []),
+  ].join(" and ");
+  return specs.map((spec) => {
+    const tags = [...new Set(spec.checks.flatMap((c) => c.tags))];
+    return new SpecError(spec.file, [{
+      ...spec.checksPos,
+      message: `no check matches ${asked} (${spec.checks.length} checks; tags: ${
+        tags.join(", ") || "none"
+      })`,
+    }], spec.secrets);
+  });
+}
+
+async function checkCommand(ctx: Context): Promise<number> {
+  const plan = await planFrom(ctx);
+  const { specs, errors } = await loadSpecs(ctx, plan);
+  // From here on every byte written is masked: the terminal, logs, the trace, the reports.
+  const redactor = new Redactor([...specs, ...errors].flatMap((s) => s.secrets));
+  maskOutput(ctx, redactor);
+  if (errors.length > 0) return await reportSpecErrors(ctx, errors);
+  const planned = select(plan, specs);
+  if (planned.every((p) => p.skip !== undefined)) {
+    return await reportSpecErrors(ctx, emptySelection(plan, specs));
+  }
+  if (plan.validate) return await reportValid(ctx, specs, planned);
+
+  const run = new AbortController();
+  const onInterrupt = () => run.abort(ctx.signal.reason);
+  ctx.signal.addEventListener("abort", onInterrupt, { once: true });
+  const terminal = new TerminalReport(ctx, plan, planned);
+  const startedAt = new Date();
+  const started = performance.now();
+  let results: CheckResult[];
+  try {
+    using _deadline = startTimer(() => {
+      run.abort(
+        new TimeoutError(
+          `Not finished within the run's --timeout of ${formatDuration(plan.timeoutMs)}`,
+        ),
+      );
+    }, plan.timeoutMs);
+    results = await runChecks(planned, {
+      jobs: plan.jobs,
+      failFast: plan.failFast,
+      signal: run.signal,
+      trace: ctx.trace,
+      onAttempt: (check, attempt) => {
+        log("check").debug`${check.name}: attempt ${attempt.attempt}: ${
+          attempt.ok ? "ok" : "not ok"
+        }: ${attempt.reason} (${showMs(attempt.durationMs)})`;
+      },
+      onResult: async (result) => {
+        try {
+          await terminal.result(result);
+        } catch (error) {
+          // A reader that went away ends the run: nobody is left to tell.
+          if (error instanceof StdoutClosedError) run.abort(error);
+          throw error;
+        }
+      },
+    });
+  } finally {
+    ctx.signal.removeEventListener("abort", onInterrupt);
+  }
+  // Masked before rendering, so that no report's escaping can hide a secret from the mask.
+  const report: RunReport = {
+    results: redactor.deep(results),
+    files: specs.map((s) => s.file),
+    startedAt,
+    durationMs: performance.now() - started,
+  };
+  await terminal.summary(report);
+  await writeReports(ctx, plan, report, redactor);
+  await github(ctx, report, terminal, redactor);
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+  const counts = countResults(results);
+  return counts.failed > 0 ? ExitCode.CheckFailed : ExitCode.Ok;
+}
+
+/**
+ * Routes everything the command writes through `redactor`: stdout and stderr (so the final
+ * error message too), the log lines, and the socket trace's bytes.
+ */
+function maskOutput(ctx: Context, redactor: Redactor): void {
+  if (!redactor.active) return;
+  const masked = (writer: Io["stdout"]): Io["stdout"] => ({
+    async write(bytes: Uint8Array) {
+      await writeAll(writer, redactor.bytes(bytes));
+      return bytes.length;
+    },
+  });
+  ctx.io = { ...ctx.io, stdout: masked(ctx.io.stdout), stderr: masked(ctx.io.stderr) };
+  ctx.out = new Output(ctx.io, ctx.out.color);
+  const trace = ctx.trace;
+  if (trace) {
+    ctx.trace = (event: TraceEvent) =>
+      trace({
+        ...event,
+        ...(event.data ? { data: redactor.bytes(event.data) } : {}),
+        ...(event.detail ? { detail: redactor.text(event.detail) } : {}),
+        ...(event.conn ? { conn: redactor.text(event.conn) } : {}),
+      });
+  }
+  // The flags are named as the verbosities they ask for.
+  const verbosity: Verbosity =
+    (["trace", "verbose", "quiet"] as const).find((flag) => ctx.args.flag(flag)) ?? "normal";
+  const encoder = new TextEncoder();
+  // Logs go to the process's stderr, as log.ts writes them, masked line by line.
+  void setupLogging({
+    verbosity,
+    color: ctx.out.color,
+    write: (line) => {
+      const bytes = encoder.encode(redactor.text(line));
+      for (let at = 0; at < bytes.length;) at += Deno.stderr.writeSync(bytes.subarray(at));
+    },
+  });
+}
+
+/** Prints every problem as `error: FILE:LINE:COL: why`; exit 2. */
+async function reportSpecErrors(ctx: Context, errors: SpecError[]): Promise<number> {
+  const problems: Array<SpecProblem & { file: string }> = errors.flatMap((e) =>
+    e.problems.map((p) => ({ file: e.file, ...p }))
+  );
+  const shown = problems.slice(0, 50);
+  for (const p of shown) await ctx.out.error(`${p.file}:${p.line}:${p.col}: ${p.message}`);
+  if (problems.length > shown.length) {
+    await ctx.out.note(`... and ${problems.length - shown.length} more problems`);
+  }
+  if (ctx.json) {
+    ctx.jsonPrinted = true;
+    const first = problems[0]!;
+    await ctx.out.json({
+      error: `${first.file}:${first.line}:${first.col}: ${first.message}`,
+      exit_code: ExitCode.Usage,
+      problems,
+    });
+  }
+  return ExitCode.Usage;
+}
+
+/** `--validate`: what would run. */
+async function reportValid(
+  ctx: Context,
+  specs: CheckSpec[],
+  planned: PlannedCheck[],
+): Promise<number> {
+  const selected = (spec: CheckSpec) =>
+    planned.filter((p) => p.check.file === spec.file && p.skip === undefined).length;
+  if (ctx.json) {
+    ctx.jsonPrinted = true;
+    await ctx.out.json({
+      valid: true,
+      files: specs.map((spec) => ({
+        file: spec.file,
+        checks: spec.checks.length,
+        selected: selected(spec),
+      })),
+      error: null,
+      exit_code: 0,
+    });
+  } else if (!ctx.quiet) {
+    for (const spec of specs) {
+      const n = spec.checks.length;
+      const chosen = selected(spec);
+      await ctx.out.line(
+        `${spec.file}: valid, ${n} check${n === 1 ? "" : "s"}${
+          chosen === n ? "" : ` (${chosen} selected)`
+        }`,
+      );
+    }
+  }
+  return ExitCode.Ok;
+}
+
+/** The lines a person reads: one per check in file order, then the counts. */
+class TerminalReport {
+  readonly #ctx: Context;
+  /** Where the lines go: stdout, unless a report or --json has it. */
+  readonly stream: "stdout" | "stderr";
+  readonly #color: boolean;
+  readonly #width: number;
+  readonly #several: boolean;
+  #file: string | undefined;
+
+  constructor(ctx: Context, plan: CheckPlan, planned: PlannedCheck[]) {
+    this.#ctx = ctx;
+    const stdoutTaken = ctx.json ||
+      plan.reports.some((r) => r.to.kind === "stream" && r.to.stream === "stdout");
+    this.stream = stdoutTaken || ctx.quiet ? "stderr" : "stdout";
+    this.#color = ctx.out.color &&
+      (this.stream === "stderr" || (ctx.io.stderrIsTerminal && Deno.stdout.isTerminal()));
+    this.#width = planned.reduce(
+      (width, p) => Math.max(width, Math.min(40, p.check.name.length)),
+      0,
+    );
+    this.#several = plan.files.length > 1;
+  }
+
+  async #line(text: string): Promise<void> {
+    if (this.stream === "stdout") await this.#ctx.out.line(text);
+    else await this.#ctx.out.note(text);
+  }
+
+  #paint(code: string, text: string): string {
+    return this.#color ? `\x1b[${code}m${text}\x1b[0m` : text;
+  }
+
+  /** One finished check (called in file order). */
+  async result(result: CheckResult): Promise<void> {
+    const ctx = this.#ctx;
+    if (ctx.json && this.stream === "stderr" && !ctx.quiet) return;
+    const failed = result.status === "failed" || result.status === "error";
+    if (ctx.quiet && !failed) return;
+    const { check } = result;
+    if (this.#several && check.file !== this.#file && !ctx.quiet) {
+      this.#file = check.file;
+      await this.#line(check.file);
+    }
+    const name = check.name.padEnd(this.#width);
+    if (result.status === "passed") {
+      const time = typeof result.facts.time_ms === "number"
+        ? ` in ${showMs(result.facts.time_ms)}`
+        : "";
+      await this.#line(`${this.#paint("32", "ok  ")}  ${name}  ${result.message}${time}`);
+    } else if (result.status === "skipped") {
+      await this.#line(`${this.#paint("2", "skip")}  ${name}  ${result.message}`);
+    } else {
+      const tries = result.attempts.length;
+      await this.#line(
+        `${this.#paint("1;31", "FAIL")}  ${name}  ${check.kind} ${check.targetText}`,
+      );
+      if (tries === 0) {
+        // Not started: the run ended first.
+        await this.#line(`        ${result.message} (${check.file}:${check.line})`);
+        return;
+      }
+      const reasons = result.status === "error"
+        ? [`could not run: ${result.message}`]
+        : result.failures.map((f) => f.message);
+      for (const reason of reasons) await this.#line(`        ${reason}`);
+      await this.#line(
+        `        (${tries} attempt${tries === 1 ? "" : "s"} in ${
+          showMs(result.durationMs)
+        }; ${check.file}:${check.line})`,
+      );
+    }
+  }
+
+  /** The closing line: `3 passed, 1 failed, 0 skipped in 1.2s`. */
+  async summary(report: RunReport): Promise<void> {
+    const ctx = this.#ctx;
+    if (ctx.quiet || (ctx.json && this.stream === "stderr")) return;
+    const c = countResults(report.results);
+    const line = summaryLine(report);
+    await this.#line(c.failed > 0 ? this.#paint("1;31", line) : this.#paint("32", line));
+  }
+
+  /** Writes lines where the terminal report goes (annotations). */
+  async raw(lines: string[]): Promise<void> {
+    for (const line of lines) await this.#line(line);
+  }
+}
+
+/** Writes each `--report` (and `--json`, the json report on stdout). */
+async function writeReports(
+  ctx: Context,
+  plan: CheckPlan,
+  report: RunReport,
+  redactor: Redactor,
+): Promise<void> {
+  const render = (format: Format) =>
+    format === "junit"
+      ? junitReport(report)
+      : format === "tap"
+      ? tapReport(report)
+      : JSON.stringify(jsonReport(report), null, 2) + "\n";
+  if (ctx.json) {
+    ctx.jsonPrinted = true;
+    await ctx.out.json(jsonReport(report));
+  }
+  for (const target of plan.reports) {
+    const text = redactor.text(render(target.format));
+    const bytes = new TextEncoder().encode(text);
+    if (target.to.kind === "stream") {
+      if (target.to.stream === "stdout") await ctx.out.data(bytes);
+      else if (target.to.stream === "stderr") await writeAll(ctx.io.stderr, bytes).catch(() => {});
+      continue;
+    }
+    try {
+      await Deno.writeFile(target.to.path, bytes);
+    } catch (error) {
+      throw new OutputError(
+        `Cannot write --report ${target.format}=${target.path}: ${
+          describePathError(target.path, error)
+        }`,
+        { cause: error },
+      );
+    }
+    log("check").debug`wrote the ${target.format} report to ${target.path}`;
+  }
+}
+
+/** GitHub Actions: an annotation per failed check, and the step summary. */
+async function github(
+  ctx: Context,
+  report: RunReport,
+  terminal: TerminalReport,
+  redactor: Redactor,
+): Promise<void> {
+  if (ctx.io.env("GITHUB_ACTIONS") !== "true") return;
+  await terminal.raw(githubAnnotations(report));
+  const summary = ctx.io.env("GITHUB_STEP_SUMMARY");
+  if (!summary) return;
+  const bytes = new TextEncoder().encode(redactor.text(markdownSummary(report)));
+  try {
+    await Deno.writeFile(summary, bytes, { append: true });
+  } catch (error) {
+    await ctx.out.error(
+      `Cannot append to $GITHUB_STEP_SUMMARY "${summary}": ${describePathError(summary, error)}`,
+    );
+  }
+}
+
+/**
+ * `--emit-check`: prints the checks that do what a command line would have done, as YAML to
+ * paste under `checks:` (JSON with `--json`), with each note as a comment. For `get`,
+ * `resolve`, `wait` and `echo send`.
+ */
+export async function emitChecks(
+  ctx: Context,
+  checks: readonly CheckObject[],
+  notes: readonly string[] = [],
+): Promise<number> {
+  if (ctx.json) {
+    ctx.jsonPrinted = true;
+    await ctx.out.json({ checks, notes });
+  } else {
+    await ctx.out.data(new TextEncoder().encode(formatChecksYaml(checks, notes)));
+  }
+  return ExitCode.Ok;
+}
+
+/**
+ * The `http` and `expect` of a check from the request and `--expect-*` options that `get` and
+ * `wait` share (`http_options.ts`), for `--emit-check`.
+ */
+export function httpCheckFrom(
+  args: ParsedArgs,
+  url: string,
+  options: {
+    method?: "GET" | "HEAD" | undefined;
+    maxRedirects?: number | undefined;
+    status?: string | undefined;
+  } = {},
+): { check: Omit<CheckObject, "name">; notes: string[] } {
+  const notes: string[] = [];
+  const http: Record<string, unknown> = { url };
+  if (options.method === "HEAD") http.method = "HEAD";
+  const headers: Record<string, string | null> = {};
+  for (const text of args.strings("header")) {
+    const colon = text.indexOf(":");
+    const value = text.slice(colon + 1).trim();
+    headers[text.slice(0, colon)] = value === "" ? null : value;
+  }
+  if (Object.keys(headers).length > 0) http.headers = headers;
+  if (args.flag("location")) {
+    http.follow_redirects = true;
+    if (options.maxRedirects !== undefined) http.max_redirects = options.maxRedirects;
+  }
+  if (args.flag("compressed")) http.compressed = true;
+  const cacert = args.string("cacert");
+  if (cacert !== undefined) {
+    if (standardStream(cacert, "input") !== undefined) {
+      notes.push(`--cacert ${cacert} is not a file a spec can name: give its path as http.cacert`);
+    } else http.cacert = resolvePath(cacert);
+  }
+  const resolve = args.strings("resolve");
+  if (resolve.length > 0) http.resolve = resolve;
+  const unixSocket = args.string("unix-socket");
+  if (unixSocket !== undefined) http.unix_socket = resolvePath(unixSocket);
+  const expect: Record<string, unknown> = {};
+  const status = options.status ?? args.string("expect-status");
+  if (status !== undefined) {
+    expect.status = status.split(",").map((s) => /^\d+$/.test(s.trim()) ? Number(s) : s.trim());
+  }
+  const body = args.string("expect-body");
+  if (body !== undefined) expect.body_contains = body;
+  const regex = args.string("expect-body-regex");
+  if (regex !== undefined) expect.body_regex = regex;
+  const expectHeaders: Record<string, string> = {};
+  for (const text of args.strings("expect-header")) {
+    const colon = text.indexOf(":");
+    expectHeaders[text.slice(0, colon).trim()] = text.slice(colon + 1).replace(/^[ \t]+/, "");
+  }
+  if (Object.keys(expectHeaders).length > 0) expect.headers = expectHeaders;
+  return { check: { http, ...(Object.keys(expect).length > 0 ? { expect } : {}) }, notes };
+}
+
+/** Options given on a command line that a check has no equivalent for, as notes. */
+export function notCarriedOver(args: ParsedArgs, names: readonly string[]): string[] {
+  return names
+    .filter((name) => args.flag(name) || args.strings(name).length > 0)
+    .map((name) => `--${name} has no equivalent in a check: left out`);
+}
+
+/** Makes names unique: the second `GET http://a/` becomes `GET http://a/ (2)`. */
+export function uniqueNames<T extends { name: string }>(checks: T[]): T[] {
+  const seen = new Map<string, number>();
+  return checks.map((check) => {
+    const n = (seen.get(check.name) ?? 0) + 1;
+    seen.set(check.name, n);
+    return n === 1 ? check : { ...check, name: `${check.name} (${n})` };
+  });
+}
