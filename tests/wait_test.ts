@@ -4,7 +4,7 @@
  * The delays here are the scenario (a service that starts late), not synchronisation.
  */
 import assert from "node:assert/strict";
-import { closedPort, hasProgram, runSockit, spawnSockit } from "./_helpers.ts";
+import { closedPort, hasProgram, LineReader, runSockit, spawnSockit } from "./_helpers.ts";
 import { Dnsmasq, freeUdpPort, hasDnsmasq } from "./_dns.ts";
 import { hasNginx, makeTestPki, Nginx, TlsReplayServer } from "./_http.ts";
 import { startHttpResponder } from "../lib/http/responder.ts";
@@ -183,34 +183,40 @@ Deno.test("a timed-out wait names each target still not ready, with its reason a
 Deno.test("wait for a file and a Unix socket that appear late; --nonempty waits for content", async () => {
   const dir = await Deno.makeTempDir();
   let listener: Deno.Listener | undefined;
+  const file = `file:${dir}/empty`;
+  const socket = `unix:${dir}/s.sock`;
   try {
-    const making = (async () => {
-      await sleep(200);
-      await Deno.writeTextFile(`${dir}/empty`, "");
-      listener = Deno.listen({ transport: "unix", path: `${dir}/s.sock` });
-      await sleep(200);
-      await Deno.writeTextFile(`${dir}/empty`, "now it has content");
-    })();
-    const result = await runSockit([
-      "wait",
-      "--nonempty",
-      "--json",
-      `file:${dir}/empty`,
-      `unix:${dir}/s.sock`,
-    ]);
-    await making;
-    assert.equal(result.code, 0, result.err);
-    const ready = result.out.trim().split("\n").map((l) => JSON.parse(l)).filter((e) =>
-      e.event === "ready"
-    );
-    assert.deepEqual(ready.map((e) => e.target).sort(), [
-      `file:${dir}/empty`,
-      `unix:${dir}/s.sock`,
-    ]);
-    const file = ready.find((e) => e.target.startsWith("file:"));
-    // The empty file exists from about 200 ms, its content from about 400 ms (the test's clock,
-    // which starts before sockit's): ready before 300 ms would mean the empty file counted.
-    assert.ok(file.elapsed_ms >= 300, `ready at ${file.elapsed_ms} ms, before it had content`);
+    // Driven by what sockit reports (-v --json: one line per attempt), not by the clock: the file
+    // and the socket appear once both were found missing, and the file gets its content only
+    // once an attempt has seen it empty.
+    const { process } = spawnSockit(["wait", "--nonempty", "--json", "-v", file, socket]);
+    const events = new LineReader(process.stdout);
+    const stderr = new Response(process.stderr).text();
+    const seen: Array<Record<string, unknown>> = [];
+    const next = async () => {
+      const event = await events.nextJson();
+      seen.push(event);
+      return event;
+    };
+    const missing = new Set<unknown>();
+    while (missing.size < 2) {
+      const e = await next();
+      if (e.event === "attempt") missing.add(e.target);
+    }
+    await Deno.writeTextFile(`${dir}/empty`, "");
+    listener = Deno.listen({ transport: "unix", path: `${dir}/s.sock` });
+    let e = await next();
+    while (!(e.event === "attempt" && e.target === file && e.reason === "the file is empty")) {
+      assert.notEqual(e.target === file && e.event, "ready", "ready while the file was empty");
+      e = await next();
+    }
+    await Deno.writeTextFile(`${dir}/empty`, "now it has content");
+    seen.push(...(await events.rest()).map((line) => JSON.parse(line)));
+    const [status] = await Promise.all([process.status, stderr]);
+    assert.equal(status.code, 0);
+    const ready = seen.filter((ev) => ev.event === "ready").map((ev) => ev.target);
+    assert.deepEqual(ready.sort(), [file, socket].sort());
+    assert.equal(seen.at(-1)?.event, "done");
   } finally {
     listener?.close();
     await Deno.remove(dir, { recursive: true });

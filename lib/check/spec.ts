@@ -7,7 +7,8 @@
  * @module
  */
 import { isAbsolute, resolve as resolvePath } from "node:path";
-import { parseDuration, suggest } from "../cli/args.ts";
+import { parseDuration } from "../net/duration.ts";
+import { suggest } from "../text/suggest.ts";
 import { normalizeDnsName } from "../dns/name.ts";
 import { parseDnsServer } from "../dns/outcome.ts";
 import { Rcode, RecordType, typeCode, typeName } from "../dns/wire.ts";
@@ -504,12 +505,9 @@ class SpecReader {
     if (text === undefined) return undefined;
     let ms: number;
     try {
-      ms = parseDuration(text, what);
+      ms = parseDuration(text);
     } catch (error) {
-      const why = (error as Error).message.replace(
-        /^Invalid duration "(?:[^"\\]|\\.)*" for [^:]*: /,
-        "",
-      );
+      const why = (error as Error).message.replace(/^Invalid duration "(?:[^"\\]|\\.)*": /, "");
       return this.problem(node.pos, `invalid duration ${JSON.stringify(text)} for ${what}: ${why}`);
     }
     if (positive && ms === 0) return this.problem(node.pos, `${what} must be more than 0`);

@@ -6,6 +6,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { parseDuration as parseDurationText } from "../net/duration.ts";
+import { suggest } from "../text/suggest.ts";
+
+export { MAX_DURATION_MS } from "../net/duration.ts";
+export { suggest };
 
 /** A usage error: unknown command or option, missing or malformed value. Exit code 2. */
 export class UsageError extends Error {
@@ -242,20 +247,9 @@ function translateParseError(spec: CommandSpec, error: unknown): UsageError {
   return new UsageError(`Cannot parse arguments for ${where}: ${message}`);
 }
 
-/** The longest duration any option accepts: 24 days, within what one timer can hold. */
-export const MAX_DURATION_MS = 24 * 86_400_000;
-
-const DURATION_UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
-
 /**
- * Parses a duration: `500ms`, `5s`, `2m`, `1h`, `1d`, or a bare number of seconds (`0.5`), as
- * curl reads `--max-time`. Returns milliseconds, at most {@linkcode MAX_DURATION_MS}.
+ * Parses a duration for an option: `500ms`, `5s`, `2m`, `1h`, `1d`, or a bare number of seconds
+ * (`0.5`), as curl reads `--max-time`; at most {@linkcode MAX_DURATION_MS}. Returns milliseconds.
  *
  * @throws {UsageError} When the text is not a duration, is negative, or is longer than 24 days.
  *
@@ -270,19 +264,12 @@ const DURATION_UNITS: Record<string, number> = {
  * ```
  */
 export function parseDuration(text: string, option: string): number {
-  const trimmed = text.trim();
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(trimmed);
-  if (!match) {
-    const why = /^-\d/.test(trimmed)
-      ? "a duration cannot be negative"
-      : "use a number with ms, s, m, h or d (500ms, 5s, 2m)";
+  try {
+    return parseDurationText(text);
+  } catch (error) {
+    const why = (error as Error).message.replace(/^Invalid duration "(?:[^"\\]|\\.)*": /, "");
     throw new UsageError(`Invalid duration "${text}" for ${option}: ${why}`);
   }
-  const ms = Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? "s"]!);
-  if (!(ms <= MAX_DURATION_MS)) {
-    throw new UsageError(`Invalid duration "${text}" for ${option}: the longest accepted is 24d`);
-  }
-  return ms;
 }
 
 /**
@@ -310,50 +297,6 @@ export function parseInteger(
     throw new UsageError(`Invalid value "${text}" for ${option}: out of range, expected ${range}`);
   }
   return value;
-}
-
-/**
- * Returns the candidate closest to `input` when it is close enough to be a likely typo.
- *
- * @example
- * ```ts
- * import { suggest } from "./args.ts";
- * import assert from "node:assert/strict";
- * assert.equal(suggest("serv", ["serve", "send"]), "serve");
- * assert.equal(suggest("zzzz", ["serve", "send"]), undefined);
- * ```
- */
-export function suggest(input: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = candidate.startsWith(input) && input.length >= 2
-      ? 0.5
-      : editDistance(input, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  const limit = input.length <= 3 ? 1 : input.length <= 8 ? 2 : 3;
-  return bestDistance <= limit ? best : undefined;
-}
-
-/** Edit distance where swapping two neighbours counts as one edit (`prot` is 1 from `port`). */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
-  for (let j = 0; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, d[i - 2]![j - 2]! + 1);
-      }
-      d[i]![j] = best;
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 /** Renders a command's help: summary, synopsis, description, options with defaults, examples. */
