@@ -87,9 +87,11 @@ function hostPort(
 ): { host: string; port: number } {
   const match = /^(?:\[([0-9a-fA-F:.%\w-]+)\]|([^:/\s\[\]]+)):(\d{1,5})$/.exec(text);
   if (!match) {
-    if (/^[^:]*$/.test(text)) throw invalid("expected HOST:PORT (no port)");
-    if (/:$/.test(text)) throw invalid("no port after the colon");
-    if (/:[^:]*\D[^:]*$/.test(text) && !text.startsWith("[")) {
+    // Which part is wrong, said with plain string checks.
+    const colon = text.lastIndexOf(":");
+    if (colon < 0) throw invalid("expected HOST:PORT (no port)");
+    if (colon === text.length - 1) throw invalid("no port after the colon");
+    if (!text.startsWith("[") && !/^\d+$/.test(text.slice(colon + 1))) {
       throw invalid("the port is not a number");
     }
     throw invalid("expected HOST:PORT, [IPV6]:PORT or a URL");
