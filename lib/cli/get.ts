@@ -14,7 +14,7 @@ import type { ResponseHead } from "../http/response.ts";
 import { checkResponse, MAX_CHECKED_BODY, needsBody } from "../http/expect.ts";
 import type { ExpectationFailure, HttpExpectations } from "../http/expect.ts";
 import { formatSize, parseSize } from "../http/size.ts";
-import { parseHttpUrl } from "../http/url.ts";
+import { basicAuthorization, parseHttpUrl } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
 import { closeQuietly } from "../net/close.ts";
@@ -32,6 +32,7 @@ import {
 import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { describeError, runCommand } from "./command.ts";
 import { describePathError, standardStream } from "./paths.ts";
+import { maskHeadText, maskingTrace, shownValue } from "./secrets.ts";
 import type { Context } from "./command.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
 import { log } from "./log.ts";
@@ -171,6 +172,11 @@ export const GET: CommandSpec = {
       description: "Draw the phases (resolve, connect, TLS, first byte, transfer) on stderr",
     },
     {
+      name: "show-secrets",
+      type: "boolean",
+      description: "Show Authorization, Cookie and Set-Cookie values in -v, --trace and --json",
+    },
+    {
       name: "emit-check",
       type: "boolean",
       description: "Print the sockit check entry that does the same, instead of fetching",
@@ -234,6 +240,7 @@ interface GetPlan {
   expect: HttpExpectations;
   timing: boolean;
   verbose: boolean;
+  showSecrets: boolean;
 }
 
 /** A size option (`64K`, `10M`), or `none` for no limit (`Infinity`). */
@@ -311,6 +318,7 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
     expect: parseExpectations(args),
     timing: args.flag("timing"),
     verbose: args.flag("verbose") || args.flag("trace"),
+    showSecrets: args.flag("show-secrets"),
   };
 }
 
@@ -326,7 +334,7 @@ async function getCommand(ctx: Context): Promise<number> {
     readTimeoutMs: plan.readTimeoutMs,
     maxHeadBytes: plan.maxHeadBytes,
     maxFields: plan.maxFields,
-    trace: ctx.trace,
+    trace: plan.showSecrets ? ctx.trace : maskingTrace(ctx.trace),
     onNotReused: (origin, why) => log("http").debug`connection to ${origin} not reused: ${why}`,
   });
   let exitCode: number = ExitCode.Ok;
@@ -673,7 +681,7 @@ async function getOne(
           (signal) =>
             fetchUrl(client, url, {
               method: plan.method,
-              fields: plan.fields,
+              fields: fieldsFor(plan, url),
               followRedirects: plan.follow,
               maxRedirects: plan.maxRedirects,
               keepAlive,
@@ -682,13 +690,17 @@ async function getOne(
               signal,
               onRequest: plan.verbose
                 ? (_head, bytes) => {
-                  const lines = latin1(bytes).split("\r\n").slice(0, -2);
+                  const head = latin1(bytes);
+                  const lines = (plan.showSecrets ? head : maskHeadText(head)).split("\r\n")
+                    .slice(0, -2);
                   note([...lines.map((line) => `> ${line}`), ">"].join("\n"));
                 }
                 : undefined,
-              onInterim: plan.verbose ? (head) => note(showHead(head)) : undefined,
+              onInterim: plan.verbose
+                ? (head) => note(showHead(head, plan.showSecrets))
+                : undefined,
               onResponse: async (head) => {
-                if (plan.verbose) note(showHead(head));
+                if (plan.verbose) note(showHead(head, plan.showSecrets));
                 await notes;
                 retry = notRetried = undefined;
                 if (isRetryableStatus(head.status) && retriesLeft) {
@@ -787,7 +799,7 @@ async function getOne(
       url: url.href,
       status: ok ? result.head.status : null,
       http_version: ok ? result.head.version : null,
-      headers: ok ? headersObject(result.head) : null,
+      headers: ok ? headersObject(result.head, plan.showSecrets) : null,
       bytes: ok ? result.bytes : 0,
       timing: ok ? timingJson(result.timing) : null,
       redirects: ok ? result.redirects : [],
@@ -878,15 +890,27 @@ export function formatHead(head: ResponseHead): string {
   return text + "\r\n";
 }
 
-function showHead(head: ResponseHead): string {
-  const lines = formatHead(head).split("\r\n").slice(0, -2);
+/**
+ * The request fields for `url`: the plan's, plus Basic authorization from a `user:pass@` URL
+ * (as curl does) unless -H gave an Authorization of its own.
+ */
+function fieldsFor(plan: GetPlan, url: HttpUrl): Array<[string, string]> {
+  const basic = basicAuthorization(url);
+  const given = plan.fields.some(([name]) => name.toLowerCase() === "authorization");
+  return basic === undefined || given ? plan.fields : [...plan.fields, ["Authorization", basic]];
+}
+
+function showHead(head: ResponseHead, showSecrets: boolean): string {
+  const text = formatHead(head);
+  const lines = (showSecrets ? text : maskHeadText(text)).split("\r\n").slice(0, -2);
   return [...lines.map((line) => `< ${line}`), "<"].join("\n");
 }
 
-function headersObject(head: ResponseHead): Record<string, string> {
+function headersObject(head: ResponseHead, showSecrets: boolean): Record<string, string> {
   const object: Record<string, string> = {};
-  for (const [name, value] of head.headers.entries) {
+  for (const [name, raw] of head.headers.entries) {
     const key = name.toLowerCase();
+    const value = showSecrets ? raw : shownValue(name, raw);
     object[key] = key in object ? `${object[key]}, ${value}` : value;
   }
   return object;

@@ -92,5 +92,5 @@ export type {
 export { startHttpResponder } from "./responder.ts";
 export type { HttpResponder } from "./responder.ts";
 export { formatSize, parseSize } from "./size.ts";
-export { parseHttpUrl } from "./url.ts";
+export { basicAuthorization, parseHttpUrl } from "./url.ts";
 export type { HttpUrl } from "./url.ts";

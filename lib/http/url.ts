@@ -22,6 +22,11 @@ export interface HttpUrl {
   hostField: string;
   /** `scheme://host:port`, the key for reusing connections. */
   origin: string;
+  /**
+   * The user name and password of a `user:pass@host` URL, decoded, for Basic authorization. They
+   * are never part of {@linkcode HttpUrl.href}, so no output shows them.
+   */
+  credentials?: { username: string; password: string };
 }
 
 /** A few words on why `new URL()` refused `text`. */
@@ -49,6 +54,8 @@ function whyNotUrl(text: string): string {
  * const url = parseHttpUrl("http://[::1]:8080/a?b=1#c");
  * assert.deepEqual([url.host, url.port, url.target, url.hostField], ["::1", 8080, "/a?b=1", "[::1]:8080"]);
  * assert.equal(parseHttpUrl("../x", url).target, "/x");
+ * const secret = parseHttpUrl("http://ann:p%40ss@h/");
+ * assert.deepEqual([secret.href, secret.credentials], ["http://h/", { username: "ann", password: "p@ss" }]);
  * ```
  */
 export function parseHttpUrl(text: string, base?: HttpUrl | string): HttpUrl {
@@ -68,7 +75,12 @@ export function parseHttpUrl(text: string, base?: HttpUrl | string): HttpUrl {
   const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
   const bracketed = host.includes(":") ? `[${host}]` : host;
   url.hash = "";
+  const credentials = url.username || url.password
+    ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }
+    : undefined;
+  url.username = url.password = "";
   return {
+    ...(credentials ? { credentials } : {}),
     href: url.href,
     scheme,
     host,
@@ -77,4 +89,23 @@ export function parseHttpUrl(text: string, base?: HttpUrl | string): HttpUrl {
     hostField: port === defaultPort ? bracketed : formatHostPort(host, port),
     origin: `${scheme}://${formatHostPort(host, port)}`,
   };
+}
+
+/**
+ * The `Authorization` field value for a URL's user name and password (RFC 7617 Basic), or
+ * `undefined` when the URL has none.
+ *
+ * @example
+ * ```ts
+ * import { basicAuthorization, parseHttpUrl } from "./url.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(basicAuthorization(parseHttpUrl("http://Aladdin:open%20sesame@h/")), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+ * ```
+ */
+export function basicAuthorization(url: HttpUrl): string | undefined {
+  if (!url.credentials) return undefined;
+  const pair = new TextEncoder().encode(`${url.credentials.username}:${url.credentials.password}`);
+  let binary = "";
+  for (const byte of pair) binary += String.fromCharCode(byte);
+  return `Basic ${btoa(binary)}`;
 }

@@ -36,6 +36,7 @@ import {
 } from "../http/expect.ts";
 import type { HttpExpectations, JsonExpectation } from "../http/expect.ts";
 import type { ResponseHead } from "../http/response.ts";
+import { basicAuthorization } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { canonicalIp, formatHostPort } from "../net/addr.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
@@ -422,8 +423,14 @@ async function probeHttp(url: HttpUrl, options: ProbeOptions): Promise<ProbeResu
   const json = http.json ?? [];
   const keepBody = needsBody(expect) || json.length > 0;
   const method = http.method ?? "GET";
-  const fields: Array<[string, string]> = http.fields ??
+  const given: Array<[string, string]> = http.fields ??
     [["User-Agent", "sockit"], ["Accept", "*/*"]];
+  // A user:pass@ URL sends Basic authorization, unless a header gave one.
+  const basic = basicAuthorization(url);
+  const fields: Array<[string, string]> =
+    basic === undefined || given.some(([name]) => name.toLowerCase() === "authorization")
+      ? given
+      : [...given, ["Authorization", basic]];
   const client = new HttpClient({
     caCerts: http.caCerts,
     resolve: http.resolve,

@@ -49,7 +49,10 @@ export function parseTarget(text: string): Target {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
   if (scheme === "http" || scheme === "https") {
     try {
-      return { kind: "http", text, url: parseHttpUrl(text) };
+      const url = parseHttpUrl(text);
+      // The target is shown in messages and reports: never with its password.
+      const shown = url.credentials ? text.replace(/\/\/[^/@]*@/, "//***@") : text;
+      return { kind: "http", text: shown, url };
     } catch (error) {
       throw invalid(
         (error as Error).message.replace(/^Invalid URL "[^"]*":? ?/, "") || "not a URL",
