@@ -1,49 +1,42 @@
 /**
- * sockit's entrypoint: picks the command by its first word and returns its exit code.
+ * sockit's entrypoint: picks the command by its first word and returns its exit code. It loads
+ * only what the command needs: `--version` reads the version and nothing else, and each command's
+ * module is loaded when it runs.
  *
  * @module
  */
-import {
-  buildInfo,
-  COMMANDS,
-  ExitCode,
-  processIo,
-  topHelp,
-  unknownCommand,
-  versionLine,
-} from "./lib/cli/mod.ts";
-import type { Io } from "./lib/cli/mod.ts";
-import { writeAll } from "./lib/net/io.ts";
+import { print, processIo } from "./lib/cli/io.ts";
+import type { Io } from "./lib/cli/io.ts";
 
 /** Runs sockit with `args` (without the program name) and returns the exit code. */
 export async function main(args: string[], io: Io = processIo()): Promise<number> {
   const [word, ...rest] = args;
-  const print = (stream: Io["stdout"], text: string) =>
-    writeAll(stream, new TextEncoder().encode(text));
-  if (word === undefined) {
-    await print(io.stderr, topHelp());
-    return ExitCode.Usage;
-  }
-  if (word === "--help" || word === "-h") {
-    await print(io.stdout, topHelp());
-    return ExitCode.Ok;
-  }
   if (word === "--version" || word === "-V") {
-    const json = rest.includes("--json");
+    const { buildInfo, versionLine } = await import("./lib/cli/version.ts");
     const unknown = rest.find((arg) => arg !== "--json");
     if (unknown !== undefined) {
       await print(io.stderr, `error: Unexpected argument "${unknown}" for "sockit --version"\n`);
-      return ExitCode.Usage;
+      return 2;
     }
+    const json = rest.includes("--json");
     await print(io.stdout, json ? JSON.stringify(buildInfo()) + "\n" : versionLine() + "\n");
-    return ExitCode.Ok;
+    return 0;
+  }
+  const cli = await import("./lib/cli/mod.ts");
+  if (word === undefined) {
+    await print(io.stderr, cli.topHelp());
+    return cli.ExitCode.Usage;
+  }
+  if (word === "--help" || word === "-h") {
+    await print(io.stdout, cli.topHelp());
+    return cli.ExitCode.Ok;
   }
   if (word === "help") {
     if (rest.length === 0) return await main(["--help"], io);
     return await main([...rest, "--help"], io);
   }
-  const command = COMMANDS[word];
-  if (!command) return await unknownCommand(word, io);
+  const command = cli.COMMANDS[word];
+  if (!command) return await cli.unknownCommand(word, io);
   return await command.run(rest, io);
 }
 

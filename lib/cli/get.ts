@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
 import { DEFAULT_READ_TIMEOUT_MS, fetchUrl, HttpClient } from "../http/client.ts";
 import type { FetchResult, Timing } from "../http/client.ts";
 import { isRetryableError, isRetryableStatus, retryWait } from "../http/retry.ts";
@@ -31,7 +30,7 @@ import {
 } from "./http_options.ts";
 import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { describeError, runCommand } from "./command.ts";
-import { describePathError, standardStream } from "./paths.ts";
+import { describePathError, splitPath, standardStream } from "./paths.ts";
 import { maskHeadText, maskingTrace, shownValue } from "./secrets.ts";
 import type { Context } from "./command.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
@@ -421,7 +420,7 @@ async function outputTarget(path: string): Promise<OutputTarget> {
   }
   if (info?.isDirectory) throw refuse("it is a directory");
   if (info && !info.isFile) return { kind: "special", path };
-  const dir = dirname(path);
+  const { dir } = splitPath(path);
   const dirInfo = await Deno.stat(dir).catch((error) => {
     if (error instanceof Deno.errors.NotFound) throw refuse(`no such directory "${dir}"`);
     throw refuse(describePathError(dir, error));
@@ -518,8 +517,7 @@ function discardSink(): BodySink {
  * created with mode 0666 less the umask, or with the mode of the file it replaces.
  */
 async function fileSink(path: string): Promise<BodySink> {
-  const dir = dirname(path);
-  const name = basename(path);
+  const place = splitPath(path);
   const failed = (error: unknown) =>
     new OutputError(`Cannot write -o "${path}": ${describePathError(path, error)}`, {
       cause: error,
@@ -534,7 +532,7 @@ async function fileSink(path: string): Promise<BodySink> {
         crypto.getRandomValues(new Uint8Array(4)),
         (b) => b.toString(16).padStart(2, "0"),
       ).join("");
-      temp = join(dir, `.${name}.${hex}.part`);
+      temp = place.sibling(`.${place.name}.${hex}.part`);
       try {
         // The kernel takes the umask off 0666, as for any new file.
         file = await Deno.open(temp, { write: true, createNew: true, mode: 0o666 });

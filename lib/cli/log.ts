@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { configure, getLogger, reset } from "@logtape/logtape";
-import type { Logger, LogLevel, LogRecord } from "@logtape/logtape";
+import type { LogLevel, LogRecord } from "@logtape/logtape";
 import type { TraceEvent, TraceFn } from "../net/trace.ts";
 import { escapeBytes } from "./output.ts";
 
@@ -60,33 +59,129 @@ export function formatRecord(record: LogRecord, color: boolean): string {
   return `${time} ${level} ${record.category.join(".")} ${message}\n`;
 }
 
-/** Configures logtape for this process; call {@linkcode teardownLogging} when done. */
-export async function setupLogging(options: LogOptions): Promise<void> {
-  const lowestLevel: LogLevel = {
+/** Options for {@linkcode setupLogging}, beyond {@linkcode LogOptions}. */
+export interface SetupOptions extends LogOptions {
+  /**
+   * Load logtape now: the command logs at the normal level (a server's events, a wait's "ready"
+   * lines). Otherwise it is loaded only at `-v`/`--trace`, or when a line is first logged.
+   */
+  preload?: boolean;
+}
+
+const RANK: Record<LogLevel, number> = {
+  trace: 0,
+  debug: 1,
+  info: 2,
+  warning: 3,
+  error: 4,
+  fatal: 5,
+};
+
+/** The configuration of this process's logging, set synchronously by setupLogging. */
+let current: { lowest: LogLevel; color: boolean; write: (line: string) => void } | undefined;
+/** logtape, once loaded and configured. */
+let logtape: typeof import("@logtape/logtape") | undefined;
+let loading: Promise<void> | undefined;
+/** Whether logtape is configured for {@linkcode current}: lines go straight to it. */
+let ready = false;
+/** Lines logged before logtape was loaded, in order. */
+const queued: Array<
+  { name: string; level: LogLevel; strings: TemplateStringsArray; values: unknown[] }
+> = [];
+
+/**
+ * Configures logging for this process; call {@linkcode teardownLogging} when done. logtape (and
+ * its start-up cost) is loaded only when something can be logged: with `-v` or `--trace`, for a
+ * command that logs at the normal level (`preload`), or when the first line is logged.
+ */
+export async function setupLogging(options: SetupOptions): Promise<void> {
+  const lowest: LogLevel = {
     quiet: "error",
     normal: "info",
     verbose: "debug",
     trace: "trace",
   }[options.verbosity] as LogLevel;
-  const write = options.write ?? writeStderr;
-  await configure({
-    reset: true,
-    sinks: { stderr: (record: LogRecord) => write(formatRecord(record, options.color)) },
-    loggers: [
-      { category: ["sockit"], lowestLevel, sinks: ["stderr"] },
-      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
-    ],
-  });
+  current = { lowest, color: options.color, write: options.write ?? writeStderr };
+  if (
+    logtape || options.preload || options.verbosity === "verbose" || options.verbosity === "trace"
+  ) {
+    await load();
+  }
 }
 
-/** Undoes {@linkcode setupLogging}. */
+/** Loads logtape and configures it from {@linkcode current}; flushes what was queued. */
+function load(): Promise<void> {
+  const config = current;
+  ready = false;
+  loading = (async () => {
+    logtape ??= await import("@logtape/logtape");
+    if (!config) return;
+    await logtape.configure({
+      reset: true,
+      sinks: {
+        stderr: (record: LogRecord) => config.write(formatRecord(record, config.color)),
+      },
+      loggers: [
+        { category: ["sockit"], lowestLevel: config.lowest, sinks: ["stderr"] },
+        { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
+      ],
+    });
+    ready = true;
+    for (const line of queued.splice(0)) emit(line.name, line.level, line.strings, line.values);
+  })();
+  return loading;
+}
+
+function emit(name: string, level: LogLevel, strings: TemplateStringsArray, values: unknown[]) {
+  const logger = logtape!.getLogger(["sockit", name]);
+  logger[level](strings, ...values);
+}
+
+/** Undoes {@linkcode setupLogging}, once every queued line is written. */
 export async function teardownLogging(): Promise<void> {
-  await reset();
+  await loading;
+  if (logtape) await logtape.reset();
+  current = undefined;
+  ready = false;
+  loading = undefined;
 }
 
-/** The logger for one part of the CLI: `log("echo")` logs as `sockit.echo`. */
-export function log(name: string): Logger {
-  return getLogger(["sockit", name]);
+/** A tagged-template log method: `log("echo").info\`accepted ${peer}\``. */
+export type LogMethod = (strings: TemplateStringsArray, ...values: unknown[]) => void;
+
+/** The levels the CLI logs at. */
+export interface Log {
+  /** Socket steps (`--trace`). */
+  trace: LogMethod;
+  /** Details for `-v`. */
+  debug: LogMethod;
+  /** What a server or a wait reports as it goes. */
+  info: LogMethod;
+  /** Something worth a look. */
+  warn: LogMethod;
+  /** A failure. */
+  error: LogMethod;
+}
+
+/**
+ * The logger for one part of the CLI: `log("echo")` logs as `sockit.echo`. A line below the
+ * current level costs a comparison; logtape is loaded for the first one that is not.
+ */
+export function log(name: string): Log {
+  const method = (level: LogLevel): LogMethod => (strings, ...values) => {
+    if (!current || RANK[level] < RANK[current.lowest]) return;
+    if (ready) return emit(name, level, strings, values);
+    // The first line at this level: logtape is loaded, and the queue flushed once it is.
+    queued.push({ name, level, strings, values });
+    if (!loading) void load();
+  };
+  return {
+    trace: method("trace"),
+    debug: method("debug"),
+    info: method("info"),
+    warn: method("warning"),
+    error: method("error"),
+  };
 }
 
 /**
@@ -94,7 +189,7 @@ export function log(name: string): Logger {
  * time since `started`, the byte count and the bytes escaped.
  */
 export function traceLogger(started: number): TraceFn {
-  const logger = getLogger(["sockit", "trace"]);
+  const logger = log("trace");
   return (event: TraceEvent) => {
     const elapsed = (performance.now() - started).toFixed(3);
     const parts = [`+${elapsed}ms`];

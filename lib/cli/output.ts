@@ -6,7 +6,7 @@
  */
 import { describeNetError } from "../net/dial.ts";
 import { writeAll } from "../net/io.ts";
-import type { ByteWriter } from "../net/io.ts";
+import type { Io } from "./io.ts";
 
 const encoder = new TextEncoder();
 
@@ -32,30 +32,8 @@ export class StdoutClosedError extends OutputError {
   }
 }
 
-/** Where a command's output goes; tests pass their own. */
-export interface Io {
-  /** Data and JSON. */
-  stdout: ByteWriter;
-  /** Errors, logs, progress. */
-  stderr: ByteWriter;
-  /** Input, for commands that read it. */
-  stdin: { read(buf: Uint8Array): Promise<number | null> };
-  /** Whether stderr is a terminal (colours and progress only then). */
-  stderrIsTerminal: boolean;
-  /** Environment lookup (NO_COLOR). */
-  env: (name: string) => string | undefined;
-}
-
-/** The process's own streams. */
-export function processIo(): Io {
-  return {
-    stdout: Deno.stdout,
-    stderr: Deno.stderr,
-    stdin: Deno.stdin,
-    stderrIsTerminal: Deno.stderr.isTerminal(),
-    env: (name) => Deno.env.get(name),
-  };
-}
+export { processIo } from "./io.ts";
+export type { Io } from "./io.ts";
 
 /**
  * Tells whether to colour stderr: it must be a terminal, and neither `--no-color` nor a
