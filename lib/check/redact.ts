@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 
 /** What a secret is shown as. */
 export const MASK = "***";
@@ -120,5 +119,11 @@ function replaceBytes(data: Uint8Array, needle: Uint8Array, by: Uint8Array): Uin
   }
   if (!found) return data;
   parts.push(data.subarray(from));
-  return Buffer.concat(parts);
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }

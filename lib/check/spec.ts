@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { isAbsolute, resolve as resolvePath } from "node:path";
+import { isAbsolutePath, resolvePath } from "../text/path.ts";
 import { parseDuration } from "../net/duration.ts";
 import { suggest } from "../text/suggest.ts";
 import { normalizeDnsName } from "../dns/name.ts";
@@ -536,7 +536,7 @@ class SpecReader {
   path(node: SpecNode, what: string): string | undefined {
     const text = this.string(node, what, { nonEmpty: true });
     if (text === undefined) return undefined;
-    return isAbsolute(text) ? text : resolvePath(this.#options.baseDir, text);
+    return isAbsolutePath(text) ? text : resolvePath(text, this.#options.baseDir);
   }
 
   /** A port, written as a number or as a string of `${NAME}`. */

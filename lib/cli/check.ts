@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { dirname, resolve as resolvePath } from "node:path";
+import { resolvePath, splitPath } from "../text/path.ts";
 import { formatChecksYaml } from "../check/emit.ts";
 import type { CheckObject } from "../check/emit.ts";
 import { Redactor } from "../check/redact.ts";
@@ -237,7 +237,7 @@ async function reportTarget(text: string): Promise<ReportTarget> {
     throw refuse(describePathError(path, error));
   });
   if (info?.isDirectory) throw refuse("it is a directory");
-  const dir = dirname(path);
+  const dir = splitPath(path).dir;
   const dirInfo = await Deno.stat(dir).catch((error) => {
     throw refuse(
       error instanceof Deno.errors.NotFound
@@ -276,7 +276,7 @@ async function loadSpecs(
         await loadSpec(text, {
           file,
           format: stdin ? "yaml" : formatOf(file),
-          baseDir: stdin ? Deno.cwd() : dirname(file),
+          baseDir: stdin ? Deno.cwd() : splitPath(file).dir,
           env: ctx.io.env,
           vars: plan.vars,
           userAgent: PRODUCT,

@@ -113,30 +113,4 @@ async function readAll(source: Io["stdin"], path: string, option: string): Promi
   return out;
 }
 
-/**
- * The folder and the file name of a path, and the path of a sibling file: what `node:path`'s
- * `dirname`, `basename` and `join` give for this one use, without loading Node's compatibility
- * layer at start-up. `/` separates, and on Windows `\` too.
- *
- * @example
- * ```ts
- * import { splitPath } from "./paths.ts";
- * import assert from "node:assert/strict";
- * assert.deepEqual(splitPath("out/big.iso").dir, "out");
- * assert.equal(splitPath("big.iso").sibling(".big.iso.part"), "./.big.iso.part");
- * assert.equal(splitPath("/big.iso").sibling("x"), "/x");
- * ```
- */
-export function splitPath(
-  path: string,
-): { dir: string; name: string; sibling(name: string): string } {
-  const windows = Deno.build.os === "windows";
-  const cut = Math.max(path.lastIndexOf("/"), windows ? path.lastIndexOf("\\") : -1);
-  const dir = cut < 0 ? "." : cut === 0 ? path[0]! : path.slice(0, cut);
-  const separator = cut < 0 ? "/" : path[cut]!;
-  return {
-    dir,
-    name: path.slice(cut + 1),
-    sibling: (name) => dir === separator ? `${separator}${name}` : `${dir}${separator}${name}`,
-  };
-}
+export { splitPath } from "../text/path.ts";

@@ -9,7 +9,6 @@
  *
  * @module
  */
-import { domainToASCII, domainToUnicode } from "node:url";
 
 /** The longest label, in bytes (RFC 1035 2.3.4). */
 export const MAX_LABEL_BYTES = 63;
@@ -216,15 +215,43 @@ export function normalizeDnsName(input: string): DnsNameForms {
   let unicode: string | undefined;
   // deno-lint-ignore no-control-regex
   if (/[^\x00-\x7f]/.test(input)) {
-    ascii = domainToASCII(input);
+    ascii = idnaToAscii(input);
     if (ascii === "") {
       throw new RangeError(
         `Invalid name ${quoteName(input)}: not a valid internationalized name (IDNA, UTS #46)`,
       );
     }
-    unicode = domainToUnicode(ascii);
+    unicode = input.normalize("NFC").toLowerCase().replace(/\.$/, "");
   }
   const labels = parseDnsName(ascii);
   const name = formatDnsName(labels);
   return { ascii, name, fqdn: fqdn(name), unicode };
+}
+
+/**
+ * IDNA (UTS #46, non-transitional) to ASCII, as browsers do, through the URL parser, which
+ * implements it; "" when the name cannot be converted. (`node:url`'s domainToASCII gives the
+ * same, at the price of loading Node's compatibility layer.)
+ */
+function idnaToAscii(name: string): string {
+  // Label by label, so that an ASCII label keeps what DNS allows and host names do not
+  // (`_sip`, a space): only labels with other characters go through the URL parser.
+  // UTS #46 separates labels with the ideographic and fullwidth full stops too.
+  const labels = name.replace(/[\u3002\uff0e\uff61]/g, ".").split(".");
+  const out: string[] = [];
+  for (const [i, label] of labels.entries()) {
+    // deno-lint-ignore no-control-regex
+    if (!/[^\x00-\x7f]/.test(label) || (label === "" && i === labels.length - 1)) {
+      out.push(label);
+      continue;
+    }
+    try {
+      const host = new URL(`http://${label}/`).hostname;
+      if (host.includes(".")) return ""; // the label held a full stop of another script
+      out.push(host);
+    } catch {
+      return "";
+    }
+  }
+  return out.join(".");
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import dgram from "node:dgram";
+import type dgram from "node:dgram";
 import { canonicalIp, formatHostPort } from "../net/addr.ts";
 import { withConn } from "../net/conn.ts";
 import { InterruptedError, ProtocolError, TimeoutError } from "../net/errors.ts";
@@ -113,7 +113,8 @@ interface Pending {
  * by source, ID and question, so a batch costs one socket rather than one per name.
  */
 class UdpAsker {
-  readonly #socket: ReturnType<typeof dgram.createSocket>;
+  /** The socket, once `node:dgram` is loaded (on first use: it costs start-up time). */
+  #socket!: dgram.Socket;
   readonly #server: DnsServer;
   readonly #where: string;
   readonly #options: DnsQueryOptions & { timeoutMs: number; tries: number };
@@ -127,19 +128,24 @@ class UdpAsker {
     this.#address = canonicalIp(server.address);
     this.#where = formatServer(server);
     this.#options = options;
-    this.#socket = dgram.createSocket(server.address.includes(":") ? "udp6" : "udp4");
-    this.#socket.on(
-      "message",
-      (bytes: Uint8Array, rinfo: { address: string; port: number }) => this.#receive(bytes, rinfo),
-    );
-    this.#ready = new Promise((resolve, reject) => {
-      this.#socket.once("error", reject);
-      this.#socket.bind(0, server.address.includes(":") ? "::" : "0.0.0.0", () => {
-        this.#socket.removeListener("error", reject);
-        this.#socket.on("error", (error: unknown) => this.#failAll(error));
-        resolve();
+    this.#ready = (async () => {
+      const { default: nodeDgram } = await import("node:dgram");
+      const socket = nodeDgram.createSocket(server.address.includes(":") ? "udp6" : "udp4");
+      this.#socket = socket;
+      socket.on(
+        "message",
+        (bytes: Uint8Array, rinfo: { address: string; port: number }) =>
+          this.#receive(bytes, rinfo),
+      );
+      await new Promise<void>((resolve, reject) => {
+        socket.once("error", reject);
+        socket.bind(0, server.address.includes(":") ? "::" : "0.0.0.0", () => {
+          socket.removeListener("error", reject);
+          socket.on("error", (error: unknown) => this.#failAll(error));
+          resolve();
+        });
       });
-    });
+    })();
   }
 
   /**
@@ -244,8 +250,8 @@ class UdpAsker {
     if (this.#closed) return;
     this.#closed = { reason };
     for (const p of [...this.#pending.values()]) this.#finish(p, reason);
-    await this.#ready.catch(() => {});
-    await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+    const bound = await this.#ready.then(() => true, () => false);
+    if (bound) await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
 }
 

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import dgram from "node:dgram";
 import { sameDnsName } from "./name.ts";
 import { CLASS_IN, decodeMessage, encodeMessage, Rcode, RecordType } from "./wire.ts";
 import type { DnsMessage, DnsRecord } from "./wire.ts";
@@ -67,12 +66,14 @@ export function answerFromTable(table: Record<string, string[]>, query: DnsMessa
  * console.assert(responder.server.port > 0);
  * ```
  */
-export function startResponder(
+export async function startResponder(
   answer: Record<string, string[]> | ResponderHandler,
 ): Promise<Responder> {
   const handler: ResponderHandler = typeof answer === "function"
     ? answer
     : (query) => answerFromTable(answer, query);
+  // Loaded here, not at the top: node's modules cost every command start-up time.
+  const { default: dgram } = await import("node:dgram");
   const socket = dgram.createSocket("udp4");
   const responder: Responder = {
     server: { address: "127.0.0.1", port: 0 },
@@ -98,7 +99,7 @@ export function startResponder(
       socket.send(bytes, rinfo.port, rinfo.address);
     }
   });
-  return new Promise((resolve, reject) => {
+  return await new Promise((resolve, reject) => {
     socket.once("error", reject);
     socket.bind(0, "127.0.0.1", () => {
       responder.server = { address: "127.0.0.1", port: socket.address().port };

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import tls from "node:tls";
+import type tls from "node:tls";
 import { formatHostPort, isIpLiteral } from "../net/addr.ts";
 import { withDeadline } from "../net/deadline.ts";
 import { ConnectError, TlsError } from "../net/errors.ts";
@@ -60,6 +60,8 @@ export async function readPeerCertificate(
   options: PeerCertificateOptions,
 ): Promise<PeerCertificate> {
   const where = formatHostPort(hostname, port);
+  // Loaded here, not at the top: node's modules cost every command start-up time.
+  const { default: nodeTls } = await import("node:tls");
   return await withDeadline(
     options.timeoutMs,
     `Reading the certificate of ${where}`,
@@ -70,7 +72,7 @@ export async function readPeerCertificate(
           detail: `${where} (a second handshake, to read the certificate)`,
         });
         const extra = options.caCerts ?? [];
-        const socket = tls.connect({
+        const socket = nodeTls.connect({
           host: hostname,
           port,
           ...(isIpLiteral(options.servername) ? {} : { servername: options.servername }),

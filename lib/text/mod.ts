@@ -1,5 +1,6 @@
 /**
- * Text helpers shared by the command line and the check spec: "did you mean".
+ * Text helpers shared by the command line and the check spec: "did you mean", and file paths
+ * as plain strings.
  *
  * @example
  * ```ts
@@ -10,4 +11,5 @@
  *
  * @module
  */
+export { isAbsolutePath, resolvePath, splitPath } from "./path.ts";
 export { suggest } from "./suggest.ts";
