@@ -62,21 +62,9 @@ Deno.test({
   name: "echo send verifies its stream against socat's PIPE echo server",
   ignore: !hasProgram("socat"),
   async fn() {
-    const socat = new Deno.Command("socat", {
-      args: ["-d", "-d", "TCP-LISTEN:0,bind=127.0.0.1,reuseaddr,fork", "PIPE"],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const stderr = socat.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    const socat = await startSocat(["TCP-LISTEN:0,bind=127.0.0.1,reuseaddr,fork", "PIPE"]);
     try {
-      let seen = "";
-      let port = 0;
-      while (!port) {
-        const { value, done } = await stderr.read();
-        assert.ok(!done, `socat exited before listening: ${seen}`);
-        seen += value;
-        port = Number(/listening on AF=2 127\.0\.0\.1:(\d+)/.exec(seen)?.[1] ?? 0);
-      }
+      const port = socat.port;
       const data = patternBytes(8 * 1024 * 1024, 9);
       const result = await runSockit(["echo", "send", "--port", String(port)], { stdin: data });
       assert.equal(result.code, 0, result.err);
@@ -89,9 +77,7 @@ Deno.test({
         [10, 10, true],
       );
     } finally {
-      socat.kill("SIGTERM");
-      await socat.status;
-      await stderr.cancel();
+      await socat.stop();
     }
   },
 });

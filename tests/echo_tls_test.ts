@@ -9,6 +9,11 @@ import type { TestPki } from "./_http.ts";
 
 const haveOpenssl = hasProgram("openssl");
 
+/** `echo serve --tls` with the PKI's certificate and key, and `extra` options. */
+function startTlsServer(pki: TestPki, extra: string[] = []): Promise<EchoServerProcess> {
+  return EchoServerProcess.start(["--tls", "--cert", pki.cert, "--key", pki.key, ...extra]);
+}
+
 /** Runs `fn` with a fresh test CA and server certificate, removed afterwards. */
 async function withPki(fn: (pki: TestPki) => Promise<void>): Promise<void> {
   const pki = await makeTestPki();
@@ -24,13 +29,7 @@ Deno.test({
   ignore: !haveOpenssl,
   fn: () =>
     withPki(async (pki) => {
-      await using server = await EchoServerProcess.start([
-        "--tls",
-        "--cert",
-        pki.cert,
-        "--key",
-        pki.key,
-      ]);
+      await using server = await startTlsServer(pki);
       const data = patternBytes(1024 * 1024, 7);
       const port = String(server.port);
       const stream = await runSockit(
@@ -99,13 +98,7 @@ Deno.test({
   ignore: !haveOpenssl,
   fn: () =>
     withPki(async (pki) => {
-      await using server = await EchoServerProcess.start([
-        "--tls",
-        "--cert",
-        pki.cert,
-        "--key",
-        pki.key,
-      ]);
+      await using server = await startTlsServer(pki);
       const port = String(server.port);
       const unknown = await runSockit(["echo", "send", "--tls", "-p", port, "x"]);
       assert.equal(unknown.code, 6);
@@ -147,15 +140,7 @@ Deno.test({
   ignore: !haveOpenssl,
   fn: () =>
     withPki(async (pki) => {
-      await using server = await EchoServerProcess.start([
-        "--tls",
-        "--cert",
-        pki.cert,
-        "--key",
-        pki.key,
-        "--idle-timeout",
-        "200ms",
-      ]);
+      await using server = await startTlsServer(pki, ["--idle-timeout", "200ms"]);
       const silent = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
       const idle = await server.events.nextJson();
       assert.deepEqual([idle.event, idle.reason, idle.error], [
