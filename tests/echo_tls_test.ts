@@ -206,3 +206,14 @@ Deno.test({
       }
     }),
 });
+
+Deno.test("echo send --tls to a plain TCP echo server says it speaks plain TCP and exits 6", async () => {
+  await using server = await EchoServerProcess.start();
+  const result = await runSockit(["echo", "send", "--tls", "-p", String(server.port), "hi"]);
+  assert.equal(result.code, 6);
+  assert.equal(
+    result.err,
+    `error: TLS handshake with 127.0.0.1:${server.port} failed: the server sent our own TLS ` +
+      "hello back: it speaks plain TCP\n",
+  );
+});

@@ -96,7 +96,8 @@ export function describeTlsError(error: unknown, host: string): string {
 
 /**
  * Why a TLS handshake failed, and the `kind` of {@linkcode TlsError} for it: `unknown-issuer`,
- * `wrong-name`, `expired`, `not-yet-valid`, `revoked`, `bad-certificate`, `closed`, or none.
+ * `wrong-name`, `expired`, `not-yet-valid`, `revoked`, `bad-certificate`, `not-tls` (the peer
+ * echoed the hello back), `closed`, or none.
  */
 export function tlsFailure(error: unknown, host: string): { why: string; kind?: string } {
   const message = error instanceof Error ? error.message : String(error);
@@ -119,6 +120,10 @@ export function tlsFailure(error: unknown, host: string): { why: string; kind?: 
   if (/Revoked/i.test(message)) return { why: "certificate is revoked", kind: "revoked" };
   if (/BadSignature|BadEncoding|UnsupportedSignature/i.test(message)) {
     return { why: "certificate is malformed or badly signed", kind: "bad-certificate" };
+  }
+  if (/got ClientHello when expecting/i.test(message)) {
+    // An echo server (or any plain TCP peer that repeats what it gets) sent our hello back.
+    return { why: "the server sent our own TLS hello back: it speaks plain TCP", kind: "not-tls" };
   }
   if (isPeerGone(error) || /eof|reset|closed/i.test(message)) {
     return {
