@@ -16,7 +16,7 @@ import type { LatencySummary } from "../net/stats.ts";
 import { sleep, startTimer } from "../net/timer.ts";
 import type { Timer } from "../net/timer.ts";
 import type { TraceFn } from "../net/trace.ts";
-import { bindUdp } from "../net/udp.ts";
+import { bindUdp, udpAddr } from "../net/udp.ts";
 import type { UdpSocket } from "../net/udp.ts";
 
 /** Where an echo goes: an address literal (resolve names first) and a port. */
@@ -85,7 +85,7 @@ export async function echoDatagram(
     const started = performance.now();
     await send(socket, target, payload, trace);
     while (true) {
-      const { data, from } = await socket.receive(buf);
+      const [data, from] = await socket.receive(buf);
       const timeMs = performance.now() - started;
       if (!isFrom(from, target)) {
         ignored(trace, data, from);
@@ -282,7 +282,7 @@ export async function pingUdp(
     while (true) {
       let data: Uint8Array, from: Deno.NetAddr;
       try {
-        ({ data, from } = await socket.receive(buf));
+        [data, from] = await socket.receive(buf);
       } catch {
         return; // closed: the run is over
       }
@@ -343,7 +343,7 @@ async function send(
   trace: TraceFn | undefined,
 ): Promise<void> {
   try {
-    await socket.send(data, { hostname: target.address, port: target.port });
+    await socket.send(data, udpAddr(target.address, target.port));
   } catch (error) {
     const where = formatHostPort(target.address, target.port);
     throw new ConnectError(`Cannot send to ${where}: ${describeNetError(error)}`, {

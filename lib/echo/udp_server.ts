@@ -74,6 +74,10 @@ export interface UdpEchoServerSummary {
 }
 
 interface Peer {
+  hostname: string;
+  port: number;
+  forgotten: boolean;
+  name: string;
   first: number;
   last: number;
   datagrams: number;
@@ -163,10 +167,11 @@ export class UdpEchoServer implements AsyncDisposable {
     const buf = new Uint8Array(65_536);
     const socket = this.#socket;
     const trace = this.#trace;
+    let last: Peer | undefined; // most datagrams come from the peer of the one before
     while (this.#running) {
       let data: Uint8Array, from: Deno.NetAddr;
       try {
-        ({ data, from } = await socket.receive(buf));
+        [data, from] = await socket.receive(buf);
       } catch (error) {
         if (!this.#running) return;
         // An ICMP error for an earlier reply, say: keep serving, without spinning.
@@ -175,21 +180,27 @@ export class UdpEchoServer implements AsyncDisposable {
         continue;
       }
       const now = performance.now();
-      const key = formatHostPort(from.hostname, from.port);
-      const peer = this.#peers.get(key) ?? this.#remember(key, now);
+      let peer: Peer;
+      if (last?.port === from.port && last.hostname === from.hostname && !last.forgotten) {
+        peer = last;
+      } else {
+        // The key is only looked up; the peer's printable name is made once, when it is new.
+        const key = `${from.hostname} ${from.port}`;
+        peer = last = this.#peers.get(key) ?? this.#remember(key, from, now);
+      }
       peer.last = now;
-      trace?.({ step: "recv", conn: key, bytes: data.length, data });
-      if (!this.#admit(key, peer, from.port, now)) continue;
+      trace?.({ step: "recv", conn: peer.name, bytes: data.length, data });
+      if (!this.#admit(peer, from.port, now)) continue;
       try {
         await socket.send(data, from);
       } catch (error) {
         if (!this.#running) return;
         peer.dropped++;
         this.#summary.dropped++;
-        trace?.({ step: "send", conn: key, detail: `failed: ${describeNetError(error)}` });
+        trace?.({ step: "send", conn: peer.name, detail: `failed: ${describeNetError(error)}` });
         continue;
       }
-      trace?.({ step: "send", conn: key, bytes: data.length, data });
+      trace?.({ step: "send", conn: peer.name, bytes: data.length, data });
       peer.datagrams++;
       peer.bytes += data.length;
       this.#summary.datagrams++;
@@ -203,7 +214,7 @@ export class UdpEchoServer implements AsyncDisposable {
   }
 
   /** Whether to echo this datagram: not from a looping port, and within the peer's rate. */
-  #admit(key: string, peer: Peer, port: number, now: number): boolean {
+  #admit(peer: Peer, port: number, now: number): boolean {
     let why: string | undefined;
     if (LOOP_PORTS.has(port)) why = `source port ${port} would make an echo loop`;
     else if (this.#maxRate !== Infinity) {
@@ -217,23 +228,29 @@ export class UdpEchoServer implements AsyncDisposable {
       } else {
         why = "over the rate limit";
         // Said once each time a peer goes over, not once per datagram dropped.
-        if (!peer.limited) this.#onEvent?.({ event: "rate-limit", peer: key, max_rate: rate });
+        if (!peer.limited) {
+          this.#onEvent?.({ event: "rate-limit", peer: peer.name, max_rate: rate });
+        }
         peer.limited = true;
       }
     }
     if (why === undefined) return true;
     peer.dropped++;
     this.#summary.dropped++;
-    this.#trace?.({ step: "drop", conn: key, detail: why });
+    this.#trace?.({ step: "drop", conn: peer.name, detail: why });
     return false;
   }
 
-  #remember(key: string, now: number): Peer {
+  #remember(key: string, from: Deno.NetAddr, now: number): Peer {
     if (this.#peers.size >= this.#maxPeers) {
       const oldest = this.#peers.keys().next().value;
       if (oldest !== undefined) this.#forget(oldest, "evicted");
     }
     const peer: Peer = {
+      hostname: from.hostname,
+      port: from.port,
+      forgotten: false,
+      name: formatHostPort(from.hostname, from.port),
       first: now,
       last: now,
       datagrams: 0,
@@ -251,10 +268,11 @@ export class UdpEchoServer implements AsyncDisposable {
   #forget(key: string, reason: PeerEndReason): void {
     const peer = this.#peers.get(key);
     if (!peer) return;
+    peer.forgotten = true;
     this.#peers.delete(key);
     this.#onEvent?.({
       event: "peer",
-      peer: key,
+      peer: peer.name,
       datagrams: peer.datagrams,
       bytes: peer.bytes,
       dropped: peer.dropped,
@@ -284,7 +302,8 @@ export class UdpEchoServer implements AsyncDisposable {
  * using client = bindUdp({ hostname: "127.0.0.1", port: 0 });
  * const reply = client.receive(new Uint8Array(65536));
  * await client.send(new TextEncoder().encode("hi"), server.addr);
- * assert.equal(new TextDecoder().decode((await reply).data), "hi");
+ * const [data] = await reply;
+ * assert.equal(new TextDecoder().decode(data), "hi");
  * ```
  */
 export function serveUdpEcho(options: UdpEchoServerOptions = {}): UdpEchoServer {

@@ -30,12 +30,25 @@ export function maxUdpPayload(address: string): number {
   return ipFamily(address) === 6 ? MAX_UDP_PAYLOAD_V6 : MAX_UDP_PAYLOAD_V4;
 }
 
-/** A datagram as received: a view of the caller's buffer, and who sent it. */
-export interface Datagram {
-  /** The payload (a view of the buffer passed to `receive`: copy it to keep it). */
-  data: Uint8Array;
-  /** The sender's address and port. */
-  from: Deno.NetAddr;
+/**
+ * A datagram as received: the payload (a view of the buffer passed to `receive`: copy it to keep
+ * it), and who sent it. A pair, as the runtime hands it over, so that receiving allocates nothing
+ * more than it must.
+ */
+export type Datagram = [data: Uint8Array, from: Deno.NetAddr];
+
+/**
+ * The address of a UDP peer, as {@linkcode UdpSocket.send} takes it.
+ *
+ * @example
+ * ```ts
+ * import { udpAddr } from "./udp.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(udpAddr("::1", 7), { transport: "udp", hostname: "::1", port: 7 });
+ * ```
+ */
+export function udpAddr(hostname: string, port: number): Deno.NetAddr {
+  return { transport: "udp", hostname, port };
 }
 
 /** A bound UDP socket. */
@@ -47,8 +60,8 @@ export interface UdpSocket extends Disposable {
    * longer datagram is cut to the buffer's size. Rejects once the socket is closed.
    */
   receive(buf: Uint8Array): Promise<Datagram>;
-  /** Sends `data` as one datagram to `to`. */
-  send(data: Uint8Array, to: { hostname: string; port: number }): Promise<void>;
+  /** Sends `data` as one datagram to `to` (a received datagram's sender, or {@linkcode udpAddr}). */
+  send(data: Uint8Array, to: Deno.NetAddr): Promise<number>;
   /** Closes the socket; a pending `receive` rejects. Safe to call more than once. */
   close(): void;
 }
@@ -67,7 +80,7 @@ export interface UdpSocket extends Disposable {
  * using b = bindUdp({ hostname: "127.0.0.1", port: 0 });
  * const receiving = b.receive(new Uint8Array(65536));
  * await a.send(new TextEncoder().encode("hi"), b.addr);
- * const { data, from } = await receiving;
+ * const [data, from] = await receiving;
  * assert.equal(new TextDecoder().decode(data), "hi");
  * assert.equal(from.port, a.addr.port);
  * ```
@@ -93,13 +106,9 @@ export function bindUdp(options: { hostname: string; port: number }): UdpSocket 
   };
   return {
     addr: socket.addr as Deno.NetAddr,
-    async receive(buf) {
-      const [data, from] = await socket.receive(buf);
-      return { data, from: from as Deno.NetAddr };
-    },
-    async send(data, to) {
-      await socket.send(data, { transport: "udp", hostname: to.hostname, port: to.port });
-    },
+    // Straight through: these are the server's hot path, one call per datagram each way.
+    receive: (buf) => socket.receive(buf) as Promise<Datagram>,
+    send: (data, to) => socket.send(data, to),
     close,
     [Symbol.dispose]: close,
   };
