@@ -217,3 +217,31 @@ Deno.test("echo send --tls to a plain TCP echo server says it speaks plain TCP a
       "hello back: it speaks plain TCP\n",
   );
 });
+
+Deno.test({
+  name:
+    "echo serve --tls --once is not ended by a failed handshake: it serves the first client that completes one",
+  ignore: !haveOpenssl,
+  fn: () =>
+    withPki(async (pki) => {
+      await using server = await startTlsServer(pki, ["--once"]);
+      const port = String(server.port);
+      const refused = await runSockit(["echo", "send", "--tls", "-p", port, "x"]);
+      assert.equal(refused.code, 6);
+      const served = await runSockit([
+        "echo",
+        "send",
+        "--tls",
+        "--cacert",
+        pki.caCert,
+        "-p",
+        port,
+        "ok",
+      ]);
+      assert.deepEqual([served.code, served.out], [0, "ok\n"]);
+      const status = await server.process.status;
+      assert.equal(status.code, 0);
+      const events = (await server.events.rest()).map((e) => JSON.parse(e));
+      assert.deepEqual(events.map((e) => e.event), ["reject", "accept", "close", "shutdown"]);
+    }),
+});

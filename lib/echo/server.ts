@@ -265,12 +265,21 @@ export class EchoServer implements AsyncDisposable {
       this.#sessions.set(id, session);
       this.#trace?.({ step: "accept", conn: `#${id} ${peer}` });
       if (!this.#tls) this.#accepted(id, peer);
-      session.done = this.#tls
-        ? this.#handshake(id, peer, session).then((ok) =>
-          ok ? this.#serve(id, peer, session) : undefined
-        )
-        : this.#serve(id, peer, session);
-      if (this.#options.once) {
+      const once = this.#options.once;
+      if (this.#tls) {
+        // With `once`, the one connection served is the first whose handshake succeeds: a
+        // client that fails its handshake (a port scan, a wrong CA) does not end the server.
+        session.done = this.#handshake(id, peer, session).then((ok) => {
+          if (!ok) return;
+          if (once) this.#stopAccepting();
+          return this.#serve(id, peer, session).then(() => {
+            if (once) this.#resolveServed();
+          });
+        });
+        continue;
+      }
+      session.done = this.#serve(id, peer, session);
+      if (once) {
         this.#stopAccepting();
         session.done.then(() => this.#resolveServed());
         return;
