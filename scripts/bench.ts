@@ -34,6 +34,8 @@ export interface BenchSection {
 
 const SECTIONS: BenchSection[] = [
   { name: "echo", run: async (ctx) => (await import("./bench_echo.ts")).run(ctx) },
+  { name: "udp", run: async (ctx) => (await import("./bench_udp.ts")).run(ctx) },
+  { name: "tls", run: async (ctx) => (await import("./bench_tls.ts")).run(ctx) },
   { name: "dns", run: async (ctx) => (await import("./bench_dns.ts")).run(ctx) },
   { name: "http", run: async (ctx) => (await import("./bench_http.ts")).run(ctx) },
   { name: "wait", run: async (ctx) => (await import("./bench_wait.ts")).run(ctx) },

@@ -21,8 +21,11 @@ interface RttResult {
   p99_us: number;
 }
 
-interface Server {
+/** A server process started for the bench, with the port it listens on. */
+export interface Server {
+  /** Its port. */
   port: number;
+  /** Stops it (SIGTERM) and waits for it to exit. */
   stop: () => Promise<void>;
 }
 
@@ -41,7 +44,7 @@ async function buildClient(ctx: BenchContext): Promise<string> {
 }
 
 /** Starts a server process and reads its port from its output with `parse`. */
-async function startServer(
+export async function startServer(
   cmd: string[],
   parse: (text: string) => number | undefined,
   from: "stdout" | "stderr" = "stdout",
@@ -81,7 +84,17 @@ async function startServer(
   };
 }
 
-async function runClient(ctx: BenchContext, client: string, args: string[]): Promise<unknown> {
+/** `items` starting at `round`: each round starts with a different server, so none always runs first. */
+export function rotated<T>(items: readonly T[], round: number): T[] {
+  return items.map((_, i) => items[(i + round) % items.length]!);
+}
+
+/** Runs a load generator pinned to core 1 and returns the JSON it prints. */
+export async function runClient(
+  ctx: BenchContext,
+  client: string,
+  args: string[],
+): Promise<unknown> {
   const [program, ...rest] = ctx.pin(1, [client, ...args]);
   const result = await new Deno.Command(program!, { args: rest, stdout: "piped", stderr: "piped" })
     .output();
@@ -153,11 +166,8 @@ export async function run(ctx: BenchContext): Promise<void> {
       if (starting) running.push([name, await starting]);
     }
     for (const [name] of running) results.set(name, { stream: 0, rtt: 0, p99: Infinity });
-    // Each round starts with a different server, so that none always runs first.
-    const rotated = (round: number) =>
-      running.map((_, i) => running[(i + round) % running.length]!);
     for (let round = 0; round < STREAM_ROUNDS; round++) {
-      for (const [name, server] of rotated(round)) {
+      for (const [name, server] of rotated(running, round)) {
         const args = ["stream", "127.0.0.1", String(server.port), String(GiB)];
         const r = await runClient(ctx, client, args) as StreamResult;
         const best = results.get(name)!;
@@ -165,7 +175,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       }
     }
     for (let round = 0; round < RTT_ROUNDS; round++) {
-      for (const [name, server] of rotated(round)) {
+      for (const [name, server] of rotated(running, round)) {
         const args = ["rtt", "127.0.0.1", String(server.port), "50", "64", "2"];
         const rt = await runClient(ctx, client, args) as RttResult;
         const best = results.get(name)!;

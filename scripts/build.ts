@@ -47,6 +47,12 @@ export async function permissionFlags(config = CONFIG): Promise<string[]> {
   });
 }
 
+/** The `--unstable-*` flags for deno.json's `unstable` list (UDP needs `net`). */
+export async function unstableFlags(config = CONFIG): Promise<string[]> {
+  const { unstable = [] } = JSON.parse(await Deno.readTextFile(config));
+  return (unstable as string[]).map((feature) => `--unstable-${feature}`);
+}
+
 async function run(cmd: string, args: string[], options: { cwd?: string } = {}): Promise<string> {
   const output = await new Deno.Command(cmd, {
     args,
@@ -109,7 +115,7 @@ export async function bundleText(build: "bundle" | "binary"): Promise<string> {
 /** `deno task bundle`: dist/sockit.js, runnable as `./sockit.js` where Deno is on PATH. */
 export async function bundle(): Promise<string> {
   await Deno.mkdir(DIST, { recursive: true });
-  const flags = await permissionFlags();
+  const flags = [...await unstableFlags(), ...await permissionFlags()];
   const text = await bundleText("bundle");
   const path = join(DIST, "sockit.js");
   await Deno.writeTextFile(path, `#!/usr/bin/env -S deno run -q ${flags.join(" ")}\n${text}`);
@@ -130,6 +136,7 @@ export async function compile(target: string = Deno.build.target): Promise<strin
       "-q",
       "--config",
       CONFIG,
+      ...await unstableFlags(),
       "-P=sockit",
       "--no-check",
       "--target",

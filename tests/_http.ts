@@ -572,3 +572,53 @@ export class TlsReplayServer implements AsyncDisposable {
     await Promise.all([...this.#tasks]);
   }
 }
+
+/**
+ * Adds a server certificate signed by the PKI's CA, for `names`, valid for `days` days (a
+ * negative number makes one that has expired), and returns the paths of it and its key.
+ */
+export async function addServerCert(
+  pki: TestPki,
+  label: string,
+  options: { names?: string[]; days?: number } = {},
+): Promise<{ cert: string; key: string }> {
+  const names = options.names ?? ["localhost", "127.0.0.1"];
+  const san = names.map((n) => /^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`).join(",");
+  const { dir } = pki;
+  await openssl([
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    `${label}.key`,
+    "-out",
+    `${label}.csr`,
+    "-subj",
+    `/CN=${names[0]}`,
+  ], dir);
+  await Deno.writeTextFile(
+    `${dir}/${label}.cnf`,
+    `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${san}\n`,
+  );
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    `${label}.csr`,
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    `${label}.pem`,
+    "-days",
+    String(options.days ?? 2),
+    "-extfile",
+    `${label}.cnf`,
+  ], dir);
+  return { cert: `${dir}/${label}.pem`, key: `${dir}/${label}.key` };
+}

@@ -5,7 +5,14 @@
  * which this machine cannot make, so the packing is tested with a stand-in executable.
  */
 import assert from "node:assert/strict";
-import { archiveNames, pack, permissionFlags, TARGETS, writeChecksums } from "../scripts/build.ts";
+import {
+  archiveNames,
+  pack,
+  permissionFlags,
+  TARGETS,
+  unstableFlags,
+  writeChecksums,
+} from "../scripts/build.ts";
 import { hasProgram } from "./_helpers.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -36,7 +43,8 @@ Deno.test("deno task bundle makes dist/sockit.js, stamped, that runs by itself w
   assert.equal(built.code, 0, built.err);
   const bundle = `${ROOT}dist/sockit.js`;
   const first = (await Deno.readTextFile(bundle)).split("\n", 1)[0];
-  assert.equal(first, `#!/usr/bin/env -S deno run -q ${(await permissionFlags()).join(" ")}`);
+  const flags = [...await unstableFlags(), ...await permissionFlags()];
+  assert.equal(first, `#!/usr/bin/env -S deno run -q ${flags.join(" ")}`);
   // Run through its first line, as a user would (the runner's deno first on PATH).
   const env = { PATH: `${Deno.execPath().replace(/\/[^/]+$/, "")}:${Deno.env.get("PATH")}` };
   const version = await new Deno.Command(bundle, { args: ["--version", "--json"], env }).output();

@@ -305,6 +305,7 @@ Deno.test("demo --json prints one JSON line per step and no text", async () => {
     "5 get",
     "6 wait",
     "7 check",
+    "8 udp",
   ]);
   assert.equal(lines[1].match, true);
   assert.deepEqual(lines.slice(7, 9).map((l) => l.connection_reused), [false, true]);

@@ -28,7 +28,8 @@ import { withCommon } from "./args.ts";
 import type { CommandSpec } from "./args.ts";
 import { runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
-import { exchange, mismatchError, startServer } from "./echo.ts";
+import { echoDatagram, pingUdp } from "../echo/udp_client.ts";
+import { exchange, mismatchError, startServer, startUdpServer } from "./echo.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { setupLogging, traceLogger } from "./log.ts";
 import { formatMs, roundMs } from "./output.ts";
@@ -45,8 +46,9 @@ export const DEMO: CommandSpec = {
     "through it with --trace on, and shows each socket step on stderr and the echo on stdout.",
     "Then resolves localhost through the system and asks a DNS responder it starts on",
     "loopback, gets two URLs from a tiny local HTTP server over one kept-alive connection,",
-    "waits for a port that opens a moment later, and runs a spec file of checks against its",
-    "own servers, writing a JUnit report.",
+    "waits for a port that opens a moment later, runs a spec file of checks against its own",
+    "servers, writing a JUnit report, and last has a UDP echo server on loopback send a",
+    "datagram back and answer a three-datagram ping.",
     "Needs no network beyond loopback. Exits 0 when every step worked. With --json, each step",
     'is one JSON line on stdout ({"step": N, "event": ...}).',
   ].join("\n"),
@@ -129,6 +131,9 @@ async function demo(ctx: Context): Promise<number> {
     "== 7. check: a spec file of checks against the demo's own servers, run at once, as JUnit",
   );
   await demoCheck(ctx, say, (event) => step(7, event));
+  await say("");
+  await say("== 8. udp: one datagram echoed back to its sender, then three in a row, like ping");
+  await demoUdp(ctx, say, (event) => step(8, event));
   await say("");
   await say("Next: run `sockit echo serve` in one terminal and `sockit echo send hi` in another.");
   return ExitCode.Ok;
@@ -368,4 +373,50 @@ async function demoCheck(ctx: Context, say: Say, step: Step): Promise<void> {
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * A UDP echo server in this process: one datagram sent and checked, then a three-datagram ping
+ * with its loss (step 8, after the wait step).
+ */
+async function demoUdp(ctx: Context, say: Say, step: Step): Promise<void> {
+  await using server = startUdpServer(ctx, { hostname: "127.0.0.1", port: 0 });
+  const target = { address: "127.0.0.1", port: server.addr.port };
+  const remote = `127.0.0.1:${target.port}`;
+  await say(`a UDP echo server listens on ${remote} (udp)`);
+  const message = new TextEncoder().encode("hello over UDP\n");
+  const echo = await echoDatagram(target, message, {
+    timeoutMs: 2000,
+    signal: ctx.signal,
+    trace: ctx.trace,
+  });
+  const mismatch = mismatchError(echo);
+  if (mismatch) throw mismatch;
+  // 64 bytes: the ping's 8-byte header (sequence number, run ID), then readable text.
+  const template = new Uint8Array(64);
+  template.set(
+    new TextEncoder().encode(`${"a UDP ping from the sockit demo".padEnd(55, ".")}\n`),
+    8,
+  );
+  const ping = await pingUdp(target, template, {
+    count: 3,
+    intervalMs: 0,
+    timeoutMs: 2000,
+    signal: ctx.signal,
+  });
+  await say(
+    `${echo.received} bytes came back in ${
+      formatMs(echo.timeMs)
+    }, byte for byte; ping: ${ping.sent} sent, ` +
+      `${ping.received} received, ${Math.round(ping.lossPct)}% loss`,
+  );
+  await step({
+    event: "udp",
+    remote,
+    sent: echo.sent,
+    received: echo.received,
+    match: echo.match,
+    time_ms: roundMs(echo.timeMs),
+    ping: { sent: ping.sent, received: ping.received, loss_pct: ping.lossPct },
+  });
 }

@@ -1,5 +1,6 @@
 /**
- * TCP and Unix-socket echo: a server for many clients and a client that verifies the echo.
+ * Echo (RFC 862) over TCP, TLS, Unix sockets and UDP: servers for many clients, and clients that
+ * verify the echo byte for byte.
  *
  * @example
  * ```ts
@@ -21,7 +22,25 @@ export type {
   EchoServerEvent,
   EchoServerOptions,
   EchoServerSummary,
+  RejectReason,
+  TlsSessionInfo,
 } from "./server.ts";
+export { LOOP_PORTS, serveUdpEcho, UdpEchoServer } from "./udp_server.ts";
+export type {
+  PeerEndReason,
+  UdpEchoServerEvent,
+  UdpEchoServerOptions,
+  UdpEchoServerSummary,
+} from "./udp_server.ts";
+export { echoDatagram, pingUdp, UDP_PING_HEADER_BYTES } from "./udp_client.ts";
+export type {
+  DatagramEcho,
+  EchoDatagramOptions,
+  PingUdpOptions,
+  UdpPingReply,
+  UdpPingResult,
+  UdpTarget,
+} from "./udp_client.ts";
 export { pingEcho, sendEcho } from "./client.ts";
 export type {
   PingEchoOptions,

@@ -1,7 +1,7 @@
 /**
  * The echo server: the tutorial's `accept()` / `recv()` / `sendall()` loop done right, for many
  * clients at once, with half-close, backpressure, idle timeouts, a connection limit and a
- * graceful shutdown.
+ * graceful shutdown. The same server speaks TLS when given a certificate and key.
  *
  * @module
  */
@@ -9,6 +9,7 @@ import { formatAddr } from "../net/addr.ts";
 import { closeQuietly } from "../net/close.ts";
 import { describeNetError, isPeerGone } from "../net/dial.ts";
 import { sleep } from "../net/timer.ts";
+import type { TlsKeyPair } from "../net/tls.ts";
 import type { TraceFn } from "../net/trace.ts";
 
 /** Size of each connection's one reused read buffer, in bytes. */
@@ -22,6 +23,11 @@ export interface EchoServerOptions {
   port?: number;
   /** Listen on this Unix socket path instead of TCP. */
   path?: string | undefined;
+  /**
+   * Serve TLS with this certificate chain and key (PEM): each connection is echoed once its
+   * handshake is done, and one whose handshake fails is reported as `reject`.
+   */
+  tls?: TlsKeyPair | undefined;
   /**
    * At most this many connections are served at once; a connection over the limit is accepted
    * and closed at once, with no byte read or written, and reported as `reject`.
@@ -46,10 +52,26 @@ export interface EchoServerOptions {
 /** Why a connection ended. */
 export type CloseReason = "eof" | "idle" | "reset" | "shutdown" | "error";
 
+/**
+ * What a TLS connection negotiated. Deno's `Deno.listenTls` tells the server only the ALPN
+ * protocol: the version and the client's SNI name are `null` until it exposes them.
+ */
+export interface TlsSessionInfo {
+  /** The protocol version (`TLSv1.3`), when the runtime says. */
+  version: string | null;
+  /** The server name the client asked for (SNI), when the runtime says. */
+  sni: string | null;
+  /** The ALPN protocol agreed on, or `null`. */
+  alpn: string | null;
+}
+
+/** Why a connection was turned away: over the limit, or its TLS handshake failed. */
+export type RejectReason = "max-conns" | "tls-handshake";
+
 /** What the server reports as it runs. */
 export type EchoServerEvent =
-  | { event: "accept"; id: number; peer: string; active: number }
-  | { event: "reject"; peer: string; reason: "max-conns"; active: number }
+  | { event: "accept"; id: number; peer: string; active: number; tls?: TlsSessionInfo }
+  | { event: "reject"; peer: string; reason: RejectReason; active: number; error?: string }
   | {
     event: "close";
     id: number;
@@ -64,7 +86,7 @@ export type EchoServerEvent =
 export interface EchoServerSummary {
   /** Connections served (accepted within the limit). */
   connections: number;
-  /** Connections turned away by `maxConns`. */
+  /** Connections turned away by `maxConns`, or whose TLS handshake failed. */
   rejected: number;
   /** Bytes echoed, over all connections. */
   bytes: number;
@@ -84,7 +106,8 @@ interface Session {
  */
 export class EchoServer implements AsyncDisposable {
   readonly #listener: Deno.Listener;
-  readonly #options: Required<Omit<EchoServerOptions, "onEvent" | "trace" | "path">>;
+  readonly #options: Required<Omit<EchoServerOptions, "onEvent" | "trace" | "path" | "tls">>;
+  readonly #tls: boolean;
   readonly #onEvent: ((event: EchoServerEvent) => void) | undefined;
   readonly #trace: TraceFn | undefined;
   readonly #sessions = new Map<number, Session>();
@@ -114,9 +137,13 @@ export class EchoServer implements AsyncDisposable {
     this.#onEvent = options.onEvent;
     this.#trace = options.trace;
     this.#path = options.path;
-    this.#listener = options.path === undefined
-      ? Deno.listen({ hostname: this.#options.hostname, port: this.#options.port })
-      : Deno.listen({ transport: "unix", path: options.path });
+    this.#tls = options.tls !== undefined;
+    const { hostname, port } = this.#options;
+    this.#listener = options.path !== undefined
+      ? Deno.listen({ transport: "unix", path: options.path })
+      : options.tls !== undefined
+      ? Deno.listenTls({ hostname, port, cert: options.tls.cert, key: options.tls.key })
+      : Deno.listen({ hostname, port });
     this.addr = this.#listener.addr;
     this.#servedPromise = new Promise((resolve) => this.#resolveServed = resolve);
     const idle = this.#options.idleTimeoutMs;
@@ -233,18 +260,73 @@ export class EchoServer implements AsyncDisposable {
         continue;
       }
       const id = this.#nextId++;
-      this.#summary.connections++;
-      if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
+      if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
       const session: Session = { conn, lastActive: performance.now(), done: Promise.resolve() };
       this.#sessions.set(id, session);
       this.#trace?.({ step: "accept", conn: `#${id} ${peer}` });
-      this.#onEvent?.({ event: "accept", id, peer, active: this.#sessions.size });
+      if (!this.#tls) this.#accepted(id, peer);
+      const once = this.#options.once;
+      if (this.#tls) {
+        // With `once`, the one connection served is the first whose handshake succeeds: a
+        // client that fails its handshake (a port scan, a wrong CA) does not end the server.
+        session.done = this.#handshake(id, peer, session).then((ok) => {
+          if (!ok) return;
+          if (once) this.#stopAccepting();
+          return this.#serve(id, peer, session).then(() => {
+            if (once) this.#resolveServed();
+          });
+        });
+        continue;
+      }
       session.done = this.#serve(id, peer, session);
-      if (this.#options.once) {
+      if (once) {
         this.#stopAccepting();
         session.done.then(() => this.#resolveServed());
         return;
       }
+    }
+  }
+
+  #accepted(id: number, peer: string, tls?: TlsSessionInfo): void {
+    this.#summary.connections++;
+    this.#onEvent?.({
+      event: "accept",
+      id,
+      peer,
+      active: this.#sessions.size,
+      ...(tls ? { tls } : {}),
+    });
+  }
+
+  /**
+   * Runs a TLS connection's handshake. A client that stays silent is closed by the idle sweep,
+   * as any other; a handshake that fails is a `reject`, and the connection is closed.
+   */
+  async #handshake(id: number, peer: string, session: Session): Promise<boolean> {
+    try {
+      const info = await (session.conn as Deno.TlsConn).handshake();
+      session.lastActive = performance.now();
+      this.#trace?.({ step: "tls", conn: `#${id}`, detail: "handshake done" });
+      this.#accepted(id, peer, { version: null, sni: null, alpn: info.alpnProtocol });
+      return true;
+    } catch (error) {
+      closeQuietly(session.conn);
+      this.#sessions.delete(id);
+      this.#summary.rejected++;
+      const why = session.reason === "idle"
+        ? "no handshake within the idle timeout"
+        : session.reason === "shutdown"
+        ? "server shutting down"
+        : describeNetError(error);
+      this.#trace?.({ step: "tls", conn: `#${id}`, detail: `handshake failed: ${why}` });
+      this.#onEvent?.({
+        event: "reject",
+        peer,
+        reason: "tls-handshake",
+        active: this.#sessions.size,
+        error: why,
+      });
+      return false;
     }
   }
 
@@ -284,8 +366,15 @@ export class EchoServer implements AsyncDisposable {
       session.reason ??= "eof";
     } catch (e) {
       if (session.reason === undefined) {
-        session.reason = isPeerGone(e) ? "reset" : "error";
-        error = e;
+        if (this.#tls && isTruncation(e)) {
+          // The client closed without TLS close_notify (ncat, openssl s_client): everything it
+          // sent was echoed, so it ends like a half-close.
+          session.reason = "eof";
+          trace?.({ step: "recv", conn: label, detail: "EOF without TLS close_notify" });
+        } else {
+          session.reason = isPeerGone(e) ? "reset" : "error";
+          error = e;
+        }
       }
     } finally {
       closeQuietly(conn);
@@ -314,6 +403,12 @@ export class EchoServer implements AsyncDisposable {
       }
     }
   }
+}
+
+/** Whether a TLS read failed only because the peer closed without close_notify. */
+function isTruncation(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /close_notify|UnexpectedEof/i.test(message);
 }
 
 function round(ms: number): number {

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { formatHostPort } from "../net/addr.ts";
-import { closeOnAbort, closeQuietly } from "../net/close.ts";
+import { closeQuietly } from "../net/close.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
 import { describeNetError, dial, isPeerGone } from "../net/dial.ts";
 import type { Dialed } from "../net/dial.ts";
@@ -16,12 +15,12 @@ import {
   ProtocolError,
   SockitError,
   TimeoutError,
-  TlsError,
 } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
 import type { ByteReader } from "../net/io.ts";
 import { readWithTimeout } from "../net/read_timeout.ts";
 import { BufReader } from "../net/reader.ts";
+import { startTls } from "../net/tls.ts";
 import type { TraceFn } from "../net/trace.ts";
 import { encodeRequestHead } from "./request.ts";
 import type { RequestHead } from "./request.ts";
@@ -35,6 +34,9 @@ import {
 import type { Framing, HeadLimits, ResponseHead } from "./response.ts";
 import { parseHttpUrl } from "./url.ts";
 import type { HttpUrl } from "./url.ts";
+
+/** Says why a TLS handshake failed; its home is `lib/net/tls.ts`. */
+export { describeTlsError } from "../net/tls.ts";
 
 /** Options for {@linkcode HttpClient}. */
 export interface HttpClientOptions extends HeadLimits {
@@ -397,7 +399,13 @@ export class HttpClient {
         if (url.scheme === "https") {
           const tlsStarted = performance.now();
           trace?.({ step: "tls", detail: `handshake with ${url.host}` });
-          conn = await startTls(dialed.conn, url, options.caCerts, inner);
+          ({ conn } = await startTls(dialed.conn, {
+            hostname: url.host,
+            port: url.port,
+            caCerts: options.caCerts,
+            alpnProtocols: ["http/1.1"],
+            signal: inner,
+          }));
           timing.tlsMs = performance.now() - tlsStarted;
           trace?.({ step: "tls", detail: "handshake done" });
         }
@@ -445,81 +453,6 @@ async function dialEach(
     }
   }
   throw last;
-}
-
-/**
- * The TLS handshake over `conn`, which it takes over: closed when the handshake fails, and the
- * TLS connection closed when `signal` aborts during it (that is what ends a handshake with a
- * peer that never answers).
- */
-async function startTls(
-  conn: Deno.Conn,
-  url: HttpUrl,
-  caCerts: string[] | undefined,
-  signal: AbortSignal,
-): Promise<Deno.TlsConn> {
-  let tls: Deno.TlsConn | undefined;
-  try {
-    using _closeTcp = closeOnAbort(signal, conn);
-    tls = await Deno.startTls(conn as Deno.TcpConn, {
-      hostname: url.host,
-      ...(caCerts && caCerts.length > 0 ? { caCerts } : {}),
-      alpnProtocols: ["http/1.1"],
-    });
-    using _closeTls = closeOnAbort(signal, tls);
-    await tls.handshake();
-    return tls;
-  } catch (error) {
-    closeQuietly(tls ?? conn);
-    if (signal.aborted) throw signal.reason;
-    const { why, kind } = tlsFailure(error, url.host);
-    throw new TlsError(`TLS handshake with ${formatHostPort(url.host, url.port)} failed: ${why}`, {
-      cause: error,
-      kind,
-    });
-  }
-}
-
-/**
- * Says why a TLS handshake failed in a few words: `certificate has an unknown issuer`.
- */
-export function describeTlsError(error: unknown, host: string): string {
-  return tlsFailure(error, host).why;
-}
-
-/**
- * Why a TLS handshake failed, and the `kind` of {@linkcode TlsError} for it: `unknown-issuer`,
- * `wrong-name`, `expired`, `not-yet-valid`, `revoked`, `bad-certificate`, `closed`, or none.
- */
-function tlsFailure(error: unknown, host: string): { why: string; kind?: string } {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/UnknownIssuer|unknown issuer/i.test(message)) {
-    return { why: "certificate has an unknown issuer", kind: "unknown-issuer" };
-  }
-  if (/NotValidForName|not valid for name/i.test(message)) {
-    const names = [...message.matchAll(/(?:DnsName|IpAddress)\(("?)([^")]*)\1\)/g)].map((m) =>
-      m[2]
-    );
-    const why = `certificate is not valid for "${host}"${
-      names.length > 0 ? ` (it is for ${names.join(", ")})` : ""
-    }`;
-    return { why, kind: "wrong-name" };
-  }
-  if (/Expired/i.test(message)) return { why: "certificate has expired", kind: "expired" };
-  if (/NotValidYet/i.test(message)) {
-    return { why: "certificate is not valid yet", kind: "not-yet-valid" };
-  }
-  if (/Revoked/i.test(message)) return { why: "certificate is revoked", kind: "revoked" };
-  if (/BadSignature|BadEncoding|UnsupportedSignature/i.test(message)) {
-    return { why: "certificate is malformed or badly signed", kind: "bad-certificate" };
-  }
-  if (isPeerGone(error) || /eof|reset|closed/i.test(message)) {
-    return {
-      why: `connection closed during the handshake (${describeNetError(error)})`,
-      kind: "closed",
-    };
-  }
-  return { why: message.replace(/\s*\(os error \d+\)$/, "") };
 }
 
 /** Where redirects may lead and what to do with the body's content coding. */
