@@ -32,7 +32,7 @@ export interface Command {
  */
 export const COMMANDS: Record<string, Command> = {
   echo: {
-    summary: "TCP echo server (serve) and verifying client (send)",
+    summary: "echo server (serve) and verifying client (send), over TCP, UDP or TLS",
     run: async (argv, io) => (await import("./echo.ts")).runEcho(argv, io),
   },
   resolve: {

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import { closeOnAbort } from "../net/close.ts";
 import { withDeadline } from "../net/deadline.ts";
 import { describeNetError, isPeerGone } from "../net/dial.ts";
@@ -15,6 +14,15 @@ import { summarize } from "../net/stats.ts";
 import type { LatencySummary } from "../net/stats.ts";
 import { sleep } from "../net/timer.ts";
 import type { TraceFn } from "../net/trace.ts";
+
+/**
+ * `node:buffer`, for `Buffer.compare` (a native memcmp: a byte loop in JavaScript would cost a
+ * second per gigabyte echoed). Loaded on first use rather than at the top: a node module loaded
+ * at start-up costs every command about 20 ms, the bundle in particular.
+ */
+function nodeBuffer(): Promise<typeof import("node:buffer")> {
+  return import("node:buffer");
+}
 
 /** Options for {@linkcode sendEcho}. */
 export interface SendEchoOptions {
@@ -69,6 +77,7 @@ export async function sendEcho(
   source: ByteReader,
   options: SendEchoOptions = {},
 ): Promise<SendEchoResult> {
+  const { Buffer } = await nodeBuffer();
   const window = options.windowSize ?? 4 * 1024 * 1024;
   const { trace, onData } = options;
   const ring = new Uint8Array(window);
@@ -242,6 +251,7 @@ export async function pingEcho(
   payload: Uint8Array,
   options: PingEchoOptions = {},
 ): Promise<PingResult> {
+  const { Buffer } = await nodeBuffer();
   const count = options.count ?? 4;
   const intervalMs = options.intervalMs ?? 0;
   const { trace, signal } = options;

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import { canonicalIp, formatHostPort, ipFamily } from "../net/addr.ts";
 import { closeOnAbort } from "../net/close.ts";
 import { withDeadline } from "../net/deadline.ts";
@@ -364,9 +363,9 @@ function ignored(trace: TraceFn | undefined, data: Uint8Array, from: Deno.NetAdd
 
 /** The offset of the first byte where `a` and `b` differ, or `undefined` when they are equal. */
 function firstDifference(a: Uint8Array, b: Uint8Array): number | undefined {
-  if (a.length === b.length && Buffer.compare(a, b) === 0) return undefined;
+  // A datagram is at most 64 KiB: a plain loop, rather than loading node:buffer at start-up.
   const n = Math.min(a.length, b.length);
   let i = 0;
   while (i < n && a[i] === b[i]) i++;
-  return i;
+  return i === n && a.length === b.length ? undefined : i;
 }
