@@ -10,7 +10,7 @@ import { parse } from "yaml";
 import { loadSpec, SpecError } from "../lib/check/spec.ts";
 import { CHECK } from "../lib/cli/check.ts";
 import { COMMON_OPTIONS } from "../lib/cli/args.ts";
-import { runSockit } from "./_helpers.ts";
+import { EchoServerProcess, runSockit } from "./_helpers.ts";
 import { startHttpResponder } from "../lib/http/responder.ts";
 
 const README = await Deno.readTextFile(new URL("../README.md", import.meta.url));
@@ -249,6 +249,40 @@ Deno.test("--emit-check prints entries that run as checks (get, resolve, wait)",
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("echo send --emit-check prints a check that passes against the same echo server", async () => {
+  await using server = await EchoServerProcess.start();
+  const emitted = await runSockit([
+    "echo",
+    "send",
+    "--emit-check",
+    "--timeout",
+    "2s",
+    "--count",
+    "3",
+    "--port",
+    String(server.port),
+    "hello",
+  ]);
+  assert.equal(emitted.code, 0, emitted.err);
+  assert.match(
+    emitted.out,
+    /^# a check makes one round trip: --count left out\n- name: echo 127\.0\.0\.1:/,
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/echo.yaml`, `version: 1\nchecks:\n${emitted.out}`);
+    const run = await runSockit(["check", "--json", `${dir}/echo.yaml`]);
+    assert.equal(run.code, 0, run.out + run.err);
+    assert.deepEqual(JSON.parse(run.out).checks.map((c: { ok: boolean }) => c.ok), [true]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  const udp = JSON.parse(
+    (await runSockit(["echo", "send", "--emit-check", "--json", "--udp", "x"])).out,
+  );
+  assert.deepEqual(udp.notes, ["--udp has no equivalent in a check: left out"]);
 });
 
 Deno.test("demo's check step runs a spec against the demo's servers and writes its JUnit file", async () => {

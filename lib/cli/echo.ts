@@ -237,6 +237,11 @@ export const ECHO_SEND: CommandSpec = {
       value: "NAME",
       description: "TLS: send NAME as SNI and verify the certificate for it (default: --host)",
     },
+    {
+      name: "emit-check",
+      type: "boolean",
+      description: "Print the check (for sockit check) that does the same, instead of sending",
+    },
   ]),
   positionals: { min: 0, max: 1, name: "MESSAGE" },
   examples: [
@@ -809,6 +814,7 @@ export function mismatchError(
 async function sendCommand(ctx: Context): Promise<number> {
   const { args } = ctx;
   const target = targetFrom(args, "client");
+  if (args.flag("emit-check")) return await emitSendCheck(ctx, target);
   if (args.flag("udp")) return await sendUdpCommand(ctx, target);
   if (args.string("max-loss") !== undefined) {
     throw new UsageError("Option --max-loss needs --udp and --count");
@@ -839,6 +845,61 @@ async function sendCommand(ctx: Context): Promise<number> {
   }
   if (mismatch) throw mismatch;
   return ExitCode.Ok;
+}
+
+/**
+ * `--emit-check`: the check that does what this command line would. A check's echo is one
+ * round trip over TCP; what it cannot carry over is said in a note.
+ */
+async function emitSendCheck(ctx: Context, target: DialTarget): Promise<number> {
+  const { emitChecks, notCarriedOver } = await import("./check.ts");
+  const { args } = ctx;
+  const notes = notCarriedOver(args, [
+    "udp",
+    "tls",
+    "cacert",
+    "servername",
+    "max-loss",
+    "interval",
+  ]);
+  if (args.string("count") !== undefined) {
+    notes.push("a check makes one round trip: --count left out");
+  }
+  const message = args.positionals[0];
+  const payload = args.string("size") !== undefined
+    ? undefined
+    : message === undefined || message === "-"
+    ? undefined
+    : args.flag("no-newline")
+    ? message
+    : message + "\n";
+  if (message === undefined || message === "-") {
+    notes.push("stdin cannot be carried over: the check sends its default payload");
+  }
+  if (args.string("size") !== undefined) {
+    notes.push("--size left out: the check sends its default payload");
+  }
+  const timeout = args.string("timeout") === undefined
+    ? {}
+    : { timeout: formatDuration(args.duration("timeout", 30_000)) };
+  if ("path" in target) {
+    notes.push("a check's unix kind connects only: it does not echo");
+    return await emitChecks(ctx, [{
+      name: `unix:${target.path}`,
+      unix: { path: target.path },
+      ...timeout,
+    }], notes);
+  }
+  const where = formatTarget(target);
+  return await emitChecks(ctx, [{
+    name: `echo ${where}`,
+    echo: {
+      host: target.hostname,
+      port: target.port,
+      ...(payload === undefined ? {} : { payload }),
+    },
+    ...timeout,
+  }], notes);
 }
 
 const DEFAULT_PING_PAYLOAD = "sockit echo round trip: 64 bytes of payload, as ping sends.....\n";
