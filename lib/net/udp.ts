@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { closeQuietly } from "./close.ts";
 import { ipFamily } from "./addr.ts";
 
 /** The largest UDP payload over IPv4: 65535 - 20 (IP header) - 8 (UDP header). */
@@ -98,11 +99,7 @@ export function bindUdp(options: { hostname: string; port: number }): UdpSocket 
   const close = () => {
     if (closed) return;
     closed = true;
-    try {
-      socket.close();
-    } catch {
-      // Closed already by the runtime.
-    }
+    closeQuietly(socket);
   };
   return {
     addr: socket.addr as Deno.NetAddr,
