@@ -70,7 +70,7 @@ const RULES: Array<{ entry: string; never: RegExp[] }> = [
   },
   {
     entry: "lib/cli/resolve.ts",
-    never: [LOGTAPE, /^lib\/(http|echo|probe|check)\//, /yaml/, /^node:util/],
+    never: [NODE, LOGTAPE, /^lib\/(http|echo|probe|check)\//, /yaml/],
   },
   {
     entry: "lib/cli/wait.ts",
