@@ -474,7 +474,10 @@ export interface FetchOptions {
   maxBodyBytes?: number | undefined;
   /** Decode these content codings (from `Content-Encoding`) when they are supported. */
   decode?: boolean | undefined;
-  /** Aborting it abandons the fetch (every connection of the client is closed). */
+  /**
+   * Aborting it abandons the fetch (every connection of the client is closed); the fetch then
+   * rejects with the signal's reason.
+   */
   signal?: AbortSignal | undefined;
   /** Called with each request head as it is written. */
   onRequest?: ((head: RequestHead, bytes: Uint8Array) => void) | undefined;
@@ -625,6 +628,9 @@ export async function fetchUrl(
         decoded: codings,
       };
     }
+  } catch (error) {
+    // The signal's reason, not the closed socket's error it caused.
+    throw options.signal?.aborted ? options.signal.reason : error;
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
