@@ -1,6 +1,6 @@
 /**
- * Asking a DNS server directly: over UDP with `Deno.listenDatagram` (`lib/net/udp.ts`) and over TCP
- * with `withConn` and a two-byte length prefix (RFC 7766). A truncated UDP answer is asked
+ * Asking a DNS server directly: over UDP with `Deno.listenDatagram` (`lib/net/udp.ts`) and over
+ * TCP with `withConn` and a two-byte length prefix (RFC 7766). A truncated UDP answer is asked
  * again over TCP. A reply counts only when its source address and port, ID and question match
  * the query (the question compared as DNS compares names: on the wire bytes, ASCII letters in
  * any case); anything else is ignored (and traced) until the try's timeout.
