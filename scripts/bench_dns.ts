@@ -1,132 +1,85 @@
 /**
- * The DNS section of `deno task bench`: 1000 A queries to a local dnsmasq, sockit in one process
- * (`resolve -f`, queries in flight together) against one `dig -f` run over the same names.
+ * The DNS section of `deno task bench`: the A records of 1000 names from a local dnsmasq (pinned
+ * to the servers' core), whole processes on the clients' core: `sockit resolve -f` against one
+ * `dig -f` run over the same names, with the bare Deno floors beside it (32 queries in flight on
+ * `node:dgram`, and on `Deno.listenDatagram`: scripts/bench_dns_floor.ts). Every run's answers
+ * are checked.
  *
  * @module
  */
 import type { BenchContext } from "./bench.ts";
+import { interleaved } from "./bench_stats.ts";
+import type { Timed } from "./bench_stats.ts";
+import { DNSMASQ, Dnsmasq } from "../tests/_dns.ts";
 
 const COUNT = 1000;
 
-async function timed(cmd: string[]): Promise<{ ms: number; lines: number }> {
-  const [program, ...args] = cmd;
-  const started = performance.now();
-  const out = await new Deno.Command(program!, { args, stdout: "piped", stderr: "piped" }).output();
-  const ms = performance.now() - started;
-  if (!out.success) {
-    throw new Error(
-      `${cmd.slice(0, 3).join(" ")} failed: ${new TextDecoder().decode(out.stderr).slice(0, 300)}`,
-    );
-  }
-  return { ms, lines: new TextDecoder().decode(out.stdout).trim().split("\n").length };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 /** Runs the DNS section. */
 export async function run(ctx: BenchContext): Promise<void> {
-  ctx.print(
-    `== resolve: ${COUNT} A queries to a local dnsmasq (median of 5 runs, whole processes)`,
-  );
-  const dnsmasq = ["/usr/sbin/dnsmasq", "/usr/bin/dnsmasq"].find((p) => {
-    try {
-      return Deno.statSync(p).isFile;
-    } catch {
-      return false;
-    }
-  });
-  if (!dnsmasq) return ctx.print("skipped: dnsmasq is not installed");
+  const runs = ctx.quick ? 3 : 7;
+  ctx.print(`== resolve: the A records of ${COUNT} names from a local dnsmasq, whole processes`);
+  if (!DNSMASQ) return ctx.print("note: dnsmasq is not installed; this section is skipped");
   if (!ctx.have("dig")) return;
-  const dir = await Deno.makeTempDir({ prefix: "sockit-bench-dns-" });
   const names = Array.from({ length: COUNT }, (_, i) => `h${i}.bench.test`);
-  await Deno.writeTextFile(
-    `${dir}/hosts`,
-    names.map((n, i) => `10.${(i >> 8) & 255}.${i & 255}.1 ${n}`).join("\n") + "\n",
-  );
-  await Deno.writeTextFile(`${dir}/names`, names.join("\n") + "\n");
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const [program, ...args] = ctx.pin(0, [
-    dnsmasq,
-    "--keep-in-foreground",
-    "--conf-file=/dev/null",
-    "--no-resolv",
-    "--no-hosts",
-    "--bind-interfaces",
-    "--listen-address=127.0.0.1",
-    `--port=${port}`,
-    "--user=root",
-    `--pid-file=${dir}/pid`,
-    "--local=/bench.test/",
-    `--addn-hosts=${dir}/hosts`,
-    "--log-facility=-",
-  ]);
-  const server = new Deno.Command(program!, { args, stdout: "null", stderr: "piped" }).spawn();
-  const log = server.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  try {
-    let seen = "";
-    while (!seen.includes("started, version")) {
-      const { value, done } = await log.read();
-      if (done) throw new Error(`dnsmasq did not start: ${seen}`);
-      seen += value;
-    }
-    const draining = (async () => {
-      while (!(await log.read()).done) { /* discard */ }
-    })();
-    const sockit = ctx.pin(1, [
-      ...ctx.sockit,
-      "resolve",
-      `@127.0.0.1:${port}`,
-      "-f",
-      `${dir}/names`,
-      "--short",
+  const addresses = names.map((_, i) => `10.${(i >> 8) & 255}.${i & 255}.1`);
+  await using dns = await Dnsmasq.start({ hosts: names.map((n, i) => `${addresses[i]} ${n}`) });
+  await ctx.pinProcess(0, dns.process.pid);
+  const file = `${dns.dir}/names`;
+  await Deno.writeTextFile(file, names.join("\n") + "\n");
+  const expected = addresses.join("\n") + "\n";
+  const port = String(dns.port);
+  const floor = (mode: string, flags: string[] = []) =>
+    ctx.pin(1, [
+      Deno.execPath(),
+      "run",
+      "-q",
+      ...flags,
+      "--allow-net=127.0.0.1",
+      `--allow-read=${file}`,
+      `${ctx.root}scripts/bench_dns_floor.ts`,
+      mode,
+      port,
+      file,
     ]);
-    const dig = ctx.pin(1, [
-      "dig",
-      `@127.0.0.1`,
-      "-p",
-      String(port),
-      "-f",
-      `${dir}/names`,
-      "+short",
-      "+tries=1",
-      "+time=2",
-    ]);
-    await timed(sockit); // warm the module cache
-    const s: number[] = [], d: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const a = await timed(sockit);
-      const b = await timed(dig);
-      if (a.lines !== COUNT || b.lines !== COUNT) {
-        throw new Error(`expected ${COUNT} answers, got sockit ${a.lines}, dig ${b.lines}`);
-      }
-      s.push(a.ms);
-      d.push(b.ms);
+  const commands = [
+    {
+      label: "sockit resolve -f",
+      cmd: ctx.pin(1, [...ctx.sockit, "resolve", `@${dns.server}`, "-f", file, "--short"]),
+    },
+    {
+      label: "dig -f",
+      cmd: ctx.pin(1, [
+        "dig",
+        "@127.0.0.1",
+        "-p",
+        port,
+        "-f",
+        file,
+        "+short",
+        "+tries=1",
+        "+time=2",
+      ]),
+    },
+    { label: "bare deno node:dgram", cmd: floor("dgram") },
+    { label: "bare deno listenDatagram", cmd: floor("datagram", ["--unstable-net"]) },
+  ];
+  const check = (label: string, timed: Timed) => {
+    if (timed.stdout !== expected) {
+      const lines = timed.stdout.split("\n").length - 1;
+      throw new Error(`${label} printed ${lines} lines, not the ${COUNT} answers in order`);
     }
-    const rate = (ms: number) => (COUNT / ms * 1000).toFixed(0);
-    const ratio = median(d) / median(s);
-    // The slowest run is shown too: a lost datagram costs a whole retry, which a median hides.
-    const line = (ms: number[]) =>
-      `${median(ms).toFixed(0)} ms, ${rate(median(ms))} queries/s (slowest ${
-        Math.max(...ms).toFixed(0)
-      } ms)`;
-    ctx.print(`sockit resolve -f: ${line(s)}`);
-    ctx.print(`dig -f:            ${line(d)}`);
-    ctx.print(
-      `${"rate: sockit / dig".padEnd(40)}${ratio.toFixed(2).padStart(6)}x  target >= 1x  ${
-        ratio >= 1 ? "PASS" : "FAIL"
-      }`,
-    );
-    server.kill("SIGTERM");
-    await server.status;
-    await draining;
-  } finally {
-    try {
-      server.kill("SIGTERM");
-    } catch { /* stopped */ }
-    await server.status;
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
+  };
+  await interleaved(commands, 1, check);
+  const [sockit, dig, dgram, datagram] = await interleaved(commands, runs, check);
+  ctx.figure({
+    name: `sockit resolve -f of ${COUNT} names`,
+    unit: "ms",
+    lowerIsBetter: true,
+    sockit: sockit!,
+    against: dig!,
+    beside: [dgram!, datagram!],
+    ratio: "speed",
+    target: 1.5,
+    note: "against one dig -f over the same names; the bare floors ask 32 at a time",
+  });
 }

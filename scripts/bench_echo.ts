@@ -7,6 +7,7 @@
  * @module
  */
 import type { BenchContext } from "./bench.ts";
+import { median } from "./bench_stats.ts";
 
 const GiB = 1024 ** 3;
 const STREAM_ROUNDS = 5;
@@ -25,6 +26,8 @@ interface RttResult {
 export interface Server {
   /** Its port. */
   port: number;
+  /** Its process ID (taskset runs the server in its own process). */
+  pid: number;
   /** Stops it (SIGTERM) and waits for it to exit. */
   stop: () => Promise<void>;
 }
@@ -74,6 +77,7 @@ export async function startServer(
   })();
   return {
     port,
+    pid: child.pid,
     stop: async () => {
       try {
         child.kill("SIGTERM");
@@ -104,11 +108,32 @@ export async function runClient(
   return JSON.parse(new TextDecoder().decode(result.stdout));
 }
 
+/** Starts the bare Deno echo server (scripts/bench_floor_server.ts) on the servers' core. */
+export function startFloorServer(ctx: BenchContext, bufferSize = 256 * 1024): Promise<Server> {
+  return startServer(
+    ctx.pin(0, [
+      Deno.execPath(),
+      "run",
+      "-q",
+      "--allow-net=127.0.0.1",
+      `${ctx.root}scripts/bench_floor_server.ts`,
+      String(bufferSize),
+    ]),
+    (text) => {
+      const m = /^(\d+)\n/.exec(text);
+      return m ? Number(m[1]) : undefined;
+    },
+  );
+}
+
 /** Runs the echo section. */
 export async function run(ctx: BenchContext): Promise<void> {
+  const streamRounds = ctx.quick ? 2 : STREAM_ROUNDS;
+  const rttRounds = ctx.quick ? 1 : RTT_ROUNDS;
+  const streamBytes = ctx.quick ? GiB / 4 : GiB;
   ctx.print(
-    `== echo: stream 1 GiB (best of ${STREAM_ROUNDS} interleaved rounds, every byte checked); ` +
-      `50 clients x 64 B round trips (best of ${RTT_ROUNDS})`,
+    `== echo: stream ${streamBytes / 1024 / 1024} MiB (${streamRounds} interleaved rounds, ` +
+      `every byte checked); 50 clients x 64 B round trips (${rttRounds} rounds)`,
   );
   if (!ctx.have("cc")) return;
   const client = await buildClient(ctx);
@@ -126,17 +151,7 @@ export async function run(ctx: BenchContext): Promise<void> {
         }),
     ],
     ["C ceiling", () => startServer(ctx.pin(0, [client, "serve"]), first)],
-    ["deno floor", () =>
-      startServer(
-        ctx.pin(0, [
-          Deno.execPath(),
-          "run",
-          "-q",
-          "--allow-net=127.0.0.1",
-          `${ctx.root}scripts/bench_floor_server.ts`,
-        ]),
-        first,
-      )],
+    ["deno floor", () => startFloorServer(ctx)],
     [
       "node",
       () =>
@@ -159,30 +174,26 @@ export async function run(ctx: BenchContext): Promise<void> {
   // All servers run at once (idle but one) and the rounds are interleaved, so that the drift of a
   // shared machine hits every server alike instead of whichever happened to run last.
   const running: Array<[string, Server]> = [];
-  const results = new Map<string, { stream: number; rtt: number; p99: number }>();
+  const results = new Map<string, { stream: number[]; rtt: number[]; p99: number[] }>();
   try {
     for (const [name, start] of servers) {
       const starting = start();
       if (starting) running.push([name, await starting]);
     }
-    for (const [name] of running) results.set(name, { stream: 0, rtt: 0, p99: Infinity });
-    for (let round = 0; round < STREAM_ROUNDS; round++) {
+    for (const [name] of running) results.set(name, { stream: [], rtt: [], p99: [] });
+    for (let round = 0; round < streamRounds; round++) {
       for (const [name, server] of rotated(running, round)) {
-        const args = ["stream", "127.0.0.1", String(server.port), String(GiB)];
+        const args = ["stream", "127.0.0.1", String(server.port), String(streamBytes)];
         const r = await runClient(ctx, client, args) as StreamResult;
-        const best = results.get(name)!;
-        best.stream = Math.max(best.stream, r.mb_per_s);
+        results.get(name)!.stream.push(r.mb_per_s);
       }
     }
-    for (let round = 0; round < RTT_ROUNDS; round++) {
+    for (let round = 0; round < rttRounds; round++) {
       for (const [name, server] of rotated(running, round)) {
         const args = ["rtt", "127.0.0.1", String(server.port), "50", "64", "2"];
         const rt = await runClient(ctx, client, args) as RttResult;
-        const best = results.get(name)!;
-        if (rt.rtt_per_s > best.rtt) {
-          best.rtt = rt.rtt_per_s;
-          best.p99 = rt.p99_us;
-        }
+        results.get(name)!.rtt.push(rt.rtt_per_s);
+        results.get(name)!.p99.push(rt.p99_us);
       }
     }
   } finally {
@@ -190,14 +201,15 @@ export async function run(ctx: BenchContext): Promise<void> {
   }
   ctx.print("");
   ctx.print(
-    `${"server".padEnd(12)}${"stream MB/s".padStart(12)}${"round trips/s".padStart(15)}${
+    `${"server (medians)".padEnd(18)}${"stream MB/s".padStart(12)}${"round trips/s".padStart(15)}${
       "p99 us".padStart(9)
     }`,
   );
+  const m = (values: number[]) => median(values);
   for (const [name, r] of results) {
     ctx.print(
-      `${name.padEnd(12)}${r.stream.toFixed(0).padStart(12)}${r.rtt.toFixed(0).padStart(15)}${
-        r.p99.toFixed(0).padStart(9)
+      `${name.padEnd(18)}${m(r.stream).toFixed(0).padStart(12)}${m(r.rtt).toFixed(0).padStart(15)}${
+        m(r.p99).toFixed(0).padStart(9)
       }`,
     );
   }
@@ -207,27 +219,39 @@ export async function run(ctx: BenchContext): Promise<void> {
   const ratio = (label: string, value: number, target: number) =>
     ctx.print(
       `${label.padEnd(40)}${value.toFixed(2).padStart(6)}x  target >= ${target}x  ${
-        value >= target ? "PASS" : "FAIL"
+        value >= target ? "PASS" : "MISSED"
       }`,
     );
   const node = results.get("node");
   const socat = results.get("socat");
-  if (node) ratio("stream: sockit / node", s.stream / node.stream, 1.5);
-  if (socat) ratio("stream: sockit / socat", s.stream / socat.stream, 5);
-  ratio("stream: sockit / bare deno floor", s.stream / floor.stream, 0.95);
-  if (node) ratio("round trips: sockit / node", s.rtt / node.rtt, 0.9);
+  if (socat) ratio("stream: sockit / socat", m(s.stream) / m(socat.stream), 5);
+  ratio("stream: sockit / bare deno floor", m(s.stream) / m(floor.stream), 0.95);
+  if (node) ratio("round trips: sockit / node", m(s.rtt) / m(node.rtt), 0.9);
   const ceiling = results.get("C ceiling")!;
   const others = [node, socat].filter((r) => r !== undefined);
-  const floorLeads = others.every((r) => floor.stream > 1.2 * r.stream);
+  const floorLeads = others.every((r) => m(floor.stream) > 1.2 * m(r.stream));
   ctx.print(
     floorLeads
       ? "load check: the client drives the bare floor clearly faster than node and socat: OK"
       : "load check: the bare floor is not clearly faster than every other server",
   );
   ctx.print(
-    `ceiling: a plain C echo server reaches ${ceiling.stream.toFixed(0)} MB/s; ` +
-      (others.some((r) => r.stream > 0.8 * ceiling.stream)
+    `ceiling: a plain C echo server reaches ${m(ceiling.stream).toFixed(0)} MB/s; ` +
+      (others.some((r) => m(r.stream) > 0.8 * m(ceiling.stream))
         ? "a peer within 20% of it means the kernel's loopback copies, not the servers, set the pace"
         : "every peer is well below it, so the client is not the bottleneck"),
   );
+  if (node) {
+    ctx.figure({
+      name: "echo stream throughput, against a Node pipe server",
+      unit: "MB/s",
+      lowerIsBetter: false,
+      sockit: { label: "sockit echo serve", values: s.stream },
+      against: { label: "node pipe server", values: node.stream },
+      beside: [{ label: "bare deno floor", values: floor.stream }],
+      ratio: "speed",
+      target: 1.5,
+      note: `${streamBytes / 1024 / 1024} MiB each way through the C client`,
+    });
+  }
 }

@@ -1,10 +1,12 @@
-// The floor of what Deno can do: a bare echo server with one 256 KiB buffer per connection, no
-// logging, limits or timers. scripts/bench.ts compares sockit's server against it.
+// The floor of what Deno can do: a bare echo server with one buffer per connection (256 KiB, or
+// the size given as the first argument), no logging, limits or timers. scripts/bench_echo.ts
+// compares sockit's throughput against it, scripts/bench_memory.ts its memory per connection.
+const size = Number(Deno.args[0] ?? 256 * 1024);
 const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 await Deno.stdout.write(new TextEncoder().encode(`${listener.addr.port}\n`));
 for await (const conn of listener) {
   (async () => {
-    const buf = new Uint8Array(256 * 1024);
+    const buf = new Uint8Array(size);
     try {
       for (let n; (n = await conn.read(buf)) !== null;) {
         for (let off = 0; off < n;) off += await conn.write(buf.subarray(off, n));

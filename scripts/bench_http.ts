@@ -1,122 +1,116 @@
 /**
  * The `get` section of `deno task bench`, against nginx started for the run on a free loopback
- * port: 1000 sequential small GETs over keep-alive (sockit against one curl process), a 1 GiB
- * body to /dev/null (against curl), and one cold GET (against a bare `deno run` raw GET script).
- * Runs on its own too: `deno run -P=bench scripts/bench_http.ts`.
+ * port (pinned to the servers' core): a cold GET of a small file against the bare raw-GET
+ * script, a 1 GiB body to /dev/null against the bare read/write loop (curl beside it), and 1000
+ * GETs on one kept-alive connection against curl with the same URLs (the bare keep-alive loop
+ * beside it). Every command is a whole process on the clients' core; the floors are
+ * scripts/bench_http_floor.ts.
  *
  * @module
  */
+import type { BenchContext } from "./bench.ts";
+import { interleaved } from "./bench_stats.ts";
+import type { Timed } from "./bench_stats.ts";
 import { hasNginx, Nginx } from "../tests/_http.ts";
 
-/** What the bench runner hands each section; only a line printer is needed here. */
-export interface BenchContext {
-  /** Prints one line of results. */
-  print?: (line: string) => void;
-}
-
-const ROOT = new URL("../", import.meta.url);
-const MAIN = new URL("main.ts", ROOT).pathname;
-const CONFIG = new URL("deno.json", ROOT).pathname;
-
-async function timed(cmd: string, args: string[]): Promise<number> {
-  const started = performance.now();
-  const result = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
-  const ms = performance.now() - started;
-  if (!result.success) {
-    throw new Error(
-      `${cmd} ${args.slice(0, 3).join(" ")}... failed: ${
-        new TextDecoder().decode(result.stderr).slice(0, 400)
-      }`,
-    );
-  }
-  return ms;
-}
-
-async function median(runs: number, work: () => Promise<number>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await work());
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
-}
-
-function sockit(args: string[]): [string, string[]] {
-  return [Deno.execPath(), ["run", "-q", "-P=sockit", "--config", CONFIG, MAIN, "get", ...args]];
-}
-
-function hasCurl(): boolean {
-  return new Deno.Command("sh", { args: ["-c", "command -v curl"], stdout: "null", stderr: "null" })
-    .outputSync().success;
-}
+const SMALL = "hello from nginx\n";
 
 /** Runs the section. */
-export async function run(ctx: BenchContext = {}): Promise<void> {
-  // deno-lint-ignore no-console
-  const print = ctx.print ?? ((line: string) => console.log(line));
-  print("== get: sockit's HTTP/1.1 client against nginx");
-  if (!hasNginx() || !hasCurl()) {
-    print("skipped: nginx and curl are needed");
-    return;
-  }
-  const dir = await Deno.makeTempDir({ prefix: "sockit-bench-http-" });
-  try {
-    // A sparse 1 GiB file: nginx sends zeros without a gigabyte on disk.
-    const gib = 1024 * 1024 * 1024;
-    await using nginx = await Nginx.start({
-      files: { "small.txt": "hello from nginx\n" },
-    });
+export async function run(ctx: BenchContext): Promise<void> {
+  const cold = ctx.quick ? 7 : 21;
+  const bigRuns = ctx.quick ? 3 : 5;
+  const bigBytes = (ctx.quick ? 256 : 1024) * 1024 * 1024;
+  const keepAliveRuns = ctx.quick ? 3 : 7;
+  const count = 1000;
+  ctx.print(`== get: sockit's HTTP/1.1 client against nginx, whole processes`);
+  if (!hasNginx() || !ctx.have("curl")) return;
+  await using nginx = await Nginx.start({ files: { "small.txt": SMALL } });
+  await ctx.pinProcess(0, nginx.process.pid);
+  {
+    // A sparse file: nginx sends zeros without a gigabyte on disk.
     using big = await Deno.open(`${nginx.root}/big.bin`, { write: true, create: true });
-    await big.truncate(gib);
-    const script = `${dir}/raw_get.ts`;
-    await Deno.writeTextFile(
-      script,
-      `const c = await Deno.connect({ hostname: "127.0.0.1", port: ${nginx.port} });
-await c.write(new TextEncoder().encode("GET /small.txt HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n"));
-const b = new Uint8Array(65536);
-while ((await c.read(b)) !== null);
-c.close();
-`,
-    );
-
-    const urls = Array.from({ length: 1000 }, (_, i) => nginx.url(`/small.txt?i=${i}`));
-    const [cmd, args] = sockit(urls);
-    await timed(cmd, args); // warm the module cache
-    const sockitMs = await median(3, () => timed(cmd, args));
-    const curlMs = await median(3, () => timed("curl", ["-s", "--fail", ...urls]));
-    const rows = await nginx.accessLog();
-    const lastConns = new Set(rows.slice(-1000).map((row) => row[0])).size;
-    print(
-      `1000 keep-alive GETs: sockit ${(1000 / sockitMs * 1000).toFixed(0)} req/s, curl ${
-        (1000 / curlMs * 1000).toFixed(0)
-      } req/s: ${
-        (curlMs / sockitMs).toFixed(2)
-      }x curl (target >= 1.0x; nginx saw ${lastConns} connection)`,
-    );
-
-    const [bigCmd, bigArgs] = sockit([nginx.url("/big.bin")]);
-    const sockitBig = await median(3, () => timed(bigCmd, bigArgs));
-    const curlBig = await median(3, () => timed("curl", ["-s", "--fail", nginx.url("/big.bin")]));
-    const rate = (ms: number) => `${(1024 / (ms / 1000)).toFixed(0)} MiB/s`;
-    print(
-      `1 GiB to /dev/null: sockit ${rate(sockitBig)}, curl ${rate(curlBig)}: ${
-        (curlBig / sockitBig).toFixed(2)
-      }x curl (target >= 0.8x)`,
-    );
-
-    const [coldCmd, coldArgs] = sockit([nginx.url("/small.txt")]);
-    const bareArgs = ["run", "-q", "--allow-net=127.0.0.1", script];
-    await timed(Deno.execPath(), bareArgs);
-    const sockitCold = await median(7, () => timed(coldCmd, coldArgs));
-    const bareCold = await median(7, () => timed(Deno.execPath(), bareArgs));
-    print(
-      `one cold GET: sockit ${sockitCold.toFixed(0)} ms, bare deno raw GET ${
-        bareCold.toFixed(0)
-      } ms: sockit adds ${((sockitCold / bareCold - 1) * 100).toFixed(0)}% (target <= 20%)`,
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await big.truncate(bigBytes);
   }
-}
+  const floor = (...args: string[]) =>
+    ctx.pin(1, [
+      Deno.execPath(),
+      "run",
+      "-q",
+      "--allow-net=127.0.0.1",
+      `${ctx.root}scripts/bench_http_floor.ts`,
+      ...args,
+    ]);
+  const port = String(nginx.port);
 
-if (import.meta.main) {
-  await run();
+  const coldCommands = [
+    { label: "sockit get", cmd: ctx.pin(1, [...ctx.sockit, "get", nginx.url("/small.txt")]) },
+    { label: "bare deno raw GET", cmd: floor("get", port, "/small.txt") },
+  ];
+  const sameBody = (label: string, timed: Timed) => {
+    if (timed.stdout !== SMALL) throw new Error(`${label} printed ${JSON.stringify(timed.stdout)}`);
+  };
+  await interleaved(coldCommands, 1, sameBody);
+  const [coldSockit, coldFloor] = await interleaved(coldCommands, cold, sameBody);
+  ctx.figure({
+    name: "a cold sockit get of a small file from local nginx",
+    unit: "ms",
+    lowerIsBetter: true,
+    sockit: coldSockit!,
+    against: coldFloor!,
+    ratio: "cost",
+    target: 1.3,
+  });
+
+  const bigUrl = nginx.url("/big.bin");
+  const [bigSockit, bigFloor, bigCurl] = await interleaved([
+    { label: "sockit get", cmd: ctx.pin(1, [...ctx.sockit, "get", bigUrl]) },
+    { label: "bare deno read/write loop", cmd: floor("get", port, "/big.bin") },
+    { label: "curl", cmd: ctx.pin(1, ["curl", "-s", "--fail", bigUrl]) },
+  ], bigRuns);
+  ctx.figure({
+    name: `sockit get of ${bigBytes / 1024 / 1024} MiB to /dev/null`,
+    unit: "ms",
+    lowerIsBetter: true,
+    sockit: bigSockit!,
+    against: bigFloor!,
+    beside: [bigCurl!],
+    ratio: "cost",
+    target: 1.15,
+    note: "the bare loop reads 256 KiB at a time and writes each read to stdout",
+  });
+
+  const urls = Array.from({ length: count }, (_, i) => nginx.url(`/small.txt?i=${i}`));
+  const all = SMALL.repeat(count);
+  const sameBodies = (label: string, timed: Timed) => {
+    if (timed.stdout !== all) {
+      throw new Error(`${label} printed ${timed.stdout.length} bytes, not ${all.length}`);
+    }
+  };
+  const [kaSockit, kaCurl, kaFloor] = await interleaved(
+    [
+      { label: "sockit get", cmd: ctx.pin(1, [...ctx.sockit, "get", ...urls]) },
+      { label: "curl", cmd: ctx.pin(1, ["curl", "-s", "--fail", ...urls]) },
+      {
+        label: "bare deno keep-alive loop",
+        cmd: floor("keepalive", port, "/small.txt", `${count}`),
+      },
+    ],
+    keepAliveRuns,
+    sameBodies,
+  );
+  const log = await nginx.accessLog();
+  const connections = new Set(log.slice(-count).map((row) => row[0])).size;
+  ctx.figure({
+    name: `${count} GETs on one kept-alive connection`,
+    unit: "ms",
+    lowerIsBetter: true,
+    sockit: kaSockit!,
+    against: kaCurl!,
+    beside: [kaFloor!],
+    ratio: "speed",
+    target: 0.9,
+    note: `curl with the same ${count} URLs; nginx saw ${connections} connection${
+      connections === 1 ? "" : "s"
+    } for the last run`,
+  });
 }

@@ -2,27 +2,21 @@
  * The `wait` section of `deno task bench`: how soon a waiter notices a loopback port that opens
  * after a random 1 to 3 s, from the moment the port accepts to the moment the waiter exits
  * (sockit against wait-on, the npm tool it replaces, in the same run), and what 50 ready targets
- * cost against one. Runs on its own too: `deno run -P=bench scripts/bench_wait.ts`.
+ * cost against one.
  *
  * @module
  */
-
-/** What the bench runner hands each section. */
-export interface BenchContext {
-  /** Prints one line of results. */
-  print?: (line: string) => void;
-}
+import type { BenchContext } from "./bench.ts";
 
 const ROOT = new URL("../", import.meta.url);
-const MAIN = new URL("main.ts", ROOT).pathname;
-const CONFIG = new URL("deno.json", ROOT).pathname;
 const WAIT_ON_DIR = new URL(".bench-build/wait-on/", ROOT).pathname;
 const WAIT_ON = `${WAIT_ON_DIR}node_modules/wait-on/bin/wait-on`;
 
 const RUNS = 11;
 
-function sockitWait(args: string[]): [string, string[]] {
-  return [Deno.execPath(), ["run", "-q", "-P=sockit", "--config", CONFIG, MAIN, "wait", ...args]];
+function sockitWait(ctx: BenchContext, args: string[]): [string, string[]] {
+  const [program, ...rest] = [...ctx.sockit, "wait", ...args];
+  return [program!, rest];
 }
 
 function freePort(): number {
@@ -94,9 +88,8 @@ async function wholeRunMs(cmd: [string, string[]]): Promise<number> {
 }
 
 /** Runs the section. */
-export async function run(ctx: BenchContext = {}): Promise<void> {
-  // deno-lint-ignore no-console
-  const print = ctx.print ?? ((line: string) => console.log(line));
+export async function run(ctx: BenchContext): Promise<void> {
+  const print = ctx.print;
   print(
     `== wait: a loopback port that opens after 1 to 3 s, from its first accept to the waiter's ` +
       `exit (median of ${RUNS}, both waiters at once on ports of their own)`,
@@ -108,7 +101,7 @@ export async function run(ctx: BenchContext = {}): Promise<void> {
     const delay = 1000 + Math.random() * 2000;
     const a = freePort(), b = freePort();
     const [x, y] = await Promise.all([
-      noticeMs(sockitWait(["--timeout", "30s", `127.0.0.1:${a}`]), a, delay),
+      noticeMs(sockitWait(ctx, ["--timeout", "30s", `127.0.0.1:${a}`]), a, delay),
       haveWaitOn
         ? noticeMs(["node", [WAIT_ON, "-t", "30000", `tcp:127.0.0.1:${b}`]], b, delay)
         : Promise.resolve(NaN),
@@ -147,8 +140,8 @@ export async function run(ctx: BenchContext = {}): Promise<void> {
     const targets = listeners.map((l) => `127.0.0.1:${l.addr.port}`);
     const one: number[] = [], fifty: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      one.push(await wholeRunMs(sockitWait(["-q", targets[0]!])));
-      fifty.push(await wholeRunMs(sockitWait(["-q", ...targets])));
+      one.push(await wholeRunMs(sockitWait(ctx, ["-q", targets[0]!])));
+      fifty.push(await wholeRunMs(sockitWait(ctx, ["-q", ...targets])));
     }
     const m1 = stats(one).median, m50 = stats(fifty).median;
     const ratio = m50 / m1;
@@ -163,5 +156,3 @@ export async function run(ctx: BenchContext = {}): Promise<void> {
     await Promise.all(accepting);
   }
 }
-
-if (import.meta.main) await run();

@@ -70,8 +70,11 @@ export class Dnsmasq implements AsyncDisposable {
     return `127.0.0.1:${this.port}`;
   }
 
-  /** Starts dnsmasq in the foreground on a free port and waits until it answers. */
-  static async start(options: { port?: number } = {}): Promise<Dnsmasq> {
+  /**
+   * Starts dnsmasq in the foreground on a free port and waits until it answers. `hosts` adds
+   * `ADDRESS NAME` lines to the zone's hosts file (the bench's thousand names).
+   */
+  static async start(options: { port?: number; hosts?: string[] } = {}): Promise<Dnsmasq> {
     const dir = await Deno.makeTempDir({ prefix: "sockit-dnsmasq-" });
     await Deno.writeTextFile(
       `${dir}/hosts`,
@@ -81,6 +84,7 @@ export class Dnsmasq implements AsyncDisposable {
         "192.0.2.2 mail.example.test",
         // b\u00fccher.example.test, as IDNA puts it on the wire.
         "192.0.2.3 xn--bcher-kva.example.test",
+        ...options.hosts ?? [],
         "",
       ].join("\n"),
     );

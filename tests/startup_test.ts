@@ -70,7 +70,7 @@ const RULES: Array<{ entry: string; never: RegExp[] }> = [
   },
   {
     entry: "lib/cli/resolve.ts",
-    never: [LOGTAPE, /^lib\/(http|echo|probe|check)\//, /yaml/, /^node:util/],
+    never: [NODE, LOGTAPE, /^lib\/(http|echo|probe|check)\//, /yaml/],
   },
   {
     entry: "lib/cli/wait.ts",
@@ -88,3 +88,51 @@ for (const rule of RULES) {
     }
   });
 }
+
+/** Runs `script` in a fresh Deno (all permissions, the repo's config) and returns its stdout. */
+async function evalFresh(script: string): Promise<string> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "-q", "--config", new URL("deno.json", ROOT).pathname, script],
+    cwd: ROOT.pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(new TextDecoder().decode(output.stderr), "");
+  return new TextDecoder().decode(output.stdout).trim();
+}
+
+Deno.test("loading get makes no decompression stream until a body is decoded", async () => {
+  // Making one loads the runtime's compression and streams code: 8 ms of every get.
+  const out = await evalFresh(`
+let made = 0;
+globalThis.DecompressionStream = class { constructor() { made++; } };
+await import("${new URL("lib/cli/get.ts", ROOT).href}");
+const { decoders } = await import("${new URL("lib/http/client.ts", ROOT).href}");
+const before = made;
+decoders();
+console.log(before, made > 0);`);
+  assert.equal(out, "0 true");
+});
+
+Deno.test("sockit get sets no setTimeout timer (the first one loads Node's timers)", async () => {
+  const out = await evalFresh(`
+let timers = 0;
+const setTimeoutBefore = globalThis.setTimeout;
+globalThis.setTimeout = (...args) => (timers++, setTimeoutBefore(...args));
+const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+const serving = (async () => {
+  const conn = await listener.accept();
+  await conn.read(new Uint8Array(4096));
+  await conn.write(new TextEncoder().encode("HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok"));
+  conn.close();
+})();
+const { main } = await import("${new URL("main.ts", ROOT).href}");
+const sink = { write: (b) => Promise.resolve(b.length) };
+const io = { stdout: sink, stderr: sink, stdin: { read: () => Promise.resolve(null) },
+  stderrIsTerminal: false, env: () => undefined };
+const code = await main(["get", "--connect-timeout", "5s", \`http://127.0.0.1:\${listener.addr.port}/\`], io);
+await serving;
+listener.close();
+console.log(code, timers);`);
+  assert.equal(out, "0 0");
+});

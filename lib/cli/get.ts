@@ -639,7 +639,6 @@ async function getOne(
   output: OutputTarget | undefined,
   keepAlive: (origin: string) => boolean,
 ): Promise<number> {
-  const http = log("http");
   const sink = await openSink(ctx, output);
   // A progress bar on stderr, for a body that goes to a file while a person watches.
   const showProgress = output !== undefined && output.kind !== "stream" &&
@@ -673,61 +672,60 @@ async function getOne(
       const inRetryTime = (wait: RetryWait) =>
         performance.now() - firstStarted + wait.ms <= plan.retryMaxTimeMs;
       try {
-        outcome.result = await withDeadline(
-          plan.maxTimeMs,
-          `Cannot get "${url.href}"`,
-          (signal) =>
-            fetchUrl(client, url, {
-              method: plan.method,
-              fields: fieldsFor(plan, url),
-              followRedirects: plan.follow,
-              maxRedirects: plan.maxRedirects,
-              keepAlive,
-              maxBodyBytes: plan.maxBodyBytes,
-              decode: plan.compressed,
-              signal,
-              onRequest: plan.verbose
-                ? (_head, bytes) => {
-                  const head = latin1(bytes);
-                  const lines = (plan.showSecrets ? head : maskHeadText(head)).split("\r\n")
-                    .slice(0, -2);
-                  note([...lines.map((line) => `> ${line}`), ">"].join("\n"));
-                }
-                : undefined,
-              onInterim: plan.verbose
-                ? (head) => note(showHead(head, plan.showSecrets))
-                : undefined,
-              onResponse: async (head) => {
-                if (plan.verbose) note(showHead(head, plan.showSecrets));
-                await notes;
-                retry = notRetried = undefined;
-                if (isRetryableStatus(head.status) && retriesLeft) {
-                  const wait = retryWait(attempt, {
-                    baseMs: plan.retryDelayMs,
-                    retryAfter: head.headers.get("retry-after"),
-                  });
-                  if (inRetryTime(wait)) retry = wait;
-                  else notRetried = wait;
-                }
-                // -i and -I: the head goes where the body goes (stdout, or the -o file).
-                if (retry === undefined && plan.include) {
-                  await sink.write(new TextEncoder().encode(formatHead(head)));
-                }
-                const length = Number(head.headers.get("content-length") ?? NaN);
-                progress?.start(Number.isFinite(length) ? length : undefined);
-              },
-              onBody: async (chunk) => {
-                if (retry !== undefined) return;
-                await sink.write(chunk);
-                progress?.update(outcome.bodyBytes + chunk.length);
-                if (checkBody && outcome.bodyBytes + chunk.length <= MAX_CHECKED_BODY) {
-                  outcome.body.push(chunk.slice());
-                }
-                outcome.bodyBytes += chunk.length;
-              },
-            }),
-          { signal: ctx.signal },
-        );
+        // Without --max-time there is no deadline to add: the fetch takes Ctrl-C's signal itself.
+        const fetch = (signal: AbortSignal) =>
+          fetchUrl(client, url, {
+            method: plan.method,
+            fields: fieldsFor(plan, url),
+            followRedirects: plan.follow,
+            maxRedirects: plan.maxRedirects,
+            keepAlive,
+            maxBodyBytes: plan.maxBodyBytes,
+            decode: plan.compressed,
+            signal,
+            onRequest: plan.verbose
+              ? (_head, bytes) => {
+                const head = latin1(bytes);
+                const lines = (plan.showSecrets ? head : maskHeadText(head)).split("\r\n")
+                  .slice(0, -2);
+                note([...lines.map((line) => `> ${line}`), ">"].join("\n"));
+              }
+              : undefined,
+            onInterim: plan.verbose ? (head) => note(showHead(head, plan.showSecrets)) : undefined,
+            onResponse: async (head) => {
+              if (plan.verbose) note(showHead(head, plan.showSecrets));
+              await notes;
+              retry = notRetried = undefined;
+              if (isRetryableStatus(head.status) && retriesLeft) {
+                const wait = retryWait(attempt, {
+                  baseMs: plan.retryDelayMs,
+                  retryAfter: head.headers.get("retry-after"),
+                });
+                if (inRetryTime(wait)) retry = wait;
+                else notRetried = wait;
+              }
+              // -i and -I: the head goes where the body goes (stdout, or the -o file).
+              if (retry === undefined && plan.include) {
+                await sink.write(new TextEncoder().encode(formatHead(head)));
+              }
+              const length = Number(head.headers.get("content-length") ?? NaN);
+              progress?.start(Number.isFinite(length) ? length : undefined);
+            },
+            onBody: async (chunk) => {
+              if (retry !== undefined) return;
+              await sink.write(chunk);
+              progress?.update(outcome.bodyBytes + chunk.length);
+              if (checkBody && outcome.bodyBytes + chunk.length <= MAX_CHECKED_BODY) {
+                outcome.body.push(chunk.slice());
+              }
+              outcome.bodyBytes += chunk.length;
+            },
+          });
+        outcome.result = plan.maxTimeMs === Infinity
+          ? await fetch(ctx.signal)
+          : await withDeadline(plan.maxTimeMs, `Cannot get "${url.href}"`, fetch, {
+            signal: ctx.signal,
+          });
       } catch (error) {
         progress?.end();
         if (
@@ -770,8 +768,9 @@ async function getOne(
     await notes;
   }
   const result = outcome.result;
-  if (result && !outcome.error) {
-    http
+  // A debug line is only shown with -v or --trace: its parts are not even built otherwise.
+  if (result && !outcome.error && plan.verbose) {
+    log("http")
       .debug`${url.href}: ${result.head.status} ${result.head.reason}, ${result.bytes} bytes from ${result.remote}${
       result.reused ? " (connection reused)" : ""
     } in ${formatMs(result.timing.totalMs)}`;

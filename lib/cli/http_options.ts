@@ -37,7 +37,10 @@ const REQUEST_OPTIONS: OptionSpec[] = [
   {
     name: "compressed",
     type: "boolean",
-    description: `Ask for ${acceptEncoding()} and decode the body`,
+    // A getter: what the runtime decodes is found when the help is shown, not at start-up.
+    get description() {
+      return `Ask for ${acceptEncoding()} and decode the body`;
+    },
   },
   {
     name: "cacert",

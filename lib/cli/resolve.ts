@@ -436,30 +436,70 @@ async function runSystem(ctx: Context, p: Plan): Promise<number> {
 
 /**
  * Runs `ask` over `items` with at most `limit` in flight, and yields the results in the order of
- * `items` as soon as each is ready, so that output starts with the first answer. Starts no new
+ * `items` as soon as each is ready, in batches: each batch holds every result ready by then, so
+ * that output starts with the first answer and many answers go out in one write. Starts no new
  * work once the consumer stops (breaks, or throws: a closed stdout).
  */
 async function* inOrder<T, R>(
   items: readonly T[],
   limit: number,
   ask: (item: T) => Promise<R>,
-): AsyncGenerator<R> {
-  const slots = items.map(() => Promise.withResolvers<R>());
+): AsyncGenerator<R[]> {
+  const slots = items.map(() => Promise.withResolvers<void>());
+  const results: R[] = new Array(items.length);
+  const ready = new Uint8Array(items.length);
   let next = 0;
   let stopped = false;
   async function worker() {
     while (next < items.length && !stopped) {
       const i = next++;
-      slots[i]!.resolve(await ask(items[i]!));
+      results[i] = await ask(items[i]!);
+      ready[i] = 1;
+      slots[i]!.resolve();
     }
   }
   const workers = Array.from({ length: Math.min(limit, items.length) }, worker);
   try {
-    for (const slot of slots) yield await slot.promise;
+    for (let i = 0; i < items.length;) {
+      await slots[i]!.promise;
+      const batch: R[] = [];
+      while (i < items.length && ready[i] === 1) batch.push(results[i++]!);
+      yield batch;
+    }
   } finally {
     stopped = true;
     // The workers end once what is in flight settles (the caller closes the client for that).
     Promise.all(workers).catch(() => {});
+  }
+}
+
+/**
+ * Lines for stdout, gathered and written together: a thousand answers that arrive at once are
+ * one write, not a thousand. Flush before writing to stderr, so that the two keep their order.
+ */
+class Lines {
+  readonly #ctx: Context;
+  #text = "";
+
+  constructor(ctx: Context) {
+    this.#ctx = ctx;
+  }
+
+  add(line: string): void {
+    this.#text += line + "\n";
+  }
+
+  /** One name's JSON object (see {@linkcode printJson}). */
+  json(value: Record<string, unknown>): void {
+    this.#ctx.jsonPrinted = true;
+    this.add(JSON.stringify(value));
+  }
+
+  async flush(): Promise<void> {
+    if (this.#text === "") return;
+    const text = this.#text;
+    this.#text = "";
+    await this.#ctx.out.data(new TextEncoder().encode(text));
   }
 }
 
@@ -491,31 +531,39 @@ async function runQueries(ctx: Context, p: Plan): Promise<number> {
         (error) => ({ n, result: undefined, error }),
       ),
   );
-  for await (const { n, result, error } of answers) {
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    const lookupFailure = result ? outcomeError(n, p.type, result) : error;
-    const expectation = checkExpect(
-      p.expect,
-      quoted(n.name, n),
-      result ? addressesOf(p.type, result) : [],
-    );
-    const failure = lookupFailure ?? expectation?.error;
-    if (result) await printQuery(ctx, n, p.type, result, failure, expectation);
-    else if (ctx.json) {
-      await printJson(ctx, {
-        name: n.fqdn,
-        ...idnJson(n.unicode === undefined ? undefined : fqdn(n.unicode)),
-        type: typeName(p.type),
-        server: formatServer(server),
-        ...expectJson(expectation),
-        error: describeError(error),
-        exit_code: exitCodeFor(error),
-      });
+  const lines = new Lines(ctx);
+  for await (const batch of answers) {
+    for (const { n, result, error } of batch) {
+      if (ctx.signal.aborted) {
+        await lines.flush();
+        throw ctx.signal.reason;
+      }
+      const lookupFailure = result ? outcomeError(n, p.type, result) : error;
+      const expectation = checkExpect(
+        p.expect,
+        quoted(n.name, n),
+        result ? addressesOf(p.type, result) : [],
+      );
+      const failure = lookupFailure ?? expectation?.error;
+      if (result) printQuery(ctx, lines, n, p.type, result, failure, expectation);
+      else if (ctx.json) {
+        lines.json({
+          name: n.fqdn,
+          ...idnJson(n.unicode === undefined ? undefined : fqdn(n.unicode)),
+          type: typeName(p.type),
+          server: formatServer(server),
+          ...expectJson(expectation),
+          error: describeError(error),
+          exit_code: exitCodeFor(error),
+        });
+      }
+      if (failure !== undefined) {
+        await lines.flush();
+        await ctx.out.error(describeError(failure));
+        failures.note(failure);
+      }
     }
-    if (failure !== undefined) {
-      await ctx.out.error(describeError(failure));
-      failures.note(failure);
-    }
+    await lines.flush();
   }
   return failures.code;
 }
@@ -558,19 +606,20 @@ function recordLine(r: DnsRecord): string {
   }  ${j.data}`;
 }
 
-async function printQuery(
+function printQuery(
   ctx: Context,
+  lines: Lines,
   n: DnsNameForms,
   type: number,
   result: DnsQueryResult,
   failure: unknown,
   expectation: Expectation | undefined,
-): Promise<void> {
+): void {
   const m = result.message;
   const flags = (["qr", "aa", "tc", "rd", "ra", "ad", "cd"] as const).filter((f) => m.flags[f]);
   const unicode = n.unicode === undefined ? undefined : fqdn(n.unicode);
   if (ctx.json) {
-    await printJson(ctx, {
+    lines.json({
       name: n.fqdn,
       ...idnJson(unicode),
       type: typeName(type),
@@ -593,10 +642,10 @@ async function printQuery(
   }
   if (ctx.quiet) return;
   if (ctx.args.flag("short")) {
-    for (const r of m.answers) await ctx.out.line(formatRecordData(r));
+    for (const r of m.answers) lines.add(formatRecordData(r));
     return;
   }
-  await ctx.out.line(
+  lines.add(
     `;; ${n.fqdn}${unicode === undefined ? "" : ` (${unicode})`} ${typeName(type)} @${
       formatServer(result.server)
     } (${result.transport}${result.truncated ? ", after a truncated UDP answer" : ""}): ${
@@ -605,10 +654,10 @@ async function printQuery(
       formatMs(result.elapsedMs)
     }`,
   );
-  for (const r of m.answers) await ctx.out.line(recordLine(r));
+  for (const r of m.answers) lines.add(recordLine(r));
   if (m.answers.length === 0 && m.authorities.length > 0) {
-    await ctx.out.line(";; AUTHORITY:");
-    for (const r of m.authorities) await ctx.out.line(recordLine(r));
+    lines.add(";; AUTHORITY:");
+    for (const r of m.authorities) lines.add(recordLine(r));
   }
 }
 

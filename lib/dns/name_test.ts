@@ -98,3 +98,30 @@ Deno.test("issue 9 defect 8: fqdn() adds the final dot once, and the root is one
   assert.equal(normalizeDnsName(".").fqdn, ".");
   assert.equal(normalizeDnsName("a.test.").fqdn, "a.test.");
 });
+
+Deno.test("parseDnsName() takes any plain ASCII name, or refuses it, by the same rules as an escaped one", () => {
+  // The plain-ASCII fast path and the full parser must agree: the same name with one letter
+  // written as an escape (\097 for "a") goes through the full parser.
+  const chars = "ab-.";
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let n = 0; n < 2000; n++) {
+    const length = 1 + Math.floor(random() * (n % 10 === 0 ? 300 : 12));
+    let name = "a";
+    for (let i = 1; i < length; i++) name += chars[Math.floor(random() * chars.length)];
+    const escaped = "\\097" + name.slice(1);
+    let plain: string[] | string, full: string[] | string;
+    try {
+      plain = text(parseDnsName(name));
+    } catch (error) {
+      plain = (error as Error).message.replace(`"${name}"`, "NAME");
+    }
+    try {
+      full = text(parseDnsName(escaped));
+    } catch (error) {
+      full = (error as Error).message.replace(`"${escaped}"`, "NAME");
+    }
+    if (typeof plain === "string" && name.length > 100) continue; // quoted differently when long
+    assert.deepEqual(plain, full, name);
+  }
+});

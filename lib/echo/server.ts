@@ -12,8 +12,15 @@ import { sleep } from "../net/timer.ts";
 import type { TlsKeyPair } from "../net/tls.ts";
 import type { TraceFn } from "../net/trace.ts";
 
-/** Size of each connection's one reused read buffer, in bytes. */
+/** The most a connection's read buffer grows to, in bytes. */
 export const DEFAULT_ECHO_BUFFER_SIZE = 256 * 1024;
+
+/**
+ * The size a connection's read buffer starts at. It doubles (up to the server's `bufferSize`)
+ * each time one read fills it, so a connection that streams reads 256 KiB at a time after a few
+ * reads, while an idle one holds only this: a thousand idle clients cost megabytes, not 256 MB.
+ */
+export const FIRST_ECHO_BUFFER_SIZE = 4096;
 
 /** Options for {@linkcode serveEcho}. */
 export interface EchoServerOptions {
@@ -41,7 +48,11 @@ export interface EchoServerOptions {
   idleTimeoutMs?: number;
   /** Serves one connection, then stops listening; {@linkcode EchoServer.finished} settles after it. @default {false} */
   once?: boolean;
-  /** Bytes read at a time per connection; also the most a connection holds in memory. @default {262144} */
+  /**
+   * Most bytes read at a time per connection, and so the most a connection holds in memory. A
+   * connection's buffer starts at 4 KiB and grows to this only while reads fill it.
+   * @default {262144}
+   */
   bufferSize?: number;
   /** Receives accept, close and reject events. Must not throw. */
   onEvent?: (event: EchoServerEvent) => void;
@@ -333,7 +344,8 @@ export class EchoServer implements AsyncDisposable {
   async #serve(id: number, peer: string, session: Session): Promise<void> {
     const { conn } = session;
     const started = performance.now();
-    const buf = new Uint8Array(this.#options.bufferSize);
+    const most = this.#options.bufferSize;
+    let buf = new Uint8Array(Math.min(FIRST_ECHO_BUFFER_SIZE, most));
     const trace = this.#trace;
     const label = `#${id}`;
     let bytes = 0;
@@ -362,6 +374,8 @@ export class EchoServer implements AsyncDisposable {
           session.lastActive = performance.now();
         }
         bytes += n;
+        // A read that filled the buffer: this connection streams, so read more at a time.
+        if (n === buf.length && n < most) buf = new Uint8Array(Math.min(most, n * 2));
       }
       session.reason ??= "eof";
     } catch (e) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { serveEcho } from "./server.ts";
+import { FIRST_ECHO_BUFFER_SIZE, serveEcho } from "./server.ts";
 import type { EchoServerEvent } from "./server.ts";
 
 const encoder = new TextEncoder();
@@ -78,4 +78,39 @@ Deno.test("serveEcho() traces recv and send with the bytes when asked", async ()
   await new Response(conn.readable).arrayBuffer();
   await server.shutdown(1000);
   assert.deepEqual(steps, ["accept:", "recv:3", "send:3", "recv:", "close:"]);
+});
+
+/** Streams `size` bytes through a server and returns the size of each read it traced. */
+async function readSizes(bufferSize: number | undefined, size: number): Promise<number[]> {
+  const reads: number[] = [];
+  await using server = serveEcho({
+    port: 0,
+    ...(bufferSize === undefined ? {} : { bufferSize }),
+    trace: (e) => {
+      if (e.step === "recv" && e.bytes !== undefined) reads.push(e.bytes);
+    },
+  });
+  const conn = await connect((server.addr as Deno.NetAddr).port);
+  const data = new Uint8Array(size).map((_, i) => i % 251);
+  const writing = (async () => {
+    for (let at = 0; at < size;) at += await conn.write(data.subarray(at));
+    await conn.closeWrite();
+  })();
+  const echoed = new Uint8Array(await new Response(conn.readable).arrayBuffer());
+  await writing;
+  assert.deepEqual(echoed, data);
+  await server.shutdown(1000);
+  return reads;
+}
+
+Deno.test("serveEcho() reads into a small buffer at first and a larger one for a connection that streams", async () => {
+  const reads = await readSizes(undefined, 4 * 1024 * 1024);
+  assert.ok(reads.every((n) => n <= 256 * 1024), `a read over 256 KiB: ${Math.max(...reads)}`);
+  assert.ok(reads[0]! <= FIRST_ECHO_BUFFER_SIZE, `a first read of ${reads[0]} bytes`);
+  assert.ok(Math.max(...reads) > FIRST_ECHO_BUFFER_SIZE, "the buffer never grew");
+});
+
+Deno.test("serveEcho({ bufferSize }) never reads more than bufferSize at a time", async () => {
+  const reads = await readSizes(1000, 256 * 1024);
+  assert.ok(reads.every((n) => n <= 1000), `a read of ${Math.max(...reads)} bytes`);
 });

@@ -474,7 +474,10 @@ export interface FetchOptions {
   maxBodyBytes?: number | undefined;
   /** Decode these content codings (from `Content-Encoding`) when they are supported. */
   decode?: boolean | undefined;
-  /** Aborting it abandons the fetch (every connection of the client is closed). */
+  /**
+   * Aborting it abandons the fetch (every connection of the client is closed); the fetch then
+   * rejects with the signal's reason.
+   */
   signal?: AbortSignal | undefined;
   /** Called with each request head as it is written. */
   onRequest?: ((head: RequestHead, bytes: Uint8Array) => void) | undefined;
@@ -588,7 +591,7 @@ export async function fetchUrl(
         continue;
       }
       for (const coding of exchange.framing.transferCodings) {
-        if (!DECODERS.has(coding)) {
+        if (!decoders().has(coding)) {
           client.discard(exchange);
           throw new ProtocolError(`Unsupported transfer coding "${coding}"`);
         }
@@ -625,6 +628,9 @@ export async function fetchUrl(
         decoded: codings,
       };
     }
+  } catch (error) {
+    // The signal's reason, not the closed socket's error it caused.
+    throw options.signal?.aborted ? options.signal.reason : error;
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
@@ -664,8 +670,22 @@ async function copyBody(
   return body.received;
 }
 
-/** Content codings that `DecompressionStream` decodes here, by their HTTP name. */
-export const DECODERS: ReadonlyMap<string, CompressionFormat> = (() => {
+let supported: ReadonlyMap<string, CompressionFormat> | undefined;
+
+/**
+ * The content codings that `DecompressionStream` decodes here, by their HTTP name. Found on first
+ * use, not at start-up: making the streams loads the runtime's compression and streams code,
+ * about 8 ms that a command which decodes nothing should not pay.
+ *
+ * @example
+ * ```ts
+ * import { decoders } from "./client.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(decoders().get("x-gzip"), "gzip");
+ * ```
+ */
+export function decoders(): ReadonlyMap<string, CompressionFormat> {
+  if (supported) return supported;
   const map = new Map<string, CompressionFormat>();
   const candidates: Array<[string, string]> = [
     ["gzip", "gzip"],
@@ -681,12 +701,12 @@ export const DECODERS: ReadonlyMap<string, CompressionFormat> = (() => {
       // This runtime cannot decode it: do not ask for it.
     }
   }
-  return map;
-})();
+  return supported = map;
+}
 
-/** The `Accept-Encoding` value asking for what {@linkcode DECODERS} can decode. */
+/** The `Accept-Encoding` value asking for what {@linkcode decoders} can decode. */
 export function acceptEncoding(): string {
-  return [...DECODERS.keys()].filter((name) => name !== "x-gzip").join(", ");
+  return [...decoders().keys()].filter((name) => name !== "x-gzip").join(", ");
 }
 
 /**
@@ -695,7 +715,8 @@ export function acceptEncoding(): string {
  */
 export function contentCodings(head: ResponseHead): string[] {
   const codings = head.headers.tokens("content-encoding").filter((c) => c !== "identity");
-  return codings.every((c) => DECODERS.has(c)) ? codings : [];
+  const known = decoders();
+  return codings.every((c) => known.has(c)) ? codings : [];
 }
 
 /**
@@ -728,7 +749,7 @@ async function decodeBody(
   }, { highWaterMark: 0 });
   for (const coding of [...codings].reverse()) {
     stream = stream.pipeThrough(
-      new DecompressionStream(DECODERS.get(coding)!) as unknown as TransformStream<
+      new DecompressionStream(decoders().get(coding)!) as unknown as TransformStream<
         Uint8Array,
         Uint8Array
       >,

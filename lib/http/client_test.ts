@@ -148,3 +148,18 @@ Deno.test("describeTlsError() says why a handshake failed in a few words", () =>
   );
   assert.equal(why("something else (os error 5)"), "something else");
 });
+
+Deno.test("fetchUrl() rejects with its signal's reason when the signal aborts while it waits", async () => {
+  await using server = serve([null]);
+  const client = new HttpClient();
+  const controller = new AbortController();
+  const reason = new Error("stopped by the caller");
+  const fetching = fetchUrl(client, server.url, {
+    method: "GET",
+    fields: [],
+    signal: controller.signal,
+    onRequest: () => controller.abort(reason),
+  });
+  await assert.rejects(fetching, (error) => error === reason);
+  client.close();
+});

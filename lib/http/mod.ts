@@ -27,7 +27,7 @@
 export {
   acceptEncoding,
   contentCodings,
-  DECODERS,
+  decoders,
   DEFAULT_READ_TIMEOUT_MS,
   describeTlsError,
   fetchUrl,

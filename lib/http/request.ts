@@ -93,16 +93,40 @@ export function encodeRequestHead(head: RequestHead): Uint8Array {
   if (!isToken(head.method)) throw new TypeError(`Invalid method "${head.method}"`);
   if (/[\s\0]/.test(head.url.target)) throw new TypeError(`Invalid target "${head.url.target}"`);
   let text = `${head.method} ${head.url.target} HTTP/1.1\r\n`;
-  const hasHost = head.fields.some(([name]) => name.toLowerCase() === "host");
+  const { lines, hasHost } = fieldLines(head.fields);
   if (!hasHost) text += `Host: ${head.url.hostField}\r\n`;
-  for (const [name, value] of head.fields) {
-    const problem = checkField(name, value);
-    if (problem) throw new TypeError(`Cannot send ${problem}`);
-    text += `${name}: ${value}\r\n`;
-  }
+  text += lines;
   if (head.close) text += "Connection: close\r\n";
   text += "\r\n";
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
+}
+
+/** The last fields encoded (a copy), and their lines: a client sends the same ones each time. */
+let last: { fields: Array<[string, string]>; lines: string; hasHost: boolean } = {
+  fields: [],
+  lines: "",
+  hasHost: false,
+};
+
+/** The field lines for `fields`, each checked, and whether one is `Host`. */
+function fieldLines(fields: Array<[string, string]>): { lines: string; hasHost: boolean } {
+  const known = last.fields;
+  if (
+    fields.length === known.length &&
+    fields.every(([name, value], i) => name === known[i]![0] && value === known[i]![1])
+  ) {
+    return last;
+  }
+  let lines = "";
+  let hasHost = false;
+  for (const [name, value] of fields) {
+    const problem = checkField(name, value);
+    if (problem) throw new TypeError(`Cannot send ${problem}`);
+    if (name.toLowerCase() === "host") hasHost = true;
+    lines += `${name}: ${value}\r\n`;
+  }
+  last = { fields: fields.map(([name, value]) => [name, value]), lines, hasHost };
+  return last;
 }

@@ -32,6 +32,8 @@ export const DEFAULT_MAX_FIELDS = 100;
 export class HttpHeaders {
   /** Every field as `[name, value]`, names as received. */
   readonly entries: Array<[string, string]> = [];
+  /** The names lower-cased, one per entry, made when first looked up. */
+  #lower: string[] = [];
 
   /** @param entries Fields to start with. */
   constructor(entries: Iterable<[string, string]> = []) {
@@ -43,30 +45,45 @@ export class HttpHeaders {
     this.entries.push([name, value]);
   }
 
+  /** The lower-cased names, brought up to date with {@linkcode HttpHeaders.entries}. */
+  #names(): string[] {
+    const lower = this.#lower;
+    for (let i = lower.length; i < this.entries.length; i++) {
+      lower.push(this.entries[i]![0].toLowerCase());
+    }
+    return lower;
+  }
+
   /** Every value of a field, in order. */
   getAll(name: string): string[] {
     const lower = name.toLowerCase();
+    const names = this.#names();
     const values: string[] = [];
-    for (const [n, v] of this.entries) if (n.toLowerCase() === lower) values.push(v);
+    for (let i = 0; i < names.length; i++) if (names[i] === lower) values.push(this.entries[i]![1]);
     return values;
   }
 
   /** The values of a field joined with ", ", or `undefined` when absent. */
   get(name: string): string | undefined {
     const values = this.getAll(name);
-    return values.length === 0 ? undefined : values.join(", ");
+    return values.length === 0 ? undefined : values.length === 1 ? values[0] : values.join(", ");
   }
 
   /** Whether the field is present. */
   has(name: string): boolean {
-    const lower = name.toLowerCase();
-    return this.entries.some(([n]) => n.toLowerCase() === lower);
+    return this.#names().includes(name.toLowerCase());
   }
 
   /** The comma-separated list elements of a field, trimmed, lower-cased, empty ones dropped. */
   tokens(name: string): string[] {
-    return this.getAll(name).flatMap((v) => v.split(",")).map((t) => t.trim().toLowerCase())
-      .filter((t) => t !== "");
+    const tokens: string[] = [];
+    for (const value of this.getAll(name)) {
+      for (const part of value.split(",")) {
+        const token = part.trim().toLowerCase();
+        if (token !== "") tokens.push(token);
+      }
+    }
+    return tokens;
   }
 }
 
@@ -205,7 +222,9 @@ export async function readFields(
   let bytes = 0;
   while (true) {
     const before = reader.bytesRead - reader.buffered;
-    const raw = await readHeadLine(reader, budget - bytes, what);
+    // A line already buffered is taken without a promise: a head usually comes in one read.
+    let raw = headLine(reader, budget - bytes, what);
+    if (raw instanceof Promise) raw = await raw;
     bytes += reader.bytesRead - reader.buffered - before;
     if (raw.length === 0) return { fields, bytes };
     const line = latin1(raw);
@@ -227,22 +246,42 @@ export async function readFields(
   }
 }
 
-async function readHeadLine(reader: BufReader, budget: number, what: string): Promise<Uint8Array> {
+/** The next line of a head: at once when it is buffered, else a promise of it. */
+function headLine(
+  reader: BufReader,
+  budget: number,
+  what: string,
+): Uint8Array | Promise<Uint8Array> {
   if (budget <= 0) throw new LimitError(`The ${what} is too large`, { kind: "max-head" });
+  let line: Uint8Array | undefined;
+  try {
+    line = reader.takeLine(budget);
+  } catch (error) {
+    throw headError(error, what);
+  }
+  return line ?? readHeadLine(reader, budget, what);
+}
+
+/** A line reader's error, in terms of the head it was reading. */
+function headError(error: unknown, what: string): unknown {
+  if (error instanceof LimitError) {
+    return new LimitError(`The ${what} is too large: over the size limit`, {
+      cause: error,
+      kind: "max-head",
+    });
+  }
+  if (error instanceof ProtocolError) {
+    return new ProtocolError(`Connection closed in the middle of the ${what}`, { cause: error });
+  }
+  return error;
+}
+
+async function readHeadLine(reader: BufReader, budget: number, what: string): Promise<Uint8Array> {
   let line: Uint8Array | null;
   try {
     line = await reader.readLine(budget);
   } catch (error) {
-    if (error instanceof LimitError) {
-      throw new LimitError(`The ${what} is too large: over the size limit`, {
-        cause: error,
-        kind: "max-head",
-      });
-    }
-    if (error instanceof ProtocolError) {
-      throw new ProtocolError(`Connection closed in the middle of the ${what}`, { cause: error });
-    }
-    throw error;
+    throw headError(error, what);
   }
   if (line === null) throw new ProtocolError(`Connection closed in the middle of the ${what}`);
   return line;
@@ -262,9 +301,9 @@ export async function readResponseHead(
   const maxHeadBytes = limits.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
   const maxFields = limits.maxFields ?? DEFAULT_MAX_FIELDS;
   const before = reader.bytesRead - reader.buffered;
-  let first: Uint8Array | null;
+  let first: Uint8Array | null | undefined;
   try {
-    first = await reader.readLine(maxHeadBytes);
+    first = reader.takeLine(maxHeadBytes) ?? await reader.readLine(maxHeadBytes);
   } catch (error) {
     if (error instanceof LimitError) {
       throw new LimitError("The response head is too large: over the size limit", {
@@ -346,6 +385,10 @@ export function bodyFraming(head: ResponseHead, method: string): Framing {
     return { body: { kind: "close" }, reusable: false, transferCodings };
   }
   const lengths = headers.getAll("content-length");
+  if (lengths.length === 1 && /^\d{1,15}$/.test(lengths[0]!)) {
+    // The usual case, one plain value: the checks below cannot fail on it.
+    return { body: { kind: "length", length: Number(lengths[0]) }, reusable, transferCodings: [] };
+  }
   if (lengths.length > 0) {
     const values = new Set(lengths.flatMap((v) => v.split(",")).map((v) => v.trim()));
     for (const value of values) {

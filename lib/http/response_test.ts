@@ -91,3 +91,30 @@ Deno.test("BodyReader reports a Content-Length body cut short", async () => {
   assert.equal(new TextDecoder().decode((await body.read())!), "abc");
   await assert.rejects(body.read(), /cut short: the connection closed after 3 of 5 bytes/);
 });
+
+Deno.test("HttpHeaders finds fields in any case, also those appended after a lookup", () => {
+  const headers = new HttpHeaders([["Content-Length", "5"]]);
+  assert.equal(headers.get("content-length"), "5");
+  assert.equal(headers.has("x-late"), false);
+  headers.append("X-Late", "a, B ,");
+  headers.append("x-late", "c");
+  assert.equal(headers.get("X-LATE"), "a, B ,, c");
+  assert.deepEqual(headers.tokens("x-late"), ["a", "b", "c"]);
+});
+
+Deno.test("readResponseHead() reads a head that comes a byte at a time as one that comes whole", async () => {
+  const wire = "HTTP/1.1 204 No Content\r\nA: 1\r\n\tfolded\r\nB: 2\r\n\r\n";
+  let at = 0;
+  const trickle = new BufReader({
+    read(buf) {
+      if (at >= wire.length) return Promise.resolve(null);
+      buf[0] = wire.charCodeAt(at++);
+      return Promise.resolve(1);
+    },
+  });
+  const slow = await readResponseHead(trickle);
+  const fast = await readResponseHead(reader(wire));
+  assert.deepEqual(slow, fast);
+  assert.deepEqual(fast?.headers.entries, [["A", "1 folded"], ["B", "2"]]);
+  assert.equal(fast?.headBytes, wire.length);
+});

@@ -72,3 +72,21 @@ Deno.test("BufReader.readSome() respects max and serves buffered bytes first", a
   assert.equal(await reader.readSome(), null);
   assert.ok(reader.eof);
 });
+
+Deno.test("BufReader.takeLine() takes whole buffered lines and leaves a partial one to readLine()", async () => {
+  const reader = new BufReader(pieces("A: 1\r\nB: 2\nC: 3", "\r\n"));
+  assert.equal(reader.takeLine(100), undefined);
+  assert.ok(await reader.fill());
+  assert.equal(text(reader.takeLine(100)!), "A: 1");
+  assert.equal(text(reader.takeLine(100)!), "B: 2");
+  assert.equal(reader.takeLine(100), undefined);
+  assert.equal(text(await reader.readLine(100)), "C: 3");
+  assert.equal(reader.buffered, 0);
+});
+
+Deno.test("BufReader.takeLine() throws LimitError for a buffered line past its limit", async () => {
+  const reader = new BufReader(pieces("12345\n"));
+  await reader.fill();
+  assert.throws(() => reader.takeLine(5), LimitError);
+  assert.equal(text(reader.takeLine(6)!), "12345");
+});

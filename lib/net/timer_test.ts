@@ -48,3 +48,19 @@ Deno.test("sleep() ends early when its signal aborts, and at once when it alread
   await sleep(60_000, controller.signal);
   assert.ok(performance.now() - started < 1000);
 });
+
+Deno.test("startTimer() keeps the process alive until it fires, and a cleared one does not", async () => {
+  const timer = new URL("./timer.ts", import.meta.url).href;
+  const script = `import { startTimer } from "${timer}";
+startTimer(() => console.log("fired"), 20);
+startTimer(() => console.log("cleared, yet fired"), 30_000).clear();`;
+  const started = performance.now();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "-q", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(new TextDecoder().decode(out.stderr), "");
+  assert.equal(new TextDecoder().decode(out.stdout), "fired\n");
+  assert.ok(performance.now() - started < 20_000, "the cleared timer held the process");
+});
