@@ -14,6 +14,7 @@
  */
 import fc from "fast-check";
 import assert from "node:assert/strict";
+import { CHECK_KINDS, loadSpec, SpecError } from "../../lib/check/spec.ts";
 import { parseCommand, parseDuration, UsageError } from "../../lib/cli/args.ts";
 import { GET } from "../../lib/cli/get.ts";
 import { WAIT } from "../../lib/cli/wait.ts";
@@ -276,6 +277,46 @@ const DNS_SEEDS = [
 
 // ---------------------------------------------------------------------------------------------
 
+const SPEC_SEEDS = [
+  await Deno.readTextFile(new URL("../fixtures/check/issue_example.yaml", import.meta.url)),
+  "version: 1\nchecks:\n  - name: a\n    tcp: { host: 127.0.0.1, port: 1 }\n",
+  "version: 1\nvars: &v { A: x }\nchecks:\n  - name: ${A}\n    echo: { port: 7, payload: *v }\n",
+  '{"version":1,"checks":[{"name":"h","http":{"url":"http://127.0.0.1/"},' +
+  '"expect":{"status":[200,"3xx"],"time_under":"1s"},"retry":{"attempts":3,"interval":"1ms"}}]}',
+];
+
+/** A spec as data, with its keys right and its values anything: the loader's checks, not YAML's. */
+const specObjectArb = fc.record({
+  version: fc.oneof(fc.constant(1), fc.jsonValue({ maxDepth: 1 })),
+  vars: fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
+  defaults: fc.dictionary(
+    fc.constantFrom("timeout", "retry", "tags", "timout"),
+    fc.jsonValue({ maxDepth: 2 }),
+    { maxKeys: 2 },
+  ),
+  checks: fc.array(
+    fc.dictionary(
+      fc.constantFrom(...CHECK_KINDS, "name", "expect", "retry", "timeout", "tags", "x"),
+      fc.oneof(
+        fc.jsonValue({ maxDepth: 2 }),
+        fc.dictionary(
+          fc.constantFrom("url", "host", "port", "name", "type", "server", "path", "payload"),
+          fc.oneof(fc.string({ maxLength: 30 }), fc.integer()),
+          { maxKeys: 4 },
+        ),
+      ),
+      { maxKeys: 4 },
+    ),
+    { maxLength: 4 },
+  ),
+}, { requiredKeys: ["checks"] });
+
+/** The loader reads a `cacert` file through this: no file exists for the fuzzer. */
+const readFile = (path: string) =>
+  Promise.reject(new Deno.errors.NotFound(`No such file: ${path}`));
+
+// ---------------------------------------------------------------------------------------------
+
 const textSeeds = (...seeds: string[]) =>
   mutatedArb(seeds.map((s) => encoder.encode(s))).map(latin1Text);
 
@@ -526,6 +567,36 @@ export const TARGETS: FuzzTarget[] = [
               if (option.value === "N") args.integer(option.name, 0, { min: 0, max: 1000 });
             }
           }, (e) => e instanceof UsageError);
+        },
+      ),
+  },
+  {
+    name: "check spec loader (YAML and JSON)",
+    property: () =>
+      fc.asyncProperty(
+        fc.oneof(
+          { weight: 4, arbitrary: textSeeds(...SPEC_SEEDS) },
+          fc.string({ maxLength: 200 }),
+          specObjectArb.map((spec) => JSON.stringify(spec)),
+        ),
+        fc.constantFrom("sockit.yaml", "sockit.json"),
+        async (text, file) => {
+          const spec = await withinAsync(
+            text,
+            () => loadSpec(text, { file, baseDir: "/nonexistent", env: () => undefined, readFile }),
+            (e) => e instanceof SpecError,
+          );
+          if (spec instanceof Error) {
+            // Every problem is placed in the file: a line and column inside the text.
+            const lines = text.split(/\r\n|\r|\n/).length;
+            for (const p of (spec as SpecError).problems) {
+              assert.ok(p.line >= 1 && p.line <= lines + 1, `line ${p.line} of ${lines}`);
+              assert.ok(p.col >= 1, `column ${p.col}`);
+            }
+            return;
+          }
+          assert.ok(spec.checks.length >= 1);
+          for (const check of spec.checks) assert.ok(CHECK_KINDS.includes(check.kind));
         },
       ),
   },
