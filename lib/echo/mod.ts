@@ -16,7 +16,12 @@
  *
  * @module
  */
-export { DEFAULT_ECHO_BUFFER_SIZE, EchoServer, serveEcho } from "./server.ts";
+export {
+  DEFAULT_ECHO_BUFFER_SIZE,
+  DEFAULT_LARGE_BUFFERS,
+  EchoServer,
+  serveEcho,
+} from "./server.ts";
 export type {
   CloseReason,
   EchoServerEvent,
