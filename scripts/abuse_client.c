@@ -1,6 +1,6 @@
-// Hostile and well-behaved clients for the echo server's abuse test (tests/abuse_test.ts) and
-// `deno task soak`: what a Deno client cannot do (reset a connection with SO_LINGER 0) or cannot
-// do fast enough while also measuring the server. Built with the machine's cc.
+// Hostile peers for the echo server's abuse test (tests/abuse_test.ts), `deno task soak` and
+// tests/hostile_test.ts: what a Deno program cannot do (reset a connection with SO_LINGER 0) or
+// cannot do fast enough while also measuring the server. Built with the machine's cc.
 //
 //   abuse_client churn HOST PORT RATE SECONDS
 //     Opens RATE connections per second for SECONDS and resets each (SO_LINGER 0, so close sends
@@ -22,6 +22,11 @@
 //     A well-behaved client: round trips of MSGSIZE bytes, each checked, a new connection every
 //     100 of them, until its stdin ends. A round trip that fails or takes over 1 s counts as
 //     failed. Prints {"round_trips":N,"failed":F,"p50_us":A,"p99_us":B,"max_us":C}.
+//
+//   abuse_client reset-server HOST 0 BYTES
+//     A server that resets mid-body: listens on HOST and a free port (printed first), accepts one
+//     connection, reads the request, sends a response head promising 1,000,000 bytes and BYTES of
+//     them, then resets the connection (SO_LINGER 0).
 //
 // Exits 2 on a usage error; every other problem is counted in the output.
 #define _GNU_SOURCE
@@ -128,7 +133,8 @@ static int halfopen(long count, long bytes) {
   memset(data, 'h', bytes > 0 ? bytes : 1);
   long opened = 0, failed = 0, sent = 0;
   for (long i = 0; i < count; i++) {
-    fds[i] = dial(1000);
+    // 3 s: room for one SYN retransmission (1 s), as a burst of connects may overflow the backlog.
+    fds[i] = dial(3000);
     if (fds[i] < 0) {
       failed++;
       continue;
@@ -260,6 +266,34 @@ static int rtt(long size) {
   return 0;
 }
 
+static int reset_server(long bytes) {
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in bound = target;
+  socklen_t len = sizeof bound;
+  if (listener < 0 || bind(listener, (struct sockaddr *)&target, sizeof target) < 0 ||
+      listen(listener, 1) < 0 || getsockname(listener, (struct sockaddr *)&bound, &len) < 0) {
+    perror("reset-server");
+    return 1;
+  }
+  printf("%d\n", ntohs(bound.sin_port));
+  int fd = accept(listener, NULL, NULL);
+  if (fd < 0) return 1;
+  char request[65536];
+  (void)!recv(fd, request, sizeof request, 0);
+  const char *head = "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n";
+  (void)!send(fd, head, strlen(head), MSG_NOSIGNAL);
+  char *body = malloc(bytes > 0 ? bytes : 1);
+  memset(body, 'x', bytes > 0 ? bytes : 1);
+  for (long sent = 0; sent < bytes;) {
+    ssize_t n = send(fd, body + sent, bytes - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += n;
+  }
+  reset(fd);
+  close(listener);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) usage();
   signal(SIGPIPE, SIG_IGN);
@@ -277,5 +311,7 @@ int main(int argc, char **argv) {
   if (!strcmp(mode, "halfopen") && argc == 6) return halfopen(atol(argv[4]), atol(argv[5]));
   if (!strcmp(mode, "flood") && argc == 5) return flood(atoll(argv[4]));
   if (!strcmp(mode, "rtt") && argc == 5) return rtt(atol(argv[4]));
+  if (!strcmp(mode, "reset-server") && argc == 5) return reset_server(atol(argv[4]));
   usage();
+  return 2;
 }

@@ -4,7 +4,15 @@
 const size = Number(Deno.args[0] ?? 256 * 1024);
 const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 await Deno.stdout.write(new TextEncoder().encode(`${listener.addr.port}\n`));
-for await (const conn of listener) {
+// Not `for await (const conn of listener)`: that loop ends the process at the first connection
+// reset before it was accepted (NotConnected), which scripts/soak.ts does 1,500 times a second.
+while (true) {
+  let conn: Deno.Conn;
+  try {
+    conn = await listener.accept();
+  } catch {
+    continue;
+  }
   (async () => {
     const buf = new Uint8Array(size);
     try {

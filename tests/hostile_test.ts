@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { hasProgram, LineReader, spawnSockit } from "./_helpers.ts";
 import { ReplayServer, runCli } from "./_http.ts";
+import { buildAbuseClient } from "./abuse/scenario.ts";
 import { startResponder } from "../lib/dns/responder.ts";
 import { encodeMessage } from "../lib/dns/wire.ts";
 import type { DnsMessage } from "../lib/dns/wire.ts";
@@ -205,31 +206,29 @@ for (const hostile of HOSTILE_HTTP) {
 
 Deno.test(
   "get says the connection was reset when the server resets in the middle of the body (exit 4)",
-  {
-    ignore: !hasProgram("python3"),
-  },
+  { ignore: !hasProgram("cc") },
   async () => {
-    // Deno cannot set SO_LINGER to 0, which is what makes close() send a reset: Python can.
-    const server = new Deno.Command("python3", {
-      args: [
-        "-c",
-        `import socket, struct, sys
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
-print(s.getsockname()[1], flush=True)
-c, _ = s.accept(); c.recv(65536)
-c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 1000000\\r\\n\\r\\n" + b"x" * 1000)
-c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()`,
-      ],
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const lines = new LineReader(server.stdout);
-    const port = Number(await lines.next());
-    const result = await runMeasured(["get", "-o", "/dev/null", `http://127.0.0.1:${port}/`]);
-    await lines.rest();
-    await server.status;
-    assert.equal(result.code, 4, result.err);
-    assert.match(result.err, /^error: Connection lost: connection reset by peer\n$/);
+    // Deno cannot set SO_LINGER to 0, which is what makes close() send a reset: the C abuse
+    // client's reset-server can.
+    const dir = await Deno.makeTempDir();
+    try {
+      const client = await buildAbuseClient(dir);
+      assert.ok(client, "the abuse client did not build");
+      const server = new Deno.Command(client, {
+        args: ["reset-server", "127.0.0.1", "0", "1000"],
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+      const lines = new LineReader(server.stdout);
+      const port = Number(await lines.next());
+      const result = await runMeasured(["get", "-o", "/dev/null", `http://127.0.0.1:${port}/`]);
+      await lines.rest();
+      await server.status;
+      assert.equal(result.code, 4, result.err);
+      assert.match(result.err, /^error: Connection lost: connection reset by peer\n$/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 );
 
