@@ -383,6 +383,16 @@ Deno.test("hostile options are usage errors (exit 2) before any connection", asy
         "\n",
         /more than 1000000 values/,
       ],
+      [
+        "an alias inside what it names (found by fuzzing: exit 70, call stack exceeded)",
+        "version: 1\nvars: &v  { port: 7, payload: *v }\n",
+        /:2:31: alias \*v is inside what it names \(a cycle\)/,
+      ],
+      [
+        "lists nested 150 deep",
+        `version: 1\nchecks: ${"[".repeat(150)}${"]".repeat(150)}\n`,
+        /:2:\d+: mappings and lists nested more than 100 deep/,
+      ],
     ] as const
   ) {
     await t.step(what, async () => {

@@ -110,7 +110,7 @@ export function readTree(text: string, format: SpecFormat): TreeResult {
     });
     return { root: undefined, problems };
   }
-  const budget = { nodes: MAX_NODES };
+  const budget: Budget = { nodes: MAX_NODES, open: [] };
   const root = toNode(doc, doc.contents, text, pos, problems, budget);
   if (budget.nodes < 0) {
     return {
@@ -244,13 +244,23 @@ export function jsonSyntaxError(text: string): SpecProblem | undefined {
  */
 const MAX_NODES = 1_000_000;
 
+/** How deep mappings and lists may nest: far more than a spec needs, far less than the stack. */
+const MAX_DEPTH = 100;
+
+/** What is left to spend while a document becomes a tree, and the collections being read. */
+interface Budget {
+  nodes: number;
+  /** The mappings and lists from the root to where the reader is: a cycle comes back to one. */
+  open: unknown[];
+}
+
 function toNode(
   doc: Document,
   node: unknown,
   text: string,
   pos: (offset: number | undefined) => SourcePos,
   problems: SpecProblem[],
-  budget: { nodes: number },
+  budget: Budget,
 ): SpecNode {
   const yamlNode = node as YamlNode;
   if (--budget.nodes < 0) {
@@ -263,8 +273,57 @@ function toNode(
       problems.push({ ...at, message: `unknown alias *${node.source}` });
       return { type: "scalar", pos: at, value: null, source: "" };
     }
+    if (budget.open.includes(target)) {
+      // `a: &v { b: *v }`: the value would contain itself, without end.
+      problems.push({ ...at, message: `alias *${node.source} is inside what it names (a cycle)` });
+      return { type: "scalar", pos: at, value: null, source: "" };
+    }
     return toNode(doc, target, text, pos, problems, budget);
   }
+  if ((isMap(node) || isSeq(node)) && budget.open.length >= MAX_DEPTH) {
+    problems.push({ ...at, message: `mappings and lists nested more than ${MAX_DEPTH} deep` });
+    return { type: "scalar", pos: at, value: null, source: "" };
+  }
+  if (isMap(node) || isSeq(node)) {
+    budget.open.push(node);
+    try {
+      return collection(doc, node, at, text, pos, problems, budget);
+    } finally {
+      budget.open.pop();
+    }
+  }
+  if (isScalar(node)) {
+    const value = node.value;
+    const source = text.slice(node.range?.[0] ?? 0, node.range?.[1] ?? 0);
+    if (
+      value === null || typeof value === "string" || typeof value === "boolean" ||
+      (typeof value === "number" && Number.isFinite(value))
+    ) {
+      return { type: "scalar", pos: at, value, source };
+    }
+    problems.push({
+      ...at,
+      message: `unsupported value ${
+        JSON.stringify(source)
+      }: use a string, a number, true, false or null`,
+    });
+    return { type: "scalar", pos: at, value: null, source };
+  }
+  problems.push({ ...at, message: "unsupported YAML node" });
+  return { type: "scalar", pos: at, value: null, source: "" };
+}
+
+/** A mapping or a list, whose items are read by {@linkcode toNode}. */
+function collection(
+  doc: Document,
+  node: unknown,
+  at: SourcePos,
+  text: string,
+  pos: (offset: number | undefined) => SourcePos,
+  problems: SpecProblem[],
+  budget: Budget,
+): SpecNode {
+  const yamlNode = node as YamlNode;
   if (isMap(node)) {
     const entries: MapEntry[] = [];
     const seen = new Map<string, SourcePos>();
@@ -293,34 +352,10 @@ function toNode(
     }
     return { type: "map", pos: at, entries };
   }
-  if (isSeq(node)) {
-    return {
-      type: "seq",
-      pos: at,
-      items: node.items.map((item) =>
-        item === null
-          ? { type: "scalar", pos: at, value: null, source: "" }
-          : toNode(doc, item, text, pos, problems, budget)
-      ),
-    };
-  }
-  if (isScalar(node)) {
-    const value = node.value;
-    const source = text.slice(node.range?.[0] ?? 0, node.range?.[1] ?? 0);
-    if (
-      value === null || typeof value === "string" || typeof value === "boolean" ||
-      (typeof value === "number" && Number.isFinite(value))
-    ) {
-      return { type: "scalar", pos: at, value, source };
-    }
-    problems.push({
-      ...at,
-      message: `unsupported value ${
-        JSON.stringify(source)
-      }: use a string, a number, true, false or null`,
-    });
-    return { type: "scalar", pos: at, value: null, source };
-  }
-  problems.push({ ...at, message: "unsupported YAML node" });
-  return { type: "scalar", pos: at, value: null, source: "" };
+  const items = (node as { items: unknown[] }).items.map((item): SpecNode =>
+    item === null
+      ? { type: "scalar", pos: at, value: null, source: "" }
+      : toNode(doc, item, text, pos, problems, budget)
+  );
+  return { type: "seq", pos: at, items };
 }
