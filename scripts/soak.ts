@@ -4,8 +4,8 @@
  * per second for 10 s, 1,000 half-open clients sending 64 KiB and never reading, one client
  * sending 1 GiB and never reading, and a well-behaved client doing round trips throughout. Then
  * SIGTERM in the middle of a fourth, and `--max-conns 500` against 1,000 clients. A bare Deno
- * echo server (scripts/bench_floor_server.ts, 4 KiB buffers) takes one round beside it, as the
- * floor of what memory does. Exits 1 when a target is missed.
+ * echo server (scripts/bench_floor_server.ts, 4 KiB buffers) takes the same rounds of churn and
+ * half-open clients beside it, as the floor of what memory does. Exits 1 when a target is missed.
  *
  * `deno task soak --quick` runs the shortened plan of `deno task test`.
  *
@@ -52,7 +52,7 @@ try {
   );
   const started = performance.now();
   const f = await runAbuse(client, plan, rounds);
-  const floor = await floorRound(client, plan);
+  const floor = await floorRounds(client, plan, rounds);
   const mb = (n: number) => `${n.toFixed(1)} MB`;
   const misses: string[] = [];
   const target = (ok: boolean, what: string) => {
@@ -80,7 +80,7 @@ try {
   const worstP99 = Math.max(...f.rounds.map((r) => r.rtt.p99_us));
   const churnHeld = Math.min(...f.rounds.map((r) => r.churn.per_s));
   const churnFailed = f.rounds.reduce((n, r) => n + r.churn.failed, 0);
-  const [first, last] = [f.rounds[0]!, f.rounds.at(-1)!];
+  const last = f.rounds.at(-1)!;
   print("");
   print(
     `cold (after start-up and 20 round trips): ${f.cold.fds} fds, ${mb(f.cold.rssMb)} RSS (${
@@ -92,10 +92,9 @@ try {
     `server: ${f.server.accepted} connections served, ${f.server.resets} of them closed by a reset`,
   );
   print(
-    `floor: a bare Deno echo server (4 KiB buffers), one round of the same churn and half-open ` +
-      `clients: ${mb(floor.before)} before, ${mb(floor.after)} after (+${
-        mb(floor.after - floor.before)
-      })`,
+    `floor: a bare Deno echo server (4 KiB buffers), the same churn and half-open clients: ${
+      mb(floor.before)
+    } before, after each round ${floor.after.map(mb).join(", ")}`,
   );
   print("");
   print(
@@ -115,15 +114,20 @@ try {
       target(f.rounds.every((r) => r.after.fds === f.cold.fds), "descriptors")
     }`,
   );
+  const grown = last.after.rssMb - f.cold.rssMb;
+  const floorGrown = floor.after.at(-1)! - floor.before;
   print(
-    `RSS after the last round against after the first: ${
-      mb(last.after.rssMb - first.after.rssMb)
-    } (target < 20 MB): ${target(last.after.rssMb - first.after.rssMb < 20, "memory")}`,
+    `RSS after the last round against cold: +${mb(grown)} (target < 20 MB): ${
+      target(grown < 20, "memory against cold")
+    }; the bare Deno floor after the same rounds: +${mb(floorGrown)}`,
   );
+  const lastStep = last.after.rssMb - f.rounds.at(-2)!.after.rssMb;
   print(
-    `  and against cold: +${
-      mb(last.after.rssMb - f.cold.rssMb)
-    } (the first round pages code in and sizes the heap; see SECURITY.md)`,
+    `RSS growth in the last round: ${lastStep >= 0 ? "+" : ""}${
+      mb(lastStep)
+    } (a leak grows every round; target < 10 MB): ${
+      target(lastStep < 10, "memory growth per round")
+    }`,
   );
   print(
     `SIGTERM mid-round: exit ${f.sigterm.code} in ${
@@ -157,11 +161,15 @@ try {
   await Deno.remove(dir, { recursive: true });
 }
 
-/** One round of churn and half-open clients against the bare Deno floor server: RSS before and after. */
-async function floorRound(
+/**
+ * The same rounds of churn and half-open clients against the bare Deno floor server: its RSS
+ * before, and after each round.
+ */
+async function floorRounds(
   client: string,
   plan: AbusePlan,
-): Promise<{ before: number; after: number }> {
+  rounds: number,
+): Promise<{ before: number; after: number[] }> {
   const server = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -183,23 +191,27 @@ async function floorRound(
   const port = text.trim();
   try {
     const before = (await serverState(server.pid)).rssMb;
-    const half = new Deno.Command(client, {
-      args: ["halfopen", "127.0.0.1", port, String(plan.halfOpen), String(plan.halfOpenBytes)],
-      stdin: "piped",
-      stdout: "piped",
-    }).spawn();
-    const halfOut = half.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    await halfOut.read();
-    await new Deno.Command(client, {
-      args: ["churn", "127.0.0.1", port, String(plan.churnRate), String(plan.churnSeconds)],
-      stdout: "null",
-    }).output();
-    await half.stdin.close();
-    await half.status;
-    await halfOut.cancel();
-    // The floor reports no events: give its closes a moment to land (it is a figure, not a test).
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    return { before, after: (await serverState(server.pid)).rssMb };
+    const after: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const half = new Deno.Command(client, {
+        args: ["halfopen", "127.0.0.1", port, String(plan.halfOpen), String(plan.halfOpenBytes)],
+        stdin: "piped",
+        stdout: "piped",
+      }).spawn();
+      const halfOut = half.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      await halfOut.read();
+      await new Deno.Command(client, {
+        args: ["churn", "127.0.0.1", port, String(plan.churnRate), String(plan.churnSeconds)],
+        stdout: "null",
+      }).output();
+      await half.stdin.close();
+      await half.status;
+      await halfOut.cancel();
+      // The floor reports no events: give its closes a moment to land (a figure, not a test).
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      after.push((await serverState(server.pid)).rssMb);
+    }
+    return { before, after };
   } finally {
     server.kill();
     await reader.cancel();

@@ -76,7 +76,8 @@ export const ECHO_SERVE: CommandSpec = {
   description: [
     "Echoes every byte each client sends, for many clients at once. When a client shuts down its",
     "write side, the rest of its bytes are echoed and the connection is closed. A client that stops",
-    "reading stops being read from: memory per connection stays at one buffer (at most 256 KiB).",
+    "reading stops being read from: memory per connection stays at one buffer (4 KiB, or one of",
+    "the server's 32 buffers of 256 KiB while it streams).",
     "",
     'Prints "listening on HOST:PORT" on stdout once bound (with --json, a JSON line; with',
     "--port 0, read the port from it). Over --max-conns, a new connection is accepted and closed",
