@@ -17,7 +17,7 @@ export const DEFAULT_ECHO_BUFFER_SIZE = 256 * 1024;
 
 /**
  * The size of each connection's own read buffer. A connection whose read fills it is lent a
- * large buffer (`bufferSize`) while it streams, and gives it back when its peer pauses, so an
+ * large buffer (`bufferSize`) while it streams, and gives it back when its peer slows down, so an
  * idle connection holds only this: a thousand idle clients cost megabytes, not 256 MB.
  */
 export const FIRST_ECHO_BUFFER_SIZE = 4096;
@@ -404,9 +404,11 @@ export class EchoServer implements AsyncDisposable {
           // A read that filled the small buffer: this connection streams, so read more at a
           // time, in a large buffer if one is free.
           if (n === small.length) buf = this.#pool?.take() ?? small;
-        } else if (n < buf.length) {
-          // The peer has paused (it sent less than the buffer holds): the large buffer goes
-          // back, so that a client that sends and then idles holds 4 KiB, not 256.
+        } else if (n <= small.length) {
+          // The peer has slowed down (what came would have fitted the small buffer): the large
+          // buffer goes back. Not on any short read: TLS hands out a 16 KiB record at a time,
+          // and loopback TCP 64 KiB, while the stream still runs at full speed. A client that
+          // sends a burst and then idles keeps its large buffer; there are only 32 of them.
           this.#pool!.give(buf);
           buf = small;
         }

@@ -244,6 +244,8 @@ export async function runAbuse(
   const abuse = startAbuse(client, port, plan);
   await abuse.halfOpen.next();
   await abuse.flood.next();
+  // Once the server has every half-open client and the flood in hand (not some in its backlog).
+  await tally.until(() => tally.accepted - tally.closed >= plan.halfOpen + 1);
   const signalled = performance.now();
   server.process.kill("SIGTERM");
   const status = await server.process.status;
