@@ -110,9 +110,9 @@ export function readTree(text: string, format: SpecFormat): TreeResult {
     });
     return { root: undefined, problems };
   }
-  const budget: Budget = { nodes: MAX_NODES, open: [] };
-  const root = toNode(doc, doc.contents, text, pos, problems, budget);
-  if (budget.nodes < 0) {
+  const reader: TreeReader = { doc, text, pos, problems, nodes: MAX_NODES, open: [] };
+  const root = toNode(reader, doc.contents);
+  if (reader.nodes < 0) {
     return {
       root: undefined,
       problems: [{
@@ -247,23 +247,22 @@ const MAX_NODES = 1_000_000;
 /** How deep mappings and lists may nest: far more than a spec needs, far less than the stack. */
 const MAX_DEPTH = 100;
 
-/** What is left to spend while a document becomes a tree, and the collections being read. */
-interface Budget {
+/** A document being made into a tree: its source, where problems go, and what is left to spend. */
+interface TreeReader {
+  doc: Document;
+  text: string;
+  pos: (offset: number | undefined) => SourcePos;
+  problems: SpecProblem[];
+  /** Values left before the expansion of aliases is too much. */
   nodes: number;
   /** The mappings and lists from the root to where the reader is: a cycle comes back to one. */
   open: unknown[];
 }
 
-function toNode(
-  doc: Document,
-  node: unknown,
-  text: string,
-  pos: (offset: number | undefined) => SourcePos,
-  problems: SpecProblem[],
-  budget: Budget,
-): SpecNode {
+function toNode(r: TreeReader, node: unknown): SpecNode {
+  const { doc, text, pos, problems } = r;
   const yamlNode = node as YamlNode;
-  if (--budget.nodes < 0) {
+  if (--r.nodes < 0) {
     return { type: "scalar", pos: { line: 1, col: 1 }, value: null, source: "" };
   }
   const at = pos(yamlNode?.range?.[0]);
@@ -273,23 +272,23 @@ function toNode(
       problems.push({ ...at, message: `unknown alias *${node.source}` });
       return { type: "scalar", pos: at, value: null, source: "" };
     }
-    if (budget.open.includes(target)) {
+    if (r.open.includes(target)) {
       // `a: &v { b: *v }`: the value would contain itself, without end.
       problems.push({ ...at, message: `alias *${node.source} is inside what it names (a cycle)` });
       return { type: "scalar", pos: at, value: null, source: "" };
     }
-    return toNode(doc, target, text, pos, problems, budget);
+    return toNode(r, target);
   }
-  if ((isMap(node) || isSeq(node)) && budget.open.length >= MAX_DEPTH) {
+  if ((isMap(node) || isSeq(node)) && r.open.length >= MAX_DEPTH) {
     problems.push({ ...at, message: `mappings and lists nested more than ${MAX_DEPTH} deep` });
     return { type: "scalar", pos: at, value: null, source: "" };
   }
   if (isMap(node) || isSeq(node)) {
-    budget.open.push(node);
+    r.open.push(node);
     try {
-      return collection(doc, node, at, text, pos, problems, budget);
+      return collection(r, node, at);
     } finally {
-      budget.open.pop();
+      r.open.pop();
     }
   }
   if (isScalar(node)) {
@@ -314,15 +313,8 @@ function toNode(
 }
 
 /** A mapping or a list, whose items are read by {@linkcode toNode}. */
-function collection(
-  doc: Document,
-  node: unknown,
-  at: SourcePos,
-  text: string,
-  pos: (offset: number | undefined) => SourcePos,
-  problems: SpecProblem[],
-  budget: Budget,
-): SpecNode {
+function collection(r: TreeReader, node: unknown, at: SourcePos): SpecNode {
+  const { pos, problems } = r;
   const yamlNode = node as YamlNode;
   if (isMap(node)) {
     const entries: MapEntry[] = [];
@@ -347,15 +339,13 @@ function collection(
       seen.set(key, keyPos);
       const value: SpecNode = pair.value === null || pair.value === undefined
         ? { type: "scalar", pos: keyPos, value: null, source: "" }
-        : toNode(doc, pair.value, text, pos, problems, budget);
+        : toNode(r, pair.value);
       entries.push({ key, keyPos, value });
     }
     return { type: "map", pos: at, entries };
   }
   const items = (node as { items: unknown[] }).items.map((item): SpecNode =>
-    item === null
-      ? { type: "scalar", pos: at, value: null, source: "" }
-      : toNode(doc, item, text, pos, problems, budget)
+    item === null ? { type: "scalar", pos: at, value: null, source: "" } : toNode(r, item)
   );
   return { type: "seq", pos: at, items };
 }
