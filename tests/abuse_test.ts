@@ -5,8 +5,8 @@
  * `--max-conns`; meanwhile a well-behaved client's round trips stay fast and none fails.
  */
 import assert from "node:assert/strict";
-import { hasProgram } from "./_helpers.ts";
-import { type AbusePlan, buildAbuseClient, runAbuse } from "./abuse/scenario.ts";
+import { hasProgram, LineReader, sockitCommand } from "./_helpers.ts";
+import { type AbusePlan, Abuser, buildAbuseClient, runAbuse } from "./abuse/scenario.ts";
 
 const PLAN: AbusePlan = {
   churnRate: 2000,
@@ -59,6 +59,96 @@ Deno.test({
       assert.equal(figures.maxConns.served, PLAN.maxConns, show);
       assert.equal(figures.maxConns.refused, PLAN.maxConns, show);
       assert.equal(figures.maxConns.summaryRejected, PLAN.maxConns, show);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "echo serve out of descriptors backs off, without a busy loop, and serves again after",
+  ignore: Deno.build.os !== "linux" || !hasProgram("cc") || !hasProgram("prlimit"),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const client = await buildAbuseClient(dir);
+      assert.ok(client, "the abuse client did not build");
+      // 200 descriptors, 300 clients: accept() fails with EMFILE until some of them leave.
+      const server = new Deno.Command("prlimit", {
+        args: ["--nofile=200:200", ...sockitCommand(), "echo", "serve", "--port", "0", "--trace"],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).spawn();
+      const out = new LineReader(server.stdout);
+      const port = Number(/:(\d+)$/.exec((await out.next())!)![1]);
+      const err = new LineReader(server.stderr);
+      const clients = new Abuser(client, ["halfopen", "127.0.0.1", port, 300, 10]);
+      let failures = 0;
+      for (let line = await err.next(); line !== null; line = await err.next()) {
+        if (line.includes("accept failed: too many open files") && ++failures === 3) break;
+      }
+      assert.equal(failures, 3, "accept never ran out of descriptors");
+      // Go on reading the trace, or the server blocks on a full stderr pipe.
+      const rest = err.rest();
+      const started = performance.now();
+      const held = await clients.next<{ opened: number }>();
+      await clients.finish();
+      // Once the clients are gone, a new one is served.
+      using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(new TextEncoder().encode("hi"));
+      await conn.closeWrite();
+      const reply = await new Response(conn.readable).text();
+      assert.equal(reply, "hi");
+      server.kill("SIGTERM");
+      const [status, traced] = await Promise.all([server.status, rest, out.rest()]);
+      assert.equal(status.code, 0);
+      // Backing off 5 ms, doubling to 1 s: a handful of failures a second, not thousands.
+      const more = traced.filter((l) => l.includes("accept failed: too many open files")).length;
+      const seconds = (performance.now() - started) / 1000;
+      assert.ok(more <= 10 + 2 * seconds, `${more} more failed accepts in ${seconds.toFixed(1)} s`);
+      assert.ok(held.opened >= 200, JSON.stringify(held));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "echo serve out of descriptors, logging at the normal level, does not crash (Deno panic)",
+  ignore: Deno.build.os !== "linux" || !hasProgram("cc") || !hasProgram("prlimit"),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const client = await buildAbuseClient(dir);
+      assert.ok(client, "the abuse client did not build");
+      // The first "accepted" line used to load the logger then, with no descriptor left for
+      // Deno to read /proc/self/maps: it panicked (exit 101).
+      const server = new Deno.Command("prlimit", {
+        args: ["--nofile=100:100", ...sockitCommand(), "echo", "serve", "--port", "0", "--json"],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).spawn();
+      const events = new LineReader(server.stdout);
+      const stderr = new Response(server.stderr).text();
+      const port = (await events.nextJson()).port as number;
+      const clients = new Abuser(client, ["halfopen", "127.0.0.1", port, 150, 10]);
+      await clients.next();
+      let accepted = 0;
+      while (accepted < 50) if ((await events.nextJson()).event === "accept") accepted++;
+      await clients.finish();
+      const rest = events.rest();
+      using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(new TextEncoder().encode("hi"));
+      await conn.closeWrite();
+      assert.equal(await new Response(conn.readable).text(), "hi");
+      server.kill("SIGTERM");
+      const [status, err] = await Promise.all([server.status, stderr, rest]);
+      assert.equal(status.code, 0, err);
+      assert.doesNotMatch(err, /panicked/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

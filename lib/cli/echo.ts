@@ -32,7 +32,7 @@ import type { CommandSpec, OptionSpec, ParsedArgs } from "./args.ts";
 import { describeError, runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
-import { log } from "./log.ts";
+import { log, preloadLogging } from "./log.ts";
 import { formatMs, OutputError, roundMs } from "./output.ts";
 import type { Io } from "./output.ts";
 import { readInput } from "./paths.ts";
@@ -509,6 +509,7 @@ async function serveCommand(ctx: Context): Promise<number> {
   const timeoutMs = args.duration("timeout");
   const once = args.flag("once");
   const tls = mode.tls ? await readKeyPair(ctx) : undefined;
+  await preloadLogging();
   let stream: EchoServer | undefined;
   let udp: UdpEchoServer | undefined;
   for (let attempt = 1; attempt <= BOTH_BIND_TRIES; attempt++) {

@@ -109,6 +109,15 @@ export async function setupLogging(options: SetupOptions): Promise<void> {
   }
 }
 
+/**
+ * Loads logtape now if a line can be logged at all: for a server, which logs as it serves and
+ * must not load a module in the middle of it (with every descriptor taken by clients, Deno
+ * 2.9.6 panics when it loads one: it cannot open /proc/self/maps).
+ */
+export async function preloadLogging(): Promise<void> {
+  if (current && !logtape) await (loading ?? load());
+}
+
 /** Loads logtape and configures it from {@linkcode current}; flushes what was queued. */
 function load(): Promise<void> {
   const config = current;

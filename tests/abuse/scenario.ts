@@ -88,7 +88,7 @@ export async function buildAbuseClient(dir: string): Promise<string | undefined>
 }
 
 /** One run of the abuse client: its JSON lines, and its stdin to end it. */
-class Abuser {
+export class Abuser {
   readonly #child: Deno.ChildProcess;
   readonly #lines: LineReader;
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
