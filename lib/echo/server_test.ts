@@ -81,11 +81,16 @@ Deno.test("serveEcho() traces recv and send with the bytes when asked", async ()
 });
 
 /** Streams `size` bytes through a server and returns the size of each read it traced. */
-async function readSizes(bufferSize: number | undefined, size: number): Promise<number[]> {
+async function readSizes(
+  bufferSize: number | undefined,
+  size: number,
+  largeBuffers?: number,
+): Promise<number[]> {
   const reads: number[] = [];
   await using server = serveEcho({
     port: 0,
     ...(bufferSize === undefined ? {} : { bufferSize }),
+    ...(largeBuffers === undefined ? {} : { largeBuffers }),
     trace: (e) => {
       if (e.step === "recv" && e.bytes !== undefined) reads.push(e.bytes);
     },
@@ -113,4 +118,9 @@ Deno.test("serveEcho() reads into a small buffer at first and a larger one for a
 Deno.test("serveEcho({ bufferSize }) never reads more than bufferSize at a time", async () => {
   const reads = await readSizes(1000, 256 * 1024);
   assert.ok(reads.every((n) => n <= 1000), `a read of ${Math.max(...reads)} bytes`);
+});
+
+Deno.test("serveEcho({ largeBuffers: 0 }) lends no large buffer: every read is 4 KiB at most", async () => {
+  const reads = await readSizes(undefined, 1024 * 1024, 0);
+  assert.ok(reads.every((n) => n <= FIRST_ECHO_BUFFER_SIZE), `a read of ${Math.max(...reads)}`);
 });
