@@ -67,13 +67,13 @@ Deno.test({
 
 /**
  * Runs `sockit echo serve --port 0 ARGS` with at most `fds` descriptors (prlimit), hands `fn` the
- * abuse client, the server and its two streams, then checks that a new client is echoed and that
+ * abuse client and the server's two streams, then checks that a new client is echoed and that
  * SIGTERM ends it with exit 0.
  */
 async function withFewDescriptors(
   fds: number,
   args: string[],
-  fn: (client: string, server: Deno.ChildProcess, out: LineReader, err: LineReader) => Promise<{
+  fn: (client: string, out: LineReader, err: LineReader) => Promise<{
     port: number;
     drained: Promise<unknown>;
   }>,
@@ -89,20 +89,27 @@ async function withFewDescriptors(
       stderr: "piped",
       env: { NO_COLOR: "1" },
     }).spawn();
-    const { port, drained } = await fn(
-      client,
-      server,
-      new LineReader(server.stdout),
-      new LineReader(server.stderr),
-    );
-    // Once the clients are gone, a new one is served.
-    using conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    await conn.write(new TextEncoder().encode("hi"));
-    await conn.closeWrite();
-    assert.equal(await new Response(conn.readable).text(), "hi");
-    server.kill("SIGTERM");
-    const [status] = await Promise.all([server.status, drained]);
-    assert.equal(status.code, 0);
+    try {
+      const out = new LineReader(server.stdout);
+      const { port, drained } = await fn(client, out, new LineReader(server.stderr));
+      // Once the clients are gone, a new one is served.
+      using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(new TextEncoder().encode("hi"));
+      await conn.closeWrite();
+      assert.equal(await new Response(conn.readable).text(), "hi");
+      server.kill("SIGTERM");
+      const [status] = await Promise.all([server.status, drained]);
+      assert.equal(status.code, 0);
+    } catch (error) {
+      // A failed check leaves no server behind.
+      try {
+        server.kill("SIGKILL");
+      } catch {
+        // It had exited.
+      }
+      await server.status;
+      throw error;
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -117,7 +124,7 @@ Deno.test({
     let started = 0;
     let traced: Promise<string[]> = Promise.resolve([]);
     // 200 descriptors, 300 clients: accept() fails with EMFILE until some of them leave.
-    await withFewDescriptors(200, ["--trace"], async (client, _server, out, err) => {
+    await withFewDescriptors(200, ["--trace"], async (client, out, err) => {
       const port = Number(/:(\d+)$/.exec((await out.next())!)![1]);
       const clients = new Abuser(client, ["halfopen", "127.0.0.1", port, 300, 10]);
       let failures = 0;
@@ -146,7 +153,7 @@ Deno.test({
     let stderr: Promise<string[]> = Promise.resolve([]);
     // The first "accepted" line used to load the logger then, with no descriptor left for Deno
     // to read /proc/self/maps: it panicked (exit 101).
-    await withFewDescriptors(100, ["--json"], async (client, _server, events, err) => {
+    await withFewDescriptors(100, ["--json"], async (client, events, err) => {
       stderr = err.rest();
       const port = (await events.nextJson()).port as number;
       const clients = new Abuser(client, ["halfopen", "127.0.0.1", port, 150, 10]);
