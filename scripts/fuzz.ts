@@ -9,19 +9,27 @@ import { parseArgs } from "node:util";
 import { fuzz } from "../tests/fuzz/run.ts";
 import { TARGETS } from "../tests/fuzz/targets.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    runs: { type: "string", default: "1000000" },
-    seed: { type: "string" },
-    only: { type: "string" },
-  },
-});
+const USAGE = "usage: deno task fuzz [--runs N] [--seed N] [--only NAME]";
+// deno-lint-ignore no-console
+const print = (line: string) => console.log(line);
+let values: { runs: string; seed?: string | undefined; only?: string | undefined };
+try {
+  ({ values } = parseArgs({
+    args: Deno.args,
+    options: {
+      runs: { type: "string", default: "1000000" },
+      seed: { type: "string" },
+      only: { type: "string" },
+    },
+  }));
+} catch (error) {
+  // deno-lint-ignore no-console
+  console.error(`error: ${(error as Error).message}\n${USAGE}`);
+  Deno.exit(2);
+}
 const runs = Number(values.runs);
 const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
 const targets = TARGETS.filter((t) => !values.only || t.name.includes(values.only));
-// deno-lint-ignore no-console
-const print = (line: string) => console.log(line);
 print(`fuzz: ${targets.length} parsers, ${runs} inputs each, seed ${seed}`);
 print(`${"parser".padEnd(40)}${"inputs".padStart(10)}${"seconds".padStart(10)}  finding`);
 let findings = 0;

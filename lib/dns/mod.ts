@@ -14,6 +14,7 @@
  * @module
  */
 export {
+  encodeDnsName,
   fqdn,
   MAX_LABEL_BYTES,
   MAX_NAME_BYTES,

@@ -42,28 +42,83 @@ export function parseDnsName(name: string): Uint8Array[] {
 }
 
 /**
- * The labels of a name of plain ASCII with no escape and no rule broken, the common case, in one
- * pass with no per-character work; `undefined` for any other name, which the full parser takes
- * (and names the rule it breaks).
+ * Where a plain name ends (its length without the final dot), or -1 when it is not plain. A plain
+ * name, nearly every name, is printable ASCII with no backslash and breaks no rule, so its
+ * presentation form is itself and its wire bytes are its characters: such a name is checked,
+ * encoded and shown with no per-character work beyond this pass. Any other name, a root, a space
+ * or an escape, goes through the full parser, which also names the rule a name breaks.
  */
-function plainLabels(name: string): Uint8Array[] | undefined {
+function plainNameEnd(name: string): number {
   const end = name.endsWith(".") ? name.length - 1 : name.length;
-  if (end === 0 || end > MAX_NAME_BYTES) return undefined;
-  const labels: Uint8Array[] = [];
+  // Wire length: the name's characters, a length byte for the first label and the root's zero.
+  if (end === 0 || end + 2 > MAX_NAME_BYTES) return -1;
   let start = 0;
   for (let i = 0; i <= end; i++) {
     const code = i === end ? 0x2e : name.charCodeAt(i);
-    if (code === 0x5c || code >= 0x80) return undefined;
-    if (code !== 0x2e) continue;
-    const length = i - start;
-    if (length === 0 || length > MAX_LABEL_BYTES) return undefined;
-    const label = new Uint8Array(length);
-    for (let j = 0; j < length; j++) label[j] = name.charCodeAt(start + j);
+    if (code === 0x2e) {
+      const length = i - start;
+      if (length === 0 || length > MAX_LABEL_BYTES) return -1;
+      start = i + 1;
+    } else if (code <= 0x20 || code >= 0x7f || code === 0x5c) return -1;
+  }
+  return end;
+}
+
+/** The labels of a plain name ({@linkcode plainNameEnd}); `undefined` for any other. */
+function plainLabels(name: string): Uint8Array[] | undefined {
+  const end = plainNameEnd(name);
+  if (end < 0) return undefined;
+  const labels: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i <= end; i++) {
+    if (i < end && name.charCodeAt(i) !== 0x2e) continue;
+    const label = new Uint8Array(i - start);
+    for (let j = 0; j < label.length; j++) label[j] = name.charCodeAt(start + j);
     labels.push(label);
     start = i + 1;
   }
-  // Wire length: the name's characters, a length byte for the first label and the root's zero.
-  return end + 2 > MAX_NAME_BYTES ? undefined : labels;
+  return labels;
+}
+
+/**
+ * A name in presentation form as it goes on the wire: each label after its length byte, then the
+ * root's zero byte (RFC 1035 3.1), uncompressed.
+ *
+ * @throws {RangeError} When the name breaks a rule of {@linkcode parseDnsName}.
+ *
+ * @example
+ * ```ts
+ * import { encodeDnsName } from "./name.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual([...encodeDnsName("a.bc.")], [1, 97, 2, 98, 99, 0]);
+ * assert.deepEqual([...encodeDnsName(".")], [0]);
+ * ```
+ */
+export function encodeDnsName(name: string): Uint8Array {
+  const end = plainNameEnd(name);
+  if (end < 0) {
+    const labels = parseEscapedName(name);
+    const out = new Uint8Array(labels.reduce((sum, label) => sum + 1 + label.length, 1));
+    let at = 0;
+    for (const label of labels) {
+      out[at++] = label.length;
+      out.set(label, at);
+      at += label.length;
+    }
+    return out;
+  }
+  // The characters one place on, each dot replaced by the length of the label after it.
+  const out = new Uint8Array(end + 2);
+  let lengthAt = 0;
+  for (let i = 0; i < end; i++) {
+    const code = name.charCodeAt(i);
+    if (code === 0x2e) {
+      out[lengthAt] = i - lengthAt;
+      lengthAt = i + 1;
+    } else out[i + 1] = code;
+  }
+  out[lengthAt] = end - lengthAt;
+  return out;
 }
 
 /** {@linkcode parseDnsName} for any name: escapes, UTF-8, and every rule with its message. */
@@ -129,6 +184,13 @@ function quoteName(name: string): string {
  * printable ASCII as is, any other byte (a space, UTF-8) as `\DDD`.
  */
 export function formatLabel(bytes: Uint8Array): string {
+  // Nearly every label needs no escape: its bytes are its characters.
+  let plain = true;
+  for (let i = 0; i < bytes.length && plain; i++) {
+    const b = bytes[i]!;
+    plain = b > 0x20 && b < 0x7f && b !== 0x2e && b !== 0x5c;
+  }
+  if (plain) return String.fromCharCode.apply(null, bytes as unknown as number[]);
   let out = "";
   for (const b of bytes) {
     if (b === 0x2e || b === 0x5c) out += "\\" + String.fromCharCode(b);
@@ -175,6 +237,25 @@ export function fqdn(name: string): string {
 
 function foldAscii(byte: number): number {
   return byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+}
+
+/**
+ * Where two uncompressed names on the wire, both starting at `at` of their messages, end (the
+ * offset after the root's zero byte) when they are the same name, byte for byte with ASCII
+ * letters in any case; -1 when they differ, run past an end, or either holds a pointer.
+ */
+export function sameWireNameEnd(a: Uint8Array, b: Uint8Array, at: number): number {
+  while (at < a.length && at < b.length) {
+    const length = a[at]!;
+    if (length !== b[at] || length > MAX_LABEL_BYTES) return -1;
+    at++;
+    if (length === 0) return at;
+    if (at + length > a.length || at + length > b.length) return -1;
+    for (const end = at + length; at < end; at++) {
+      if (foldAscii(a[at]!) !== foldAscii(b[at]!)) return -1;
+    }
+  }
+  return -1;
 }
 
 /** Whether two lists of labels name the same node: byte for byte, ASCII letters in any case. */
@@ -259,9 +340,10 @@ export function normalizeDnsName(input: string): DnsNameForms {
     }
     unicode = input.normalize("NFC").toLowerCase().replace(/\.$/, "");
   }
-  const labels = parseDnsName(ascii);
-  const name = formatDnsName(labels);
-  return { ascii, name, fqdn: fqdn(name), unicode };
+  // A plain name is its own presentation form, as typed (case kept), without the final dot.
+  const end = plainNameEnd(ascii);
+  const name = end >= 0 ? ascii.slice(0, end) : formatDnsName(parseEscapedName(ascii));
+  return { ascii, name, fqdn: end >= 0 ? name + "." : fqdn(name), unicode };
 }
 
 /**

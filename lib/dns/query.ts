@@ -17,7 +17,7 @@ import type { Timer } from "../net/timer.ts";
 import type { TraceFn } from "../net/trace.ts";
 import { bindUdp, udpAddr } from "../net/udp.ts";
 import type { UdpSocket } from "../net/udp.ts";
-import { parseDnsName, sameLabels } from "./name.ts";
+import { parseDnsName, sameLabels, sameWireNameEnd } from "./name.ts";
 import { buildQuery, CLASS_IN, decodeMessage, typeName } from "./wire.ts";
 import type { DnsMessage } from "./wire.ts";
 
@@ -67,29 +67,37 @@ export function formatServer(server: DnsServer): string {
   return `${server.address}#${server.port}`;
 }
 
-/** What was asked: the name as given, its labels (to compare with the reply's), the type. */
+/** What was asked: the name as given and the type. */
 interface Asked {
   name: string;
-  labels: Uint8Array[];
   type: number;
 }
 
-function askedFor(name: string, type: number): Asked {
-  return { name, labels: parseDnsName(name), type };
-}
-
-/** Why a reply is not the answer to our query, or `undefined` when it is. */
-function mismatch(message: DnsMessage, id: number, asked: Asked): string | undefined {
+/**
+ * Why a reply is not the answer to our query, or `undefined` when it is. The question is first
+ * compared on the bytes of both messages, where both start it, uncompressed, at byte 12: that is
+ * every real reply, and costs no parsing. A reply that words it otherwise (a compression pointer
+ * into the header) is compared name to name.
+ */
+function mismatch(
+  message: DnsMessage,
+  id: number,
+  asked: Asked,
+  reply: Uint8Array,
+  query: Uint8Array,
+): string | undefined {
   if (message.id !== id) return `ID ${message.id}, expected ${id}`;
   if (!message.flags.qr) return "not a response";
   const q = message.questions[0];
   if (message.questions.length !== 1 || !q) return `${message.questions.length} questions`;
-  if (
-    !sameLabels(parseDnsName(q.name), asked.labels) || q.type !== asked.type || q.class !== CLASS_IN
-  ) {
-    return `question ${q.name} ${typeName(q.type)}, expected ${asked.name} ${typeName(asked.type)}`;
-  }
-  return undefined;
+  const end = sameWireNameEnd(reply, query, 12);
+  if (end > 0 && reply[end] === query[end] && reply[end + 1] === query[end + 1]) {
+    if (q.class === CLASS_IN) return undefined;
+  } else if (
+    sameLabels(parseDnsName(q.name), parseDnsName(asked.name)) && q.type === asked.type &&
+    q.class === CLASS_IN
+  ) return undefined;
+  return `question ${q.name} ${typeName(q.type)}, expected ${asked.name} ${typeName(asked.type)}`;
 }
 
 /** The source of a datagram as the server was named: `::ffff:` stripped, IPv6 canonical. */
@@ -292,7 +300,7 @@ class UdpAsker {
     } catch (error) {
       return this.#finish(p, error);
     }
-    const why = mismatch(message, p.id, p.asked);
+    const why = mismatch(message, p.id, p.asked, bytes, p.query);
     if (why) {
       trace?.({ step: "recv", detail: `ignored: ${why}` });
       return;
@@ -341,7 +349,7 @@ async function askTcp(
         const bytes = (await reader.readExact(length)).slice();
         trace?.({ step: "recv", detail: `tcp ${where}`, bytes: length + 2, data: bytes });
         const message = decodeMessage(bytes);
-        const why = mismatch(message, id, asked);
+        const why = mismatch(message, id, asked, bytes, query);
         if (!why) return message;
         trace?.({ step: "recv", detail: `ignored: ${why}` });
       }
@@ -398,7 +406,7 @@ export class DnsClient implements AsyncDisposable {
    */
   async query(name: string, type: number): Promise<DnsQueryResult> {
     this.#closing.signal.throwIfAborted();
-    const asked = askedFor(name, type);
+    const asked: Asked = { name, type };
     const { timeoutMs, tries } = this.#options;
     const server = this.#server;
     const started = performance.now();

@@ -10,7 +10,7 @@ import {
   reverseName,
   typeCode,
 } from "./wire.ts";
-import type { DnsRecord } from "./wire.ts";
+import type { DnsRecord, QueryOptions } from "./wire.ts";
 
 const te = (s: string) => new TextEncoder().encode(s);
 
@@ -326,6 +326,38 @@ Deno.test("buildQuery() asks for recursion and advertises EDNS0 with 1232 bytes"
   const q = decodeMessage(buildQuery("example.test", RecordType.AAAA, { id: 77 }));
   assert.deepEqual([q.id, q.flags.rd, q.flags.qr, q.questions[0]!.type], [77, true, false, 28]);
   assert.equal(q.edns?.udpSize, 1232);
+});
+
+Deno.test("buildQuery() writes the bytes encodeMessage() writes for the same query", () => {
+  const names = [
+    "example.test",
+    "Example.TEST.",
+    ".",
+    "with space.test",
+    "a\\.b.c\\032d\\\\.test",
+    "\u00fc.test",
+    "_sip._tcp.x",
+    `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}`,
+  ];
+  const variants: QueryOptions[] = [{}, { ednsUdpSize: 0 }, { ednsUdpSize: 4096 }, {
+    recursionDesired: false,
+  }];
+  for (const name of names) {
+    for (const options of variants) {
+      const size = options.ednsUdpSize ?? 1232;
+      const expected = encodeMessage({
+        id: 4660,
+        flags: { rd: options.recursionDesired ?? true },
+        questions: [{ name, type: RecordType.CAA, class: 1 }],
+        ...(size > 0 ? { edns: { udpSize: size, version: 0, dnssecOk: false } } : {}),
+      });
+      const built = buildQuery(name, RecordType.CAA, { ...options, id: 4660 });
+      assert.deepEqual(built, expected, `${name}, ${JSON.stringify(options)}`);
+    }
+  }
+  for (const bad of ["", "a..test", `${"a".repeat(64)}.test`, "a\\256"]) {
+    assert.throws(() => buildQuery(bad, RecordType.A), RangeError, bad);
+  }
 });
 
 Deno.test("reverseName() builds in-addr.arpa and ip6.arpa names", () => {

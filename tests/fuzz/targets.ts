@@ -18,7 +18,12 @@ import { CHECK_KINDS, loadSpec, SpecError } from "../../lib/check/spec.ts";
 import { parseCommand, parseDuration, UsageError } from "../../lib/cli/args.ts";
 import { GET } from "../../lib/cli/get.ts";
 import { WAIT } from "../../lib/cli/wait.ts";
-import { parseDnsName } from "../../lib/dns/name.ts";
+import {
+  encodeDnsName,
+  formatDnsName,
+  normalizeDnsName,
+  parseDnsName,
+} from "../../lib/dns/name.ts";
 import { parseDnsServer } from "../../lib/dns/outcome.ts";
 import { buildQuery, decodeMessage, encodeMessage, RecordType } from "../../lib/dns/wire.ts";
 import type { DnsMessage, DnsRecord } from "../../lib/dns/wire.ts";
@@ -338,6 +343,26 @@ function textTarget(
   };
 }
 
+/**
+ * Parses a name and checks that its other forms agree with the labels: the wire bytes the query
+ * builder sends (which take a shortcut for plain names) and the presentation form shown.
+ */
+function dnsNameForms(text: string): void {
+  let labels: Uint8Array[];
+  try {
+    labels = parseDnsName(text);
+  } catch (error) {
+    assert.throws(() => encodeDnsName(text), RangeError, `encodeDnsName took ${show(text)}`);
+    throw error;
+  }
+  const wire = labels.flatMap((label) => [label.length, ...label]).concat(0);
+  assert.deepEqual([...encodeDnsName(text)], wire, `wire bytes of ${show(text)}`);
+  // deno-lint-ignore no-control-regex
+  if (!/[^\x00-\x7f]/.test(text)) {
+    assert.equal(normalizeDnsName(text).name, formatDnsName(labels), `the form of ${show(text)}`);
+  }
+}
+
 /** Every fuzz target. */
 export const TARGETS: FuzzTarget[] = [
   textTarget(
@@ -473,8 +498,8 @@ export const TARGETS: FuzzTarget[] = [
   },
   textTarget(
     "dns name",
-    ["a.example.test.", "with\\032space.test", "xn--bcher-kva.test", "."],
-    parseDnsName,
+    ["a.example.test.", "with\\032space.test", "xn--bcher-kva.test", ".", "A.b", " .x"],
+    dnsNameForms,
     invalid(RangeError, /^Invalid name /),
   ),
   textTarget(
