@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
+import { formatHostPort } from "../net/addr.ts";
 import { parseHttpUrl } from "./url.ts";
+import type { HttpUrl } from "./url.ts";
 
 Deno.test("parseHttpUrl() gives the origin, target and Host field, default ports left out", () => {
   const url = parseHttpUrl("https://Example.TEST/a/b?c=1#frag");
@@ -37,4 +40,88 @@ Deno.test("parseHttpUrl() resolves a relative reference against a base", () => {
   assert.equal(parseHttpUrl("c", base).href, "http://h:81/a/c");
   assert.equal(parseHttpUrl("//other/x", base).origin, "http://other:80");
   assert.equal(parseHttpUrl("/x", "http://h/").href, "http://h/x");
+});
+
+/** What parseHttpUrl() gave when it read each part with URL's getters: the reference. */
+function byGetters(text: string, base?: string): HttpUrl | string {
+  let url: URL;
+  try {
+    url = new URL(text, base);
+  } catch {
+    return "invalid";
+  }
+  const scheme = url.protocol.slice(0, -1);
+  if (scheme !== "http" && scheme !== "https") return "unsupported";
+  if (url.hostname === "") return "no host";
+  const defaultPort = scheme === "https" ? 443 : 80;
+  const port = url.port === "" ? defaultPort : Number(url.port);
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  url.hash = "";
+  const credentials = url.username || url.password
+    ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }
+    : undefined;
+  url.username = url.password = "";
+  return {
+    ...(credentials ? { credentials } : {}),
+    href: url.href,
+    scheme,
+    host,
+    port,
+    target: `${url.pathname || "/"}${url.search}`,
+    hostField: port === defaultPort ? url.hostname : formatHostPort(host, port),
+    origin: `${scheme}://${formatHostPort(host, port)}`,
+  };
+}
+
+function outcome(text: string, base?: string): HttpUrl | string {
+  try {
+    return parseHttpUrl(text, base);
+  } catch (error) {
+    const message = (error as Error).message;
+    return message.includes("Unsupported URL scheme")
+      ? "unsupported"
+      : message.endsWith(": no host")
+      ? "no host"
+      : "invalid";
+  }
+}
+
+Deno.test("parseHttpUrl() cuts the serialized URL into the parts URL's getters give", () => {
+  const cases = [
+    "http://h/a?",
+    "http://h/a?#f",
+    "http://h?#",
+    "HTTP://User:P%40ss@Example.TEST:80/x/../y?q=1&r#frag",
+    "https://:pw@h:443/",
+    "http://@h/",
+    "http://u:@h/",
+    "http://[::FFFF:1.2.3.4]:8080/p?q",
+    "http://[2001:db8::1]/",
+    "https://xn--bcher-kva.test/\u00e4?\u00f6#\u00fc",
+    "http://b\u00fccher.test:65535",
+    "http://h/a b?c d",
+    "http://h/%2e%2E/x",
+    "http://a%40b:c%3Ad@h/",
+    "http://h:0/",
+    "ftp://h/",
+    "http:///x",
+    "http://h/?a?b#c#d",
+  ];
+  for (const text of cases) assert.deepEqual(outcome(text), byGetters(text), text);
+  assert.deepEqual(outcome("../x?", "http://h:81/a/b"), byGetters("../x?", "http://h:81/a/b"));
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.webUrl({
+          withFragments: true,
+          withQueryParameters: true,
+          authoritySettings: { withUserInfo: true, withPort: true, withIPv6: true },
+        }),
+        fc.string().map((s) => `http://h/${s}`),
+        fc.string().map((s) => `http://${s}`),
+      ),
+      (text) => assert.deepEqual(outcome(text), byGetters(text), text),
+    ),
+    { numRuns: 3000, seed: 13 },
+  );
 });
