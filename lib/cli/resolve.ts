@@ -616,6 +616,11 @@ function printQuery(
   expectation: Expectation | undefined,
 ): void {
   const m = result.message;
+  if (ctx.quiet && !ctx.json) return;
+  if (ctx.args.flag("short") && !ctx.json) {
+    for (const r of m.answers) lines.add(formatRecordData(r));
+    return;
+  }
   const flags = (["qr", "aa", "tc", "rd", "ra", "ad", "cd"] as const).filter((f) => m.flags[f]);
   const unicode = n.unicode === undefined ? undefined : fqdn(n.unicode);
   if (ctx.json) {
@@ -638,11 +643,6 @@ function printQuery(
       error: failure === undefined ? null : describeError(failure),
       exit_code: failure === undefined ? 0 : exitCodeFor(failure),
     });
-    return;
-  }
-  if (ctx.quiet) return;
-  if (ctx.args.flag("short")) {
-    for (const r of m.answers) lines.add(formatRecordData(r));
     return;
   }
   lines.add(

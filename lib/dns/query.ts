@@ -107,6 +107,14 @@ function normalizeAddress(address: string): string {
   );
 }
 
+/** A UDP answer: the reply, the tries it took, and the query it answers (to ask over TCP). */
+interface UdpAnswer {
+  message: DnsMessage;
+  tries: number;
+  id: number;
+  query: Uint8Array;
+}
+
 interface Pending {
   id: number;
   asked: Asked;
@@ -114,7 +122,7 @@ interface Pending {
   tries: number;
   /** When the current try gives up (`performance.now()`). */
   deadline: number;
-  resolve: (value: { message: DnsMessage; tries: number } | undefined) => void;
+  resolve: (value: UdpAnswer | undefined) => void;
   reject: (error: unknown) => void;
 }
 
@@ -171,18 +179,15 @@ class UdpAsker {
    */
   async ask(
     asked: Asked,
-  ): Promise<{ message: DnsMessage; tries: number; id: number; query: Uint8Array } | undefined> {
+  ): Promise<UdpAnswer | undefined> {
     if (this.#closed) throw this.#closed.reason;
     const id = this.#newId();
     const query = buildQuery(asked.name, asked.type, { id });
-    const answer = await new Promise<{ message: DnsMessage; tries: number } | undefined>(
-      (resolve, reject) => {
-        const pending: Pending = { id, asked, query, tries: 0, deadline: 0, resolve, reject };
-        this.#pending.set(id, pending);
-        this.#send(pending);
-      },
-    );
-    return answer && { ...answer, id, query };
+    return await new Promise<UdpAnswer | undefined>((resolve, reject) => {
+      const pending: Pending = { id, asked, query, tries: 0, deadline: 0, resolve, reject };
+      this.#pending.set(id, pending);
+      this.#send(pending);
+    });
   }
 
   #send(p: Pending): void {
@@ -240,7 +245,7 @@ class UdpAsker {
     this.#arm();
   }
 
-  #finish(p: Pending, error: unknown, value?: { message: DnsMessage; tries: number }): void {
+  #finish(p: Pending, error: unknown, value?: UdpAnswer): void {
     if (this.#pending.get(p.id) !== p) return;
     this.#pending.delete(p.id);
     this.#waiting.delete(p);
@@ -272,11 +277,10 @@ class UdpAsker {
       this.#lastSource = normalizeAddress(rinfo.hostname);
     }
     const source = this.#lastSource;
-    const from = formatHostPort(source, rinfo.port);
     if (source !== this.#address || rinfo.port !== this.#server.port) {
       trace?.({
         step: "recv",
-        detail: `ignored: from ${from}, not ${this.#where}`,
+        detail: `ignored: from ${formatHostPort(source, rinfo.port)}, not ${this.#where}`,
         bytes: bytes.length,
       });
       return;
@@ -292,7 +296,12 @@ class UdpAsker {
       });
       return;
     }
-    trace?.({ step: "recv", detail: `udp ${from}`, bytes: bytes.length, data: bytes });
+    trace?.({
+      step: "recv",
+      detail: `udp ${formatHostPort(source, rinfo.port)}`,
+      bytes: bytes.length,
+      data: bytes,
+    });
     let message: DnsMessage;
     try {
       // A copy: `bytes` is a view of the receive buffer, which the next datagram overwrites.
@@ -305,7 +314,7 @@ class UdpAsker {
       trace?.({ step: "recv", detail: `ignored: ${why}` });
       return;
     }
-    this.#finish(p, undefined, { message, tries: p.tries });
+    this.#finish(p, undefined, { message, tries: p.tries, id: p.id, query: p.query });
   }
 
   /** Fails what is pending, and what is asked later, with `reason`; closes the socket. */
