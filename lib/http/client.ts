@@ -213,17 +213,73 @@ export class HttpClient {
   readonly #options: HttpClientOptions;
   readonly #idle = new Map<string, HttpConnection>();
   readonly #active = new Set<HttpConnection>();
+  /** The signals that close this client when they abort, and how many fetches use each. */
+  readonly #watched = new Map<AbortSignal, { users: number; onAbort: () => void }>();
+  /** The one watched signal no fetch uses now, kept for the next fetch that passes it. */
+  #idleSignal: AbortSignal | undefined;
 
   /** @param options Trust, overrides, timeouts, limits and trace. */
   constructor(options: HttpClientOptions = {}) {
     this.#options = options;
   }
 
-  /** Closes every connection, idle or in use. */
+  /**
+   * Closes every connection, idle or in use, and stops listening to signals no fetch is using
+   * (see {@linkcode HttpClient.closeOnAbort}).
+   */
   close(): void {
     for (const connection of [...this.#idle.values(), ...this.#active]) connection.close();
     this.#idle.clear();
     this.#active.clear();
+    for (const [signal, entry] of [...this.#watched]) {
+      if (entry.users === 0) this.#unwatch(signal);
+    }
+    this.#idleSignal = undefined;
+  }
+
+  /**
+   * Closes the client when `signal` aborts, for as long as the work that asked is running: call
+   * the function returned when it ends. A listener costs microseconds to add and to remove, so
+   * the last signal is kept listened to between uses: a command that passes one signal to a
+   * thousand fetches adds one listener, not a thousand. At most one signal is listened to that
+   * way, and {@linkcode HttpClient.close} stops that too.
+   *
+   * @example
+   * ```ts
+   * import { HttpClient } from "./client.ts";
+   * const client = new HttpClient();
+   * const controller = new AbortController();
+   * const done = client.closeOnAbort(controller.signal);
+   * // ... requests that aborting should end ...
+   * done();
+   * client.close();
+   * ```
+   */
+  closeOnAbort(signal: AbortSignal): () => void {
+    let entry = this.#watched.get(signal);
+    if (entry === undefined) {
+      entry = { users: 0, onAbort: () => this.close() };
+      this.#watched.set(signal, entry);
+      signal.addEventListener("abort", entry.onAbort, { once: true });
+    }
+    if (this.#idleSignal === signal) this.#idleSignal = undefined;
+    entry.users++;
+    const used = entry;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      if (--used.users > 0 || this.#watched.get(signal) !== used) return;
+      if (this.#idleSignal !== undefined) this.#unwatch(this.#idleSignal);
+      this.#idleSignal = signal;
+    };
+  }
+
+  #unwatch(signal: AbortSignal): void {
+    const entry = this.#watched.get(signal);
+    if (entry === undefined) return;
+    signal.removeEventListener("abort", entry.onAbort);
+    this.#watched.delete(signal);
   }
 
   /**
@@ -476,7 +532,8 @@ export interface FetchOptions {
   decode?: boolean | undefined;
   /**
    * Aborting it abandons the fetch (every connection of the client is closed); the fetch then
-   * rejects with the signal's reason.
+   * rejects with the signal's reason. The client keeps listening to the last signal it was
+   * given until another takes its place or it is closed ({@linkcode HttpClient.closeOnAbort}).
    */
   signal?: AbortSignal | undefined;
   /** Called with each request head as it is written. */
@@ -545,8 +602,7 @@ export async function fetchUrl(
   let url = start;
   let method = options.method;
   let fields = options.fields;
-  const onAbort = () => client.close();
-  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const unwatch = options.signal ? client.closeOnAbort(options.signal) : undefined;
   try {
     while (true) {
       options.signal?.throwIfAborted();
@@ -632,7 +688,7 @@ export async function fetchUrl(
     // The signal's reason, not the closed socket's error it caused.
     throw options.signal?.aborted ? options.signal.reason : error;
   } finally {
-    options.signal?.removeEventListener("abort", onAbort);
+    unwatch?.();
   }
 }
 

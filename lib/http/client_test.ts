@@ -163,3 +163,84 @@ Deno.test("fetchUrl() rejects with its signal's reason when the signal aborts wh
   await assert.rejects(fetching, (error) => error === reason);
   client.close();
 });
+
+/** A signal whose listeners are counted: added, and still registered. */
+function countedSignal(): { controller: AbortController; added: () => number; live: () => number } {
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let added = 0;
+  let removed = 0;
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  Object.assign(signal, {
+    addEventListener(...args: Parameters<AbortSignal["addEventListener"]>) {
+      added++;
+      add(...args);
+    },
+    removeEventListener(...args: Parameters<AbortSignal["removeEventListener"]>) {
+      removed++;
+      remove(...args);
+    },
+  });
+  return { controller, added: () => added, live: () => added - removed };
+}
+
+Deno.test("fetchUrl() listens to a signal passed to many fetches once, until the client closes", async () => {
+  const ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  const count = 20;
+  await using server = serve(Array.from({ length: count }, () => ok));
+  const client = new HttpClient();
+  const one = countedSignal();
+  try {
+    for (let i = 0; i < count; i++) {
+      const last = i === count - 1;
+      await fetchUrl(client, server.url, {
+        method: "GET",
+        fields: [],
+        keepAlive: () => !last,
+        signal: one.controller.signal,
+      });
+    }
+    // One listener for the twenty fetches, and one while the connection was being made.
+    assert.equal(server.connections, 1);
+    assert.deepEqual([one.added(), one.live()], [2, 1]);
+  } finally {
+    client.close();
+  }
+  assert.equal(one.live(), 0, "close() stops listening");
+});
+
+Deno.test("fetchUrl() keeps at most one idle signal listened to, and an abort mid-fetch still ends it", async () => {
+  const ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  await using server = serve([ok, ok, ok, null]);
+  // A read timeout, so that a broken listener fails the test rather than hanging it.
+  const client = new HttpClient({ readTimeoutMs: 5000 });
+  const signals = [countedSignal(), countedSignal(), countedSignal(), countedSignal()];
+  try {
+    for (const [i, s] of signals.slice(0, 3).entries()) {
+      await fetchUrl(client, server.url, {
+        method: "GET",
+        fields: [],
+        keepAlive: () => true,
+        signal: s.controller.signal,
+      });
+      const live = signals.map((x) => x.live());
+      assert.deepEqual(live, signals.map((_, j) => j === i ? 1 : 0), `after fetch ${i + 1}`);
+    }
+    // The fourth is never answered: aborting its signal, once the request is sent, ends it
+    // with the signal's reason, though another signal's listener is the idle one.
+    const last = signals[3]!;
+    const reason = new Error("stop");
+    await assert.rejects(
+      fetchUrl(client, server.url, {
+        method: "GET",
+        fields: [],
+        signal: last.controller.signal,
+        onRequest: () => last.controller.abort(reason),
+      }),
+      (error) => error === reason,
+    );
+  } finally {
+    client.close();
+  }
+});
