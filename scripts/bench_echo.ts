@@ -248,7 +248,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       lowerIsBetter: false,
       sockit: { label: "sockit echo serve", values: s.stream },
       against: { label: "node pipe server", values: node.stream },
-      beside: [{ label: "bare deno floor", values: floor.stream }],
+      floor: { label: "bare deno floor", values: floor.stream },
       ratio: "speed",
       target: 1.5,
       note: `${streamBytes / 1024 / 1024} MiB each way through the C client`,

@@ -106,7 +106,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     lowerIsBetter: true,
     sockit: kaSockit!,
     against: kaCurl!,
-    beside: [kaFloor!],
+    floor: kaFloor!,
     ratio: "speed",
     target: 0.9,
     note: `curl with the same ${count} URLs; nginx saw ${connections} connection${

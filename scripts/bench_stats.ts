@@ -43,6 +43,12 @@ export interface Figure {
   /** Others measured beside it, for the reader (curl beside the bare loop, say). */
   beside?: Samples[];
   /**
+   * The bare Deno floor of a figure measured against a peer (curl, dig, Node): the same work
+   * with no options, no logging and no checks. Its own ratio against the peer says whether the
+   * target is within what Deno reaches on this machine at all.
+   */
+  floor?: Samples;
+  /**
    * The ratio compared with the target, from the medians. `cost`: sockit / against (at most the
    * target); `speed`: against / sockit for times, sockit / against for rates (at least the
    * target); `absolute`: sockit's median itself is compared with the target.
@@ -54,18 +60,25 @@ export interface Figure {
   note?: string;
 }
 
-/** The ratio of a figure, from the medians. */
-export function figureRatio(figure: Figure): number {
-  const s = median(figure.sockit.values), a = median(figure.against.values);
+/** The ratio of a figure, from the medians; of its floor instead of sockit with `of`. */
+export function figureRatio(figure: Figure, of: Samples = figure.sockit): number {
+  const s = median(of.values), a = median(figure.against.values);
   if (figure.ratio === "absolute") return s;
   if (figure.ratio === "cost") return s / a;
   return figure.lowerIsBetter ? a / s : s / a;
 }
 
-/** Whether a figure meets its target. */
-export function figurePasses(figure: Figure): boolean {
-  const ratio = figureRatio(figure);
+/** Whether a figure meets its target; its floor's ratio instead of sockit's with `of`. */
+export function figurePasses(figure: Figure, of: Samples = figure.sockit): boolean {
+  const ratio = figureRatio(figure, of);
   return figure.ratio === "speed" ? ratio >= figure.target : ratio <= figure.target;
+}
+
+/** The verdict: PASS, MISSED, or MISSED when even the bare Deno floor misses the target. */
+function verdict(figure: Figure): string {
+  if (figurePasses(figure)) return "PASS";
+  if (figure.floor && !figurePasses(figure, figure.floor)) return "MISSED (floor too)";
+  return "MISSED";
 }
 
 function value(v: number, unit: string): string {
@@ -88,6 +101,7 @@ export function formatFigure(figure: Figure): string[] {
     `    ${label.padEnd(36)} ${describeSamples(samples, unit, lowerIsBetter)}`;
   lines.push(row(figure.sockit.label, figure.sockit));
   lines.push(row(figure.against.label, figure.against));
+  if (figure.floor) lines.push(row(`${figure.floor.label} (floor)`, figure.floor));
   for (const other of figure.beside ?? []) lines.push(row(`${other.label} (beside)`, other));
   const shown = figure.ratio === "absolute"
     ? `${value(ratio, unit)}, target at most ${value(figure.target, unit)}`
@@ -96,7 +110,16 @@ export function formatFigure(figure: Figure): string[] {
         ? `sockit / ${figure.against.label}`
         : `against ${figure.against.label}`
     }, target ${figure.ratio === "cost" ? "at most" : "at least"} ${figure.target}x`;
-  lines.push(`    => ${shown}: ${figurePasses(figure) ? "PASS" : "MISSED"}`);
+  lines.push(`    => ${shown}: ${verdict(figure)}`);
+  if (figure.floor && figure.ratio === "speed") {
+    // How far sockit is from the floor, and whether the floor itself reaches the target.
+    const floorRatio = figureRatio(figure, figure.floor);
+    lines.push(
+      `    => ${figure.floor.label}: ${floorRatio.toFixed(2)}x against ${figure.against.label}${
+        figurePasses(figure, figure.floor) ? "" : ", short of the target itself"
+      }; sockit does ${(figureRatio(figure) / floorRatio).toFixed(2)}x of the floor`,
+    );
+  }
   return lines;
 }
 
@@ -105,7 +128,7 @@ export function formatSummary(figures: readonly Figure[]): string[] {
   const lines = [
     `${"figure".padEnd(50)}${"sockit".padStart(12)}${"floor/peer".padStart(12)}${
       "ratio".padStart(9)
-    }${"target".padStart(10)}  verdict`,
+    }${"target".padStart(10)}${"floor".padStart(8)}  verdict`,
   ];
   for (const f of figures) {
     const ratio = figureRatio(f);
@@ -117,7 +140,7 @@ export function formatSummary(figures: readonly Figure[]): string[] {
         (f.ratio === "absolute"
           ? `<=${f.target}`
           : `${f.ratio === "cost" ? "<=" : ">="}${f.target}x`).padStart(10)
-      }  ${figurePasses(f) ? "PASS" : "MISSED"}`,
+      }${(f.floor ? `${figureRatio(f, f.floor).toFixed(2)}x` : "").padStart(8)}  ${verdict(f)}`,
     );
   }
   return lines;
