@@ -92,10 +92,7 @@ export function parseHttpUrl(text: string, base?: HttpUrl | string): HttpUrl {
     const username = split < 0 ? userinfo : userinfo.slice(0, split);
     const password = split < 0 ? "" : userinfo.slice(split + 1);
     if (username !== "" || password !== "") {
-      credentials = {
-        username: decodeURIComponent(username),
-        password: decodeURIComponent(password),
-      };
+      credentials = { username: percentDecode(username), password: percentDecode(password) };
     }
   }
   const origin = `${scheme}://${hostname}:${port}`;
@@ -113,6 +110,26 @@ export function parseHttpUrl(text: string, base?: HttpUrl | string): HttpUrl {
   };
   if (credentials) url.credentials = credentials;
   return url;
+}
+
+/**
+ * Percent-decodes as the URL standard does, never failing: a `%` not followed by two hex digits
+ * stays as it is, and the bytes are read as UTF-8, a byte that is not UTF-8 becoming U+FFFD
+ * (`decodeURIComponent` throws on both). `text` is ASCII: URL's serialization percent-encodes
+ * everything else in the user name and password.
+ */
+function percentDecode(text: string): string {
+  if (!text.includes("%")) return text;
+  const bytes = new Uint8Array(text.length);
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const hex = text[i] === "%" ? text.slice(i + 1, i + 3) : "";
+    if (/^[0-9a-f]{2}$/i.test(hex)) {
+      bytes[length++] = parseInt(hex, 16);
+      i += 2;
+    } else bytes[length++] = text.charCodeAt(i);
+  }
+  return new TextDecoder().decode(bytes.subarray(0, length));
 }
 
 /**

@@ -57,9 +57,14 @@ function byGetters(text: string, base?: string): HttpUrl | string {
   const port = url.port === "" ? defaultPort : Number(url.port);
   const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
   url.hash = "";
-  const credentials = url.username || url.password
-    ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }
-    : undefined;
+  let credentials: { username: string; password: string } | undefined;
+  try {
+    credentials = url.username || url.password
+      ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }
+      : undefined;
+  } catch {
+    return "undecodable"; // decodeURIComponent's limits: see the test of malformed escapes
+  }
   url.username = url.password = "";
   return {
     ...(credentials ? { credentials } : {}),
@@ -120,8 +125,26 @@ Deno.test("parseHttpUrl() cuts the serialized URL into the parts URL's getters g
         fc.string().map((s) => `http://h/${s}`),
         fc.string().map((s) => `http://${s}`),
       ),
-      (text) => assert.deepEqual(outcome(text), byGetters(text), text),
+      (text) => {
+        const expected = byGetters(text);
+        if (expected !== "undecodable") assert.deepEqual(outcome(text), expected, text);
+      },
     ),
     { numRuns: 3000, seed: 13 },
   );
+});
+
+Deno.test("parseHttpUrl() decodes a user name and password as URLs do, malformed escapes kept", () => {
+  const cases: Array<[string, string, string]> = [
+    ["http://%@h/", "%", ""],
+    ["http://a%zz:%4@h/", "a%zz", "%4"],
+    ["http://%C3%A9t%C3%A9:p%40ss%3a@h/", "\u00e9t\u00e9", "p@ss:"],
+    ["http://a%FFb:%C3@h/", "a\ufffdb", "\ufffd"],
+    ["http://\u00e9:\u00fc@h/", "\u00e9", "\u00fc"],
+  ];
+  for (const [text, username, password] of cases) {
+    const url = parseHttpUrl(text);
+    assert.deepEqual(url.credentials, { username, password }, text);
+    assert.equal(url.href, "http://h/", text);
+  }
 });
