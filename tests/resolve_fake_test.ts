@@ -451,3 +451,53 @@ Deno.test("resolve stops at once with exit 130 on SIGINT while it waits for a se
   // Without the signal reaching the query, the command would be cut off after its 2 s grace.
   assert.ok(took < 1500, `exited ${took.toFixed(0)} ms after SIGINT`);
 });
+
+Deno.test("DnsClient ignores replies to another question and takes one that differs in letter case only", async () => {
+  const answered = (query: DnsMessage, question: DnsMessage["questions"][0], address: string) =>
+    encodeMessage({
+      id: query.id,
+      flags: { qr: true, rd: true, ra: true },
+      questions: [question],
+      answers: [{ name: question.name, type: RecordType.A, class: 1, ttl: 30, data: { address } }],
+    });
+  await using fake = await startResponder((query) => {
+    const q = query.questions[0]!;
+    return [
+      answered(query, { ...q, name: "y.test" }, "10.1.1.1"),
+      answered(query, { ...q, type: RecordType.AAAA }, "10.2.2.2"),
+      answered(query, { ...q, class: 3 }, "10.3.3.3"),
+      answered(query, { ...q, name: "X.Test" }, "192.0.2.9"),
+    ];
+  });
+  const ignored: string[] = [];
+  const { message } = await queryDns("x.test", RecordType.A, fake.server, {
+    trace: (event) => {
+      if (event.detail?.startsWith("ignored: question")) ignored.push(event.detail);
+    },
+  });
+  assert.deepEqual(message.answers.map((r) => r.data), [{ address: "192.0.2.9" }]);
+  assert.deepEqual(ignored, [
+    "ignored: question y.test A, expected x.test A",
+    "ignored: question x.test AAAA, expected x.test A",
+    "ignored: question x.test A, expected x.test A",
+  ]);
+});
+
+Deno.test("DnsClient takes a reply whose question is a pointer to the same name, compared name to name", async () => {
+  // Asked for the root: the reply's question is a pointer to byte 4 of its header, the high
+  // byte of its question count, a zero: the root again, worded so the bytes differ from ours.
+  await using fake = await startResponder((query) => {
+    const plain = encodeMessage({
+      id: query.id,
+      flags: { qr: true, rd: true, ra: true },
+      questions: query.questions,
+    });
+    const worded = new Uint8Array(plain.length + 1);
+    worded.set(plain.subarray(0, 12));
+    worded.set([0xc0, 0x04], 12);
+    worded.set(plain.subarray(13), 14);
+    return worded;
+  });
+  const { message } = await queryDns(".", RecordType.NS, fake.server, { tries: 1 });
+  assert.deepEqual(message.questions, [{ name: ".", type: RecordType.NS, class: 1 }]);
+});

@@ -91,12 +91,10 @@ function mismatch(
   const q = message.questions[0];
   if (message.questions.length !== 1 || !q) return `${message.questions.length} questions`;
   const end = sameWireNameEnd(reply, query, 12);
-  if (end > 0 && reply[end] === query[end] && reply[end + 1] === query[end + 1]) {
-    if (q.class === CLASS_IN) return undefined;
-  } else if (
-    sameLabels(parseDnsName(q.name), parseDnsName(asked.name)) && q.type === asked.type &&
-    q.class === CLASS_IN
-  ) return undefined;
+  const sameQuestion = end > 0
+    ? reply[end] === query[end] && reply[end + 1] === query[end + 1] // the type's two bytes
+    : sameLabels(parseDnsName(q.name), parseDnsName(asked.name)) && q.type === asked.type;
+  if (sameQuestion && q.class === CLASS_IN) return undefined;
   return `question ${q.name} ${typeName(q.type)}, expected ${asked.name} ${typeName(asked.type)}`;
 }
 
