@@ -38,7 +38,8 @@ const encoder = new TextEncoder();
  * ```
  */
 export function parseDnsName(name: string): Uint8Array[] {
-  return plainLabels(name) ?? parseEscapedName(name);
+  const end = plainNameEnd(name);
+  return end >= 0 ? plainLabels(name, end) : parseEscapedName(name);
 }
 
 /**
@@ -64,20 +65,29 @@ function plainNameEnd(name: string): number {
   return end;
 }
 
-/** The labels of a plain name ({@linkcode plainNameEnd}); `undefined` for any other. */
-function plainLabels(name: string): Uint8Array[] | undefined {
-  const end = plainNameEnd(name);
-  if (end < 0) return undefined;
+/** The labels of a plain name ({@linkcode plainNameEnd}), as views of its wire bytes. */
+function plainLabels(name: string, end: number): Uint8Array[] {
+  const wire = plainWire(name, end);
   const labels: Uint8Array[] = [];
-  let start = 0;
-  for (let i = 0; i <= end; i++) {
-    if (i < end && name.charCodeAt(i) !== 0x2e) continue;
-    const label = new Uint8Array(i - start);
-    for (let j = 0; j < label.length; j++) label[j] = name.charCodeAt(start + j);
-    labels.push(label);
-    start = i + 1;
+  for (let at = 0; wire[at] !== 0; at += wire[at]! + 1) {
+    labels.push(wire.subarray(at + 1, at + 1 + wire[at]!));
   }
   return labels;
+}
+
+/** The wire bytes of a plain name: its characters one place on, each dot a label's length. */
+function plainWire(name: string, end: number): Uint8Array {
+  const out = new Uint8Array(end + 2);
+  let lengthAt = 0;
+  for (let i = 0; i < end; i++) {
+    const code = name.charCodeAt(i);
+    if (code === 0x2e) {
+      out[lengthAt] = i - lengthAt;
+      lengthAt = i + 1;
+    } else out[i + 1] = code;
+  }
+  out[lengthAt] = end - lengthAt;
+  return out;
 }
 
 /**
@@ -96,28 +106,15 @@ function plainLabels(name: string): Uint8Array[] | undefined {
  */
 export function encodeDnsName(name: string): Uint8Array {
   const end = plainNameEnd(name);
-  if (end < 0) {
-    const labels = parseEscapedName(name);
-    const out = new Uint8Array(labels.reduce((sum, label) => sum + 1 + label.length, 1));
-    let at = 0;
-    for (const label of labels) {
-      out[at++] = label.length;
-      out.set(label, at);
-      at += label.length;
-    }
-    return out;
+  if (end >= 0) return plainWire(name, end);
+  const labels = parseEscapedName(name);
+  const out = new Uint8Array(labels.reduce((sum, label) => sum + 1 + label.length, 1));
+  let at = 0;
+  for (const label of labels) {
+    out[at++] = label.length;
+    out.set(label, at);
+    at += label.length;
   }
-  // The characters one place on, each dot replaced by the length of the label after it.
-  const out = new Uint8Array(end + 2);
-  let lengthAt = 0;
-  for (let i = 0; i < end; i++) {
-    const code = name.charCodeAt(i);
-    if (code === 0x2e) {
-      out[lengthAt] = i - lengthAt;
-      lengthAt = i + 1;
-    } else out[i + 1] = code;
-  }
-  out[lengthAt] = end - lengthAt;
   return out;
 }
 
