@@ -244,3 +244,14 @@ Deno.test("fetchUrl() keeps at most one idle signal listened to, and an abort mi
     client.close();
   }
 });
+
+Deno.test("HttpClient.closeOnAbort(): ending a use twice counts once, so close() still stops listening", () => {
+  const client = new HttpClient();
+  const s = countedSignal();
+  const done = client.closeOnAbort(s.controller.signal);
+  done();
+  done();
+  assert.equal(s.live(), 1, "kept for the next use");
+  client.close();
+  assert.equal(s.live(), 0);
+});
