@@ -107,3 +107,35 @@ Deno.test("get --emit-check emits a token user name and an Authorization header 
   });
   assert.match(notes[0], /"secrets: \[SOCKIT_USER, SOCKIT_AUTHORIZATION\]"/);
 });
+
+Deno.test("get --emit-check writes a ${ from the command line so that the check sends it as it is", async () => {
+  const seen: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    seen.push(request.headers.get("x-a") ?? "");
+    return new Response(`got ${request.headers.get("x-a")}`);
+  });
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}/?q=\${HOME}`;
+    const emitted = await runSockit([
+      "get",
+      "--emit-check",
+      "-H",
+      "X-A: ${HOME}",
+      "--expect-body",
+      "got ${HOME}",
+      url,
+    ]);
+    assert.equal(emitted.code, 0, emitted.err);
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(`${dir}/spec.yaml`, `version: 1\nchecks:\n${emitted.out}`);
+      const run = await runSockit(["check", `${dir}/spec.yaml`]);
+      assert.equal(run.code, 0, run.out + run.err);
+      assert.deepEqual(seen, ["${HOME}"]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  } finally {
+    await server.shutdown();
+  }
+});

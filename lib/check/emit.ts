@@ -31,6 +31,22 @@ export function formatChecksYaml(
 }
 
 /**
+ * Text from a command line as a spec string that means the same once loaded: `${` is written
+ * `$${`, so that it is not read as a variable.
+ *
+ * @example
+ * ```ts
+ * import { specLiteral } from "./emit.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(specLiteral("a ${HOME} b"), "a $${HOME} b");
+ * ```
+ */
+export function specLiteral(text: string): string {
+  // A function, not "$${": in a replacement string, `$$` is one `$`.
+  return text.replaceAll("${", () => "$${");
+}
+
+/**
  * The credentials a command line carried, as the spec secrets that stand for them in emitted
  * checks: a check file is kept and shared, so a password or token goes in as `${NAME}`, never as
  * itself. One name per distinct value (`SOCKIT_PASSWORD`, then `SOCKIT_PASSWORD_2`...), each with

@@ -6,7 +6,7 @@
  * @module
  */
 import { resolvePath, splitPath } from "../text/path.ts";
-import { EmittedSecrets, formatChecksYaml } from "../check/emit.ts";
+import { EmittedSecrets, formatChecksYaml, specLiteral as literal } from "../check/emit.ts";
 import type { CheckObject } from "../check/emit.ts";
 import { Redactor } from "../check/redact.ts";
 import {
@@ -667,7 +667,7 @@ const CREDENTIAL_FIELDS: Record<string, string> = {
  */
 function emittedUrl(url: HttpUrl, secrets: EmittedSecrets): string {
   const credentials = url.credentials;
-  if (credentials === undefined) return url.href;
+  if (credentials === undefined) return literal(url.href);
   const how = "as it is written in a URL (percent-escapes included: %40 for @, %2F for /)";
   const user = encodeURIComponent(credentials.username);
   const userinfo = credentials.password === ""
@@ -681,7 +681,7 @@ function emittedUrl(url: HttpUrl, secrets: EmittedSecrets): string {
       )
     }`;
   const scheme = url.href.indexOf("://") + 3;
-  return `${url.href.slice(0, scheme)}${userinfo}@${url.href.slice(scheme)}`;
+  return `${url.href.slice(0, scheme)}${userinfo}@${literal(url.href.slice(scheme))}`;
 }
 
 /**
@@ -704,7 +704,7 @@ export function httpCheckFrom(
   const own = options.secrets === undefined;
   const secrets = options.secrets ?? new EmittedSecrets();
   const http: Record<string, unknown> = {
-    url: typeof url === "string" ? url : emittedUrl(url, secrets),
+    url: typeof url === "string" ? literal(url) : emittedUrl(url, secrets),
   };
   if (options.method === "HEAD") http.method = "HEAD";
   const headers: Record<string, string | null> = {};
@@ -716,7 +716,7 @@ export function httpCheckFrom(
     headers[name] = value === ""
       ? null
       : secret === undefined
-      ? value
+      ? literal(value)
       : secrets.ref(secret, value, `the ${name.trim()} header's value`);
   }
   if (Object.keys(headers).length > 0) http.headers = headers;
@@ -741,13 +741,15 @@ export function httpCheckFrom(
     expect.status = status.split(",").map((s) => /^\d+$/.test(s.trim()) ? Number(s) : s.trim());
   }
   const body = args.string("expect-body");
-  if (body !== undefined) expect.body_contains = body;
+  if (body !== undefined) expect.body_contains = literal(body);
   const regex = args.string("expect-body-regex");
-  if (regex !== undefined) expect.body_regex = regex;
+  if (regex !== undefined) expect.body_regex = literal(regex);
   const expectHeaders: Record<string, string> = {};
   for (const text of args.strings("expect-header")) {
     const colon = text.indexOf(":");
-    expectHeaders[text.slice(0, colon).trim()] = text.slice(colon + 1).replace(/^[ \t]+/, "");
+    expectHeaders[text.slice(0, colon).trim()] = literal(
+      text.slice(colon + 1).replace(/^[ \t]+/, ""),
+    );
   }
   if (Object.keys(expectHeaders).length > 0) expect.headers = expectHeaders;
   if (own) notes.push(...secrets.notes);

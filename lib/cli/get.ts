@@ -356,7 +356,7 @@ async function getCommand(ctx: Context): Promise<number> {
 /** `--emit-check`: a check per URL, doing what this command line would. */
 async function emitGetChecks(ctx: Context, plan: GetPlan): Promise<number> {
   const { emitChecks, httpCheckFrom, notCarriedOver, uniqueNames } = await import("./check.ts");
-  const { EmittedSecrets } = await import("../check/emit.ts");
+  const { EmittedSecrets, specLiteral } = await import("../check/emit.ts");
   const { args } = ctx;
   const notes = notCarriedOver(args, [
     "output",
@@ -382,7 +382,7 @@ async function emitGetChecks(ctx: Context, plan: GetPlan): Promise<number> {
     });
     notes.push(...more);
     return {
-      name: `${plan.method} ${url.href}`,
+      name: specLiteral(`${plan.method} ${url.href}`),
       ...check,
       ...(plan.maxTimeMs !== Infinity ? { timeout: formatDuration(plan.maxTimeMs) } : {}),
       ...(plan.retries > 0
