@@ -153,6 +153,16 @@ Deno.test({
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+    const dir2 = await Deno.makeTempDir();
+    try {
+      // A name with a `${` in it is written so that the spec reads it as it is.
+      const odd = await runSockit(["resolve", `@${dnsmasq.server}`, "a${b}.test", "--emit-check"]);
+      await Deno.writeTextFile(`${dir2}/odd.yaml`, `version: 1\nchecks:\n${odd.out}`);
+      const validated = await runSockit(["check", "--validate", "--json", `${dir2}/odd.yaml`]);
+      assert.equal(validated.code, 0, validated.out + validated.err);
+    } finally {
+      await Deno.remove(dir2, { recursive: true });
+    }
     const refused = await runSockit([
       "resolve",
       `@${dnsmasq.server}`,

@@ -320,6 +320,7 @@ async function resolveCommand(ctx: Context): Promise<number> {
 /** `--emit-check`: a dns check per name, asking the way this command line would. */
 async function emitResolveChecks(ctx: Context, p: Plan): Promise<number> {
   const { emitChecks, notCarriedOver, uniqueNames } = await import("./check.ts");
+  const { specLiteral } = await import("../check/emit.ts");
   if (p.mode === "compare") {
     throw new UsageError("Options --compare and --emit-check cannot be used together");
   }
@@ -329,9 +330,9 @@ async function emitResolveChecks(ctx: Context, p: Plan): Promise<number> {
   }
   const query = p.mode === "query";
   const checks = p.asks.map(({ n, type }) => ({
-    name: `resolve ${n.ascii}${query ? ` ${typeName(type)}` : ""}`,
+    name: specLiteral(`resolve ${n.ascii}${query ? ` ${typeName(type)}` : ""}`),
     dns: {
-      name: n.ascii,
+      name: specLiteral(n.ascii),
       ...(query ? { type: typeName(type) } : {}),
       ...(p.server ? { server: formatHostPort(p.server.address, p.server.port) } : {}),
     },
