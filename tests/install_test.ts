@@ -16,6 +16,8 @@ class FakeRelease implements AsyncDisposable {
   readonly dir: string;
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
   requests: string[] = [];
+  /** Files whose download breaks off half way (the connection is dropped). */
+  breakOff = new Set<string>();
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -24,20 +26,32 @@ class FakeRelease implements AsyncDisposable {
       async (request) => {
         const name = new URL(request.url).pathname.slice(1);
         this.requests.push(name);
+        let bytes;
         try {
-          return new Response(await Deno.readFile(`${dir}/${name}`));
+          bytes = await Deno.readFile(`${dir}/${name}`);
         } catch {
           return new Response("not found", { status: 404 });
         }
+        if (!this.breakOff.has(name)) return new Response(bytes);
+        const body = new ReadableStream({
+          start(controller) {
+            controller.enqueue(bytes.subarray(0, bytes.length >> 1));
+            controller.close();
+          },
+        });
+        return new Response(body, { headers: { "content-length": String(bytes.length) } });
       },
     );
   }
 
-  /** Archives for the host and one other target, holding a stand-in that prints its version. */
-  static async make(): Promise<FakeRelease> {
+  /**
+   * Archives for the host and one other target, holding a stand-in that prints its version (or
+   * `script` instead).
+   */
+  static async make(script = "#!/bin/sh\necho 'sockit 9.9.9 (stand-in)'\n"): Promise<FakeRelease> {
     const dir = await Deno.makeTempDir({ prefix: "sockit-fake-release-" });
     const standIn = `${dir}/stand-in`;
-    await Deno.writeTextFile(standIn, "#!/bin/sh\necho 'sockit 9.9.9 (stand-in)'\n");
+    await Deno.writeTextFile(standIn, script);
     const files = [];
     for (const target of [HOST_TARGET, "aarch64-apple-darwin"]) {
       await pack(target, standIn, dir);
@@ -201,6 +215,9 @@ Deno.test("install.sh installs for an arm64 Mac when asked, and uses wget where 
       "uname",
       "mktemp",
       "rm",
+      "rmdir",
+      "dirname",
+      "id",
       "mkdir",
       "cp",
       "mv",
@@ -235,4 +252,278 @@ Deno.test("install.sh installs for an arm64 Mac when asked, and uses wget where 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** A scratch folder with its own TMPDIR, so that a test sees every file install.sh leaves. */
+async function sandbox(): Promise<{ dir: string; tmp: string } & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-install-" });
+  const tmp = `${dir}/tmp`;
+  await Deno.mkdir(tmp);
+  await Deno.chmod(dir, 0o755);
+  await Deno.chmod(tmp, 0o1777);
+  return {
+    dir,
+    tmp,
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+function env(release: FakeRelease, box: { tmp: string }, installDir: string) {
+  return {
+    SOCKIT_DOWNLOAD_BASE: release.base,
+    SOCKIT_INSTALL_DIR: installDir,
+    TMPDIR: box.tmp,
+    PATH: Deno.env.get("PATH")!,
+  };
+}
+
+Deno.test(
+  "install.sh refuses an install folder whose sockit is a folder, or a link to one, before downloading and leaves nothing",
+  { ignore },
+  async () => {
+    await using release = await FakeRelease.make();
+    await using box = await sandbox();
+    await Deno.mkdir(`${box.dir}/tools/sockit`, { recursive: true });
+    await Deno.mkdir(`${box.dir}/linked/elsewhere`, { recursive: true });
+    await Deno.symlink(`${box.dir}/linked/elsewhere`, `${box.dir}/linked/sockit`);
+    for (
+      const [folder, what] of [["tools", "a folder"], ["linked", "a symbolic link to a folder"]]
+    ) {
+      const result = await install(env(release, box, `${box.dir}/${folder}`));
+      assert.equal(result.code, 1, result.err);
+      assert.equal(
+        result.err,
+        `error: Cannot install ${box.dir}/${folder}/sockit: it is ${what}; remove it, or set SOCKIT_INSTALL_DIR to another folder\n`,
+      );
+      assert.equal(result.out, "");
+    }
+    assert.deepEqual(release.requests, []);
+    assert.deepEqual(await listing(`${box.dir}/tools/sockit`), []);
+    assert.deepEqual(await listing(`${box.dir}/linked/elsewhere`), []);
+    assert.deepEqual(await listing(box.tmp), []);
+  },
+);
+
+Deno.test(
+  "install.sh refuses an install folder that is a file or a dangling link before downloading",
+  { ignore },
+  async () => {
+    await using release = await FakeRelease.make();
+    await using box = await sandbox();
+    await Deno.writeTextFile(`${box.dir}/file`, "");
+    await Deno.symlink(`${box.dir}/nowhere`, `${box.dir}/dangling`);
+    const cases = [
+      [`${box.dir}/file`, `install in ${box.dir}/file: ${box.dir}/file is not a folder`],
+      [`${box.dir}/file/bin`, `create ${box.dir}/file/bin: ${box.dir}/file is not a folder`],
+      [
+        `${box.dir}/dangling`,
+        `install in ${box.dir}/dangling: ${box.dir}/dangling is a symbolic link to nothing`,
+      ],
+      [
+        `${box.dir}/dangling/bin`,
+        `create ${box.dir}/dangling/bin: ${box.dir}/dangling is a symbolic link to nothing`,
+      ],
+    ];
+    for (const [dir, message] of cases) {
+      const result = await install(env(release, box, dir!));
+      assert.equal(result.code, 1, result.err);
+      assert.equal(result.err, `error: Cannot ${message}\n`);
+    }
+    assert.deepEqual(release.requests, []);
+    assert.deepEqual(await listing(box.dir), ["dangling", "file", "tmp"]);
+    assert.deepEqual(await listing(box.tmp), []);
+  },
+);
+
+const root = Deno.uid?.() === 0;
+Deno.test({
+  name: "install.sh refuses a folder the user may not write before downloading",
+  ignore: ignore || !root || !hasProgram("setpriv"),
+}, async () => {
+  await using release = await FakeRelease.make();
+  await using box = await sandbox();
+  await Deno.mkdir(`${box.dir}/locked`, { mode: 0o755 });
+  for (
+    const [dir, message] of [
+      [`${box.dir}/locked`, `install in ${box.dir}/locked: ${box.dir}/locked is not writable`],
+      [`${box.dir}/locked/a/b`, `create ${box.dir}/locked/a/b: ${box.dir}/locked is not writable`],
+    ]
+  ) {
+    const out = await new Deno.Command("setpriv", {
+      args: ["--reuid=65534", "--regid=65534", "--clear-groups", "sh", INSTALLER],
+      env: env(release, box, dir!),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 1, err);
+    assert.match(err, new RegExp(`^error: Cannot ${message} by \\S+\n$`));
+  }
+  assert.deepEqual(release.requests, []);
+  assert.deepEqual(await listing(`${box.dir}/locked`), []);
+  assert.deepEqual(await listing(box.tmp), []);
+});
+if (!root) {
+  // deno-lint-ignore no-console
+  console.error(
+    "note: the install.sh unwritable-folder test is skipped: it needs root to drop to nobody",
+  );
+}
+
+Deno.test(
+  "install.sh stops on a download that breaks off, names it, and creates no folder",
+  { ignore },
+  async () => {
+    await using release = await FakeRelease.make();
+    await using box = await sandbox();
+    release.breakOff.add(archiveNames(HOST_TARGET).archive);
+    const result = await install(env(release, box, `${box.dir}/new/bin`));
+    assert.equal(result.code, 1, result.err);
+    assert.match(
+      result.err,
+      new RegExp(
+        `\nerror: Cannot download ${release.base}/${archiveNames(HOST_TARGET).archive}\n$`,
+      ),
+    );
+    assert.match(result.err, /curl: \(\d+\) /);
+    assert.deepEqual(await listing(box.dir), ["tmp"]);
+    assert.deepEqual(await listing(box.tmp), []);
+  },
+);
+
+Deno.test(
+  "install.sh keeps the installed binary when the new one does not run, and removes the folders it made",
+  { ignore },
+  async () => {
+    await using release = await FakeRelease.make(
+      "#!/bin/sh\necho 'no such loader' >&2\nexit 127\n",
+    );
+    await using box = await sandbox();
+    await Deno.mkdir(`${box.dir}/bin`);
+    await Deno.writeTextFile(`${box.dir}/bin/sockit`, "#!/bin/sh\necho old\n", { mode: 0o755 });
+    for (const dir of [`${box.dir}/bin`, `${box.dir}/new/deeper/bin`]) {
+      const result = await install(env(release, box, dir));
+      assert.equal(result.code, 1, result.err);
+      assert.match(
+        result.err,
+        new RegExp(
+          `no such loader\nerror: The downloaded sockit does not run here \\(${dir}/\\.sockit\\.\\d+\\.tmp --version failed\\): not installing\n$`,
+        ),
+      );
+      assert.doesNotMatch(result.err, /Installed/);
+    }
+    assert.deepEqual(await listing(box.dir), ["bin", "tmp"]);
+    assert.deepEqual(await listing(`${box.dir}/bin`), ["sockit"]);
+    assert.equal(await Deno.readTextFile(`${box.dir}/bin/sockit`), "#!/bin/sh\necho old\n");
+    assert.deepEqual(await listing(box.tmp), []);
+  },
+);
+
+/** Whether `tool -c` (run in `dir`) checks `name` and finds it OK. */
+async function toolAccepts(tool: string[], dir: string, name: string): Promise<boolean> {
+  const out = await new Deno.Command(tool[0]!, {
+    args: [...tool.slice(1), "-c", "SHA256SUMS"],
+    cwd: dir,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const lines = new TextDecoder().decode(out.stdout).split("\n");
+  const checked = lines.filter((line) =>
+    line.startsWith(`${name}: `) || line.startsWith(`./${name}: `)
+  );
+  return checked.length > 0 && checked.every((line) => line.endsWith(": OK"));
+}
+
+const checksumTools = hasProgram("sha256sum") && hasProgram("shasum");
+
+Deno.test({
+  name: "install.sh takes the SHA256SUMS lines that sha256sum -c or shasum -c take, and no others",
+  ignore: ignore || !checksumTools,
+}, async () => {
+  await using release = await FakeRelease.make();
+  await using box = await sandbox();
+  const name = archiveNames(HOST_TARGET).archive;
+  const other = archiveNames("aarch64-apple-darwin").archive;
+  const sums = await Deno.readTextFile(`${release.dir}/SHA256SUMS`);
+  const hexOf = (file: string) =>
+    sums.split("\n").find((line) => line.endsWith(file))!.slice(0, 64);
+  const h = hexOf(name);
+  const H = h.toUpperCase();
+  const o = hexOf(other);
+  const wrong = h.replace(/^./, (c) => c === "0" ? "1" : "0");
+  // Each case is a whole SHA256SUMS; the tools and install.sh are asked about the host's archive.
+  const cases: Record<string, string> = {
+    "as written": sums,
+    "binary marker": `${o} *${other}\n${h} *${name}\n`,
+    "upper-case hex": `${o}  ${other}\n${H}  ${name}\n`,
+    "mixed-case hex": `${h.slice(0, 32)}${H.slice(32)}  ${name}\n`,
+    "CRLF": `${o}  ${other}\r\n${H}  ${name}\r\n`,
+    "CRLF, binary marker": `${h} *${name}\r\n`,
+    "CRLF, no final line end": `${h}  ${name}\r`,
+    "two CRs": `${h}  ${name}\r\r\n`,
+    "no final line end": `${h}  ${name}`,
+    "BSD tag": `SHA256 (${other}) = ${o}\nSHA256 (${name}) = ${h}\n`,
+    "BSD tag, upper-case hex, CRLF": `SHA256 (${name}) = ${H}\r\n`,
+    "BSD tag without blanks": `SHA256(${name})=${h}\n`,
+    "BSD tag, two blanks after =": `SHA256 (${name}) =  ${h}\n`,
+    "BSD tag, blank after the hex": `SHA256 (${name}) = ${h} \n`,
+    "BSD tag, blank and CR after the hex": `SHA256 (${name}) = ${h} \r\n`,
+    "BSD tag, lower case": `sha256 (${name}) = ${h}\n`,
+    "BSD tag of another digest": `SHA1 (${name}) = ${h}\n`,
+    "BSD tag, two blanks before (": `SHA256  (${name}) = ${h}\n`,
+    "BSD tag, leading blank": ` SHA256 (${name}) = ${h}\n`,
+    "BSD tag, ./name": `SHA256 (./${name}) = ${h}\n`,
+    "one blank (md5 -r style)": `${o} ${other}\n${h} ${name}\n`,
+    "a tab": `${h}\t${name}\n`,
+    "a tab and the binary marker": `${h}\t*${name}\n`,
+    "one blank after a two-blank line": `${o}  ${other}\n${h} ${name}\n`,
+    "two blanks after a one-blank line": `${o} ${other}\n${h}  ${name}\n`,
+    "leading blanks": `  ${h}  ${name}\n`,
+    "leading tab": `\t${h}  ${name}\n`,
+    "leading backslash": `\\${h}  ${name}\n`,
+    "trailing blank": `${h}  ${name} \n`,
+    "blank and CR": `${h}  ${name} \r\n`,
+    "./name": `${h}  ./${name}\n`,
+    "two binary markers": `${h} **${name}\n`,
+    "blank then binary marker": `${h}  *${name}\n`,
+    "short hex": `${h.slice(1)}  ${name}\n`,
+    "long hex": `${h}0  ${name}\n`,
+    "not hex": `${h.slice(1)}g  ${name}\n`,
+    "comment and blank lines": `# made by hand\n\n${h}  ${name}\n`,
+    "the other archive only": `${o}  ${other}\n`,
+    "garbage": "hello\n",
+    "empty": "",
+    "the same entry twice": `${h}  ${name}\n${H} *${name}\n`,
+    "two different entries": `${h}  ${name}\n${wrong}  ${name}\n`,
+    "the wrong hex": `${wrong}  ${name}\n`,
+  };
+  const mismatches = [];
+  for (const [label, text] of Object.entries(cases)) {
+    await Deno.writeTextFile(`${release.dir}/SHA256SUMS`, text);
+    const gnu = await toolAccepts(["sha256sum"], release.dir, name);
+    const perl = await toolAccepts(["shasum", "-a", "256"], release.dir, name);
+    const result = await install(env(release, box, `${box.dir}/bin`));
+    const installed = result.code === 0;
+    if (installed !== (gnu || perl)) {
+      mismatches.push(
+        `${label}: sha256sum ${gnu}, shasum ${perl}, install.sh ${installed}: ${result.err}`,
+      );
+    }
+    if (!installed) {
+      assert.match(
+        result.err,
+        /\nerror: (SHA256SUMS has no entry for|Checksum mismatch for|SHA256SUMS lists different checksums for) /,
+      );
+    }
+    await Deno.remove(`${box.dir}/bin`, { recursive: true }).catch(() => {});
+  }
+  assert.deepEqual(mismatches, []);
+  // shasum's modes '^' (bits) and 'U' (universal newlines) hash other bytes than the archive's.
+  for (const mode of ["^", "U"]) {
+    await Deno.writeTextFile(`${release.dir}/SHA256SUMS`, `${h} ${mode}${name}\n`);
+    const result = await install(env(release, box, `${box.dir}/bin`));
+    assert.equal(result.code, 1, result.err);
+    assert.match(result.err, /\nerror: SHA256SUMS has no entry for /);
+  }
+  assert.deepEqual(await listing(box.tmp), []);
 });

@@ -72,6 +72,111 @@ Deno.test({
   },
 });
 
+/** The questions dig asks for these arguments, in order: `name TYPE`. */
+async function digQuestions(server: Dnsmasq, args: string[]): Promise<string[]> {
+  const out = await new Deno.Command("dig", {
+    args: ["@127.0.0.1", "-p", String(server.port), "+noall", "+question", "+tries=1", ...args],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(out.stdout).split("\n")
+    .map((line) => /^;(\S+)\s+IN\s+(\S+)/.exec(line))
+    .filter((m) => m !== null)
+    .map((m) => `${m![1]} ${m![2]}`);
+}
+
+Deno.test({
+  name:
+    "resolve asks a name with -x beside it for its own type and the reverse name for PTR, as dig does, and --emit-check emits the same",
+  ignore: !hasDnsmasq(),
+  async fn() {
+    await using dnsmasq = await Dnsmasq.start();
+    const cases: Array<[string[], string[]]> = [
+      [["a.example.test", "-x", "192.0.2.1"], ["a.example.test. A", "1.2.0.192.in-addr.arpa. PTR"]],
+      [
+        ["a.example.test", "-t", "AAAA", "-x", "192.0.2.1"],
+        ["a.example.test. AAAA", "1.2.0.192.in-addr.arpa. PTR"],
+      ],
+      [["-x", "192.0.2.1", "-t", "TXT"], ["1.2.0.192.in-addr.arpa. TXT"]],
+    ];
+    for (const [args, expected] of cases) {
+      const result = await runSockit(["resolve", `@${dnsmasq.server}`, ...args, "--json"]);
+      assert.ok(result.code === 0 || result.code === 3, result.err);
+      const asked = result.out.trim().split("\n").map((line) => {
+        const { name, type } = JSON.parse(line);
+        return `${name} ${type}`;
+      });
+      assert.deepEqual(asked, expected, args.join(" "));
+      if (hasProgram("dig")) assert.deepEqual(asked, await digQuestions(dnsmasq, args));
+    }
+    const answered = await runSockit([
+      "resolve",
+      `@${dnsmasq.server}`,
+      "a.example.test",
+      "-x",
+      "192.0.2.1",
+      "--short",
+    ]);
+    assert.equal(answered.code, 0, answered.err);
+    assert.equal(answered.out, "192.0.2.1\na.example.test.\n");
+    // -6 chooses the names' type, and -x's PTR stays.
+    const six = await runSockit([
+      "resolve",
+      `@${dnsmasq.server}`,
+      "a.example.test",
+      "-6",
+      "-x",
+      "192.0.2.1",
+      "--short",
+    ]);
+    assert.equal(six.out, "2001:db8::1\na.example.test.\n", six.err);
+    const emitted = await runSockit([
+      "resolve",
+      `@${dnsmasq.server}`,
+      "a.example.test",
+      "-x",
+      "192.0.2.1",
+      "--emit-check",
+      "--json",
+    ]);
+    assert.equal(emitted.code, 0, emitted.err);
+    const { checks } = JSON.parse(emitted.out);
+    assert.deepEqual(
+      checks.map((c: { dns: { name: string; type: string } }) => `${c.dns.name} ${c.dns.type}`),
+      ["a.example.test A", "1.2.0.192.in-addr.arpa PTR"],
+    );
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(`${dir}/spec.json`, JSON.stringify({ version: 1, checks }));
+      const run = await runSockit(["check", `${dir}/spec.json`]);
+      assert.equal(run.code, 0, run.out + run.err);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+    const dir2 = await Deno.makeTempDir();
+    try {
+      // A name with a `${` in it is written so that the spec reads it as it is.
+      const odd = await runSockit(["resolve", `@${dnsmasq.server}`, "a${b}.test", "--emit-check"]);
+      await Deno.writeTextFile(`${dir2}/odd.yaml`, `version: 1\nchecks:\n${odd.out}`);
+      const validated = await runSockit(["check", "--validate", "--json", `${dir2}/odd.yaml`]);
+      assert.equal(validated.code, 0, validated.out + validated.err);
+    } finally {
+      await Deno.remove(dir2, { recursive: true });
+    }
+    const refused = await runSockit([
+      "resolve",
+      `@${dnsmasq.server}`,
+      "a.example.test",
+      "-x",
+      "192.0.2.1",
+      "--expect",
+      "192.0.2.1",
+    ]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.err, /^error: Option --expect checks addresses: -x asks for PTR\n/);
+  },
+});
+
 Deno.test({
   name: "resolve tells NXDOMAIN from NODATA, exits 3 for both, and shows the status",
   ignore: !hasDnsmasq(),

@@ -6,7 +6,7 @@
  * @module
  */
 import { resolvePath, splitPath } from "../text/path.ts";
-import { formatChecksYaml } from "../check/emit.ts";
+import { EmittedSecrets, formatChecksYaml, specLiteral as literal } from "../check/emit.ts";
 import type { CheckObject } from "../check/emit.ts";
 import { Redactor } from "../check/redact.ts";
 import {
@@ -28,6 +28,7 @@ import { formatOf } from "../check/tree.ts";
 import type { SpecProblem } from "../check/tree.ts";
 import { VAR_NAME } from "../check/vars.ts";
 import { parseRegex } from "../http/expect.ts";
+import type { HttpUrl } from "../http/url.ts";
 import { formatDuration } from "../net/deadline.ts";
 import { TimeoutError } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
@@ -651,27 +652,72 @@ export async function emitChecks(
   return ExitCode.Ok;
 }
 
+/** Header fields whose values are credentials: emitted as secrets, never as they are. */
+const CREDENTIAL_FIELDS: Record<string, string> = {
+  "authorization": "SOCKIT_AUTHORIZATION",
+  "proxy-authorization": "SOCKIT_PROXY_AUTHORIZATION",
+  "cookie": "SOCKIT_COOKIE",
+};
+
+/**
+ * The `url` of an http check: a `user:password@` URL keeps its user name and has the password as
+ * a secret (`http://ann:${SOCKIT_PASSWORD}@h/`); a URL with a user name alone (a token) has the
+ * user name as one. Either is substituted into the URL as it is, so the secret is set as it was
+ * written in the URL, percent-escapes and all.
+ */
+function emittedUrl(url: HttpUrl, secrets: EmittedSecrets): string {
+  const credentials = url.credentials;
+  if (credentials === undefined) return literal(url.href);
+  const how = "as it is written in a URL (percent-escapes included: %40 for @, %2F for /)";
+  const user = encodeURIComponent(credentials.username);
+  const userinfo = credentials.password === ""
+    ? secrets.ref("SOCKIT_USER", user, `the user name (a token) of ${url.href}`, how)
+    : `${user}:${
+      secrets.ref(
+        "SOCKIT_PASSWORD",
+        encodeURIComponent(credentials.password),
+        `the password of ${url.href}`,
+        how,
+      )
+    }`;
+  const scheme = url.href.indexOf("://") + 3;
+  return `${url.href.slice(0, scheme)}${userinfo}@${literal(url.href.slice(scheme))}`;
+}
+
 /**
  * The `http` and `expect` of a check from the request and `--expect-*` options that `get` and
- * `wait` share (`http_options.ts`), for `--emit-check`.
+ * `wait` share (`http_options.ts`), for `--emit-check`. Credentials (a URL's password, an
+ * Authorization or Cookie header) become secrets, collected in `options.secrets` (share one among
+ * the checks of a command line) and named in the notes.
  */
 export function httpCheckFrom(
   args: ParsedArgs,
-  url: string,
+  url: HttpUrl | string,
   options: {
     method?: "GET" | "HEAD" | undefined;
     maxRedirects?: number | undefined;
     status?: string | undefined;
+    secrets?: EmittedSecrets | undefined;
   } = {},
 ): { check: Omit<CheckObject, "name">; notes: string[] } {
   const notes: string[] = [];
-  const http: Record<string, unknown> = { url };
+  const own = options.secrets === undefined;
+  const secrets = options.secrets ?? new EmittedSecrets();
+  const http: Record<string, unknown> = {
+    url: typeof url === "string" ? literal(url) : emittedUrl(url, secrets),
+  };
   if (options.method === "HEAD") http.method = "HEAD";
   const headers: Record<string, string | null> = {};
   for (const text of args.strings("header")) {
     const colon = text.indexOf(":");
+    const name = text.slice(0, colon);
     const value = text.slice(colon + 1).trim();
-    headers[text.slice(0, colon)] = value === "" ? null : value;
+    const secret = CREDENTIAL_FIELDS[name.trim().toLowerCase()];
+    headers[name] = value === ""
+      ? null
+      : secret === undefined
+      ? literal(value)
+      : secrets.ref(secret, value, `the ${name.trim()} header's value`);
   }
   if (Object.keys(headers).length > 0) http.headers = headers;
   if (args.flag("location")) {
@@ -695,15 +741,18 @@ export function httpCheckFrom(
     expect.status = status.split(",").map((s) => /^\d+$/.test(s.trim()) ? Number(s) : s.trim());
   }
   const body = args.string("expect-body");
-  if (body !== undefined) expect.body_contains = body;
+  if (body !== undefined) expect.body_contains = literal(body);
   const regex = args.string("expect-body-regex");
-  if (regex !== undefined) expect.body_regex = regex;
+  if (regex !== undefined) expect.body_regex = literal(regex);
   const expectHeaders: Record<string, string> = {};
   for (const text of args.strings("expect-header")) {
     const colon = text.indexOf(":");
-    expectHeaders[text.slice(0, colon).trim()] = text.slice(colon + 1).replace(/^[ \t]+/, "");
+    expectHeaders[text.slice(0, colon).trim()] = literal(
+      text.slice(colon + 1).replace(/^[ \t]+/, ""),
+    );
   }
   if (Object.keys(expectHeaders).length > 0) expect.headers = expectHeaders;
+  if (own) notes.push(...secrets.notes);
   return { check: { http, ...(Object.keys(expect).length > 0 ? { expect } : {}) }, notes };
 }
 

@@ -356,6 +356,7 @@ async function getCommand(ctx: Context): Promise<number> {
 /** `--emit-check`: a check per URL, doing what this command line would. */
 async function emitGetChecks(ctx: Context, plan: GetPlan): Promise<number> {
   const { emitChecks, httpCheckFrom, notCarriedOver, uniqueNames } = await import("./check.ts");
+  const { EmittedSecrets, specLiteral } = await import("../check/emit.ts");
   const { args } = ctx;
   const notes = notCarriedOver(args, [
     "output",
@@ -371,15 +372,17 @@ async function emitGetChecks(ctx: Context, plan: GetPlan): Promise<number> {
   if (!args.flag("fail") && args.string("expect-status") === undefined) {
     notes.push("get accepts any status unless asked; a check expects 2xx (set expect.status)");
   }
+  const secrets = new EmittedSecrets();
   const checks = plan.urls.map((url) => {
-    const { check, notes: more } = httpCheckFrom(args, url.href, {
+    const { check, notes: more } = httpCheckFrom(args, url, {
       method: plan.method,
       maxRedirects: args.string("max-redirs") === undefined ? undefined : plan.maxRedirects,
       status: args.string("expect-status") ?? (args.flag("fail") ? "1xx,2xx,3xx" : undefined),
+      secrets,
     });
     notes.push(...more);
     return {
-      name: `${plan.method} ${url.href}`,
+      name: specLiteral(`${plan.method} ${url.href}`),
       ...check,
       ...(plan.maxTimeMs !== Infinity ? { timeout: formatDuration(plan.maxTimeMs) } : {}),
       ...(plan.retries > 0
@@ -387,7 +390,7 @@ async function emitGetChecks(ctx: Context, plan: GetPlan): Promise<number> {
         : {}),
     };
   });
-  return await emitChecks(ctx, uniqueNames(checks), [...new Set(notes)]);
+  return await emitChecks(ctx, uniqueNames(checks), [...secrets.notes, ...new Set(notes)]);
 }
 
 /**

@@ -48,7 +48,7 @@ export const RESOLVE: CommandSpec = {
   usage: [
     "resolve NAME... [-4 | -6] [--short] [--expect ADDR]...",
     "resolve [@SERVER[:PORT]] NAME... [--type TYPE] [--tcp] [--tries N] [--short] [--expect ADDR]...",
-    "resolve -x ADDRESS... [@SERVER[:PORT]]",
+    "resolve [NAME...] -x ADDRESS... [@SERVER[:PORT]]",
     "resolve --compare NAME... [--server ADDR[:PORT]] [-4 | -6]",
   ],
   description: [
@@ -64,7 +64,9 @@ export const RESOLVE: CommandSpec = {
     "Every failed lookup exits 3: NXDOMAIN (no such name), NODATA (the name has no records of",
     "that type), SERVFAIL, REFUSED and other error statuses. No answer in time exits 5, a",
     "malformed reply 7. -4/-6 in query mode ask for A/AAAA. Types: A, AAAA, CNAME, MX, NS, SOA,",
-    "TXT, SRV, PTR, CAA or TYPEnnn. --expect is checked per name. --compare shows each side's",
+    "TXT, SRV, PTR, CAA or TYPEnnn; names given beside -x keep theirs, and -x's reverse names",
+    "are asked for PTR (as dig asks them; --type applies to them when no other name is given).",
+    "--expect is checked per name. --compare shows each side's",
     "outcome and addresses, and exits 1 when they differ, 3 when both fail.",
   ].join("\n"),
   options: withCommon([
@@ -89,7 +91,7 @@ export const RESOLVE: CommandSpec = {
       type: "string",
       multiple: true,
       value: "ADDRESS",
-      description: "Reverse lookup: PTR of in-addr.arpa / ip6.arpa (repeatable)",
+      description: "Reverse lookup: PTR of in-addr.arpa / ip6.arpa, beside any NAME (repeatable)",
     },
     { name: "tcp", type: "boolean", description: "Ask over TCP only" },
     {
@@ -153,11 +155,21 @@ export function parseServer(text: string): DnsServer {
   }
 }
 
+/** One name and the record type it is asked for (query mode). */
+interface Ask {
+  n: DnsNameForms;
+  type: number;
+}
+
 /** What to do: which names, how to ask, what to check. */
 interface Plan {
-  names: DnsNameForms[];
+  /**
+   * The names in the order given (the arguments, then -f's, then -x's), each with its type: the
+   * names take --type (or -4/-6's A/AAAA, A by default) and -x's reverse names PTR, as dig asks
+   * them; -x's take --type only when no other name is given (`-x ADDR -t TXT`, as in dig).
+   */
+  asks: Ask[];
   mode: "system" | "query" | "compare";
-  type: number;
   server: DnsServer | undefined;
   family: 4 | 6 | undefined;
   transport: "udp" | "tcp";
@@ -211,6 +223,7 @@ async function plan(ctx: Context): Promise<Plan> {
     });
   }
   const reverse = args.strings("reverse");
+  const reversed: DnsNameForms[] = [];
   for (const address of reverse) {
     let name: string;
     try {
@@ -219,9 +232,9 @@ async function plan(ctx: Context): Promise<Plan> {
       if (!(error instanceof RangeError)) throw error;
       throw new UsageError(`Invalid address "${address}" for -x: not an IPv4 or IPv6 address`);
     }
-    names.push(normalizeDnsName(name));
+    reversed.push(normalizeDnsName(name));
   }
-  if (names.length === 0) {
+  if (names.length === 0 && reversed.length === 0) {
     throw new UsageError('Missing argument for "sockit resolve": expected NAME');
   }
   const compare = args.flag("compare");
@@ -238,7 +251,10 @@ async function plan(ctx: Context): Promise<Plan> {
   }
   if (reverse.length > 0) {
     if (compare) throw new UsageError("Options --compare and -x cannot be used together");
-    if (family) throw new UsageError(`Options -${family} and -x cannot be used together`);
+    // -4/-6 choose the names' type; with no name beside -x, they would choose nothing.
+    if (family && names.length === 0) {
+      throw new UsageError(`Options -${family} and -x cannot be used together`);
+    }
   }
   const familyType = family === 6 ? RecordType.AAAA : RecordType.A;
   if (family && given !== undefined && given !== familyType) {
@@ -248,7 +264,12 @@ async function plan(ctx: Context): Promise<Plan> {
       } cannot be used together: -${family} asks for ${typeName(familyType)}`,
     );
   }
-  const type = given ?? (reverse.length > 0 ? RecordType.PTR : familyType);
+  const nameType = given ?? familyType;
+  const reverseType = names.length === 0 ? given ?? RecordType.PTR : RecordType.PTR;
+  const asks: Ask[] = [
+    ...names.map((n) => ({ n, type: nameType })),
+    ...reversed.map((n) => ({ n, type: reverseType })),
+  ];
   const expect = args.strings("expect").map((a) => checkedAddress(a, "--expect"));
   if (compare) {
     if (given !== undefined && given !== RecordType.A && given !== RecordType.AAAA) {
@@ -262,17 +283,23 @@ async function plan(ctx: Context): Promise<Plan> {
         throw new UsageError(`Options --compare and --${option} cannot be used together`);
       }
     }
-  } else if (expect.length > 0 && type !== RecordType.A && type !== RecordType.AAAA) {
-    throw new UsageError(
-      `Option --expect checks addresses: it needs --type A or AAAA, not ${typeName(type)}`,
-    );
+  } else if (expect.length > 0) {
+    const other = asks.find((a) => a.type !== RecordType.A && a.type !== RecordType.AAAA);
+    if (other !== undefined) {
+      throw new UsageError(
+        reversed.includes(other.n) && other.type === RecordType.PTR
+          ? "Option --expect checks addresses: -x asks for PTR"
+          : `Option --expect checks addresses: it needs --type A or AAAA, not ${
+            typeName(other.type)
+          }`,
+      );
+    }
   }
   const query = given !== undefined || server !== undefined || reverse.length > 0 ||
     args.flag("tcp") || args.string("tries") !== undefined;
   return {
-    names,
+    asks,
     mode: compare ? "compare" : query ? "query" : "system",
-    type,
     server,
     family,
     transport: args.flag("tcp") ? "tcp" : "udp",
@@ -293,6 +320,7 @@ async function resolveCommand(ctx: Context): Promise<number> {
 /** `--emit-check`: a dns check per name, asking the way this command line would. */
 async function emitResolveChecks(ctx: Context, p: Plan): Promise<number> {
   const { emitChecks, notCarriedOver, uniqueNames } = await import("./check.ts");
+  const { specLiteral } = await import("../check/emit.ts");
   if (p.mode === "compare") {
     throw new UsageError("Options --compare and --emit-check cannot be used together");
   }
@@ -301,11 +329,11 @@ async function emitResolveChecks(ctx: Context, p: Plan): Promise<number> {
     notes.push(`-${p.family} has no equivalent for the system resolver in a check: left out`);
   }
   const query = p.mode === "query";
-  const checks = p.names.map((n) => ({
-    name: `resolve ${n.ascii}${query ? ` ${typeName(p.type)}` : ""}`,
+  const checks = p.asks.map(({ n, type }) => ({
+    name: specLiteral(`resolve ${n.ascii}${query ? ` ${typeName(type)}` : ""}`),
     dns: {
-      name: n.ascii,
-      ...(query ? { type: typeName(p.type) } : {}),
+      name: specLiteral(n.ascii),
+      ...(query ? { type: typeName(type) } : {}),
       ...(p.server ? { server: formatHostPort(p.server.address, p.server.port) } : {}),
     },
     ...(p.expect.length > 0 ? { expect: { addresses: p.expect } } : {}),
@@ -391,7 +419,7 @@ function lookup(ctx: Context, p: Plan, n: DnsNameForms): Promise<SystemAddress[]
 
 async function runSystem(ctx: Context, p: Plan): Promise<number> {
   const failures = new FirstFailure();
-  for (const n of p.names) {
+  for (const { n } of p.asks) {
     let found: SystemAddress[] = [];
     let failure: unknown;
     try {
@@ -421,7 +449,7 @@ async function runSystem(ctx: Context, p: Plan): Promise<number> {
         if (ctx.args.flag("short")) await ctx.out.line(a.address);
         else {
           await ctx.out.line(
-            `${p.names.length > 1 ? `${label}\t` : ""}${a.address}\tIPv${a.family}`,
+            `${p.asks.length > 1 ? `${label}\t` : ""}${a.address}\tIPv${a.family}`,
           );
         }
       }
@@ -503,8 +531,7 @@ class Lines {
   }
 }
 
-interface Asked {
-  n: DnsNameForms;
+interface Asked extends Ask {
   result: DnsQueryResult | undefined;
   error: unknown;
 }
@@ -523,34 +550,34 @@ async function runQueries(ctx: Context, p: Plan): Promise<number> {
     signal: ctx.signal,
   });
   const answers = inOrder(
-    p.names,
+    p.asks,
     QUERY_WINDOW,
-    (n): Promise<Asked> =>
-      client.query(n.name, p.type).then(
-        (result) => ({ n, result, error: undefined }),
-        (error) => ({ n, result: undefined, error }),
+    ({ n, type }): Promise<Asked> =>
+      client.query(n.name, type).then(
+        (result) => ({ n, type, result, error: undefined }),
+        (error) => ({ n, type, result: undefined, error }),
       ),
   );
   const lines = new Lines(ctx);
   for await (const batch of answers) {
-    for (const { n, result, error } of batch) {
+    for (const { n, type, result, error } of batch) {
       if (ctx.signal.aborted) {
         await lines.flush();
         throw ctx.signal.reason;
       }
-      const lookupFailure = result ? outcomeError(n, p.type, result) : error;
+      const lookupFailure = result ? outcomeError(n, type, result) : error;
       const expectation = p.expect.length === 0 ? undefined : checkExpect(
         p.expect,
         quoted(n.name, n),
-        result ? addressesOf(p.type, result) : [],
+        result ? addressesOf(type, result) : [],
       );
       const failure = lookupFailure ?? expectation?.error;
-      if (result) printQuery(ctx, lines, n, p.type, result, failure, expectation);
+      if (result) printQuery(ctx, lines, n, type, result, failure, expectation);
       else if (ctx.json) {
         lines.json({
           name: n.fqdn,
           ...idnJson(n.unicode === undefined ? undefined : fqdn(n.unicode)),
-          type: typeName(p.type),
+          type: typeName(type),
           server: formatServer(server),
           ...expectJson(expectation),
           error: describeError(error),
@@ -671,7 +698,7 @@ async function runCompare(ctx: Context, p: Plan): Promise<number> {
     trace: ctx.trace,
     signal: ctx.signal,
   });
-  for (const n of p.names) {
+  for (const { n } of p.asks) {
     try {
       const failure = await compare(ctx, p, n, client, server);
       if (failure) {

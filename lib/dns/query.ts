@@ -5,11 +5,22 @@
  * the query (the question compared as DNS compares names: on the wire bytes, ASCII letters in
  * any case); anything else is ignored (and traced) until the try's timeout.
  *
+ * A closed UDP port is silence here: dig hears "connection refused" from the ICMP port
+ * unreachable that comes back on its connected socket, but Deno 2.9.6 cannot connect a UDP
+ * socket (`Deno.listenDatagram` has no `connect`; `node:dgram`'s `connect()` keeps the address
+ * and still sends with `sendto` on an unconnected socket, so the kernel reports nothing). What it
+ * can do: once a UDP try goes unanswered, knock on the server's TCP port, which a DNS server
+ * must serve too (RFC 7766); if that is refused, nothing is there, and the query fails as
+ * refused instead of waiting out its other tries.
+ *
  * @module
  */
 import { canonicalIp, formatHostPort } from "../net/addr.ts";
+import { closeQuietly } from "../net/close.ts";
 import { withConn } from "../net/conn.ts";
-import { InterruptedError, ProtocolError, TimeoutError } from "../net/errors.ts";
+import { withDeadline } from "../net/deadline.ts";
+import { dial } from "../net/dial.ts";
+import { ConnectError, InterruptedError, ProtocolError, TimeoutError } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
 import { BufReader } from "../net/reader.ts";
 import { startTimer } from "../net/timer.ts";
@@ -105,6 +116,12 @@ function normalizeAddress(address: string): string {
   );
 }
 
+/**
+ * The longest the TCP knock after an unanswered UDP try may take (at most the try's timeout): a
+ * refusal takes one round trip, so a knock that is not answered by then tells nothing.
+ */
+const KNOCK_MS = 500;
+
 /** A UDP answer: the reply, the tries it took, and the query it answers (to ask over TCP). */
 interface UdpAnswer {
   message: DnsMessage;
@@ -149,6 +166,12 @@ class UdpAsker {
   #lastHostname = "";
   #lastSource = "";
   #closed: { reason: unknown } | undefined;
+  /** The TCP knock after the first unanswered try: `undefined` before it, then its promise. */
+  #knock: Promise<void> | undefined;
+  /** Whether the knock has settled (and the server's TCP port was not refused). */
+  #knocked = false;
+  /** Tries that ended while the knock was under way: sent again (or given up) once it settles. */
+  #held: Pending[] = [];
 
   constructor(server: DnsServer, options: DnsQueryOptions & { timeoutMs: number; tries: number }) {
     this.#server = server;
@@ -189,7 +212,7 @@ class UdpAsker {
   }
 
   #send(p: Pending): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#pending.get(p.id) !== p) return;
     if (p.tries >= this.#options.tries) {
       this.#pending.delete(p.id);
       return p.resolve(undefined);
@@ -230,7 +253,10 @@ class UdpAsker {
     this.#timer = startTimer(() => this.#expire(), first.deadline - performance.now());
   }
 
-  /** Sends again (or gives up on) every query whose try has ended. */
+  /**
+   * Sends again (or gives up on) every query whose try has ended; the first time one has, knocks
+   * on the server's TCP port first, and holds those until the knock has settled.
+   */
   #expire(): void {
     this.#timer = undefined;
     this.#timerAt = Infinity;
@@ -238,8 +264,49 @@ class UdpAsker {
     for (const p of this.#waiting) {
       if (p.deadline > now + 1) break;
       this.#waiting.delete(p);
-      this.#send(p);
+      if (this.#knocked) this.#send(p);
+      else this.#held.push(p);
     }
+    if (this.#held.length > 0) this.#knock ??= this.#knockTcp();
+    this.#arm();
+  }
+
+  /**
+   * Connects to the server's TCP port and closes at once. Refused: nothing listens there, so
+   * every query fails as refused (the socket closes). Accepted, or no word within the knock's
+   * time: the held tries go on over UDP as if nothing had happened.
+   */
+  async #knockTcp(): Promise<void> {
+    const { address, port } = this.#server;
+    const trace = this.#options.trace;
+    trace?.({ step: "connect", detail: `no answer over UDP: is anything on TCP port ${port}?` });
+    let refused: unknown;
+    try {
+      const { conn } = await withDeadline(
+        Math.min(this.#options.timeoutMs, KNOCK_MS),
+        `Knock on ${this.#where}`,
+        (signal) => dial({ hostname: address, port }, { signal, trace }),
+        { signal: this.#options.signal },
+      );
+      closeQuietly(conn);
+    } catch (error) {
+      if (error instanceof ConnectError && error.cause instanceof Deno.errors.ConnectionRefused) {
+        refused = error;
+      }
+    }
+    if (refused !== undefined) {
+      this.#shut(
+        new ConnectError(
+          `Cannot connect to ${this.#where}: connection refused (no answer over UDP, and TCP port ${port} refused)`,
+          { cause: refused },
+        ),
+      );
+      return;
+    }
+    this.#knocked = true;
+    const held = this.#held;
+    this.#held = [];
+    for (const p of held) this.#send(p);
     this.#arm();
   }
 

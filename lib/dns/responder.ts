@@ -1,10 +1,14 @@
 /**
  * A tiny DNS responder on loopback, built on the same codec: it answers A and AAAA questions
- * from a table, NXDOMAIN for other names and NODATA for other types. The demo queries it, and
- * tests give it a handler to misbehave on purpose.
+ * from a table, NXDOMAIN for other names and NODATA for other types, over UDP and over TCP on the
+ * same port, as a DNS server must (RFC 7766). The demo queries it, and tests give it a handler to
+ * misbehave on purpose.
  *
  * @module
  */
+import { closeQuietly } from "../net/close.ts";
+import { writeAll } from "../net/io.ts";
+import { BufReader } from "../net/reader.ts";
 import { sameDnsName } from "./name.ts";
 import { CLASS_IN, decodeMessage, encodeMessage, Rcode, RecordType } from "./wire.ts";
 import type { DnsMessage, DnsRecord } from "./wire.ts";
@@ -19,9 +23,9 @@ export type ResponderHandler = (
 
 /** A running responder. */
 export interface Responder extends AsyncDisposable {
-  /** Where it listens (127.0.0.1 and a free port). */
+  /** Where it listens (127.0.0.1 and a port free for both UDP and TCP). */
   server: DnsServer;
-  /** Queries received so far. */
+  /** Queries received so far, over either transport. */
   queries: number;
   /** Sends bytes to a client from the responder's own socket (for tests of stray replies). */
   sendTo(bytes: Uint8Array, to: { address: string; port: number }): Promise<void>;
@@ -55,7 +59,9 @@ export function answerFromTable(table: Record<string, string[]>, query: DnsMessa
 }
 
 /**
- * Starts a responder on 127.0.0.1 and a free port.
+ * Starts a responder on 127.0.0.1 and a port free for both UDP and TCP. Over TCP it answers each
+ * length-prefixed query on the connection with the same handler (a handler that stays silent
+ * keeps the connection open and silent).
  *
  * @param answer A table of names to addresses, or a handler for full control.
  *
@@ -74,36 +80,90 @@ export async function startResponder(
     : (query) => answerFromTable(answer, query);
   // Loaded here, not at the top: node's modules cost every command start-up time.
   const { default: dgram } = await import("node:dgram");
-  const socket = dgram.createSocket("udp4");
-  const responder: Responder = {
-    server: { address: "127.0.0.1", port: 0 },
-    queries: 0,
-    sendTo: (bytes, to) =>
-      new Promise((resolve, reject) =>
-        socket.send(bytes, to.port, to.address, (error) => error ? reject(error) : resolve())
-      ),
-    close: () => new Promise((resolve) => socket.close(() => resolve())),
-    [Symbol.asyncDispose]: () => responder.close(),
-  };
-  socket.on("message", (raw: Uint8Array, rinfo: { address: string; port: number }) => {
+  let socket: import("node:dgram").Socket;
+  let listener: Deno.TcpListener | undefined;
+  // A port whose TCP side is taken by another program is given back and another one tried.
+  for (let i = 0; listener === undefined; i++) {
+    socket = dgram.createSocket("udp4");
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind(0, "127.0.0.1", () => resolve());
+    });
+    try {
+      listener = Deno.listen({ hostname: "127.0.0.1", port: socket.address().port });
+    } catch (error) {
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+      if (!(error instanceof Deno.errors.AddrInUse) || i >= 100) throw error;
+    }
+  }
+  const udp = socket!;
+  const tcp = listener;
+  const conns = new Set<Deno.Conn>();
+  const answerOne = (raw: Uint8Array, from: { address: string; port: number }) => {
     responder.queries++;
     let query: DnsMessage;
     try {
-      query = decodeMessage(new Uint8Array(raw));
+      query = decodeMessage(raw);
     } catch {
-      return; // not a query we can read: stay silent
+      return []; // not a query we can read: stay silent
     }
-    const reply = handler(query, new Uint8Array(raw), rinfo);
-    if (reply === null) return;
-    for (const bytes of Array.isArray(reply) ? reply : [reply]) {
-      socket.send(bytes, rinfo.port, rinfo.address);
+    const reply = handler(query, raw, from);
+    return reply === null ? [] : Array.isArray(reply) ? reply : [reply];
+  };
+  const serveTcp = async (conn: Deno.Conn) => {
+    conns.add(conn);
+    const remote = conn.remoteAddr as Deno.NetAddr;
+    const reader = new BufReader(conn, { bufferSize: 65536 + 2 });
+    try {
+      while (true) {
+        const prefix = await reader.readExact(2);
+        const raw = (await reader.readExact((prefix[0]! << 8) | prefix[1]!)).slice();
+        for (const bytes of answerOne(raw, { address: remote.hostname, port: remote.port })) {
+          const framed = new Uint8Array(2 + bytes.length);
+          framed.set([bytes.length >> 8, bytes.length & 0xff]);
+          framed.set(bytes, 2);
+          await writeAll(conn, framed);
+        }
+      }
+    } catch {
+      // the client went away, sent half a message, or the responder closed
+    } finally {
+      conns.delete(conn);
+      closeQuietly(conn);
+    }
+  };
+  const serving = new Set<Promise<void>>();
+  const accepting = (async () => {
+    try {
+      for await (const conn of tcp) {
+        const task = serveTcp(conn);
+        serving.add(task);
+        task.finally(() => serving.delete(task));
+      }
+    } catch {
+      // closed
+    }
+  })();
+  const responder: Responder = {
+    server: { address: "127.0.0.1", port: udp.address().port },
+    queries: 0,
+    sendTo: (bytes, to) =>
+      new Promise((resolve, reject) =>
+        udp.send(bytes, to.port, to.address, (error) => error ? reject(error) : resolve())
+      ),
+    close: async () => {
+      closeQuietly(tcp);
+      for (const conn of conns) closeQuietly(conn);
+      await accepting;
+      await Promise.all(serving);
+      await new Promise<void>((resolve) => udp.close(() => resolve()));
+    },
+    [Symbol.asyncDispose]: () => responder.close(),
+  };
+  udp.on("message", (raw: Uint8Array, rinfo: { address: string; port: number }) => {
+    for (const bytes of answerOne(new Uint8Array(raw), rinfo)) {
+      udp.send(bytes, rinfo.port, rinfo.address);
     }
   });
-  return await new Promise((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(0, "127.0.0.1", () => {
-      responder.server = { address: "127.0.0.1", port: socket.address().port };
-      resolve(responder);
-    });
-  });
+  return responder;
 }
