@@ -1,8 +1,13 @@
 /**
- * Masking secrets: every output of `sockit check` (the terminal, logs, `--trace`, reports,
- * annotations) passes through one {@linkcode Redactor}, which replaces each secret's value with
- * `***`, as written and in the forms that output takes: escaped for JSON, for XML, and
- * percent-encoded for URLs.
+ * Masking secrets: `sockit check` masks each secret's value in the data that carries it (header
+ * values, URLs, bodies, what came back, the trace's bytes, error text) before any of it is
+ * written or put in a report, through one {@linkcode Redactor}. A report is never masked as text:
+ * what the spec's author wrote (names, files, tags) and the report's own structure are shown as
+ * they are, so every report parses whatever a secret's value.
+ *
+ * The value is masked as written and in the forms data takes on the way: escaped as JSON (what
+ * came back is quoted that way in messages), percent-encoded as a URL holds it, escaped for XML,
+ * and, in bytes, as its UTF-8.
  *
  * @module
  */
@@ -10,8 +15,14 @@
 /** What a secret is shown as. */
 export const MASK = "***";
 
+/**
+ * Secrets shorter than this many characters are too short to mask safely: the same characters
+ * turn up in text that is no secret (`1` in `status 401`), which is then masked too.
+ */
+export const SHORT_SECRET = 4;
+
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const MASK_BYTES = encoder.encode(MASK);
 
 /** Replaces secret values with {@linkcode MASK}. */
 export class Redactor {
@@ -25,10 +36,11 @@ export class Redactor {
    * ```ts
    * import { Redactor } from "./redact.ts";
    * import assert from "node:assert/strict";
-   * const redact = new Redactor(['p@ss"word']);
-   * assert.equal(redact.text('token=p@ss"word'), "token=***");
-   * assert.equal(redact.text(JSON.stringify({ t: 'p@ss"word' })), '{"t":"***"}');
-   * assert.equal(redact.text("?t=p%40ss%22word"), "?t=***");
+   * const redact = new Redactor(['p@ss"w{rd']);
+   * assert.equal(redact.text('token=p@ss"w{rd'), "token=***");
+   * assert.equal(redact.text(JSON.stringify({ t: 'p@ss"w{rd' })), '{"t":"***"}');
+   * assert.equal(redact.text("?t=p%40ss%22w%7Brd"), "?t=***");
+   * assert.equal(redact.text(new URL('http://h/?t=p@ss"w{rd').href), "http://h/?t=***");
    * ```
    */
   constructor(secrets: readonly string[]) {
@@ -37,13 +49,16 @@ export class Redactor {
       if (secret === "") continue;
       forms.add(secret);
       forms.add(JSON.stringify(secret).slice(1, -1));
-      forms.add(encodeURIComponent(secret));
-      forms.add(encodeURI(secret));
+      forms.add(encodeURIComponent(secret.toWellFormed()));
+      forms.add(encodeURI(secret.toWellFormed()));
       forms.add(escapeXml(secret));
+      for (const form of urlForms(secret)) forms.add(form);
     }
     // Longest first, so that a form is masked whole before a shorter one inside it.
     this.#forms = [...forms].filter((f) => f !== "").sort((a, b) => b.length - a.length);
-    this.#bytes = secrets.filter((s) => s !== "").map((s) => encoder.encode(s));
+    this.#bytes = [...new Set(this.#forms.map((form) => encoder.encode(form).join(",")))]
+      .map((key) => Uint8Array.from(key.split(","), Number))
+      .sort((a, b) => b.length - a.length);
   }
 
   /** Whether there is anything to mask. */
@@ -59,9 +74,8 @@ export class Redactor {
   }
 
   /**
-   * A copy of `value` with every string in it masked, through plain objects and arrays (other
-   * objects are kept as they are). Masking values before a report is rendered catches the
-   * secret in whatever escaping the report's format then applies.
+   * A copy of `value` with every string in it masked, through plain objects and arrays (keys and
+   * other values are kept as they are).
    */
   deep<T>(value: T): T {
     if (!this.active) return value;
@@ -78,15 +92,37 @@ export class Redactor {
     return value;
   }
 
-  /** `bytes` with every secret masked (as UTF-8 text when it decodes as such). */
+  /**
+   * `bytes` with every secret's UTF-8 (in each of its forms) replaced by {@linkcode MASK}; every
+   * other byte is kept as it is, so that a trace still shows the bytes that were sent.
+   *
+   * @example
+   * ```ts
+   * import { Redactor } from "./redact.ts";
+   * import assert from "node:assert/strict";
+   * const sent = new TextEncoder().encode("X: abcd\u00e9f\r\n");
+   * const bytes = new Redactor(["abcd\u00e9f"]).bytes(Uint8Array.of(...sent, 0xff));
+   * assert.deepEqual([...bytes], [...new TextEncoder().encode("X: ***\r\n"), 0xff]);
+   * ```
+   */
   bytes(bytes: Uint8Array): Uint8Array {
-    if (!this.active) return bytes;
     let out = bytes;
-    for (const secret of this.#bytes) out = replaceBytes(out, secret, encoder.encode(MASK));
-    const text = decoder.decode(out);
-    const masked = this.text(text);
-    return masked === text ? out : encoder.encode(masked);
+    for (const secret of this.#bytes) out = replaceBytes(out, secret, MASK_BYTES);
+    return out;
   }
+}
+
+/** How a URL's query, path and user info hold `secret` once the URL parser has encoded it. */
+function urlForms(secret: string): string[] {
+  const url = new URL("http://h/");
+  const forms: string[] = [];
+  url.search = `?${secret}`;
+  forms.push(url.search.slice(1));
+  url.pathname = `/${secret}`;
+  forms.push(url.pathname.slice(1));
+  url.password = secret;
+  forms.push(url.password);
+  return forms;
 }
 
 /** Escapes text for XML: `&`, `<`, `>`, `"` and `'`. */

@@ -274,7 +274,7 @@ async function probeConnect(
       reason: `${why} without ${showBytes(expected)} (got ${got})`,
     }], {
       remote: reading.remote ?? null,
-      received: got,
+      received: receivedText(reading.bytes),
       time_ms: performance.now() - started,
     });
   };
@@ -303,7 +303,7 @@ async function probeConnect(
         );
       }
       facts.time_ms = performance.now() - started;
-      facts.received = showBytes(reading.bytes);
+      facts.received = receivedText(reading.bytes);
       return { ready: true, detail: `${showBytes(expect)} received from ${dialed.remote}`, facts };
     });
   } catch (error) {
@@ -350,6 +350,11 @@ function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
 }
 
 /** Bytes for a message: UTF-8 text as a JSON string, at most 200 characters of it. */
+/** What came, as text (UTF-8, the first 200 characters): a fact holds it once, unquoted. */
+function receivedText(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes).slice(0, 200);
+}
+
 function showBytes(bytes: Uint8Array): string {
   const text = new TextDecoder().decode(bytes);
   return text.length > 200
