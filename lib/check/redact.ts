@@ -112,16 +112,30 @@ export class Redactor {
   }
 }
 
-/** How a URL's query, path and user info hold `secret` once the URL parser has encoded it. */
+/**
+ * How a URL's query, path and user info hold `secret` once the URL parser has encoded it: also
+ * as the parser cuts it, without tabs and line breaks, and without the C0 controls and spaces it
+ * trims from either end of a URL (a secret at the end of a URL loses its trailing ones), and up
+ * to a `#`, where the fragment (never sent, never shown) begins.
+ */
 function urlForms(secret: string): string[] {
   const url = new URL("http://h/");
   const forms: string[] = [];
-  url.search = `?${secret}`;
-  forms.push(url.search.slice(1));
-  url.pathname = `/${secret}`;
-  forms.push(url.pathname.slice(1));
-  url.password = secret;
-  forms.push(url.password);
+  const untabbed = secret.replace(/[\t\n\r]/g, "");
+  const cut = (
+    text: string,
+  ) => [text, text.replace(/^[\0-\x20]+/, ""), text.replace(/[\0-\x20]+$/, "")];
+  const hash = untabbed.indexOf("#");
+  const beforeHash = hash < 0 ? [] : cut(untabbed.slice(0, hash));
+  for (const variant of new Set([...cut(secret), ...cut(untabbed), ...beforeHash])) {
+    if (variant === "") continue;
+    url.search = `?${variant}`;
+    forms.push(url.search.slice(1));
+    url.pathname = `/${variant}`;
+    forms.push(url.pathname.slice(1));
+    url.password = variant;
+    forms.push(url.password);
+  }
   return forms;
 }
 
