@@ -121,3 +121,26 @@ Deno.test("a check's name or tags cannot hold a secret: they are shown as writte
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a long secret cut off by a message's 200-character excerpt shows none of its start", async () => {
+  await using server = new ReflectingServer();
+  const secret = Array.from({ length: 300 }, (_, i) => "abcdefghijklmnopqrstuvwxyz"[i * 7 % 26])
+    .join("");
+  const spec = `version: 1
+secrets: [LONG]
+checks:
+  - name: comes back
+    tcp: { host: 127.0.0.1, port: ${server.port}, send: "AUTH \${LONG}\\r\\n", expect: "AUTH" }
+  - name: not what came
+    tcp: { host: 127.0.0.1, port: ${server.port}, send: "AUTH \${LONG}\\r\\n", expect: "nope" }
+`;
+  await runWithReports(spec, { args: ["--json"], env: { LONG: secret } }, (run) => {
+    assert.equal(run.result.code, 1, run.result.err);
+    const report = JSON.parse(run.json);
+    assert.equal(report.checks[0].details.received, "AUTH ***\r\n");
+    assert.equal(report.checks[0].attempt_log[0].reason, 'got "AUTH ***" (+107 characters)');
+    for (const text of [run.result.out, run.result.err, run.json, run.junit, run.tap]) {
+      assert.ok(!text.includes(secret.slice(0, 8)), text);
+    }
+  });
+});

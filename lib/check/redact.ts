@@ -21,6 +21,9 @@ export const MASK = "***";
  */
 export const SHORT_SECRET = 4;
 
+/** What follows an excerpt that was cut: ` (+N characters)` after its closing quote or `...`. */
+const CUT_MARK = /(?:"|\.\.\.) \(\+\d+ characters\)/g;
+
 const encoder = new TextEncoder();
 const MASK_BYTES = encoder.encode(MASK);
 
@@ -66,11 +69,45 @@ export class Redactor {
     return this.#forms.length > 0;
   }
 
-  /** `text` with every secret masked. */
+  /**
+   * `text` with every secret masked; also the start of one that ends where an excerpt was cut
+   * (before `" (+N characters)` or `... (+N characters)`), so that a cut cannot show a prefix.
+   *
+   * @example
+   * ```ts
+   * import { Redactor } from "./redact.ts";
+   * import assert from "node:assert/strict";
+   * const redact = new Redactor(["s3cr3t-value"]);
+   * assert.equal(redact.text('got "AUTH s3cr3t-va" (+9 characters)'), 'got "AUTH ***" (+9 characters)');
+   * ```
+   */
   text(text: string): string {
     let out = text;
     for (const form of this.#forms) out = out.replaceAll(form, MASK);
-    return out;
+    return this.active && out.includes(" characters)") ? this.#maskCuts(out) : out;
+  }
+
+  #maskCuts(text: string): string {
+    let out = "";
+    let from = 0;
+    for (const match of text.matchAll(CUT_MARK)) {
+      const before = text.slice(from, match.index);
+      // An excerpt is at most 200 characters, each at most 6 once escaped as JSON.
+      const most = Math.min(before.length, 1200);
+      let longest = 0;
+      for (const form of this.#forms) {
+        for (let n = Math.min(form.length - 1, most); n > longest; n--) {
+          if (before.charCodeAt(before.length - 1) !== form.charCodeAt(n - 1)) continue;
+          if (before.endsWith(form.slice(0, n))) {
+            longest = n;
+            break;
+          }
+        }
+      }
+      out += (longest === 0 ? before : before.slice(0, -longest) + MASK) + match[0];
+      from = match.index + match[0].length;
+    }
+    return out + text.slice(from);
   }
 
   /**

@@ -10,6 +10,7 @@ import { InterruptedError, SockitError } from "../net/errors.ts";
 import { mayRetry, pauseBefore } from "../net/retry.ts";
 import { sleep } from "../net/timer.ts";
 import type { TraceFn } from "../net/trace.ts";
+import { quotedExcerpt } from "../http/expect.ts";
 import { probe as probeOnce } from "../probe/probe.ts";
 import type { ProbeFacts, ProbeFailure, ProbeOptions, ProbeResult } from "../probe/probe.ts";
 import type { Target } from "../probe/target.ts";
@@ -379,7 +380,7 @@ export function figure(check: CheckDef, facts: ProbeFacts): string {
     case "tcp":
     case "unix":
       return typeof facts.received === "string"
-        ? `got ${JSON.stringify(facts.received)}`
+        ? `got ${quotedExcerpt(facts.received)}`
         : "accepted";
   }
 }

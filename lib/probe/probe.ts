@@ -33,6 +33,7 @@ import {
   MAX_CHECKED_BODY,
   needsBody,
   parseStatusList,
+  quotedExcerpt,
 } from "../http/expect.ts";
 import type { HttpExpectations, JsonExpectation } from "../http/expect.ts";
 import type { ResponseHead } from "../http/response.ts";
@@ -349,17 +350,14 @@ function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
   return -1;
 }
 
-/** Bytes for a message: UTF-8 text as a JSON string, at most 200 characters of it. */
-/** What came, as text (UTF-8, the first 200 characters): a fact holds it once, unquoted. */
+/** What came, as text (UTF-8): a fact holds it once, unquoted, whole (at most 64 KiB came). */
 function receivedText(bytes: Uint8Array): string {
-  return new TextDecoder().decode(bytes).slice(0, 200);
+  return new TextDecoder().decode(bytes);
 }
 
+/** Bytes for a message: UTF-8 text as a JSON string, at most 200 characters of it. */
 function showBytes(bytes: Uint8Array): string {
-  const text = new TextDecoder().decode(bytes);
-  return text.length > 200
-    ? `${JSON.stringify(text.slice(0, 200))} (+${text.length - 200} characters)`
-    : JSON.stringify(text);
+  return quotedExcerpt(new TextDecoder().decode(bytes));
 }
 
 async function probeEcho(
