@@ -144,3 +144,22 @@ checks:
     }
   });
 });
+
+Deno.test("a secret in a URL's user:pass@ is masked in the Basic authorization the trace shows", async () => {
+  await using server = new ReflectingServer();
+  const spec = `version: 1
+secrets: [PW]
+checks:
+  - name: basic
+    http: { url: "http://ann:\${PW}@127.0.0.1:${server.port}/x" }
+`;
+  await runWithReports(spec, { args: ["--trace"], env: { PW: "hunter2-long" } }, (run) => {
+    assert.equal(run.result.code, 0, run.result.err);
+    const basic = btoa("ann:hunter2-long");
+    assert.ok(server.received[0]!.includes(`\r\nAuthorization: Basic ${basic}\r\n`));
+    assert.match(run.result.err, / send \d+ bytes ".*\\r\\nAuthorization: Basic \*\*\*\\r\\n/);
+    for (const text of [run.result.out, run.result.err, run.json, run.junit, run.tap]) {
+      assert.ok(!text.includes(basic) && !text.includes("hunter2"), text);
+    }
+  });
+});

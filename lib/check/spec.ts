@@ -20,7 +20,8 @@ import {
 } from "../http/expect.ts";
 import type { HeaderExpectation, JsonExpectation, JsonMatcher } from "../http/expect.ts";
 import { checkField, mergeFields } from "../http/request.ts";
-import { parseHttpUrl } from "../http/url.ts";
+import { basicAuthorization, parseHttpUrl } from "../http/url.ts";
+import type { HttpUrl } from "../http/url.ts";
 import { canonicalIp, formatHostPort, ipFamily } from "../net/addr.ts";
 import type { RetrySchedule } from "../net/retry.ts";
 import type { ProbeOptions } from "../probe/probe.ts";
@@ -124,7 +125,10 @@ export interface CheckSpec {
   checksPos: SourcePos;
   /** The secrets' values, to be masked in every output. */
   secrets: string[];
-  /** The secrets' names, in the order of {@linkcode CheckSpec.secrets}. */
+  /**
+   * The secrets' names, in the order of {@linkcode CheckSpec.secrets} (which holds, after them,
+   * values made from them: a URL's Basic authorization).
+   */
   secretNames: string[];
 }
 
@@ -650,6 +654,16 @@ class SpecReader {
     };
   }
 
+  /**
+   * A URL's `user:pass@` that holds a secret is sent as Basic authorization: its base64 is then
+   * a secret too (masked in the trace's bytes).
+   */
+  secretCredentials(url: HttpUrl): void {
+    const { username = "", password = "" } = url.credentials ?? {};
+    if (!this.secretValues.some((value) => `${username}:${password}`.includes(value))) return;
+    this.secretValues.push(basicAuthorization(url)!.slice("Basic ".length));
+  }
+
   /** Says which kind an expectation of another kind belongs to. */
   misplacedExpectations(node: SpecNode, kind: CheckKind): void {
     if (node.type !== "map") return;
@@ -764,6 +778,7 @@ class SpecReader {
     if (urlText !== undefined) {
       try {
         url = parseHttpUrl(urlText);
+        this.secretCredentials(url);
       } catch (error) {
         this.problem(urlNode!.pos, lowerFirst((error as Error).message));
       }
