@@ -7,9 +7,9 @@
  * tap-parser) and JSON.
  */
 import assert from "node:assert/strict";
-import { Parser } from "tap-parser";
 import { closedPort, EchoServerProcess, hasProgram, runSockit } from "./_helpers.ts";
 import { Dnsmasq, hasDnsmasq } from "./_dns.ts";
+import { parseTap } from "./_reports.ts";
 import { freePort, hasNginx, makeTestPki, Nginx, SilentServer, TlsReplayServer } from "./_http.ts";
 import { probe } from "../lib/probe/probe.ts";
 import { parseTarget } from "../lib/probe/target.ts";
@@ -49,22 +49,6 @@ async function xpathCount(file: string, xpath: string): Promise<number> {
     .output();
   assert.ok(out.success, new TextDecoder().decode(out.stderr));
   return Number(new TextDecoder().decode(out.stdout).trim());
-}
-
-/** TAP text parsed by tap-parser. */
-function parseTap(text: string): Promise<{
-  ok: boolean;
-  count: number;
-  pass: number;
-  fail: number;
-  skip: number;
-  failures: Array<{ name: string; diag?: Record<string, unknown> }>;
-}> {
-  return new Promise((resolve) => {
-    // deno-lint-ignore no-explicit-any
-    const parser = new Parser((results: any) => resolve(results));
-    parser.end(text);
-  });
 }
 
 Deno.test({

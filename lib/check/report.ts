@@ -1,7 +1,8 @@
 /**
  * The reports CI systems read, made from a run's results: JUnit XML (a `<testsuite>` per spec
  * file, a `<testcase>` per check), TAP version 14, a JSON object, GitHub Actions annotations and
- * a Markdown summary table. Each is returned as text; the command writes it (masked) where asked.
+ * a Markdown summary table. Each is returned as text, rendered from results whose secrets the
+ * runner has masked already (a report is never masked as text); the command writes it where asked.
  *
  * @module
  */

@@ -10,9 +10,11 @@ import { InterruptedError, SockitError } from "../net/errors.ts";
 import { mayRetry, pauseBefore } from "../net/retry.ts";
 import { sleep } from "../net/timer.ts";
 import type { TraceFn } from "../net/trace.ts";
+import { quotedExcerpt } from "../http/expect.ts";
 import { probe as probeOnce } from "../probe/probe.ts";
 import type { ProbeFacts, ProbeFailure, ProbeOptions, ProbeResult } from "../probe/probe.ts";
 import type { Target } from "../probe/target.ts";
+import type { Redactor } from "./redact.ts";
 import type { CheckDef } from "./spec.ts";
 
 /** How a check ended. */
@@ -91,6 +93,12 @@ export interface RunChecksOptions {
   onResult?: ((result: CheckResult, index: number) => void | Promise<void>) | undefined;
   /** Called after each attempt (for logs). */
   onAttempt?: ((check: CheckDef, record: AttemptRecord) => void) | undefined;
+  /**
+   * Masks the secrets in what each attempt carries (the trace's bytes and details, the target,
+   * messages, failures, facts) before anything is handed on; a check's name, file and tags are
+   * the spec's own and are kept as written.
+   */
+  redactor?: Redactor | undefined;
   /** One attempt (tests pass their own). @default {probe from lib/probe} */
   probe?: ((target: Target, options: ProbeOptions) => Promise<ProbeResult>) | undefined;
 }
@@ -143,7 +151,12 @@ export async function runChecks(
   let reported = 0;
   let stopStarting = false;
   let reporting = Promise.resolve();
+  const redactor = options.redactor;
   const finish = (index: number, result: CheckResult) => {
+    // The target is built from the spec's strings with the secrets put in: masked for every result.
+    if (redactor) {
+      result.check = { ...result.check, targetText: redactor.text(result.check.targetText) };
+    }
     results[index] = result;
     if (result.status === "failed" || result.status === "error") {
       if (options.failFast) stopStarting = true;
@@ -200,9 +213,16 @@ async function runCheck(check: CheckDef, options: RunChecksOptions): Promise<Che
   const startedAt = new Date();
   const started = performance.now();
   const attempts: AttemptRecord[] = [];
+  const redactor = options.redactor;
+  const mask = (text: string) => redactor ? redactor.text(text) : text;
   const trace: TraceFn | undefined = options.trace
     ? (event) =>
-      options.trace!({ ...event, conn: `[${check.name}]${event.conn ? ` ${event.conn}` : ""}` })
+      options.trace!({
+        ...event,
+        ...(event.data && redactor ? { data: redactor.bytes(event.data) } : {}),
+        ...(event.detail ? { detail: mask(event.detail) } : {}),
+        conn: `[${check.name}]${event.conn ? ` ${mask(event.conn)}` : ""}`,
+      })
     : undefined;
   let last: Outcome = { status: "error", message: "not started", failures: [], facts: {} };
   for (let attempt = 1;; attempt++) {
@@ -224,12 +244,12 @@ async function runCheck(check: CheckDef, options: RunChecksOptions): Promise<Che
         facts: {},
         errorType: error instanceof Error ? error.name : "Error",
       };
-      attempts.push(record(attempt, false, started, attemptStart, last.message));
+      attempts.push(record(attempt, false, started, attemptStart, mask(last.message)));
       break;
     }
     last = judge(check, result, performance.now() - attemptStart);
     const ok = last.status === "passed";
-    attempts.push(record(attempt, ok, started, attemptStart, last.message));
+    attempts.push(record(attempt, ok, started, attemptStart, mask(last.message)));
     options.onAttempt?.(check, attempts.at(-1)!);
     if (ok || (!result.ready && result.fatal)) break;
     const pause = pauseBefore(attempt + 1, check.retry);
@@ -252,10 +272,15 @@ async function runCheck(check: CheckDef, options: RunChecksOptions): Promise<Che
     attempts,
     startedAt,
     durationMs: performance.now() - started,
-    message: last.message,
-    failures: last.failures,
+    message: mask(last.message),
+    failures: last.failures.map((f) => ({
+      ...f,
+      expected: mask(f.expected),
+      got: mask(f.got),
+      message: mask(f.message),
+    })),
     errorType: last.errorType,
-    facts: last.facts,
+    facts: redactor ? redactor.deep(last.facts) : last.facts,
   };
 }
 
@@ -354,6 +379,8 @@ export function figure(check: CheckDef, facts: ProbeFacts): string {
       return `${facts.bytes} bytes echoed`;
     case "tcp":
     case "unix":
-      return typeof facts.received === "string" ? `got ${facts.received}` : "accepted";
+      return typeof facts.received === "string"
+        ? `got ${quotedExcerpt(facts.received)}`
+        : "accepted";
   }
 }

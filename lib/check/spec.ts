@@ -20,7 +20,8 @@ import {
 } from "../http/expect.ts";
 import type { HeaderExpectation, JsonExpectation, JsonMatcher } from "../http/expect.ts";
 import { checkField, mergeFields } from "../http/request.ts";
-import { parseHttpUrl } from "../http/url.ts";
+import { basicAuthorization, parseHttpUrl } from "../http/url.ts";
+import type { HttpUrl } from "../http/url.ts";
 import { canonicalIp, formatHostPort, ipFamily } from "../net/addr.ts";
 import type { RetrySchedule } from "../net/retry.ts";
 import type { ProbeOptions } from "../probe/probe.ts";
@@ -124,6 +125,11 @@ export interface CheckSpec {
   checksPos: SourcePos;
   /** The secrets' values, to be masked in every output. */
   secrets: string[];
+  /**
+   * The secrets' names, in the order of {@linkcode CheckSpec.secrets} (which holds, after them,
+   * values made from them: a URL's Basic authorization).
+   */
+  secretNames: string[];
 }
 
 /** A spec file with problems: each at its line and column. */
@@ -260,6 +266,7 @@ class SpecReader {
       checks,
       checksPos: checksEntry.keyPos,
       secrets: this.secretValues,
+      secretNames: [...this.#values.keys()].filter((name) => this.#secretNames.has(name)),
     };
   }
 
@@ -440,7 +447,7 @@ class SpecReader {
   string(
     node: SpecNode,
     what: string,
-    options: { numbers?: boolean; nonEmpty?: boolean } = {},
+    options: { numbers?: boolean; nonEmpty?: boolean; noSecrets?: boolean } = {},
   ): string | undefined {
     if (
       node.type !== "scalar" ||
@@ -448,16 +455,28 @@ class SpecReader {
     ) {
       return this.problem(node.pos, `${what} must be a string, not ${describe(node)}`);
     }
-    const text = this.expand(node, String(node.value));
+    const text = this.expand(node, String(node.value), options.noSecrets ? what : undefined);
     if (text !== undefined && options.nonEmpty && text === "") {
       return this.problem(node.pos, `${what} must not be empty`);
     }
     return text;
   }
 
-  /** Puts the variables into `text`, which came from `node`. */
-  expand(node: SpecNode & { type: "scalar" }, text: string): string | undefined {
+  /**
+   * Puts the variables into `text`, which came from `node`; with `shown` (what the value is), a
+   * secret is refused: the value is shown as written in every report, where no mask applies.
+   */
+  expand(node: SpecNode & { type: "scalar" }, text: string, shown?: string): string | undefined {
     const result = expandVars(text, (name) => this.#values.get(name));
+    const secret = result.ok && shown
+      ? result.used.find((n) => this.#secretNames.has(n))
+      : undefined;
+    if (secret !== undefined) {
+      return this.problem(
+        node.pos,
+        `${shown} cannot hold the secret "${secret}": it is shown as written in every report`,
+      );
+    }
     if (result.ok) return result.text;
     // Point at the `${` itself when the scalar is written as it reads (plain or simply quoted).
     const offsetInSource = node.source.indexOf(
@@ -515,7 +534,11 @@ class SpecReader {
   }
 
   /** A list of strings (`tags`, `resolve`, `addresses`); a single string counts as a list of one. */
-  strings(node: SpecNode, what: string): string[] | undefined {
+  strings(
+    node: SpecNode,
+    what: string,
+    options: { noSecrets?: boolean } = {},
+  ): string[] | undefined {
     const items = node.type === "seq"
       ? node.items
       : node.type === "scalar" && typeof node.value === "string"
@@ -526,7 +549,7 @@ class SpecReader {
     }
     const out: string[] = [];
     for (const item of items) {
-      const text = this.string(item, `each of ${what}`, { nonEmpty: true });
+      const text = this.string(item, `each of ${what}`, { ...options, nonEmpty: true });
       if (text !== undefined) out.push(text);
     }
     return out;
@@ -566,7 +589,11 @@ class SpecReader {
     let name: string | undefined;
     if (!nameEntry) this.problem(at, 'a check needs a "name"');
     else {
-      name = this.string(nameEntry.value, '"name"', { numbers: true, nonEmpty: true });
+      name = this.string(nameEntry.value, '"name"', {
+        numbers: true,
+        nonEmpty: true,
+        noSecrets: true,
+      });
       // deno-lint-ignore no-control-regex
       if (name !== undefined && /[\x00-\x1f\x7f]/.test(name)) {
         name = this.problem(
@@ -598,7 +625,9 @@ class SpecReader {
     const retryEntry = keys.get("retry");
     const retry = retryEntry ? this.retry(retryEntry.value, defaults.retry) : defaults.retry;
     const tagsEntry = keys.get("tags");
-    const tags = tagsEntry ? this.strings(tagsEntry.value, '"tags"') ?? [] : [];
+    const tags = tagsEntry
+      ? this.strings(tagsEntry.value, '"tags"', { noSecrets: true }) ?? []
+      : [];
     const expectEntry = keys.get("expect");
     const expect = expectEntry
       ? this.map(expectEntry.value, `"expect" of ${article(kind)} ${kind} check`, EXPECT_KEYS[kind])
@@ -623,6 +652,16 @@ class SpecReader {
       probe: built.probe,
       timeUnderMs,
     };
+  }
+
+  /**
+   * A URL's `user:pass@` that holds a secret is sent as Basic authorization: its base64 is then
+   * a secret too (masked in the trace's bytes).
+   */
+  secretCredentials(url: HttpUrl): void {
+    const { username = "", password = "" } = url.credentials ?? {};
+    if (!this.secretValues.some((value) => `${username}:${password}`.includes(value))) return;
+    this.secretValues.push(basicAuthorization(url)!.slice("Basic ".length));
   }
 
   /** Says which kind an expectation of another kind belongs to. */
@@ -739,6 +778,7 @@ class SpecReader {
     if (urlText !== undefined) {
       try {
         url = parseHttpUrl(urlText);
+        this.secretCredentials(url);
       } catch (error) {
         this.problem(urlNode!.pos, lowerFirst((error as Error).message));
       }

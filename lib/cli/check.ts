@@ -8,7 +8,7 @@
 import { resolvePath, splitPath } from "../text/path.ts";
 import { EmittedSecrets, formatChecksYaml, specLiteral as literal } from "../check/emit.ts";
 import type { CheckObject } from "../check/emit.ts";
-import { Redactor } from "../check/redact.ts";
+import { MASK, Redactor, SHORT_SECRET } from "../check/redact.ts";
 import {
   countResults,
   githubAnnotations,
@@ -33,16 +33,14 @@ import { formatDuration } from "../net/deadline.ts";
 import { TimeoutError } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
 import { startTimer } from "../net/timer.ts";
-import type { TraceEvent } from "../net/trace.ts";
 import { UsageError, withCommon } from "./args.ts";
 import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { parsedOption } from "./http_options.ts";
-import { log, setupLogging } from "./log.ts";
-import type { Verbosity } from "./log.ts";
-import { Output, OutputError, StdoutClosedError } from "./output.ts";
+import { log } from "./log.ts";
+import { OutputError, StdoutClosedError } from "./output.ts";
 import type { Io } from "./output.ts";
 import { describePathError, readInput, standardStream } from "./paths.ts";
 import { PRODUCT } from "./version.ts";
@@ -326,13 +324,33 @@ function emptySelection(plan: CheckPlan, specs: CheckSpec[]): SpecError[] {
 async function checkCommand(ctx: Context): Promise<number> {
   const plan = await planFrom(ctx);
   const { specs, errors } = await loadSpecs(ctx, plan);
-  // From here on every byte written is masked: the terminal, logs, the trace, the reports.
+  // The secrets are masked in the data that carries them (the runner's results and trace, the
+  // problems' messages) before anything is written: never in a report's text.
   const redactor = new Redactor([...specs, ...errors].flatMap((s) => s.secrets));
-  maskOutput(ctx, redactor);
-  if (errors.length > 0) return await reportSpecErrors(ctx, errors);
+  try {
+    return await checkSpecs(ctx, plan, specs, errors, redactor);
+  } catch (error) {
+    // An error's text can quote a value a secret went into.
+    if (redactor.active && error instanceof Error && !(error instanceof StdoutClosedError)) {
+      error.message = redactor.text(error.message);
+      if (error.stack) error.stack = redactor.text(error.stack);
+    }
+    throw error;
+  }
+}
+
+async function checkSpecs(
+  ctx: Context,
+  plan: CheckPlan,
+  specs: CheckSpec[],
+  errors: SpecError[],
+  redactor: Redactor,
+): Promise<number> {
+  if (errors.length > 0) return await reportSpecErrors(ctx, errors, redactor);
+  await warnShortSecrets(ctx, specs);
   const planned = select(plan, specs);
   if (planned.every((p) => p.skip !== undefined)) {
-    return await reportSpecErrors(ctx, emptySelection(plan, specs));
+    return await reportSpecErrors(ctx, emptySelection(plan, specs), redactor);
   }
   if (plan.validate) return await reportValid(ctx, specs, planned);
 
@@ -356,6 +374,7 @@ async function checkCommand(ctx: Context): Promise<number> {
       failFast: plan.failFast,
       signal: run.signal,
       trace: ctx.trace,
+      redactor,
       onAttempt: (check, attempt) => {
         log("check").debug`${check.name}: attempt ${attempt.attempt}: ${
           attempt.ok ? "ok" : "not ok"
@@ -374,64 +393,53 @@ async function checkCommand(ctx: Context): Promise<number> {
   } finally {
     ctx.signal.removeEventListener("abort", onInterrupt);
   }
-  // Masked before rendering, so that no report's escaping can hide a secret from the mask.
+  // The results hold the secrets masked already: the reports are rendered from them as they are.
   const report: RunReport = {
-    results: redactor.deep(results),
+    results,
     files: specs.map((s) => s.file),
     startedAt,
     durationMs: performance.now() - started,
   };
   await terminal.summary(report);
-  await writeReports(ctx, plan, report, redactor);
-  await github(ctx, report, terminal, redactor);
+  await writeReports(ctx, plan, report);
+  await github(ctx, report, terminal);
   if (ctx.signal.aborted) throw ctx.signal.reason;
   const counts = countResults(results);
   return counts.failed > 0 ? ExitCode.CheckFailed : ExitCode.Ok;
 }
 
 /**
- * Routes everything the command writes through `redactor`: stdout and stderr (so the final
- * error message too), the log lines, and the socket trace's bytes.
+ * Says on stderr which secrets are too short to mask safely: each is still masked wherever it is
+ * carried, so text there that holds the same characters shows `***` too.
  */
-function maskOutput(ctx: Context, redactor: Redactor): void {
-  if (!redactor.active) return;
-  const masked = (writer: Io["stdout"]): Io["stdout"] => ({
-    async write(bytes: Uint8Array) {
-      await writeAll(writer, redactor.bytes(bytes));
-      return bytes.length;
-    },
-  });
-  ctx.io = { ...ctx.io, stdout: masked(ctx.io.stdout), stderr: masked(ctx.io.stderr) };
-  ctx.out = new Output(ctx.io, ctx.out.color);
-  const trace = ctx.trace;
-  if (trace) {
-    ctx.trace = (event: TraceEvent) =>
-      trace({
-        ...event,
-        ...(event.data ? { data: redactor.bytes(event.data) } : {}),
-        ...(event.detail ? { detail: redactor.text(event.detail) } : {}),
-        ...(event.conn ? { conn: redactor.text(event.conn) } : {}),
-      });
+async function warnShortSecrets(ctx: Context, specs: CheckSpec[]): Promise<void> {
+  const short = new Map<string, number>();
+  for (const spec of specs) {
+    spec.secretNames.forEach((name, i) => {
+      const length = [...spec.secrets[i] ?? ""].length;
+      if (length < SHORT_SECRET) short.set(name, length);
+    });
   }
-  // The flags are named as the verbosities they ask for.
-  const verbosity: Verbosity =
-    (["trace", "verbose", "quiet"] as const).find((flag) => ctx.args.flag(flag)) ?? "normal";
-  const encoder = new TextEncoder();
-  // Logs go to the process's stderr, as log.ts writes them, masked line by line.
-  void setupLogging({
-    verbosity,
-    color: ctx.out.color,
-    write: (line) => {
-      const bytes = encoder.encode(redactor.text(line));
-      for (let at = 0; at < bytes.length;) at += Deno.stderr.writeSync(bytes.subarray(at));
-    },
-  });
+  for (const [name, length] of short) {
+    await ctx.out.note(
+      `warning: secret "${name}" is ${length} character${
+        length === 1 ? "" : "s"
+      } long, too short to mask safely: ` +
+        `it is masked wherever it is carried (headers, URLs, bodies, the trace, messages), so ` +
+        `the same characters there show as ${MASK} too`,
+    );
+  }
 }
 
 /** Prints every problem as `error: FILE:LINE:COL: why`; exit 2. */
-async function reportSpecErrors(ctx: Context, errors: SpecError[]): Promise<number> {
+async function reportSpecErrors(
+  ctx: Context,
+  errors: SpecError[],
+  redactor: Redactor,
+): Promise<number> {
+  // A problem's message may quote a value a secret went into; the file is the user's own.
   const problems: Array<SpecProblem & { file: string }> = errors.flatMap((e) =>
-    e.problems.map((p) => ({ file: e.file, ...p }))
+    e.problems.map((p) => ({ file: e.file, ...p, message: redactor.text(p.message) }))
   );
   const shown = problems.slice(0, 50);
   for (const p of shown) await ctx.out.error(`${p.file}:${p.line}:${p.col}: ${p.message}`);
@@ -578,7 +586,6 @@ async function writeReports(
   ctx: Context,
   plan: CheckPlan,
   report: RunReport,
-  redactor: Redactor,
 ): Promise<void> {
   const render = (format: Format) =>
     format === "junit"
@@ -591,8 +598,7 @@ async function writeReports(
     await ctx.out.json(jsonReport(report));
   }
   for (const target of plan.reports) {
-    const text = redactor.text(render(target.format));
-    const bytes = new TextEncoder().encode(text);
+    const bytes = new TextEncoder().encode(render(target.format));
     if (target.to.kind === "stream") {
       if (target.to.stream === "stdout") await ctx.out.data(bytes);
       else if (target.to.stream === "stderr") await writeAll(ctx.io.stderr, bytes).catch(() => {});
@@ -617,13 +623,12 @@ async function github(
   ctx: Context,
   report: RunReport,
   terminal: TerminalReport,
-  redactor: Redactor,
 ): Promise<void> {
   if (ctx.io.env("GITHUB_ACTIONS") !== "true") return;
   await terminal.raw(githubAnnotations(report));
   const summary = ctx.io.env("GITHUB_STEP_SUMMARY");
   if (!summary) return;
-  const bytes = new TextEncoder().encode(redactor.text(markdownSummary(report)));
+  const bytes = new TextEncoder().encode(markdownSummary(report));
   try {
     await Deno.writeFile(summary, bytes, { append: true });
   } catch (error) {

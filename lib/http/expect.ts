@@ -205,7 +205,22 @@ const EXCERPT_CHARS = 200;
 /** The start of a body for a failure message, or its size when it was too large to keep. */
 function bodyExcerpt(body: string | number | undefined): string {
   if (typeof body === "number") return `${formatSize(body)} (not kept)`;
-  const text = body ?? "";
+  return quotedExcerpt(body ?? "");
+}
+
+/**
+ * Text for a message, quoted as JSON: at most 200 characters of it, then how many were left out
+ * (` (+N characters)`, the mark a mask looks for where a cut may have split a secret).
+ *
+ * @example
+ * ```ts
+ * import { quotedExcerpt } from "./expect.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(quotedExcerpt("ok\n"), '"ok\\n"');
+ * assert.equal(quotedExcerpt("x".repeat(201)), `"${"x".repeat(200)}" (+1 characters)`);
+ * ```
+ */
+export function quotedExcerpt(text: string): string {
   return text.length > EXCERPT_CHARS
     ? `${JSON.stringify(text.slice(0, EXCERPT_CHARS))} (+${text.length - EXCERPT_CHARS} characters)`
     : JSON.stringify(text);

@@ -26,6 +26,6 @@ Deno.test("encodeRequestHead() refuses a field that would break the head", () =>
       }),
     TypeError,
   );
-  assert.match(checkField("X", "a\0b")!, /CR, LF or NUL/);
+  assert.equal(checkField("X", "a\0b"), 'header "X" has a NUL in its value');
   assert.match(checkField("Bad Name", "1")!, /not a token/);
 });

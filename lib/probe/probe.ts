@@ -33,6 +33,7 @@ import {
   MAX_CHECKED_BODY,
   needsBody,
   parseStatusList,
+  quotedExcerpt,
 } from "../http/expect.ts";
 import type { HttpExpectations, JsonExpectation } from "../http/expect.ts";
 import type { ResponseHead } from "../http/response.ts";
@@ -274,7 +275,7 @@ async function probeConnect(
       reason: `${why} without ${showBytes(expected)} (got ${got})`,
     }], {
       remote: reading.remote ?? null,
-      received: got,
+      received: receivedText(reading.bytes),
       time_ms: performance.now() - started,
     });
   };
@@ -303,7 +304,7 @@ async function probeConnect(
         );
       }
       facts.time_ms = performance.now() - started;
-      facts.received = showBytes(reading.bytes);
+      facts.received = receivedText(reading.bytes);
       return { ready: true, detail: `${showBytes(expect)} received from ${dialed.remote}`, facts };
     });
   } catch (error) {
@@ -349,12 +350,14 @@ function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
   return -1;
 }
 
+/** What came, as text (UTF-8): a fact holds it once, unquoted, whole (at most 64 KiB came). */
+function receivedText(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
+}
+
 /** Bytes for a message: UTF-8 text as a JSON string, at most 200 characters of it. */
 function showBytes(bytes: Uint8Array): string {
-  const text = new TextDecoder().decode(bytes);
-  return text.length > 200
-    ? `${JSON.stringify(text.slice(0, 200))} (+${text.length - 200} characters)`
-    : JSON.stringify(text);
+  return quotedExcerpt(new TextDecoder().decode(bytes));
 }
 
 async function probeEcho(
