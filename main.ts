@@ -11,11 +11,12 @@ import type { Io } from "./lib/cli/io.ts";
 /** Runs sockit with `args` (without the program name) and returns the exit code. */
 export async function main(args: string[], io: Io = processIo()): Promise<number> {
   const [word, ...rest] = args;
-  if (word === "--version" || word === "-V") {
+  // `sockit version` is the same as `sockit --version`, as `sockit help` is `--help`.
+  if (word === "--version" || word === "-V" || word === "version") {
     const { buildInfo, versionLine } = await import("./lib/cli/version.ts");
     const unknown = rest.find((arg) => arg !== "--json");
     if (unknown !== undefined) {
-      await print(io.stderr, `error: Unexpected argument "${unknown}" for "sockit --version"\n`);
+      await print(io.stderr, `error: Unexpected argument "${unknown}" for "sockit ${word}"\n`);
       return 2;
     }
     const json = rest.includes("--json");
