@@ -462,3 +462,102 @@ Deno.test("--timeout bounds the whole run: checks still running then fail (exit 
     },
   );
 });
+
+Deno.test("nesting over 100 levels is a spec error at its line and column for every YAML and JSON construct", async (t) => {
+  const blockMaps = (levels: number) =>
+    "version: 1\nchecks:\n" +
+    Array.from({ length: levels }, (_, i) => `${"  ".repeat(i + 1)}k${i}:\n`).join("");
+  const blockLists = (levels: number) =>
+    "version: 1\nchecks:\n" +
+    Array.from({ length: levels }, (_, i) => `${"  ".repeat(i + 1)}-\n`).join("");
+  const cases: Array<[string, string, string, string]> = [
+    ["block mappings 1,000 deep", "sockit.yaml", blockMaps(1000), "102:201"],
+    ["block mappings 2,000 deep", "sockit.yaml", blockMaps(2000), "102:201"],
+    ["block lists 2,000 deep", "sockit.yaml", blockLists(2000), "102:201"],
+    ["a flow list 5,000 deep", "sockit.yaml", `checks: ${"[".repeat(5000)}\n`, "1:108"],
+    [
+      "flow mappings 5,000 deep",
+      "sockit.yaml",
+      `checks: ${"{a: ".repeat(5000)}1${"}".repeat(5000)}\n`,
+      "1:405",
+    ],
+    [
+      "a complex key of lists 1,000 deep",
+      "sockit.yaml",
+      `? ${"[".repeat(1000)}${"]".repeat(1000)}\n: 1\n`,
+      "1:102",
+    ],
+    [
+      "JSON arrays 5,000 deep",
+      "spec.json",
+      `{"checks": ${"[".repeat(5000)}${"]".repeat(5000)}}\n`,
+      "1:111",
+    ],
+    [
+      "JSON objects 5,000 deep",
+      "spec.json",
+      `{"checks": ${'{"a": '.repeat(5000)}1${"}".repeat(5000)}}\n`,
+      "1:606",
+    ],
+    ["JSON read as YAML, 5,000 deep", "spec.txt", `{"a": ${"[".repeat(5000)}}\n`, "1:106"],
+  ];
+  for (const [what, name, text, at] of cases) {
+    await t.step(what, async () => {
+      await withSpec(text, async (path) => {
+        for (const json of [[], ["--json"]]) {
+          const result = await runSockit(["check", "--validate", ...json, path]);
+          assert.equal(result.code, 2, result.err);
+          assert.equal(
+            result.err,
+            `error: ${path}:${at}: mappings and lists nested more than 100 deep\n`,
+          );
+        }
+      }, name);
+    });
+  }
+  await t.step("100 levels are still a spec's to use", async () => {
+    await withSpec(`version: 1\nchecks: ${"[".repeat(99)}${"]".repeat(99)}\n`, async (path) => {
+      const result = await runSockit(["check", "--validate", path]);
+      assert.equal(result.code, 2);
+      assert.doesNotMatch(result.err, /nested/);
+      assert.match(result.err, /"name" must be a string|must be a mapping/);
+    });
+  });
+});
+
+Deno.test("two YAML documents in one file, and a declared name without a value, get sockit's own messages", async () => {
+  await withSpec("version: 1\nchecks: []\n---\nversion: 1\n", async (path) => {
+    const result = await runSockit(["check", "--validate", path]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.err,
+      `error: ${path}:3:1: a second YAML document starts here: a spec file holds one (give each its own file: check takes several)\n`,
+    );
+  });
+  const spec =
+    'version: 1\nsecrets: [PW]\nvars: { SOCKIT_T_USER: }\nchecks:\n  - name: a\n    tcp: { host: "${SOCKIT_T_USER}${PW}", port: 1 }\n';
+  await withSpec(spec, async (path) => {
+    for (
+      const [env, secret] of [
+        [{}, 'secret "PW" is not set in the environment'],
+        [{ PW: "" }, 'secret "PW" is empty in the environment'],
+      ] as const
+    ) {
+      const result = await runSockit(["check", "--validate", "--var", "SOCKIT_T_USER=x", path], {
+        env,
+      });
+      assert.equal(result.code, 2);
+      assert.equal(
+        result.err,
+        `error: ${path}:2:11: ${secret}\nerror: ${path}:6:35: ${secret} (declared at 2:11)\n`,
+      );
+      const unset = await runSockit(["check", "--validate", path], { env });
+      assert.match(
+        unset.err,
+        /:3:24: variable "SOCKIT_T_USER" has no value: set it in the environment/,
+      );
+      assert.match(unset.err, /:6:19: variable "SOCKIT_T_USER" has no value \(declared at 3:9\)\n/);
+      assert.doesNotMatch(unset.err, /undefined variable/);
+    }
+  });
+});

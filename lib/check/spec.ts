@@ -214,6 +214,8 @@ class SpecReader {
   readonly #values = new Map<string, string>();
   readonly #secretNames = new Set<string>();
   readonly #names = new Map<string, SourcePos>();
+  /** Names declared without a value, and what a `${NAME}` of one says. */
+  readonly #unset = new Map<string, string>();
   /** The secrets' values. */
   readonly secretValues: string[] = [];
 
@@ -320,14 +322,17 @@ class SpecReader {
               item.pos,
               `secret "${name}" cannot be given on the command line (where ps shows it): set it in the environment`,
             );
+            const at = `${item.pos.line}:${item.pos.col}`;
+            this.#unset.set(name, `secret "${name}" has no value from --var (declared at ${at})`);
             continue;
           }
           const value = env(name);
           if (value === undefined || value === "") {
-            this.problem(
-              item.pos,
-              `secret "${name}" is ${value === undefined ? "not set" : "empty"} in the environment`,
-            );
+            const why = `secret "${name}" is ${
+              value === undefined ? "not set" : "empty"
+            } in the environment`;
+            this.problem(item.pos, why);
+            this.#unset.set(name, `${why} (declared at ${item.pos.line}:${item.pos.col})`);
             continue;
           }
           this.#values.set(name, value);
@@ -371,6 +376,11 @@ class SpecReader {
           this.problem(
             node.pos,
             `variable "${entry.key}" has no value: set it in the environment or with a value here`,
+          );
+          const at = entry.keyPos;
+          this.#unset.set(
+            entry.key,
+            `variable "${entry.key}" has no value (declared at ${at.line}:${at.col})`,
           );
           continue;
         }
@@ -465,10 +475,11 @@ class SpecReader {
     );
     const sameLine = offsetInSource >= 0 && !node.source.slice(0, offsetInSource).includes("\n");
     const at = sameLine ? { line: node.pos.line, col: node.pos.col + offsetInSource } : node.pos;
-    const declaredHint = /^undefined variable/.test(result.message)
-      ? ' (declare it under "vars" or "secrets")'
-      : "";
-    return this.problem(at, result.message + declaredHint);
+    const name = result.undefinedName;
+    if (name === undefined) return this.problem(at, result.message);
+    // A name declared without a value was reported where it is declared; here it is named so.
+    const unset = this.#unset.get(name);
+    return this.problem(at, unset ?? `${result.message} (declare it under "vars" or "secrets")`);
   }
 
   integer(node: SpecNode, what: string, min: number, max: number): number | undefined {

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
-import type { Document, Node as YamlNode } from "yaml";
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser } from "yaml";
+import type { CST, Document, Node as YamlNode } from "yaml";
 
 /** A line and column, both counted from 1. */
 export interface SourcePos {
@@ -85,21 +85,30 @@ export function readTree(text: string, format: SpecFormat): TreeResult {
     if (error) return { root: undefined, problems: [error] };
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, {
-    uniqueKeys: true,
-    lineCounter: lines,
-    prettyErrors: true,
-    strict: true,
-  });
   const pos = (offset: number | undefined): SourcePos => {
     const { line, col } = lines.linePos(offset ?? 0);
     return { line, col };
   };
+  // The parser keeps its own stack, but the composer recurses once per level: the depth is
+  // checked on the parser's tokens, before the composer can run out of stack.
+  const tokens = [...new Parser(lines.addNewLine).parse(text)];
+  const deep = tooDeep(tokens);
+  if (deep !== undefined) return { root: undefined, problems: [{ ...pos(deep), message: DEEP }] };
+  const docs = new Composer({ uniqueKeys: true, strict: true }).compose(tokens, true, text.length);
+  const doc = docs.next().value as Document;
   for (const error of [...doc.errors, ...doc.warnings]) {
     // Duplicate keys are found again below, with where the first one is.
     if (error.code === "DUPLICATE_KEY") continue;
-    const at = error.linePos?.[0] ?? { line: 1, col: 1 };
-    problems.push({ line: at.line, col: at.col, message: yamlMessage(error.message) });
+    problems.push({ ...pos(error.pos[0]), message: yamlMessage(error.message) });
+  }
+  const second = docs.next().value;
+  if (second) {
+    problems.push({
+      ...pos(second.range[0]),
+      message:
+        "a second YAML document starts here: a spec file holds one (give each its own file: check takes several)",
+    });
+    return { root: undefined, problems };
   }
   if (doc.errors.some((e) => e.code !== "DUPLICATE_KEY")) return { root: undefined, problems };
   if (doc.contents === null) {
@@ -138,8 +147,8 @@ function yamlMessage(message: string): string {
  */
 export function jsonSyntaxError(text: string): SpecProblem | undefined {
   let at = 0;
-  const fail = (what: string): never => {
-    throw { at, what };
+  const fail = (what: string, message = `invalid JSON: ${what}`): never => {
+    throw { at, message };
   };
   const space = () => {
     while (/[ \t\r\n]/.test(text[at] ?? "")) at++;
@@ -170,10 +179,11 @@ export function jsonSyntaxError(text: string): SpecProblem | undefined {
     }
     at++;
   };
+  /** `depth`: the objects and arrays open around the value. */
   const value = (depth: number): void => {
-    if (depth > 1000) fail("nesting too deep");
     space();
     const c = text[at];
+    if ((c === "{" || c === "[") && depth >= MAX_DEPTH) fail("", DEEP);
     if (c === "{") {
       at++;
       space();
@@ -228,13 +238,9 @@ export function jsonSyntaxError(text: string): SpecProblem | undefined {
     if (at < text.length) fail("more text after the value");
     return undefined;
   } catch (thrown) {
-    const { at: offset, what } = thrown as { at: number; what: string };
+    const { at: offset, message } = thrown as { at: number; message: string };
     const before = text.slice(0, offset).split("\n");
-    return {
-      line: before.length,
-      col: (before.at(-1)?.length ?? 0) + 1,
-      message: `invalid JSON: ${what}`,
-    };
+    return { line: before.length, col: (before.at(-1)?.length ?? 0) + 1, message };
   }
 }
 
@@ -246,6 +252,34 @@ const MAX_NODES = 1_000_000;
 
 /** How deep mappings and lists may nest: far more than a spec needs, far less than the stack. */
 const MAX_DEPTH = 100;
+
+/** The problem with a spec nested deeper than {@linkcode MAX_DEPTH}. */
+const DEEP = `mappings and lists nested more than ${MAX_DEPTH} deep`;
+
+/**
+ * The offset of the first mapping or list (block or flow, key or value) nested deeper than
+ * {@linkcode MAX_DEPTH} in the parser's tokens, or `undefined`. A walk with its own stack, so
+ * that no depth of nesting can overflow the call stack.
+ */
+function tooDeep(tokens: readonly CST.Token[]): number | undefined {
+  type Open = [CST.Token | null | undefined, number];
+  const stack = tokens.map((t): Open => [t, 0]).reverse();
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [token, depth] = next;
+    if (token?.type === "document") stack.push([token.value, depth]);
+    if (
+      token?.type === "block-map" || token?.type === "block-seq" ||
+      token?.type === "flow-collection"
+    ) {
+      if (depth >= MAX_DEPTH) return token.offset;
+      // Pushed last to first, so that the first one in the file is found first.
+      for (const item of [...token.items].reverse()) {
+        stack.push([item.value, depth + 1], [item.key, depth + 1]);
+      }
+    }
+  }
+  return undefined;
+}
 
 /** A document being made into a tree: its source, where problems go, and what is left to spend. */
 interface TreeReader {
@@ -280,7 +314,7 @@ function toNode(r: TreeReader, node: unknown): SpecNode {
     return toNode(r, target);
   }
   if ((isMap(node) || isSeq(node)) && r.open.length >= MAX_DEPTH) {
-    problems.push({ ...at, message: `mappings and lists nested more than ${MAX_DEPTH} deep` });
+    problems.push({ ...at, message: DEEP });
     return { type: "scalar", pos: at, value: null, source: "" };
   }
   if (isMap(node) || isSeq(node)) {
