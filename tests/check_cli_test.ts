@@ -4,7 +4,7 @@
  * annotations and summary, and hostile options and signals get a documented exit code.
  */
 import assert from "node:assert/strict";
-import { runSockit, spawnSockit } from "./_helpers.ts";
+import { patternBytes, runSockit, spawnSockit } from "./_helpers.ts";
 import { runCli } from "./_http.ts";
 import { sleep as pause } from "../lib/net/timer.ts";
 
@@ -560,4 +560,56 @@ Deno.test("two YAML documents in one file, and a declared name without a value, 
       assert.doesNotMatch(unset.err, /undefined variable/);
     }
   });
+});
+
+Deno.test("a file that is not a spec is quoted as a short excerpt, never echoed whole, also in --json", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-check-cli-" });
+  try {
+    const random = `${dir}/random.bin`;
+    await Deno.writeFile(random, patternBytes(100_000));
+    const big = "x".repeat(50_000);
+    const token = Array.from(patternBytes(60, 7), (b) => "abcdefghijklmnopqrstuvwxyz"[b % 26])
+      .join("");
+    const valueSpec = `${dir}/values.yaml`;
+    await Deno.writeTextFile(
+      valueSpec,
+      `version: 1\nsecrets: [TOKEN]\nchecks:\n  - name: a\n    tcp: { host: "${big} y", port: 1 }\n` +
+        `  - name: b\n    tcp: { host: "\${TOKEN} ${big}", port: 1 }\n` +
+        `  - name: c\n    dns: { name: x.test, type: "\\u001b[2J${big}" }\n`,
+    );
+    for (const json of [[], ["--json"]]) {
+      const result = await runSockit(["check", "--validate", ...json, random]);
+      assert.equal(result.code, 2);
+      const lines = result.err.trimEnd().split("\n");
+      assert.ok(lines.length >= 2 && lines.length <= 51, `${lines.length} lines`);
+      for (const line of lines) assert.ok(line.length <= 300, `a line of ${line.length}`);
+      assert.match(
+        result.err,
+        /random\.bin:\d+:\d+: [^"\n]*: "[^\n]{1,60}\.\.\."\n/,
+      );
+      if (json.length > 0) {
+        const report = JSON.parse(result.out);
+        assert.ok(result.out.length < 50_000, `--json of ${result.out.length} bytes`);
+        for (const p of report.problems) assert.ok(p.message.length <= 240);
+      }
+      const values = await runSockit(["check", "--validate", ...json, valueSpec], {
+        env: { TOKEN: token },
+      });
+      assert.equal(values.code, 2);
+      assert.ok(values.err.length + values.out.length < 3000, values.err.slice(0, 2000));
+      assert.match(
+        values.err,
+        /:5:18: invalid host "x{60}\.\.\.": expected a name or an IP address\n/,
+      );
+      // The cut would fall inside the secret: it is masked before it is cut.
+      assert.match(values.err, /:7:18: invalid host "\*\*\* x{56}\.\.\."/);
+      assert.match(values.err, /:9:32: unknown record type "\\u001b\[2Jx+\.\.\."/);
+      for (let at = 0; at + 8 <= token.length; at++) {
+        assert.ok(!values.err.includes(token.slice(at, at + 8)), "a piece of the secret");
+        assert.ok(!values.out.includes(token.slice(at, at + 8)), "a piece of the secret");
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -8,6 +8,7 @@
  */
 import { isAbsolutePath, resolvePath } from "../text/path.ts";
 import { parseDuration } from "../net/duration.ts";
+import { oneLine, quote } from "../text/quote.ts";
 import { suggest } from "../text/suggest.ts";
 import { normalizeDnsName } from "../dns/name.ts";
 import { parseDnsServer } from "../dns/outcome.ts";
@@ -196,10 +197,13 @@ function describe(node: SpecNode): string {
   if (node.type === "map") return "a mapping";
   if (node.type === "seq") return "a list";
   if (node.value === null) return "nothing (null)";
-  if (typeof node.value === "string") return `the string ${JSON.stringify(node.value)}`;
+  if (typeof node.value === "string") return `the string ${quote(node.value)}`;
   if (typeof node.value === "number") return `the number ${node.value}`;
   return String(node.value);
 }
+
+/** The longest message a problem has: a value of any size is quoted as an excerpt. */
+const MAX_MESSAGE = 240;
 
 /** The defaults a check starts from. */
 interface Defaults {
@@ -224,9 +228,26 @@ class SpecReader {
     this.problems = [...problems];
   }
 
+  /**
+   * Adds a problem. Its message is one line of at most {@linkcode MAX_MESSAGE} characters,
+   * escaped; when that changes it, the secrets' values are masked first, so that neither a cut
+   * nor an escape can show part of one.
+   */
   problem(at: SourcePos, message: string): undefined {
-    this.problems.push({ line: at.line, col: at.col, message });
+    let line = oneLine(message, MAX_MESSAGE);
+    if (line !== message) line = oneLine(this.#masked(message), MAX_MESSAGE);
+    this.problems.push({ line: at.line, col: at.col, message: line });
     return undefined;
+  }
+
+  /** A value for a message, quoted and cut short (see {@linkcode quote}), secrets masked as above. */
+  quote(text: string): string {
+    const quoted = quote(text);
+    return quoted === `"${text}"` ? quoted : quote(this.#masked(text));
+  }
+
+  #masked(text: string): string {
+    return this.secretValues.reduce((out, secret) => out.replaceAll(secret, "***"), text);
   }
 
   async read(root: SpecNode): Promise<CheckSpec | undefined> {
@@ -494,7 +515,7 @@ class SpecReader {
         node.pos,
         `${what} must be a whole number from ${min} to ${max}, not ${
           typeof value === "string" && node.type === "scalar" && value !== node.value
-            ? JSON.stringify(value)
+            ? this.quote(value)
             : describe(node)
         }`,
       );
@@ -519,7 +540,7 @@ class SpecReader {
       ms = parseDuration(text);
     } catch (error) {
       const why = (error as Error).message.replace(/^Invalid duration "(?:[^"\\]|\\.)*": /, "");
-      return this.problem(node.pos, `invalid duration ${JSON.stringify(text)} for ${what}: ${why}`);
+      return this.problem(node.pos, `invalid duration ${this.quote(text)} for ${what}: ${why}`);
     }
     if (positive && ms === 0) return this.problem(node.pos, `${what} must be more than 0`);
     return ms;
@@ -563,7 +584,7 @@ class SpecReader {
     if (/[\s/]/.test(host) || (host.includes(":") && ipFamily(host) !== 6)) {
       return this.problem(
         node.pos,
-        `invalid host ${JSON.stringify(text)}: expected a name or an IP address`,
+        `invalid host ${this.quote(text)}: expected a name or an IP address`,
       );
     }
     return host;
@@ -589,7 +610,7 @@ class SpecReader {
       if (first) {
         name = this.problem(
           nameEntry.value.pos,
-          `duplicate check name ${JSON.stringify(name)} (first at ${first.line}:${first.col})`,
+          `duplicate check name ${this.quote(name!)} (first at ${first.line}:${first.col})`,
         );
       } else if (name !== undefined) this.#names.set(name, nameEntry.value.pos);
     }
@@ -761,7 +782,7 @@ class SpecReader {
       if (text !== undefined && text !== "GET" && text !== "HEAD") {
         ok = this.problem(
           methodEntry.value.pos,
-          `"method" must be GET or HEAD, not ${JSON.stringify(text)}`,
+          `"method" must be GET or HEAD, not ${this.quote(text)}`,
         ) ?? false;
       } else if (text) method = text;
     }
@@ -828,7 +849,7 @@ class SpecReader {
       if (!match || addresses.some((a) => !ipFamily(a)) || Number(match[2]) > 65535) {
         this.problem(
           resolveEntry!.value.pos,
-          `invalid resolve entry ${JSON.stringify(text)}: expected HOST:PORT:ADDRESS`,
+          `invalid resolve entry ${this.quote(text)}: expected HOST:PORT:ADDRESS`,
         );
         continue;
       }
@@ -902,7 +923,7 @@ class SpecReader {
         fail(
           node.pos,
           `invalid status list ${
-            JSON.stringify(parts.join(", "))
+            this.quote(parts.join(", "))
           }: use codes and classes such as [200, 204, 3xx]`,
         );
       }
@@ -1066,7 +1087,7 @@ class SpecReader {
         ok = this.problem(
           typeEntry.value.pos,
           `unknown record type ${
-            JSON.stringify(text)
+            this.quote(text)
           }: use A, AAAA, CNAME, MX, NS, SOA, TXT, SRV, PTR, CAA or TYPEnnn`,
         ) ?? false;
       }
@@ -1092,7 +1113,7 @@ class SpecReader {
         if (code === undefined) {
           ok = this.problem(
             rcodeEntry.value.pos,
-            `unknown rcode ${JSON.stringify(text)}: use ${Object.keys(Rcode).join(", ")}`,
+            `unknown rcode ${this.quote(text)}: use ${Object.keys(Rcode).join(", ")}`,
           ) ?? false;
         } else expectRcodes.push(code);
       }
@@ -1111,7 +1132,7 @@ class SpecReader {
       if (!ipFamily(text)) {
         ok = this.problem(
           addressesEntry!.value.pos,
-          `invalid address ${JSON.stringify(text)}: expected an IPv4 or IPv6 address`,
+          `invalid address ${this.quote(text)}: expected an IPv4 or IPv6 address`,
         ) ?? false;
       } else expectAddresses.push(canonicalIp(text));
     }

@@ -8,6 +8,7 @@
  */
 import { Composer, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser } from "yaml";
 import type { CST, Document, Node as YamlNode } from "yaml";
+import { oneLine, quote } from "../text/quote.ts";
 
 /** A line and column, both counted from 1. */
 export interface SourcePos {
@@ -134,11 +135,21 @@ export function readTree(text: string, format: SpecFormat): TreeResult {
   return { root, problems };
 }
 
-/** A YAML error's first line, without the position (given separately) or the final colon. */
+/**
+ * A YAML error's first line, without the final colon, on one line of at most 200 characters: a
+ * piece of the file in it (a token of any length, after the colon of `Not a YAML token: ...`) is
+ * quoted as an excerpt.
+ */
 function yamlMessage(message: string): string {
   const first = message.split("\n")[0] ?? message;
-  const text = first.replace(/ at line \d+, column \d+:?$/, "").replace(/:$/, "");
-  return text.charAt(0).toLowerCase() + text.slice(1);
+  const text = first.replace(/:$/, "").replace(/"(?:[^"\\]|\\.)*"/g, (json) => {
+    try {
+      return quote(JSON.parse(json));
+    } catch {
+      return json;
+    }
+  }).replace(/^([^:"]*[^:"\s]): (?!")(.*)$/s, (_, what, source) => `${what}: ${quote(source)}`);
+  return oneLine(text.charAt(0).toLowerCase() + text.slice(1), 200);
 }
 
 /**
@@ -336,9 +347,7 @@ function toNode(r: TreeReader, node: unknown): SpecNode {
     }
     problems.push({
       ...at,
-      message: `unsupported value ${
-        JSON.stringify(source)
-      }: use a string, a number, true, false or null`,
+      message: `unsupported value ${quote(source)}: use a string, a number, true, false or null`,
     });
     return { type: "scalar", pos: at, value: null, source };
   }
