@@ -14,6 +14,10 @@ export async function main(args: string[], io: Io = processIo()): Promise<number
   // `sockit version` is the same as `sockit --version`, as `sockit help` is `--help`.
   if (word === "--version" || word === "-V" || word === "version") {
     const { buildInfo, versionLine } = await import("./lib/cli/version.ts");
+    if (rest.some((arg) => arg === "--help" || arg === "-h")) {
+      await print(io.stdout, VERSION_HELP);
+      return 0;
+    }
     const unknown = rest.find((arg) => arg !== "--json");
     if (unknown !== undefined) {
       await print(io.stderr, `error: Unexpected argument "${unknown}" for "sockit ${word}"\n`);
@@ -40,6 +44,16 @@ export async function main(args: string[], io: Io = processIo()): Promise<number
   if (!command) return await cli.unknownCommand(word, io);
   return await command.run(rest, io);
 }
+
+const VERSION_HELP = [
+  "Usage:",
+  "  sockit version [--json]",
+  "  sockit --version [--json]",
+  "",
+  "Prints sockit's version, the Deno version, the target, the commit and the kind of build;",
+  'with --json as {"version", "deno", "target", "commit", "build"}.',
+  "",
+].join("\n");
 
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));

@@ -101,6 +101,11 @@ Deno.test("the command word version answers as --version does, as SECURITY.md as
   assert.equal(extra.code, 2);
   assert.match(extra.err, /^error: Unexpected argument "--yes" for "sockit version"\n/);
   assert.match((await runSockit(["--help"])).out, /\n {2}version +the version/);
+  for (const args of [["help", "version"], ["version", "--help"], ["--version", "-h"]]) {
+    const help = await runSockit(args);
+    assert.equal(help.code, 0, help.err);
+    assert.match(help.out, /^Usage:\n {2}sockit version \[--json\]\n/);
+  }
 });
 
 Deno.test("--trace shows each socket step with byte counts, times and escaped bytes on stderr", async () => {

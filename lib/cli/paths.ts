@@ -201,6 +201,9 @@ export async function checkOutput(
     });
     if (found && !found.isDirectory) throw refuse(`"${existing}" is not a directory`);
     if (found) break;
+    if ((await Deno.lstat(existing).catch(() => undefined))?.isSymlink) {
+      throw refuse(`"${existing}" is a symbolic link to nothing`);
+    }
     if (!options.createDirs) throw refuse(`no such directory "${dir}"`);
     const up = splitPath(existing).dir;
     if (up === existing) throw refuse(`no such directory "${existing}"`);
@@ -260,11 +263,8 @@ async function probeFolder(dir: string, refuse: (why: string) => Error): Promise
 }
 
 function randomHex(): string {
-  return Array.from(
-    crypto.getRandomValues(new Uint8Array(4)),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
+  const bytes = crypto.getRandomValues(new Uint8Array(4));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
