@@ -6,7 +6,17 @@
  *
  * @module
  */
-import { Composer, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser } from "yaml";
+import {
+  Composer,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  Lexer,
+  LineCounter,
+  Parser,
+} from "yaml";
 import type { CST, Document, Node as YamlNode } from "yaml";
 import { oneLine, quote } from "../text/quote.ts";
 
@@ -90,10 +100,10 @@ export function readTree(text: string, format: SpecFormat): TreeResult {
     const { line, col } = lines.linePos(offset ?? 0);
     return { line, col };
   };
-  // The parser keeps its own stack, but the composer recurses once per level: the depth is
-  // checked on the parser's tokens, before the composer can run out of stack.
-  const tokens = [...new Parser(lines.addNewLine).parse(text)];
-  const deep = tooDeep(tokens);
+  // The parser keeps its own stack (which holds every open level, so a file of 8 MB of "[" would
+  // take gigabytes), and the composer recurses once per level: the depth is checked while the
+  // parser reads, and on its tokens before the composer runs.
+  const { tokens, deep } = parseTokens(text, lines);
   if (deep !== undefined) return { root: undefined, problems: [{ ...pos(deep), message: DEEP }] };
   const docs = new Composer({ uniqueKeys: true, strict: true }).compose(tokens, true, text.length);
   const doc = docs.next().value as Document;
@@ -266,6 +276,34 @@ const MAX_DEPTH = 100;
 
 /** The problem with a spec nested deeper than {@linkcode MAX_DEPTH}. */
 const DEEP = `mappings and lists nested more than ${MAX_DEPTH} deep`;
+
+const isCollection = (token: CST.Token | undefined) =>
+  token?.type === "block-map" || token?.type === "block-seq" || token?.type === "flow-collection";
+
+/**
+ * The parser's tokens, and the offset of the first mapping or list nested deeper than
+ * {@linkcode MAX_DEPTH}, if any: the parser is fed one lexical token at a time and stopped as soon
+ * as its stack holds that many open ones.
+ */
+function parseTokens(
+  text: string,
+  lines: LineCounter,
+): { tokens: CST.Token[]; deep: number | undefined } {
+  const parser = new Parser(lines.addNewLine);
+  const tokens: CST.Token[] = [];
+  // As Parser.parse() does: the first line starts at 0.
+  lines.addNewLine(0);
+  for (const lexeme of new Lexer().lex(text)) {
+    tokens.push(...parser.next(lexeme));
+    // Only a stack taller than the limit can hold more open collections than it.
+    if (parser.stack.length > MAX_DEPTH) {
+      const open = parser.stack.filter(isCollection);
+      if (open.length > MAX_DEPTH) return { tokens, deep: open[MAX_DEPTH]!.offset };
+    }
+  }
+  tokens.push(...parser.end());
+  return { tokens, deep: tooDeep(tokens) };
+}
 
 /**
  * The offset of the first mapping or list (block or flow, key or value) nested deeper than
