@@ -138,6 +138,17 @@ Deno.test("two reports to one file are refused before anything runs, however the
     assert.equal(server.connections, 0);
     assert.equal(await Deno.readTextFile(`${dir}/same.out`), "before");
     assert.ok(!(await Deno.stat(`${dir}/new.out`).catch(() => undefined)));
+    // A report through a symbolic link replaces the file it points to; the link stays a link.
+    await Deno.chmod(`${dir}/same.out`, 0o640);
+    const linked = await runIn(dir, ["check", "--report", "junit=link"]);
+    assert.equal(linked.code, 0, linked.err);
+    assert.ok((await Deno.lstat(`${dir}/link`)).isSymlink);
+    assert.match(await Deno.readTextFile(`${dir}/same.out`), /^<\?xml /);
+    assert.equal((await Deno.stat(`${dir}/same.out`)).mode! & 0o777, 0o640);
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.startsWith(".")),
+      [],
+    );
     // Two /dev/null are no conflict: nothing is kept.
     const discard = await runIn(dir, [
       "check",
