@@ -611,6 +611,19 @@ Deno.test("a file that is not a spec is quoted as a short excerpt, never echoed 
         assert.ok(!values.out.includes(token.slice(at, at + 8)), "a piece of the secret");
       }
     }
+    // A secret that quoting would escape (a quote, ESC) is masked before it is quoted.
+    await Deno.writeTextFile(
+      `${dir}/escaped.yaml`,
+      'version: 1\nsecrets: [Q]\nchecks:\n  - name: a\n    tcp: { host: "${Q} x", port: 1 }\n',
+    );
+    for (const secret of ['pass"word', "pass\x1bword", "pass\u202eword"]) {
+      const result = await runSockit(["check", "--validate", `${dir}/escaped.yaml`], {
+        env: { Q: secret },
+      });
+      assert.equal(result.code, 2);
+      assert.match(result.err, /:5:18: invalid host "\*\*\* x": expected a name/);
+      assert.doesNotMatch(result.err, /pass/);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
