@@ -11,11 +11,16 @@ import type { Io } from "./lib/cli/io.ts";
 /** Runs sockit with `args` (without the program name) and returns the exit code. */
 export async function main(args: string[], io: Io = processIo()): Promise<number> {
   const [word, ...rest] = args;
-  if (word === "--version" || word === "-V") {
+  // `sockit version` is the same as `sockit --version`, as `sockit help` is `--help`.
+  if (word === "--version" || word === "-V" || word === "version") {
     const { buildInfo, versionLine } = await import("./lib/cli/version.ts");
+    if (rest.some((arg) => arg === "--help" || arg === "-h")) {
+      await print(io.stdout, VERSION_HELP);
+      return 0;
+    }
     const unknown = rest.find((arg) => arg !== "--json");
     if (unknown !== undefined) {
-      await print(io.stderr, `error: Unexpected argument "${unknown}" for "sockit --version"\n`);
+      await print(io.stderr, `error: Unexpected argument "${unknown}" for "sockit ${word}"\n`);
       return 2;
     }
     const json = rest.includes("--json");
@@ -39,6 +44,16 @@ export async function main(args: string[], io: Io = processIo()): Promise<number
   if (!command) return await cli.unknownCommand(word, io);
   return await command.run(rest, io);
 }
+
+const VERSION_HELP = [
+  "Usage:",
+  "  sockit version [--json]",
+  "  sockit --version [--json]",
+  "",
+  "Prints sockit's version, the Deno version, the target, the commit and the kind of build;",
+  'with --json as {"version", "deno", "target", "commit", "build"}.',
+  "",
+].join("\n");
 
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));

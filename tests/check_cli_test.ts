@@ -4,7 +4,7 @@
  * annotations and summary, and hostile options and signals get a documented exit code.
  */
 import assert from "node:assert/strict";
-import { runSockit, spawnSockit } from "./_helpers.ts";
+import { patternBytes, runSockit, spawnSockit } from "./_helpers.ts";
 import { runCli } from "./_http.ts";
 import { sleep as pause } from "../lib/net/timer.ts";
 
@@ -314,7 +314,7 @@ Deno.test("hostile options are usage errors (exit 2) before any connection", asy
       ],
       [["--report", "junit"], /expected FORMAT=PATH/],
       [["--report", "junit="], /empty path/],
-      [["--report", `junit=${dir}/no/such/dir/r.xml`], /no such directory/],
+      [["--report", `junit=${path}/no/such/dir/r.xml`], /sockit\.yaml" is not a directory/],
       [["--report", `junit=${dir}`], /it is a directory/],
       [["--report", "tap=/dev/stdin"], /it is an input stream/],
       [["--report", "tap=-", "--report", "junit=/dev/stdout"], /Only one report can go to stdout/],
@@ -461,4 +461,170 @@ Deno.test("--timeout bounds the whole run: checks still running then fail (exit 
       assert.match(result.out, /could not run: Not finished within the run's --timeout of 300ms/);
     },
   );
+});
+
+Deno.test("nesting over 100 levels is a spec error at its line and column for every YAML and JSON construct", async (t) => {
+  const blockMaps = (levels: number) =>
+    "version: 1\nchecks:\n" +
+    Array.from({ length: levels }, (_, i) => `${"  ".repeat(i + 1)}k${i}:\n`).join("");
+  const blockLists = (levels: number) =>
+    "version: 1\nchecks:\n" +
+    Array.from({ length: levels }, (_, i) => `${"  ".repeat(i + 1)}-\n`).join("");
+  const cases: Array<[string, string, string, string]> = [
+    ["block mappings 1,000 deep", "sockit.yaml", blockMaps(1000), "102:201"],
+    ["block mappings 2,000 deep", "sockit.yaml", blockMaps(2000), "102:201"],
+    ["block lists 2,000 deep", "sockit.yaml", blockLists(2000), "102:201"],
+    ["a flow list 5,000 deep", "sockit.yaml", `checks: ${"[".repeat(5000)}\n`, "1:108"],
+    // The parser holds every open level: 8 MB of "[" took 4 GB before it ran out of memory.
+    ["a flow list 8,000,000 deep", "sockit.yaml", `checks: ${"[".repeat(8_000_000)}\n`, "1:108"],
+    [
+      "flow mappings 5,000 deep",
+      "sockit.yaml",
+      `checks: ${"{a: ".repeat(5000)}1${"}".repeat(5000)}\n`,
+      "1:405",
+    ],
+    [
+      "a complex key of lists 1,000 deep",
+      "sockit.yaml",
+      `? ${"[".repeat(1000)}${"]".repeat(1000)}\n: 1\n`,
+      "1:102",
+    ],
+    [
+      "JSON arrays 5,000 deep",
+      "spec.json",
+      `{"checks": ${"[".repeat(5000)}${"]".repeat(5000)}}\n`,
+      "1:111",
+    ],
+    [
+      "JSON objects 5,000 deep",
+      "spec.json",
+      `{"checks": ${'{"a": '.repeat(5000)}1${"}".repeat(5000)}}\n`,
+      "1:606",
+    ],
+    ["JSON read as YAML, 5,000 deep", "spec.txt", `{"a": ${"[".repeat(5000)}}\n`, "1:106"],
+  ];
+  for (const [what, name, text, at] of cases) {
+    await t.step(what, async () => {
+      await withSpec(text, async (path) => {
+        for (const json of [[], ["--json"]]) {
+          const result = await runSockit(["check", "--validate", ...json, path]);
+          assert.equal(result.code, 2, result.err);
+          assert.equal(
+            result.err,
+            `error: ${path}:${at}: mappings and lists nested more than 100 deep\n`,
+          );
+        }
+      }, name);
+    });
+  }
+  await t.step("100 levels are still a spec's to use", async () => {
+    await withSpec(`version: 1\nchecks: ${"[".repeat(99)}${"]".repeat(99)}\n`, async (path) => {
+      const result = await runSockit(["check", "--validate", path]);
+      assert.equal(result.code, 2);
+      assert.doesNotMatch(result.err, /nested/);
+      assert.match(result.err, /"name" must be a string|must be a mapping/);
+    });
+  });
+});
+
+Deno.test("two YAML documents in one file, and a declared name without a value, get sockit's own messages", async () => {
+  await withSpec("version: 1\nchecks: []\n---\nversion: 1\n", async (path) => {
+    const result = await runSockit(["check", "--validate", path]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.err,
+      `error: ${path}:3:1: a second YAML document starts here: a spec file holds one (give each its own file: check takes several)\n`,
+    );
+  });
+  const spec =
+    'version: 1\nsecrets: [PW]\nvars: { SOCKIT_T_USER: }\nchecks:\n  - name: a\n    tcp: { host: "${SOCKIT_T_USER}${PW}", port: 1 }\n';
+  await withSpec(spec, async (path) => {
+    for (
+      const [env, secret] of [
+        [{}, 'secret "PW" is not set in the environment'],
+        [{ PW: "" }, 'secret "PW" is empty in the environment'],
+      ] as const
+    ) {
+      const result = await runSockit(["check", "--validate", "--var", "SOCKIT_T_USER=x", path], {
+        env,
+      });
+      assert.equal(result.code, 2);
+      assert.equal(
+        result.err,
+        `error: ${path}:2:11: ${secret}\nerror: ${path}:6:35: ${secret} (declared at 2:11)\n`,
+      );
+      const unset = await runSockit(["check", "--validate", path], { env });
+      assert.match(
+        unset.err,
+        /:3:24: variable "SOCKIT_T_USER" has no value: set it in the environment/,
+      );
+      assert.match(unset.err, /:6:19: variable "SOCKIT_T_USER" has no value \(declared at 3:9\)\n/);
+      assert.doesNotMatch(unset.err, /undefined variable/);
+    }
+  });
+});
+
+Deno.test("a file that is not a spec is quoted as a short excerpt, never echoed whole, also in --json", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-check-cli-" });
+  try {
+    const random = `${dir}/random.bin`;
+    await Deno.writeFile(random, patternBytes(100_000));
+    const big = "x".repeat(50_000);
+    const token = Array.from(patternBytes(60, 7), (b) => "abcdefghijklmnopqrstuvwxyz"[b % 26])
+      .join("");
+    const valueSpec = `${dir}/values.yaml`;
+    await Deno.writeTextFile(
+      valueSpec,
+      `version: 1\nsecrets: [TOKEN]\nchecks:\n  - name: a\n    tcp: { host: "${big} y", port: 1 }\n` +
+        `  - name: b\n    tcp: { host: "\${TOKEN} ${big}", port: 1 }\n` +
+        `  - name: c\n    dns: { name: x.test, type: "\\u001b[2J${big}" }\n`,
+    );
+    for (const json of [[], ["--json"]]) {
+      const result = await runSockit(["check", "--validate", ...json, random]);
+      assert.equal(result.code, 2);
+      const lines = result.err.trimEnd().split("\n");
+      assert.ok(lines.length >= 2 && lines.length <= 51, `${lines.length} lines`);
+      for (const line of lines) assert.ok(line.length <= 300, `a line of ${line.length}`);
+      assert.match(
+        result.err,
+        /random\.bin:\d+:\d+: [^"\n]*: "[^\n]{1,60}\.\.\."\n/,
+      );
+      if (json.length > 0) {
+        const report = JSON.parse(result.out);
+        assert.ok(result.out.length < 50_000, `--json of ${result.out.length} bytes`);
+        for (const p of report.problems) assert.ok(p.message.length <= 240);
+      }
+      const values = await runSockit(["check", "--validate", ...json, valueSpec], {
+        env: { TOKEN: token },
+      });
+      assert.equal(values.code, 2);
+      assert.ok(values.err.length + values.out.length < 3000, values.err.slice(0, 2000));
+      assert.match(
+        values.err,
+        /:5:18: invalid host "x{60}\.\.\.": expected a name or an IP address\n/,
+      );
+      // The cut would fall inside the secret: it is masked before it is cut.
+      assert.match(values.err, /:7:18: invalid host "\*\*\* x{56}\.\.\."/);
+      assert.match(values.err, /:9:32: unknown record type "\\u001b\[2Jx+\.\.\."/);
+      for (let at = 0; at + 8 <= token.length; at++) {
+        assert.ok(!values.err.includes(token.slice(at, at + 8)), "a piece of the secret");
+        assert.ok(!values.out.includes(token.slice(at, at + 8)), "a piece of the secret");
+      }
+    }
+    // A secret that quoting would escape (a quote, ESC) is masked before it is quoted.
+    await Deno.writeTextFile(
+      `${dir}/escaped.yaml`,
+      'version: 1\nsecrets: [Q]\nchecks:\n  - name: a\n    tcp: { host: "${Q} x", port: 1 }\n',
+    );
+    for (const secret of ['pass"word', "pass\x1bword", "pass\u202eword"]) {
+      const result = await runSockit(["check", "--validate", `${dir}/escaped.yaml`], {
+        env: { Q: secret },
+      });
+      assert.equal(result.code, 2);
+      assert.match(result.err, /:5:18: invalid host "\*\*\* x": expected a name/);
+      assert.doesNotMatch(result.err, /pass/);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

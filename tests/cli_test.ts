@@ -78,6 +78,36 @@ Deno.test("--version prints the version from deno.json, the target, the commit a
   assert.match(extra.err, /^error: Unexpected argument "--yes" for "sockit --version"\n/);
 });
 
+Deno.test("the command word version answers as --version does, as SECURITY.md asks for it", async () => {
+  const security = await Deno.readTextFile(new URL("../SECURITY.md", import.meta.url));
+  assert.match(security, /`sockit version --json`/);
+  for (const args of [["version"], ["version", "--json"]]) {
+    const [word, flag] = await Promise.all([
+      runSockit(args),
+      runSockit(["--version", ...args.slice(1)]),
+    ]);
+    assert.equal(word.code, 0, word.err);
+    assert.equal(word.err, "");
+    assert.equal(word.out, flag.out);
+  }
+  assert.deepEqual(Object.keys(JSON.parse((await runSockit(["version", "--json"])).out)), [
+    "version",
+    "deno",
+    "target",
+    "commit",
+    "build",
+  ]);
+  const extra = await runSockit(["version", "--yes"]);
+  assert.equal(extra.code, 2);
+  assert.match(extra.err, /^error: Unexpected argument "--yes" for "sockit version"\n/);
+  assert.match((await runSockit(["--help"])).out, /\n {2}version +the version/);
+  for (const args of [["help", "version"], ["version", "--help"], ["--version", "-h"]]) {
+    const help = await runSockit(args);
+    assert.equal(help.code, 0, help.err);
+    assert.match(help.out, /^Usage:\n {2}sockit version \[--json\]\n/);
+  }
+});
+
 Deno.test("--trace shows each socket step with byte counts, times and escaped bytes on stderr", async () => {
   await using server = await EchoServerProcess.start();
   const result = await runSockit([

@@ -8,6 +8,7 @@
  */
 import { isAbsolutePath, resolvePath } from "../text/path.ts";
 import { parseDuration } from "../net/duration.ts";
+import { oneLine, quote } from "../text/quote.ts";
 import { suggest } from "../text/suggest.ts";
 import { normalizeDnsName } from "../dns/name.ts";
 import { parseDnsServer } from "../dns/outcome.ts";
@@ -202,10 +203,13 @@ function describe(node: SpecNode): string {
   if (node.type === "map") return "a mapping";
   if (node.type === "seq") return "a list";
   if (node.value === null) return "nothing (null)";
-  if (typeof node.value === "string") return `the string ${JSON.stringify(node.value)}`;
+  if (typeof node.value === "string") return `the string ${quote(node.value)}`;
   if (typeof node.value === "number") return `the number ${node.value}`;
   return String(node.value);
 }
+
+/** The longest message a problem has: a value of any size is quoted as an excerpt. */
+const MAX_MESSAGE = 240;
 
 /** The defaults a check starts from. */
 interface Defaults {
@@ -220,6 +224,8 @@ class SpecReader {
   readonly #values = new Map<string, string>();
   readonly #secretNames = new Set<string>();
   readonly #names = new Map<string, SourcePos>();
+  /** Names declared without a value, and what a `${NAME}` of one says. */
+  readonly #unset = new Map<string, string>();
   /** The secrets' values. */
   readonly secretValues: string[] = [];
 
@@ -228,9 +234,26 @@ class SpecReader {
     this.problems = [...problems];
   }
 
+  /**
+   * Adds a problem. Its message is one line of at most {@linkcode MAX_MESSAGE} characters,
+   * escaped; when that changes it, the secrets' values are masked first, so that neither a cut
+   * nor an escape can show part of one.
+   */
   problem(at: SourcePos, message: string): undefined {
-    this.problems.push({ line: at.line, col: at.col, message });
+    let line = oneLine(message, MAX_MESSAGE);
+    if (line !== message) line = oneLine(this.#masked(message), MAX_MESSAGE);
+    this.problems.push({ line: at.line, col: at.col, message: line });
     return undefined;
+  }
+
+  /** A value for a message, quoted and cut short (see {@linkcode quote}), secrets masked as above. */
+  quote(text: string): string {
+    const quoted = quote(text);
+    return quoted === `"${text}"` ? quoted : quote(this.#masked(text));
+  }
+
+  #masked(text: string): string {
+    return this.secretValues.reduce((out, secret) => out.replaceAll(secret, "***"), text);
   }
 
   async read(root: SpecNode): Promise<CheckSpec | undefined> {
@@ -327,14 +350,17 @@ class SpecReader {
               item.pos,
               `secret "${name}" cannot be given on the command line (where ps shows it): set it in the environment`,
             );
+            const at = `${item.pos.line}:${item.pos.col}`;
+            this.#unset.set(name, `secret "${name}" has no value from --var (declared at ${at})`);
             continue;
           }
           const value = env(name);
           if (value === undefined || value === "") {
-            this.problem(
-              item.pos,
-              `secret "${name}" is ${value === undefined ? "not set" : "empty"} in the environment`,
-            );
+            const why = `secret "${name}" is ${
+              value === undefined ? "not set" : "empty"
+            } in the environment`;
+            this.problem(item.pos, why);
+            this.#unset.set(name, `${why} (declared at ${item.pos.line}:${item.pos.col})`);
             continue;
           }
           this.#values.set(name, value);
@@ -378,6 +404,11 @@ class SpecReader {
           this.problem(
             node.pos,
             `variable "${entry.key}" has no value: set it in the environment or with a value here`,
+          );
+          const at = entry.keyPos;
+          this.#unset.set(
+            entry.key,
+            `variable "${entry.key}" has no value (declared at ${at.line}:${at.col})`,
           );
           continue;
         }
@@ -484,10 +515,11 @@ class SpecReader {
     );
     const sameLine = offsetInSource >= 0 && !node.source.slice(0, offsetInSource).includes("\n");
     const at = sameLine ? { line: node.pos.line, col: node.pos.col + offsetInSource } : node.pos;
-    const declaredHint = /^undefined variable/.test(result.message)
-      ? ' (declare it under "vars" or "secrets")'
-      : "";
-    return this.problem(at, result.message + declaredHint);
+    const name = result.undefinedName;
+    if (name === undefined) return this.problem(at, result.message);
+    // A name declared without a value was reported where it is declared; here it is named so.
+    const unset = this.#unset.get(name);
+    return this.problem(at, unset ?? `${result.message} (declare it under "vars" or "secrets")`);
   }
 
   integer(node: SpecNode, what: string, min: number, max: number): number | undefined {
@@ -502,7 +534,7 @@ class SpecReader {
         node.pos,
         `${what} must be a whole number from ${min} to ${max}, not ${
           typeof value === "string" && node.type === "scalar" && value !== node.value
-            ? JSON.stringify(value)
+            ? this.quote(value)
             : describe(node)
         }`,
       );
@@ -527,7 +559,7 @@ class SpecReader {
       ms = parseDuration(text);
     } catch (error) {
       const why = (error as Error).message.replace(/^Invalid duration "(?:[^"\\]|\\.)*": /, "");
-      return this.problem(node.pos, `invalid duration ${JSON.stringify(text)} for ${what}: ${why}`);
+      return this.problem(node.pos, `invalid duration ${this.quote(text)} for ${what}: ${why}`);
     }
     if (positive && ms === 0) return this.problem(node.pos, `${what} must be more than 0`);
     return ms;
@@ -575,7 +607,7 @@ class SpecReader {
     if (/[\s/]/.test(host) || (host.includes(":") && ipFamily(host) !== 6)) {
       return this.problem(
         node.pos,
-        `invalid host ${JSON.stringify(text)}: expected a name or an IP address`,
+        `invalid host ${this.quote(text)}: expected a name or an IP address`,
       );
     }
     return host;
@@ -605,7 +637,7 @@ class SpecReader {
       if (first) {
         name = this.problem(
           nameEntry.value.pos,
-          `duplicate check name ${JSON.stringify(name)} (first at ${first.line}:${first.col})`,
+          `duplicate check name ${this.quote(name!)} (first at ${first.line}:${first.col})`,
         );
       } else if (name !== undefined) this.#names.set(name, nameEntry.value.pos);
     }
@@ -790,7 +822,7 @@ class SpecReader {
       if (text !== undefined && text !== "GET" && text !== "HEAD") {
         ok = this.problem(
           methodEntry.value.pos,
-          `"method" must be GET or HEAD, not ${JSON.stringify(text)}`,
+          `"method" must be GET or HEAD, not ${this.quote(text)}`,
         ) ?? false;
       } else if (text) method = text;
     }
@@ -857,7 +889,7 @@ class SpecReader {
       if (!match || addresses.some((a) => !ipFamily(a)) || Number(match[2]) > 65535) {
         this.problem(
           resolveEntry!.value.pos,
-          `invalid resolve entry ${JSON.stringify(text)}: expected HOST:PORT:ADDRESS`,
+          `invalid resolve entry ${this.quote(text)}: expected HOST:PORT:ADDRESS`,
         );
         continue;
       }
@@ -931,7 +963,7 @@ class SpecReader {
         fail(
           node.pos,
           `invalid status list ${
-            JSON.stringify(parts.join(", "))
+            this.quote(parts.join(", "))
           }: use codes and classes such as [200, 204, 3xx]`,
         );
       }
@@ -1095,7 +1127,7 @@ class SpecReader {
         ok = this.problem(
           typeEntry.value.pos,
           `unknown record type ${
-            JSON.stringify(text)
+            this.quote(text)
           }: use A, AAAA, CNAME, MX, NS, SOA, TXT, SRV, PTR, CAA or TYPEnnn`,
         ) ?? false;
       }
@@ -1121,7 +1153,7 @@ class SpecReader {
         if (code === undefined) {
           ok = this.problem(
             rcodeEntry.value.pos,
-            `unknown rcode ${JSON.stringify(text)}: use ${Object.keys(Rcode).join(", ")}`,
+            `unknown rcode ${this.quote(text)}: use ${Object.keys(Rcode).join(", ")}`,
           ) ?? false;
         } else expectRcodes.push(code);
       }
@@ -1140,7 +1172,7 @@ class SpecReader {
       if (!ipFamily(text)) {
         ok = this.problem(
           addressesEntry!.value.pos,
-          `invalid address ${JSON.stringify(text)}: expected an IPv4 or IPv6 address`,
+          `invalid address ${this.quote(text)}: expected an IPv4 or IPv6 address`,
         ) ?? false;
       } else expectAddresses.push(canonicalIp(text));
     }

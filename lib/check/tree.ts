@@ -6,8 +6,19 @@
  *
  * @module
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
-import type { Document, Node as YamlNode } from "yaml";
+import {
+  Composer,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  Lexer,
+  LineCounter,
+  Parser,
+} from "yaml";
+import type { CST, Document, Node as YamlNode } from "yaml";
+import { oneLine, quote } from "../text/quote.ts";
 
 /** A line and column, both counted from 1. */
 export interface SourcePos {
@@ -85,21 +96,30 @@ export function readTree(text: string, format: SpecFormat): TreeResult {
     if (error) return { root: undefined, problems: [error] };
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, {
-    uniqueKeys: true,
-    lineCounter: lines,
-    prettyErrors: true,
-    strict: true,
-  });
   const pos = (offset: number | undefined): SourcePos => {
     const { line, col } = lines.linePos(offset ?? 0);
     return { line, col };
   };
+  // The parser keeps its own stack (which holds every open level, so a file of 8 MB of "[" would
+  // take gigabytes), and the composer recurses once per level: the depth is checked while the
+  // parser reads, and on its tokens before the composer runs.
+  const { tokens, deep } = parseTokens(text, lines);
+  if (deep !== undefined) return { root: undefined, problems: [{ ...pos(deep), message: DEEP }] };
+  const docs = new Composer({ uniqueKeys: true, strict: true }).compose(tokens, true, text.length);
+  const doc = docs.next().value as Document;
   for (const error of [...doc.errors, ...doc.warnings]) {
     // Duplicate keys are found again below, with where the first one is.
     if (error.code === "DUPLICATE_KEY") continue;
-    const at = error.linePos?.[0] ?? { line: 1, col: 1 };
-    problems.push({ line: at.line, col: at.col, message: yamlMessage(error.message) });
+    problems.push({ ...pos(error.pos[0]), message: yamlMessage(error.message) });
+  }
+  const second = docs.next().value;
+  if (second) {
+    problems.push({
+      ...pos(second.range[0]),
+      message:
+        "a second YAML document starts here: a spec file holds one (give each its own file: check takes several)",
+    });
+    return { root: undefined, problems };
   }
   if (doc.errors.some((e) => e.code !== "DUPLICATE_KEY")) return { root: undefined, problems };
   if (doc.contents === null) {
@@ -125,11 +145,21 @@ export function readTree(text: string, format: SpecFormat): TreeResult {
   return { root, problems };
 }
 
-/** A YAML error's first line, without the position (given separately) or the final colon. */
+/**
+ * A YAML error's first line, without the final colon, on one line of at most 200 characters: a
+ * piece of the file in it (a token of any length, after the colon of `Not a YAML token: ...`) is
+ * quoted as an excerpt.
+ */
 function yamlMessage(message: string): string {
   const first = message.split("\n")[0] ?? message;
-  const text = first.replace(/ at line \d+, column \d+:?$/, "").replace(/:$/, "");
-  return text.charAt(0).toLowerCase() + text.slice(1);
+  const text = first.replace(/:$/, "").replace(/"(?:[^"\\]|\\.)*"/g, (json) => {
+    try {
+      return quote(JSON.parse(json));
+    } catch {
+      return json;
+    }
+  }).replace(/^([^:"]*[^:"\s]): (?!")(.*)$/s, (_, what, source) => `${what}: ${quote(source)}`);
+  return oneLine(text.charAt(0).toLowerCase() + text.slice(1), 200);
 }
 
 /**
@@ -138,8 +168,8 @@ function yamlMessage(message: string): string {
  */
 export function jsonSyntaxError(text: string): SpecProblem | undefined {
   let at = 0;
-  const fail = (what: string): never => {
-    throw { at, what };
+  const fail = (what: string, message = `invalid JSON: ${what}`): never => {
+    throw { at, message };
   };
   const space = () => {
     while (/[ \t\r\n]/.test(text[at] ?? "")) at++;
@@ -170,10 +200,11 @@ export function jsonSyntaxError(text: string): SpecProblem | undefined {
     }
     at++;
   };
+  /** `depth`: the objects and arrays open around the value. */
   const value = (depth: number): void => {
-    if (depth > 1000) fail("nesting too deep");
     space();
     const c = text[at];
+    if ((c === "{" || c === "[") && depth >= MAX_DEPTH) fail("", DEEP);
     if (c === "{") {
       at++;
       space();
@@ -228,13 +259,9 @@ export function jsonSyntaxError(text: string): SpecProblem | undefined {
     if (at < text.length) fail("more text after the value");
     return undefined;
   } catch (thrown) {
-    const { at: offset, what } = thrown as { at: number; what: string };
+    const { at: offset, message } = thrown as { at: number; message: string };
     const before = text.slice(0, offset).split("\n");
-    return {
-      line: before.length,
-      col: (before.at(-1)?.length ?? 0) + 1,
-      message: `invalid JSON: ${what}`,
-    };
+    return { line: before.length, col: (before.at(-1)?.length ?? 0) + 1, message };
   }
 }
 
@@ -246,6 +273,62 @@ const MAX_NODES = 1_000_000;
 
 /** How deep mappings and lists may nest: far more than a spec needs, far less than the stack. */
 const MAX_DEPTH = 100;
+
+/** The problem with a spec nested deeper than {@linkcode MAX_DEPTH}. */
+const DEEP = `mappings and lists nested more than ${MAX_DEPTH} deep`;
+
+const isCollection = (token: CST.Token | undefined) =>
+  token?.type === "block-map" || token?.type === "block-seq" || token?.type === "flow-collection";
+
+/**
+ * The parser's tokens, and the offset of the first mapping or list nested deeper than
+ * {@linkcode MAX_DEPTH}, if any: the parser is fed one lexical token at a time and stopped as soon
+ * as its stack holds that many open ones.
+ */
+function parseTokens(
+  text: string,
+  lines: LineCounter,
+): { tokens: CST.Token[]; deep: number | undefined } {
+  const parser = new Parser(lines.addNewLine);
+  const tokens: CST.Token[] = [];
+  // As Parser.parse() does: the first line starts at 0.
+  lines.addNewLine(0);
+  for (const lexeme of new Lexer().lex(text)) {
+    tokens.push(...parser.next(lexeme));
+    // Only a stack taller than the limit can hold more open collections than it.
+    if (parser.stack.length > MAX_DEPTH) {
+      const open = parser.stack.filter(isCollection);
+      if (open.length > MAX_DEPTH) return { tokens, deep: open[MAX_DEPTH]!.offset };
+    }
+  }
+  tokens.push(...parser.end());
+  return { tokens, deep: tooDeep(tokens) };
+}
+
+/**
+ * The offset of the first mapping or list (block or flow, key or value) nested deeper than
+ * {@linkcode MAX_DEPTH} in the parser's tokens, or `undefined`. A walk with its own stack, so
+ * that no depth of nesting can overflow the call stack.
+ */
+function tooDeep(tokens: readonly CST.Token[]): number | undefined {
+  type Open = [CST.Token | null | undefined, number];
+  const stack = tokens.map((t): Open => [t, 0]).reverse();
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [token, depth] = next;
+    if (token?.type === "document") stack.push([token.value, depth]);
+    if (
+      token?.type === "block-map" || token?.type === "block-seq" ||
+      token?.type === "flow-collection"
+    ) {
+      if (depth >= MAX_DEPTH) return token.offset;
+      // Pushed last to first, so that the first one in the file is found first.
+      for (const item of [...token.items].reverse()) {
+        stack.push([item.value, depth + 1], [item.key, depth + 1]);
+      }
+    }
+  }
+  return undefined;
+}
 
 /** A document being made into a tree: its source, where problems go, and what is left to spend. */
 interface TreeReader {
@@ -280,7 +363,7 @@ function toNode(r: TreeReader, node: unknown): SpecNode {
     return toNode(r, target);
   }
   if ((isMap(node) || isSeq(node)) && r.open.length >= MAX_DEPTH) {
-    problems.push({ ...at, message: `mappings and lists nested more than ${MAX_DEPTH} deep` });
+    problems.push({ ...at, message: DEEP });
     return { type: "scalar", pos: at, value: null, source: "" };
   }
   if (isMap(node) || isSeq(node)) {
@@ -302,9 +385,7 @@ function toNode(r: TreeReader, node: unknown): SpecNode {
     }
     problems.push({
       ...at,
-      message: `unsupported value ${
-        JSON.stringify(source)
-      }: use a string, a number, true, false or null`,
+      message: `unsupported value ${quote(source)}: use a string, a number, true, false or null`,
     });
     return { type: "scalar", pos: at, value: null, source };
   }

@@ -8,7 +8,13 @@
 /** The outcome of {@linkcode expandVars}: the text, or what was wrong with it. */
 export type Expanded =
   | { ok: true; text: string; used: string[] }
-  | { ok: false; offset: number; message: string };
+  | {
+    ok: false;
+    offset: number;
+    message: string;
+    /** The name that has no value, when that is what is wrong. */
+    undefinedName?: string;
+  };
 
 /** What a variable name looks like: a letter or `_`, then letters, digits and `_`. */
 export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -61,7 +67,12 @@ export function expandVars(text: string, lookup: (name: string) => string | unde
     }
     const value = lookup(name);
     if (value === undefined) {
-      return { ok: false, offset: next, message: `undefined variable "${name}"` };
+      return {
+        ok: false,
+        offset: next,
+        message: `undefined variable "${name}"`,
+        undefinedName: name,
+      };
     }
     out += value;
     used.push(name);

@@ -40,9 +40,18 @@ import type { Context } from "./command.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { parsedOption } from "./http_options.ts";
 import { log } from "./log.ts";
-import { OutputError, StdoutClosedError } from "./output.ts";
+import { StdoutClosedError } from "./output.ts";
 import type { Io } from "./output.ts";
-import { describePathError, readInput, standardStream } from "./paths.ts";
+import {
+  checkOutput,
+  describePathError,
+  fileIdentityOf,
+  readInput,
+  refuseSameFile,
+  standardStream,
+  writeOutputFile,
+} from "./paths.ts";
+import type { OutputTarget } from "./paths.ts";
 import { PRODUCT } from "./version.ts";
 
 /** `sockit check`. */
@@ -143,15 +152,12 @@ const HINTS: Readonly<Record<string, string>> = {
 const FORMATS = ["junit", "tap", "json"] as const;
 type Format = typeof FORMATS[number];
 
-/** Where a report goes. */
-type Destination =
-  | { kind: "stream"; stream: "stdout" | "stderr" | "null" }
-  | { kind: "file"; path: string };
-
 interface ReportTarget {
   format: Format;
   path: string;
-  to: Destination;
+  /** `--report "junit=r.xml"`, for messages. */
+  label: string;
+  to: OutputTarget;
 }
 
 interface CheckPlan {
@@ -198,6 +204,12 @@ async function planFrom(ctx: Context): Promise<CheckPlan> {
       "Only one report can go to stdout (--json is the json report on stdout)",
     );
   }
+  refuseSameFile(reports.map((r) => ({ label: r.label, target: r.to })));
+  for (const file of files) {
+    const identity = standardStream(file, "input") ? undefined : await fileIdentityOf(file);
+    const report = reports.find((r) => r.to.kind !== "stream" && r.to.identity === identity);
+    if (report) throw new UsageError(`Cannot write ${report.label}: it is the spec file "${file}"`);
+  }
   const timeout = args.duration("timeout", 0);
   return {
     files,
@@ -212,7 +224,10 @@ async function planFrom(ctx: Context): Promise<CheckPlan> {
   };
 }
 
-/** Checks a `--report FORMAT=PATH` before anything runs. */
+/**
+ * Checks a `--report FORMAT=PATH` before anything runs, as `get -o` is checked; missing folders
+ * are made when the report is written (curl's `--create-dirs`).
+ */
 async function reportTarget(text: string): Promise<ReportTarget> {
   const eq = text.indexOf("=");
   const format = (eq < 0 ? text : text.slice(0, eq)) as Format;
@@ -222,30 +237,8 @@ async function reportTarget(text: string): Promise<ReportTarget> {
     );
   }
   const path = text.slice(eq + 1);
-  const refuse = (why: string) => new UsageError(`Cannot write --report "${text}": ${why}`);
-  if (path === "") throw refuse("empty path (- is stdout)");
-  const stream = standardStream(path, "output");
-  if (stream === "stdin") throw refuse("it is an input stream");
-  if (stream !== undefined) return { format, path, to: { kind: "stream", stream } };
-  // Deno opens other devices only with --allow-all: the write at the end could not succeed.
-  if (/^\/(dev|proc)\//.test(path)) {
-    throw refuse(describePathError(path, new Deno.errors.NotCapable()));
-  }
-  const info = await Deno.stat(path).catch((error) => {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw refuse(describePathError(path, error));
-  });
-  if (info?.isDirectory) throw refuse("it is a directory");
-  const dir = splitPath(path).dir;
-  const dirInfo = await Deno.stat(dir).catch((error) => {
-    throw refuse(
-      error instanceof Deno.errors.NotFound
-        ? `no such directory "${dir}"`
-        : describePathError(dir, error),
-    );
-  });
-  if (!dirInfo.isDirectory) throw refuse(`"${dir}" is not a directory`);
-  return { format, path, to: { kind: "file", path } };
+  const label = `--report "${text}"`;
+  return { format, path, label, to: await checkOutput(path, { label, createDirs: true }) };
 }
 
 /** Reads and checks every spec file; all their problems at once. */
@@ -604,16 +597,7 @@ async function writeReports(
       else if (target.to.stream === "stderr") await writeAll(ctx.io.stderr, bytes).catch(() => {});
       continue;
     }
-    try {
-      await Deno.writeFile(target.to.path, bytes);
-    } catch (error) {
-      throw new OutputError(
-        `Cannot write --report ${target.format}=${target.path}: ${
-          describePathError(target.path, error)
-        }`,
-        { cause: error },
-      );
-    }
+    await writeOutputFile(target.to, target.label, bytes);
     log("check").debug`wrote the ${target.format} report to ${target.path}`;
   }
 }

@@ -30,7 +30,8 @@ import {
 } from "./http_options.ts";
 import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { describeError, runCommand } from "./command.ts";
-import { describePathError, splitPath, standardStream } from "./paths.ts";
+import { AtomicFile, checkOutput, describePathError, refuseSameFile } from "./paths.ts";
+import type { OutputTarget } from "./paths.ts";
 import { maskHeadText, maskingTrace, shownValue } from "./secrets.ts";
 import type { Context } from "./command.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
@@ -279,7 +280,8 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
     throw new UsageError(`More -o options (${outputPaths.length}) than URLs (${urls.length})`);
   }
   const outputs: OutputTarget[] = [];
-  for (const path of outputPaths) outputs.push(await outputTarget(path));
+  for (const path of outputPaths) outputs.push(await checkOutput(path, { label: `-o "${path}"` }));
+  refuseSameFile(outputs.map((target) => ({ label: `-o "${target.path}"`, target })));
   const request = await parseRequestOptions(args, ctx.io, urls);
   const maxTimeMs = args.string("max-time") !== undefined
     ? limitOption(args, "max-time", Infinity)
@@ -393,45 +395,6 @@ async function emitGetChecks(ctx: Context, plan: GetPlan): Promise<number> {
   return await emitChecks(ctx, uniqueNames(checks), [...secrets.notes, ...new Set(notes)]);
 }
 
-/**
- * Where `-o` sends a body: one of sockit's own streams (`-`, `/dev/stdout`, `/dev/stderr`,
- * `/dev/fd/1`, ...), the discard (`/dev/null`), a file written atomically, or an existing
- * special file that the permission set can open (a named pipe), written directly.
- */
-type OutputTarget =
-  | { kind: "stream"; stream: "stdout" | "stderr" | "null"; path: string }
-  | { kind: "file"; path: string }
-  | { kind: "special"; path: string };
-
-/**
- * Checks an `-o` path before any request is sent, and says how it will be written.
- *
- * @throws {UsageError} For an input stream, a device or path outside the permission set, a
- *   directory, or a file whose directory does not exist.
- */
-async function outputTarget(path: string): Promise<OutputTarget> {
-  const refuse = (why: string) => new UsageError(`Cannot write -o "${path}": ${why}`);
-  if (path === "") throw refuse("empty path");
-  const stream = standardStream(path, "output");
-  if (stream === "stdin") throw refuse("it is an input stream");
-  if (stream !== undefined) return { kind: "stream", stream, path };
-  let info: Deno.FileInfo | undefined;
-  try {
-    info = await Deno.stat(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw refuse(describePathError(path, error));
-  }
-  if (info?.isDirectory) throw refuse("it is a directory");
-  if (info && !info.isFile) return { kind: "special", path };
-  const { dir } = splitPath(path);
-  const dirInfo = await Deno.stat(dir).catch((error) => {
-    if (error instanceof Deno.errors.NotFound) throw refuse(`no such directory "${dir}"`);
-    throw refuse(describePathError(dir, error));
-  });
-  if (!dirInfo.isDirectory) throw refuse(`"${dir}" is not a directory`);
-  return { kind: "file", path };
-}
-
 /** Where a body goes: stdout, or a temporary file renamed into place at the end. */
 interface BodySink {
   /** Bytes written in this attempt. */
@@ -467,7 +430,7 @@ function stdoutSink(ctx: Context, enabled: boolean): BodySink {
 /** The sink for an output target (stdout when there is none). */
 async function openSink(ctx: Context, target: OutputTarget | undefined): Promise<BodySink> {
   if (target === undefined) return stdoutSink(ctx, !ctx.json);
-  if (target.kind === "file") return await fileSink(target.path);
+  if (target.kind === "file") return await fileSink(target);
   if (target.kind === "special") return await deviceSink(target.path);
   if (target.stream === "stdout") return stdoutSink(ctx, true);
   if (target.stream === "stderr") return stderrSink(ctx);
@@ -515,70 +478,24 @@ function discardSink(): BodySink {
 }
 
 /**
- * A file written as curl writes it, but atomically: into `.NAME.<hex>.part` beside it, renamed
- * over NAME once the body is whole, removed on every other way out. The temporary file is
- * created with mode 0666 less the umask, or with the mode of the file it replaces.
+ * A file written as curl writes it, but atomically ({@linkcode AtomicFile}): renamed over the
+ * file once the body is whole, removed on every other way out.
  */
-async function fileSink(path: string): Promise<BodySink> {
-  const place = splitPath(path);
-  const failed = (error: unknown) =>
-    new OutputError(`Cannot write -o "${path}": ${describePathError(path, error)}`, {
-      cause: error,
-    });
-  const existing = await Deno.stat(path).catch(() => undefined);
-  const keepMode = existing?.isFile && existing.mode !== null ? existing.mode & 0o7777 : undefined;
-  let temp = "";
-  let file: Deno.FsFile | undefined;
-  try {
-    for (let tries = 0; file === undefined; tries++) {
-      const hex = Array.from(
-        crypto.getRandomValues(new Uint8Array(4)),
-        (b) => b.toString(16).padStart(2, "0"),
-      ).join("");
-      temp = place.sibling(`.${place.name}.${hex}.part`);
-      try {
-        // The kernel takes the umask off 0666, as for any new file.
-        file = await Deno.open(temp, { write: true, createNew: true, mode: 0o666 });
-      } catch (error) {
-        if (!(error instanceof Deno.errors.AlreadyExists) || tries >= 100) throw error;
-      }
-    }
-    if (keepMode !== undefined) await Deno.chmod(temp, keepMode);
-  } catch (error) {
-    closeQuietly(file);
-    if (file) await Deno.remove(temp).catch(() => {});
-    throw failed(error);
-  }
-  const out = file;
-  let open = true;
-  const finish = () => {
-    if (open) closeQuietly(out);
-    open = false;
-  };
+async function fileSink(target: OutputTarget & { kind: "file" }): Promise<BodySink> {
+  const file = await AtomicFile.create(target, `-o "${target.path}"`);
   const sink: BodySink = {
     written: 0,
     rewindable: true,
     async write(chunk) {
       this.written += chunk.length;
-      await writeAll(out, chunk).catch((error) => {
-        throw failed(error);
-      });
+      await file.write(chunk);
     },
     async reset() {
       this.written = 0;
-      await out.truncate(0);
-      await out.seek(0, Deno.SeekMode.Start);
+      await file.truncate();
     },
-    async commit() {
-      finish();
-      await Deno.rename(temp, path).catch((error) => {
-        throw failed(error);
-      });
-    },
-    async abort() {
-      finish();
-      await Deno.remove(temp).catch(() => {});
-    },
+    commit: () => file.commit(),
+    abort: () => file.abort(),
   };
   return sink;
 }

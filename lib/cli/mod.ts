@@ -69,6 +69,7 @@ export function topHelp(): string {
     "Commands:",
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
     `  ${"help".padEnd(width)}help for a command: sockit help echo serve`,
+    `  ${"version".padEnd(width)}the version, as --version (--json for the build's details)`,
     "",
     "Options:",
     "  -h, --help      show help (after a command: that command's help)",
@@ -87,7 +88,7 @@ export function topHelp(): string {
 
 /** Prints `error: Unknown command` with a hint; returns the usage exit code. */
 export async function unknownCommand(word: string, io: Io): Promise<number> {
-  const hint = suggest(word, [...Object.keys(COMMANDS), "help"]);
+  const hint = suggest(word, [...Object.keys(COMMANDS), "help", "version"]);
   const text = `error: Unknown command "${word}"${hint ? `: did you mean "${hint}"?` : ""}\n` +
     `Run "sockit --help" for usage.\n`;
   await io.stderr.write(new TextEncoder().encode(text));

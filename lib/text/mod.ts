@@ -1,6 +1,6 @@
 /**
- * Text helpers shared by the command line and the check spec: "did you mean", and file paths
- * as plain strings.
+ * Text helpers shared by the command line and the check spec: "did you mean", file paths as
+ * plain strings, and values quoted for messages.
  *
  * @example
  * ```ts
@@ -12,4 +12,5 @@
  * @module
  */
 export { isAbsolutePath, resolvePath, splitPath } from "./path.ts";
+export { oneLine, quote } from "./quote.ts";
 export { suggest } from "./suggest.ts";
