@@ -3,7 +3,14 @@
  * the trace, logs, the demo.
  */
 import assert from "node:assert/strict";
-import { buildUnderTest, EchoServerProcess, runSockit } from "./_helpers.ts";
+import {
+  buildUnderTest,
+  closedPort,
+  EchoServerProcess,
+  LineReader,
+  runSockit,
+  spawnSockit,
+} from "./_helpers.ts";
 
 const COMMANDS = [["echo", "serve"], ["echo", "send"], ["resolve"], ["get"], ["wait"], ["demo"]];
 
@@ -163,4 +170,55 @@ Deno.test("demo runs offline, shows the trace and exits 0", async () => {
     result.out,
     /\nwaiting for tcp:\/\/127\.0\.0\.1:\d+, which opens in 300 ms\nready after \d+ attempts, /,
   );
+});
+
+/**
+ * Runs sockit, reads its first line of stdout and closes the pipe, as `| head -1` does; returns
+ * the exit code, stderr, and how long the process lived after the pipe was closed. A process
+ * still running after `limitMs` is killed (and the code is then the kill's).
+ */
+async function firstLineThenClose(
+  args: string[],
+  limitMs: number,
+): Promise<{ code: number; err: string; afterCloseMs: number }> {
+  const { process } = spawnSockit(args);
+  const stderr = new Response(process.stderr).text();
+  const lines = new LineReader(process.stdout);
+  assert.notEqual(await lines.next(), null);
+  await lines.cancel();
+  const closed = performance.now();
+  const killer = setTimeout(() => process.kill("SIGKILL"), limitMs);
+  const status = await process.status;
+  clearTimeout(killer);
+  return { code: status.code, err: await stderr, afterCloseMs: performance.now() - closed };
+}
+
+Deno.test("a client stops at its next write once its stdout's reader has gone, exit 141 and no message", async () => {
+  const url = `http://127.0.0.1:${closedPort()}/`;
+  await using server = await EchoServerProcess.start();
+  for (
+    const args of [
+      ["wait", "--json", "-v", "--timeout", "20s", url],
+      ["wait", "--json", "-v", "--timeout", "0", url],
+      ["echo", "send", "--port", String(server.port), "--count", "20", "--interval", "500ms", "hi"],
+      [
+        "echo",
+        "send",
+        "--json",
+        "--port",
+        String(server.port),
+        "--count",
+        "20",
+        "--interval",
+        "500ms",
+      ],
+    ]
+  ) {
+    const result = await firstLineThenClose(args, 8000);
+    const what = args.join(" ");
+    assert.equal(result.code, 141, `${what}: ${result.err}`);
+    assert.doesNotMatch(result.err, /^error:|Uncaught|\n\s+at /m, what);
+    // The next write comes within one --interval (500ms): far less than the run would take.
+    assert.ok(result.afterCloseMs < 3000, `${what}: ran ${result.afterCloseMs} ms after the close`);
+  }
 });

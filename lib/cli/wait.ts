@@ -253,6 +253,10 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
     : undefined;
   try {
     using _signals = abortOnSignals(interrupt);
+    // ctx.signal aborts when stdout's reader has gone: the wait stops at once too.
+    const onStop = () => interrupt.abort(ctx.signal.reason);
+    ctx.signal.addEventListener("abort", onStop, { once: true });
+    using _stop = { [Symbol.dispose]: () => ctx.signal.removeEventListener("abort", onStop) };
     result = await waitFor(plan.targets, {
       timeoutMs: plan.timeoutMs,
       attemptTimeoutMs: plan.attemptTimeoutMs,
