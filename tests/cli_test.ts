@@ -222,3 +222,57 @@ Deno.test("a client stops at its next write once its stdout's reader has gone, e
     assert.ok(result.afterCloseMs < 3000, `${what}: ran ${result.afterCloseMs} ms after the close`);
   }
 });
+
+/** Runs sockit to completion, killing it after `limitMs` (a run that would never end). */
+async function runWithin(
+  args: string[],
+  limitMs: number,
+): Promise<{ code: number; out: string; err: string }> {
+  const { process } = spawnSockit(args);
+  const killer = setTimeout(() => process.kill("SIGKILL"), limitMs);
+  const [status, out, err] = await Promise.all([
+    process.status,
+    new Response(process.stdout).text(),
+    new Response(process.stderr).text(),
+  ]);
+  clearTimeout(killer);
+  return { code: status.code, out, err };
+}
+
+Deno.test("a duration under a millisecond is a limit of that length in every command and spec key, shown as asked", async () => {
+  const port = closedPort();
+  // A listener that accepts and never answers: an echo check against it can only time out.
+  using silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of silent) held.push(conn);
+  })().catch(() => {});
+  const dir = await Deno.makeTempDir();
+  try {
+    const wait = await runWithin(["wait", "--timeout", "0.0004", `127.0.0.1:${port}`], 8000);
+    assert.equal(wait.code, 5, wait.err);
+    assert.match(wait.err, /^error: Timed out after 0\.4ms: 1 of 1 target not ready/m);
+    const get = await runWithin(["get", "--max-time", "0.0001", `http://127.0.0.1:${port}/`], 8000);
+    assert.equal(get.code, 5, get.err);
+    assert.match(get.err, /timed out after 0\.1ms/);
+    const echo = `{ host: 127.0.0.1, port: ${silent.addr.port} }`;
+    const spec = `${dir}/spec.yaml`;
+    await Deno.writeTextFile(spec, `version: 1\nchecks:\n  - name: silent\n    echo: ${echo}\n`);
+    const run = await runWithin(["check", "--timeout", "0.0001", spec], 8000);
+    assert.equal(run.code, 1, run.out + run.err);
+    assert.match(run.out, /Not finished within the run's --timeout of 0\.1ms/);
+    const keyed = `${dir}/keyed.yaml`;
+    await Deno.writeTextFile(
+      keyed,
+      `version: 1\nchecks:\n  - name: silent\n    echo: ${echo}\n    timeout: 0.0004\n`,
+    );
+    const key = await runWithin(["check", keyed], 8000);
+    assert.equal(key.code, 1, key.out + key.err);
+    assert.match(key.out, /timed out after 0\.4ms/);
+  } finally {
+    silent.close();
+    await accepting;
+    for (const conn of held) conn.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
