@@ -281,28 +281,74 @@ Deno.test("wait passes COMMAND's exit code through, and COMMAND not found is exi
   }
 });
 
-Deno.test("SIGTERM sent to sockit reaches COMMAND, and sockit exits with COMMAND's code", async () => {
+Deno.test("every signal a shell or container runtime sends reaches COMMAND, and sockit exits as COMMAND did", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { process } = spawnSockit([
-    "wait",
-    `127.0.0.1:${listener.addr.port}`,
-    "--",
-    "sh",
-    "-c",
-    'trap "echo got TERM; exit 7" TERM; echo started; while :; do sleep 0.02; done',
-  ]);
-  const reader = process.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!out.includes("started\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    out += value;
+  const signals = ["SIGHUP", "SIGINT", "SIGTERM", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
+  for (const [i, signal] of signals.entries()) {
+    const name = signal.slice(3);
+    // Trapped: COMMAND says so and picks its code. Not trapped (every other one): the signal
+    // ends COMMAND, and sockit exits 128 + N with nothing left running.
+    const trapped = i % 2 === 0;
+    const script = `${
+      trapped ? `trap "echo got ${name}; exit ${20 + i}" ${name}; ` : ""
+    }echo $$; while :; do sleep 0.02; done`;
+    const { process } = spawnSockit([
+      "wait",
+      `127.0.0.1:${listener.addr.port}`,
+      "--",
+      "sh",
+      "-c",
+      script,
+    ]);
+    const lines = new LineReader(process.stdout);
+    const pid = Number(await lines.next());
+    process.kill(signal);
+    const status = await process.status;
+    // COMMAND is gone, not orphaned (an orphan is killed here, or it would hold stdout open).
+    const alive = await new Deno.Command("kill", { args: ["-0", String(pid)], stderr: "null" })
+      .output();
+    if (alive.success) Deno.kill(pid, "SIGKILL");
+    assert.equal(alive.success, false, `${signal}: COMMAND (pid ${pid}) still runs`);
+    const [rest] = await Promise.all([lines.rest(), process.stderr.cancel()]);
+    if (trapped) {
+      assert.deepEqual(rest, [`got ${name}`], signal);
+      assert.equal(status.code, 20 + i, signal);
+    } else {
+      const number = { SIGINT: 2, SIGQUIT: 3, SIGUSR2: 12 }[signal as string]!;
+      assert.deepEqual(rest, [], signal);
+      assert.equal(status.code, 128 + number, signal);
+    }
   }
-  process.kill("SIGTERM");
-  for (let r = await reader.read(); !r.done; r = await reader.read()) out += r.value;
-  const [status] = await Promise.all([process.status, process.stderr.cancel()]);
-  assert.equal(out, "started\ngot TERM\n");
-  assert.equal(status.code, 7);
+});
+
+Deno.test("wait --json ends with an exit line that says how COMMAND ended, matching sockit's exit code", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const target = `127.0.0.1:${listener.addr.port}`;
+  for (
+    const [script, code, signal] of [
+      ["exit 3", 3, null],
+      ["kill -TERM $$", 143, "SIGTERM"],
+      ["true", 0, null],
+    ] as const
+  ) {
+    const result = await runSockit(["wait", "--json", target, "--", "sh", "-c", script]);
+    assert.equal(result.code, code, result.err);
+    const lines = result.out.trim().split("\n").map((line) => JSON.parse(line));
+    const done = lines.find((line) => line.event === "done");
+    assert.equal(done.ready, true);
+    assert.equal(done.exit_code, null, "the wait's line does not claim the process's code");
+    assert.deepEqual(lines.at(-1), {
+      event: "exit",
+      command: ["sh", "-c", script],
+      signal,
+      elapsed_ms: lines.at(-1).elapsed_ms,
+      exit_code: code,
+    });
+  }
+  // Without COMMAND, the done line still carries the exit code.
+  const alone = await runSockit(["wait", "--json", target]);
+  assert.equal(alone.code, 0);
+  assert.equal(JSON.parse(alone.out.trim().split("\n").at(-1)!).exit_code, 0);
 });
 
 Deno.test("wait rejects malformed targets and options with exit 2", async () => {

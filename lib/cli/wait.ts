@@ -29,7 +29,7 @@ import type { Context } from "./command.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
 import { log } from "./log.ts";
 import { writeAll } from "../net/io.ts";
-import { formatMs, roundMs } from "./output.ts";
+import { formatMs, roundMs, StdoutClosedError } from "./output.ts";
 import type { Io } from "./output.ts";
 import { describePathError } from "./paths.ts";
 
@@ -50,8 +50,9 @@ export const WAIT: CommandSpec = {
     "still not ready and why.",
     "",
     "COMMAND runs only when the wait succeeded (--run-anyway: also after a timeout), as a child",
-    "process (Deno cannot exec): it gets sockit's stdin, stdout and stderr, SIGINT and SIGTERM are",
-    "passed on to it, and sockit exits with its exit code (128 + N when signal N ended it).",
+    "process (Deno cannot exec): it gets sockit's stdin, stdout and stderr, SIGHUP, SIGINT,",
+    "SIGTERM, SIGQUIT, SIGUSR1 and SIGUSR2 are passed on to it, and sockit exits with its exit",
+    "code (128 + N when signal N ended it). With --json, an exit line says how it ended.",
   ].join("\n"),
   options: withCommon([
     {
@@ -277,8 +278,9 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
     board?.[Symbol.dispose]();
     await board?.flush();
   }
+  const runs = command.length > 0 && (result.ready || (plan.runAnyway && result.timedOut));
   if (ctx.json) {
-    ctx.jsonPrinted = true;
+    ctx.jsonPrinted = !runs;
     const failure = failureOf(plan, result);
     await ctx.out.json({
       event: "done",
@@ -291,15 +293,33 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
         last_error: s.ready ? null : s.last,
       })),
       error: failure ? describeError(failure) : null,
-      exit_code: failure ? exitCodeFor(failure) : 0,
+      // With COMMAND to run, sockit's exit code is COMMAND's: the `exit` line says it.
+      exit_code: runs ? null : failure ? exitCodeFor(failure) : 0,
     });
   }
   const failure = failureOf(plan, result);
-  if (failure && !(plan.runAnyway && result.timedOut)) throw failure;
+  if (!runs) {
+    if (failure) throw failure;
+    return ExitCode.Ok;
+  }
   if (failure) await ctx.out.error(`${describeError(failure)}; running the command anyway`);
-  if (command.length === 0) return ExitCode.Ok;
   await ctx.out.flush();
-  return await runChild(command);
+  const started = performance.now();
+  const outcome = await runChild(command);
+  if (ctx.json) {
+    ctx.jsonPrinted = true;
+    await ctx.out.json({
+      event: "exit",
+      command,
+      signal: outcome.signal,
+      elapsed_ms: roundMs(performance.now() - started),
+      exit_code: outcome.code,
+    }).catch((error) => {
+      // COMMAND's own code stands even when nobody reads stdout any more.
+      if (!(error instanceof StdoutClosedError)) throw error;
+    });
+  }
+  return outcome.code;
 }
 
 /**
@@ -398,17 +418,25 @@ function report(ctx: Context, event: WaitEvent): void {
 
 /** Turns SIGINT and SIGTERM into an abort of `controller`, until disposed. */
 function abortOnSignals(controller: AbortController): Disposable {
-  return onSignals((signal) => {
+  return onSignals(["SIGINT", "SIGTERM"], (signal) => {
     if (!controller.signal.aborted) {
       controller.abort(new InterruptedError(`Interrupted by ${signal}`, { signal }));
     }
   });
 }
 
-function onSignals(handler: (signal: "SIGINT" | "SIGTERM") => void): Disposable {
-  const signals: Array<"SIGINT" | "SIGTERM"> = Deno.build.os === "windows"
-    ? ["SIGINT"]
-    : ["SIGINT", "SIGTERM"];
+/**
+ * The signals a shell, a terminal or a container runtime sends to stop or poke a process, which
+ * sockit passes on to COMMAND as an init process (tini, dumb-init) does.
+ */
+const FORWARDED_SIGNALS = ["SIGHUP", "SIGINT", "SIGTERM", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
+
+function onSignals<S extends Deno.Signal>(
+  wanted: readonly S[],
+  handler: (signal: S) => void,
+): Disposable {
+  // Windows has SIGINT (Ctrl-C) and SIGBREAK only.
+  const signals = Deno.build.os === "windows" ? wanted.filter((s) => s === "SIGINT") : wanted;
   const installed = signals.map((signal) => {
     const listener = () => handler(signal);
     Deno.addSignalListener(signal, listener);
@@ -421,11 +449,20 @@ function onSignals(handler: (signal: "SIGINT" | "SIGTERM") => void): Disposable 
   };
 }
 
+/** How COMMAND ended. */
+interface ChildOutcome {
+  /** Its exit code, or 128 + N when signal N ended it: sockit's own exit code. */
+  code: number;
+  /** The signal that ended it, or `null` when it exited. */
+  signal: Deno.Signal | null;
+}
+
 /**
- * Runs COMMAND with sockit's streams, passes SIGINT and SIGTERM on to it, and returns its exit
- * code (128 + N when signal N ended it).
+ * Runs COMMAND with sockit's streams, passes on every signal of
+ * {@linkcode FORWARDED_SIGNALS} while it runs (so sockit neither dies of them nor leaves it
+ * orphaned), and returns how it ended.
  */
-async function runChild(command: string[]): Promise<number> {
+async function runChild(command: string[]): Promise<ChildOutcome> {
   const [program, ...args] = command as [string, ...string[]];
   let child: Deno.ChildProcess;
   try {
@@ -443,7 +480,7 @@ async function runChild(command: string[]): Promise<number> {
       : (error as Error).message;
     throw new UsageError(`Cannot run "${program}": ${why}`);
   }
-  using _forward = onSignals((signal) => {
+  using _forward = onSignals(FORWARDED_SIGNALS, (signal) => {
     try {
       child.kill(signal);
     } catch {
@@ -451,7 +488,7 @@ async function runChild(command: string[]): Promise<number> {
     }
   });
   const status = await child.status;
-  return status.code;
+  return { code: status.code, signal: status.signal };
 }
 
 /** One live line per target on a terminal, redrawn in place and cleared when done. */
