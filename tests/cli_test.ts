@@ -123,6 +123,50 @@ Deno.test("--quiet prints nothing on success; the exit code tells", async () => 
   assert.deepEqual([result.code, result.out, result.err], [0, "", ""]);
 });
 
+Deno.test("get -q prints nothing but errors, as every command's -q; -s only hides the progress bar", async () => {
+  let requests = 0;
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) =>
+      new URL(request.url).pathname === "/flaky" && requests++ % 2 === 0
+        ? new Response("busy", { status: 503 })
+        : new Response("the body\n"),
+  );
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}/`;
+    const quiet = await runSockit(["get", "-q", url]);
+    assert.deepEqual([quiet.code, quiet.out, quiet.err], [0, "", ""]);
+    // A retry is not an error: -q leaves its warning out, and the body too.
+    const retried = await runSockit([
+      "get",
+      "-q",
+      "--retry",
+      "1",
+      "--retry-delay",
+      "1ms",
+      `${url}flaky`,
+    ]);
+    assert.deepEqual([retried.code, retried.out, retried.err], [0, "", ""]);
+    const loud = await runSockit(["get", "--retry", "1", "--retry-delay", "1ms", `${url}flaky`]);
+    assert.match(loud.err, /^warning: .* answered 503; retry 1 of 1/m);
+    const failed = await runSockit(["get", "-q", "--fail", `${url}flaky`]);
+    assert.equal(failed.code, 1);
+    assert.equal(failed.out, "");
+    assert.match(failed.err, /^error: /m);
+    // What is asked for by name is still written: -o -, --json.
+    const named = await runSockit(["get", "-q", "-o", "-", url]);
+    assert.deepEqual([named.code, named.out, named.err], [0, "the body\n", ""]);
+    const json = await runSockit(["get", "-q", "--json", url]);
+    assert.equal(JSON.parse(json.out).status, 200);
+    for (const flag of ["-s", "--silent"]) {
+      const silent = await runSockit(["get", flag, url]);
+      assert.deepEqual([silent.code, silent.out, silent.err], [0, "the body\n", ""], flag);
+    }
+  } finally {
+    await server.shutdown();
+  }
+});
+
 Deno.test("--verbose adds debug logs as time LEVEL logger message lines", async () => {
   await using server = await EchoServerProcess.start();
   const result = await runSockit(["echo", "send", "-v", "--port", String(server.port), "v"]);
