@@ -542,3 +542,62 @@ Deno.test("wait and wait-for-it agree on an HTTP server that starts late (nginx)
     await (await later)[Symbol.asyncDispose]();
   }
 });
+
+Deno.test("wait --emit-check covers the wait's whole --timeout within a check's 100 attempts, and says so", async () => {
+  for (
+    const [timeout, interval, attempts, pause, note] of [
+      [
+        "10m",
+        "100ms",
+        100,
+        "6s",
+        /6000 attempts, over a check's 100: written as 100 attempts 6s apart/,
+      ],
+      ["2s", "100ms", 20, "100ms", undefined],
+    ] as const
+  ) {
+    const result = await runSockit([
+      "wait",
+      "--emit-check",
+      "--json",
+      "--timeout",
+      timeout,
+      "--interval",
+      interval,
+      "127.0.0.1:5432",
+    ]);
+    assert.equal(result.code, 0, result.err);
+    const { checks, notes } = JSON.parse(result.out);
+    assert.deepEqual(checks[0].retry, { attempts, interval: pause, backoff: 1 });
+    if (note) assert.ok(notes.some((n: string) => note.test(n)), notes.join("\n"));
+    else assert.deepEqual(notes, []);
+  }
+});
+
+Deno.test("wait --emit-check makes a URL's password a secret, and the check passes once it is set", async () => {
+  const expected = `Basic ${btoa("ann:p@ss")}`;
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) =>
+      new Response("", { status: request.headers.get("authorization") === expected ? 200 : 401 }),
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    const url = `http://ann:p%40ss@127.0.0.1:${server.addr.port}/`;
+    const emitted = await runSockit(["wait", "--emit-check", "--timeout", "1s", url]);
+    assert.equal(emitted.code, 0, emitted.err);
+    assert.ok(!emitted.out.includes("p%40ss") && !emitted.out.includes("p@ss"), emitted.out);
+    assert.match(emitted.out, /url: http:\/\/ann:\$\{SOCKIT_PASSWORD\}@127\.0\.0\.1:\d+\/\n/);
+    assert.match(emitted.out, /^# these checks need secrets: add "secrets: \[SOCKIT_PASSWORD\]"/m);
+    const spec = `${dir}/spec.yaml`;
+    await Deno.writeTextFile(
+      spec,
+      `version: 1\nsecrets: [SOCKIT_PASSWORD]\nchecks:\n${emitted.out}`,
+    );
+    const run = await runSockit(["check", spec], { env: { SOCKIT_PASSWORD: "p%40ss" } });
+    assert.equal(run.code, 0, run.out + run.err);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

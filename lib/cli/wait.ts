@@ -324,10 +324,14 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
 
 /**
  * `--emit-check`: a check per target. A wait tries until its --timeout; the check tries
- * timeout / interval times, --interval apart (each attempt bounded by --attempt-timeout).
+ * timeout / interval times, --interval apart (each attempt bounded by --attempt-timeout). Past
+ * a check's {@linkcode MAX_ATTEMPTS}, the attempts are spread out to cover the same time, and a
+ * note says so.
  */
 async function emitWaitChecks(ctx: Context, plan: WaitPlan, command: string[]): Promise<number> {
   const { emitChecks, httpCheckFrom, notCarriedOver, uniqueNames } = await import("./check.ts");
+  const { EmittedSecrets } = await import("../check/emit.ts");
+  const { MAX_ATTEMPTS } = await import("../check/spec.ts");
   const { args } = ctx;
   const notes = notCarriedOver(args, ["any", "stable", "reverse", "run-anyway", "nonempty"]);
   if (command.length > 0) notes.push("the COMMAND after -- is not part of a check: left out");
@@ -336,14 +340,24 @@ async function emitWaitChecks(ctx: Context, plan: WaitPlan, command: string[]): 
     notes.push("--timeout 0 (no limit) is written as 30s of retries");
   }
   const intervalMs = Math.max(plan.intervalMs, 1);
+  const wanted = Math.max(1, Math.ceil(timeoutMs / intervalMs));
+  const attempts = Math.min(MAX_ATTEMPTS, wanted);
+  const pauseMs = wanted > MAX_ATTEMPTS ? Math.ceil(timeoutMs / MAX_ATTEMPTS) : intervalMs;
+  if (wanted > MAX_ATTEMPTS) {
+    notes.push(
+      `--timeout ${formatDuration(timeoutMs)} / --interval ${
+        formatDuration(intervalMs)
+      } is ${wanted} attempts, over a check's ${MAX_ATTEMPTS}: written as ${MAX_ATTEMPTS} attempts ${
+        formatDuration(pauseMs)
+      } apart, which cover the same ${formatDuration(timeoutMs)}`,
+    );
+  }
   const common = {
     timeout: formatDuration(plan.attemptTimeoutMs),
-    retry: {
-      attempts: Math.min(100, Math.max(1, Math.ceil(timeoutMs / intervalMs))),
-      interval: formatDuration(intervalMs),
-      backoff: 1,
-    },
+    retry: { attempts, interval: formatDuration(pauseMs), backoff: 1 },
   };
+  // One set of secrets for every target: the same password is one variable.
+  const secrets = new EmittedSecrets();
   const dns = plan.probeOptions.dns ?? {};
   const checks = plan.targets.flatMap((target) => {
     const name = `wait ${formatTargetName(target)}`;
@@ -355,8 +369,9 @@ async function emitWaitChecks(ctx: Context, plan: WaitPlan, command: string[]): 
       case "unix":
         return [{ name, unix: { path: target.path }, ...common }];
       case "http": {
-        const { check, notes: more } = httpCheckFrom(args, target.url.href, {
+        const { check, notes: more } = httpCheckFrom(args, target.url, {
           status: args.string("expect-status") ?? "2xx",
+          secrets,
         });
         notes.push(...more);
         return [{ name, ...check, ...common }];
@@ -379,7 +394,7 @@ async function emitWaitChecks(ctx: Context, plan: WaitPlan, command: string[]): 
         return [];
     }
   });
-  return await emitChecks(ctx, uniqueNames(checks), [...new Set(notes)]);
+  return await emitChecks(ctx, uniqueNames(checks), [...secrets.notes, ...new Set(notes)]);
 }
 
 /** The error a finished wait ends with, or `undefined` when it succeeded. */
