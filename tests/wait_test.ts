@@ -601,3 +601,47 @@ Deno.test("wait --emit-check makes a URL's password a secret, and the check pass
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("wait follows a redirect as wait-on does, up to --max-redirs; --no-location judges the 3xx itself", async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/old") return new Response("", { status: 301, headers: { location: "/new" } });
+    if (path === "/loop") return new Response("", { status: 302, headers: { location: "/loop" } });
+    return new Response("here");
+  });
+  try {
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const followed = await runSockit(["wait", "--json", "--timeout", "5s", `${base}/old`]);
+    assert.equal(followed.code, 0, followed.err);
+    const loop = await runSockit([
+      "wait",
+      "--max-redirs",
+      "3",
+      "--timeout",
+      "300ms",
+      `${base}/loop`,
+    ]);
+    assert.equal(loop.code, 5, loop.err);
+    assert.match(loop.err, /\(Too many redirects: more than 3, \d+ attempts\)/);
+    const kept = await runSockit(["wait", "--no-location", "--timeout", "300ms", `${base}/old`]);
+    assert.equal(kept.code, 5, kept.err);
+    assert.match(kept.err, /\(status 301, expected 2xx, \d+ attempts\)/);
+    const asked = await runSockit([
+      "wait",
+      "--no-location",
+      "--expect-status",
+      "301",
+      `${base}/old`,
+    ]);
+    assert.equal(asked.code, 0, asked.err);
+    const both = await runSockit(["wait", "--no-location", "-L", `${base}/old`]);
+    assert.equal(both.code, 2);
+    assert.match(both.err, /Options --no-location and --location cannot be used together/);
+    const emitted = await runSockit(["wait", "--emit-check", `${base}/old`]);
+    assert.match(emitted.out, /follow_redirects: true/);
+    const unfollowed = await runSockit(["wait", "--emit-check", "--no-location", `${base}/old`]);
+    assert.doesNotMatch(unfollowed.out, /follow_redirects/);
+  } finally {
+    await server.shutdown();
+  }
+});

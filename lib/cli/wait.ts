@@ -90,7 +90,19 @@ export const WAIT: CommandSpec = {
     { name: "nonempty", type: "boolean", description: "file: targets must not be empty" },
     ...expectOptions("http: ready only when", "2xx"),
     requestOption("header"),
-    requestOption("location"),
+    { ...requestOption("location"), description: "Follow redirects (the default, as wait-on)" },
+    {
+      name: "no-location",
+      type: "boolean",
+      description: "Do not follow redirects: a 3xx is the answer judged",
+    },
+    {
+      name: "max-redirs",
+      type: "string",
+      value: "N",
+      default: "20",
+      description: "Most redirects to follow (past it: not ready)",
+    },
     requestOption("compressed"),
     requestOption("cacert"),
     requestOption("resolve"),
@@ -200,6 +212,12 @@ async function planFrom(ctx: Context, command: string[]): Promise<WaitPlan> {
     return text;
   });
   const timeout = args.duration("timeout", 30_000);
+  const follow = !args.flag("no-location");
+  for (const other of ["location", "max-redirs"]) {
+    if (!follow && (args.flag(other) || args.string(other) !== undefined)) {
+      throw new UsageError(`Options --no-location and --${other} cannot be used together`);
+    }
+  }
   if (command.length === 0 && args.flag("run-anyway")) {
     throw new UsageError("Option --run-anyway needs a COMMAND after --");
   }
@@ -220,7 +238,8 @@ async function planFrom(ctx: Context, command: string[]): Promise<WaitPlan> {
       trace: ctx.trace,
       http: {
         fields: request.fields,
-        follow: request.follow,
+        follow,
+        maxRedirects: args.integer("max-redirs", 20),
         compressed: request.compressed,
         caCerts: request.caCerts,
         resolve: request.resolve,
@@ -371,6 +390,10 @@ async function emitWaitChecks(ctx: Context, plan: WaitPlan, command: string[]): 
       case "http": {
         const { check, notes: more } = httpCheckFrom(args, target.url, {
           status: args.string("expect-status") ?? "2xx",
+          follow: plan.probeOptions.http?.follow,
+          maxRedirects: args.string("max-redirs") === undefined
+            ? undefined
+            : plan.probeOptions.http?.maxRedirects,
           secrets,
         });
         notes.push(...more);
