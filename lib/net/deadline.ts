@@ -33,9 +33,9 @@ export function formatDuration(ms: number): string {
 function exact(n: number): string {
   const text = String(Number(n.toPrecision(12)));
   if (!text.includes("e")) return text;
-  // Under 1e-6: written out, as parseDuration reads it (beyond 20 places, as JavaScript writes it).
-  const fixed = n.toFixed(20).replace(/0+$/, "").replace(/\.$/, "");
-  return fixed === "0" && n > 0 ? text : fixed;
+  // Under 1e-6 (`1.5e-7`): written out, as parseDuration reads it (`0.00000015`).
+  const [mantissa, exponent] = text.split("e") as [string, string];
+  return `0.${"0".repeat(-Number(exponent) - 1)}${mantissa.replace(".", "")}`;
 }
 
 const FINISHED = new InterruptedError("Work finished before its deadline");
