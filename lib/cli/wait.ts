@@ -271,8 +271,10 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
       !ctx.trace
     ? new StatusBoard(ctx.io, plan.targets)
     : undefined;
+  // Held until the command returns: SIGINT and SIGTERM always have a listener, from the wait
+  // through COMMAND's run (whose forwarding adds its own), never their default action.
+  using _signals = abortOnSignals(interrupt);
   try {
-    using _signals = abortOnSignals(interrupt);
     // ctx.signal aborts when stdout's reader has gone: the wait stops at once too.
     const onStop = () => interrupt.abort(ctx.signal.reason);
     ctx.signal.addEventListener("abort", onStop, { once: true });
@@ -502,7 +504,16 @@ interface ChildOutcome {
  */
 async function runChild(command: string[]): Promise<ChildOutcome> {
   const [program, ...args] = command as [string, ...string[]];
-  let child: Deno.ChildProcess;
+  let child: Deno.ChildProcess | undefined;
+  // Listening before the spawn: a signal that comes as COMMAND starts is passed on, never met
+  // with its default action (which would end sockit and orphan COMMAND).
+  using _forward = onSignals(FORWARDED_SIGNALS, (signal) => {
+    try {
+      child?.kill(signal);
+    } catch {
+      // It has exited already.
+    }
+  });
   try {
     child = new Deno.Command(program, {
       args,
@@ -518,13 +529,6 @@ async function runChild(command: string[]): Promise<ChildOutcome> {
       : (error as Error).message;
     throw new UsageError(`Cannot run "${program}": ${why}`);
   }
-  using _forward = onSignals(FORWARDED_SIGNALS, (signal) => {
-    try {
-      child.kill(signal);
-    } catch {
-      // It has exited already.
-    }
-  });
   const status = await child.status;
   return { code: status.code, signal: status.signal };
 }
