@@ -360,7 +360,8 @@ async function emitWaitChecks(ctx: Context, plan: WaitPlan, command: string[]): 
   if (plan.timeoutMs === Infinity) {
     notes.push("--timeout 0 (no limit) is written as 30s of retries");
   }
-  const intervalMs = Math.max(plan.intervalMs, 1);
+  // --interval 0 (no pause) is written as the shortest timer, 1ms.
+  const intervalMs = plan.intervalMs || 1;
   const wanted = Math.max(1, Math.ceil(timeoutMs / intervalMs));
   const attempts = Math.min(MAX_ATTEMPTS, wanted);
   const pauseMs = wanted > MAX_ATTEMPTS ? Math.ceil(timeoutMs / MAX_ATTEMPTS) : intervalMs;
