@@ -43,6 +43,8 @@ export const WAIT: CommandSpec = {
     "answers a status in --expect-status and every --expect-* holds), unix:/PATH (the socket",
     "accepts), dns:NAME (the name resolves), echo://HOST:PORT (a round trip comes back exact),",
     "file:/PATH (the file exists). All are probed at once until every one is ready (--any: one).",
+    "An http target's redirects are followed, as wait-on does (at most --max-redirs; --no-location",
+    "judges the 3xx itself).",
     "",
     "Each attempt has its own --attempt-timeout; attempts start 10ms apart and the pause grows",
     "by 5% each time (about a twentieth of the time waited) up to --interval. A certificate that",
