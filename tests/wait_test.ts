@@ -339,7 +339,7 @@ Deno.test("wait --json ends with an exit line that says how COMMAND ended, match
     assert.equal(done.exit_code, null, "the wait's line does not claim the process's code");
     assert.deepEqual(lines.at(-1), {
       event: "exit",
-      command: ["sh", "-c", script],
+      command: "sh",
       signal,
       elapsed_ms: lines.at(-1).elapsed_ms,
       exit_code: code,

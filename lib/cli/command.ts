@@ -72,8 +72,8 @@ export type CommandBody = (ctx: Context) => Promise<number>;
 /**
  * Runs a command with the shared conventions. Usage errors name the help to read; with
  * `--json`, a failure also prints `{"error": "...", "exit_code": N}` on stdout. A closed stdout
- * ends the command quietly with exit 141 at its next write (a server keeps serving); SIGINT and SIGTERM abort `ctx.signal`, give the command
- * a moment to tidy up, and exit 130 or 143.
+ * ends the command quietly with exit 141 at its next write (a server keeps serving); SIGINT and
+ * SIGTERM abort `ctx.signal`, give the command a moment to tidy up, and exit 130 or 143.
  */
 export async function runCommand(
   spec: CommandSpec,

@@ -333,7 +333,8 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
     ctx.jsonPrinted = true;
     await ctx.out.json({
       event: "exit",
-      command,
+      // The program only: its arguments may hold what should not be in a log (a password).
+      command: command[0],
       signal: outcome.signal,
       elapsed_ms: roundMs(performance.now() - started),
       exit_code: outcome.code,
