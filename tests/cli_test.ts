@@ -3,7 +3,14 @@
  * the trace, logs, the demo.
  */
 import assert from "node:assert/strict";
-import { buildUnderTest, EchoServerProcess, runSockit } from "./_helpers.ts";
+import {
+  buildUnderTest,
+  closedPort,
+  EchoServerProcess,
+  LineReader,
+  runSockit,
+  spawnSockit,
+} from "./_helpers.ts";
 
 const COMMANDS = [["echo", "serve"], ["echo", "send"], ["resolve"], ["get"], ["wait"], ["demo"]];
 
@@ -146,6 +153,50 @@ Deno.test("--quiet prints nothing on success; the exit code tells", async () => 
   assert.deepEqual([result.code, result.out, result.err], [0, "", ""]);
 });
 
+Deno.test("get -q prints nothing but errors, as every command's -q; -s only hides the progress bar", async () => {
+  let requests = 0;
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) =>
+      new URL(request.url).pathname === "/flaky" && requests++ % 2 === 0
+        ? new Response("busy", { status: 503 })
+        : new Response("the body\n"),
+  );
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}/`;
+    const quiet = await runSockit(["get", "-q", url]);
+    assert.deepEqual([quiet.code, quiet.out, quiet.err], [0, "", ""]);
+    // A retry is not an error: -q leaves its warning out, and the body too.
+    const retried = await runSockit([
+      "get",
+      "-q",
+      "--retry",
+      "1",
+      "--retry-delay",
+      "1ms",
+      `${url}flaky`,
+    ]);
+    assert.deepEqual([retried.code, retried.out, retried.err], [0, "", ""]);
+    const loud = await runSockit(["get", "--retry", "1", "--retry-delay", "1ms", `${url}flaky`]);
+    assert.match(loud.err, /^warning: .* answered 503; retry 1 of 1/m);
+    const failed = await runSockit(["get", "-q", "--fail", `${url}flaky`]);
+    assert.equal(failed.code, 1);
+    assert.equal(failed.out, "");
+    assert.match(failed.err, /^error: /m);
+    // What is asked for by name is still written: -o -, --json.
+    const named = await runSockit(["get", "-q", "-o", "-", url]);
+    assert.deepEqual([named.code, named.out, named.err], [0, "the body\n", ""]);
+    const json = await runSockit(["get", "-q", "--json", url]);
+    assert.equal(JSON.parse(json.out).status, 200);
+    for (const flag of ["-s", "--silent"]) {
+      const silent = await runSockit(["get", flag, url]);
+      assert.deepEqual([silent.code, silent.out, silent.err], [0, "the body\n", ""], flag);
+    }
+  } finally {
+    await server.shutdown();
+  }
+});
+
 Deno.test("--verbose adds debug logs as time LEVEL logger message lines", async () => {
   await using server = await EchoServerProcess.start();
   const result = await runSockit(["echo", "send", "-v", "--port", String(server.port), "v"]);
@@ -193,4 +244,109 @@ Deno.test("demo runs offline, shows the trace and exits 0", async () => {
     result.out,
     /\nwaiting for tcp:\/\/127\.0\.0\.1:\d+, which opens in 300 ms\nready after \d+ attempts, /,
   );
+});
+
+/**
+ * Runs sockit, reads its first line of stdout and closes the pipe, as `| head -1` does; returns
+ * the exit code, stderr, and how long the process lived after the pipe was closed. A process
+ * still running after `limitMs` is killed (and the code is then the kill's).
+ */
+async function firstLineThenClose(
+  args: string[],
+  limitMs: number,
+): Promise<{ code: number; err: string; afterCloseMs: number }> {
+  const { process } = spawnSockit(args);
+  const stderr = new Response(process.stderr).text();
+  const lines = new LineReader(process.stdout);
+  assert.notEqual(await lines.next(), null);
+  await lines.cancel();
+  const closed = performance.now();
+  const killer = setTimeout(() => process.kill("SIGKILL"), limitMs);
+  const status = await process.status;
+  clearTimeout(killer);
+  return { code: status.code, err: await stderr, afterCloseMs: performance.now() - closed };
+}
+
+Deno.test("a client stops at its next write once its stdout's reader has gone, exit 141 and no message", async () => {
+  const url = `http://127.0.0.1:${closedPort()}/`;
+  await using server = await EchoServerProcess.start();
+  for (
+    const args of [
+      ["wait", "--json", "-v", "--timeout", "20s", url],
+      ["wait", "--json", "-v", "--timeout", "0", url],
+      ["echo", "send", "--port", String(server.port), "--count", "20", "--interval", "500ms", "hi"],
+      [
+        "echo",
+        "send",
+        "--json",
+        "--port",
+        String(server.port),
+        "--count",
+        "20",
+        "--interval",
+        "500ms",
+      ],
+    ]
+  ) {
+    const result = await firstLineThenClose(args, 8000);
+    const what = args.join(" ");
+    assert.equal(result.code, 141, `${what}: ${result.err}`);
+    assert.doesNotMatch(result.err, /^error:|Uncaught|\n\s+at /m, what);
+    // The next write comes within one --interval (500ms): far less than the run would take.
+    assert.ok(result.afterCloseMs < 3000, `${what}: ran ${result.afterCloseMs} ms after the close`);
+  }
+});
+
+/** Runs sockit to completion, killing it after `limitMs` (a run that would never end). */
+async function runWithin(
+  args: string[],
+  limitMs: number,
+): Promise<{ code: number; out: string; err: string }> {
+  const { process } = spawnSockit(args);
+  const killer = setTimeout(() => process.kill("SIGKILL"), limitMs);
+  const [status, out, err] = await Promise.all([
+    process.status,
+    new Response(process.stdout).text(),
+    new Response(process.stderr).text(),
+  ]);
+  clearTimeout(killer);
+  return { code: status.code, out, err };
+}
+
+Deno.test("a duration under a millisecond is a limit of that length in every command and spec key, shown as asked", async () => {
+  const port = closedPort();
+  // A listener that accepts and never answers: an echo check against it can only time out.
+  using silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of silent) held.push(conn);
+  })().catch(() => {});
+  const dir = await Deno.makeTempDir();
+  try {
+    const wait = await runWithin(["wait", "--timeout", "0.0004", `127.0.0.1:${port}`], 8000);
+    assert.equal(wait.code, 5, wait.err);
+    assert.match(wait.err, /^error: Timed out after 0\.4ms: 1 of 1 target not ready/m);
+    const get = await runWithin(["get", "--max-time", "0.0001", `http://127.0.0.1:${port}/`], 8000);
+    assert.equal(get.code, 5, get.err);
+    assert.match(get.err, /timed out after 0\.1ms/);
+    const echo = `{ host: 127.0.0.1, port: ${silent.addr.port} }`;
+    const spec = `${dir}/spec.yaml`;
+    await Deno.writeTextFile(spec, `version: 1\nchecks:\n  - name: silent\n    echo: ${echo}\n`);
+    const run = await runWithin(["check", "--timeout", "0.0001", spec], 8000);
+    assert.equal(run.code, 1, run.out + run.err);
+    assert.match(run.out, /Not finished within the run's --timeout of 0\.1ms/);
+    const keyed = `${dir}/keyed.yaml`;
+    await Deno.writeTextFile(
+      keyed,
+      `version: 1\nchecks:\n  - name: silent\n    echo: ${echo}\n    timeout: 0.0004\n`,
+    );
+    const key = await runWithin(["check", keyed], 8000);
+    assert.equal(key.code, 1, key.out + key.err);
+    assert.match(key.out, /timed out after 0\.4ms/);
+  } finally {
+    silent.close();
+    await accepting;
+    for (const conn of held) conn.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -281,28 +281,74 @@ Deno.test("wait passes COMMAND's exit code through, and COMMAND not found is exi
   }
 });
 
-Deno.test("SIGTERM sent to sockit reaches COMMAND, and sockit exits with COMMAND's code", async () => {
+Deno.test("every signal a shell or container runtime sends reaches COMMAND, and sockit exits as COMMAND did", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { process } = spawnSockit([
-    "wait",
-    `127.0.0.1:${listener.addr.port}`,
-    "--",
-    "sh",
-    "-c",
-    'trap "echo got TERM; exit 7" TERM; echo started; while :; do sleep 0.02; done',
-  ]);
-  const reader = process.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!out.includes("started\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    out += value;
+  const signals = ["SIGHUP", "SIGINT", "SIGTERM", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
+  for (const [i, signal] of signals.entries()) {
+    const name = signal.slice(3);
+    // Trapped: COMMAND says so and picks its code. Not trapped (every other one): the signal
+    // ends COMMAND, and sockit exits 128 + N with nothing left running.
+    const trapped = i % 2 === 0;
+    const script = `${
+      trapped ? `trap "echo got ${name}; exit ${20 + i}" ${name}; ` : ""
+    }echo $$; while :; do sleep 0.02; done`;
+    const { process } = spawnSockit([
+      "wait",
+      `127.0.0.1:${listener.addr.port}`,
+      "--",
+      "sh",
+      "-c",
+      script,
+    ]);
+    const lines = new LineReader(process.stdout);
+    const pid = Number(await lines.next());
+    process.kill(signal);
+    const status = await process.status;
+    // COMMAND is gone, not orphaned (an orphan is killed here, or it would hold stdout open).
+    const alive = await new Deno.Command("kill", { args: ["-0", String(pid)], stderr: "null" })
+      .output();
+    if (alive.success) Deno.kill(pid, "SIGKILL");
+    assert.equal(alive.success, false, `${signal}: COMMAND (pid ${pid}) still runs`);
+    const [rest] = await Promise.all([lines.rest(), process.stderr.cancel()]);
+    if (trapped) {
+      assert.deepEqual(rest, [`got ${name}`], signal);
+      assert.equal(status.code, 20 + i, signal);
+    } else {
+      const number = { SIGINT: 2, SIGQUIT: 3, SIGUSR2: 12 }[signal as string]!;
+      assert.deepEqual(rest, [], signal);
+      assert.equal(status.code, 128 + number, signal);
+    }
   }
-  process.kill("SIGTERM");
-  for (let r = await reader.read(); !r.done; r = await reader.read()) out += r.value;
-  const [status] = await Promise.all([process.status, process.stderr.cancel()]);
-  assert.equal(out, "started\ngot TERM\n");
-  assert.equal(status.code, 7);
+});
+
+Deno.test("wait --json ends with an exit line that says how COMMAND ended, matching sockit's exit code", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const target = `127.0.0.1:${listener.addr.port}`;
+  for (
+    const [script, code, signal] of [
+      ["exit 3", 3, null],
+      ["kill -TERM $$", 143, "SIGTERM"],
+      ["true", 0, null],
+    ] as const
+  ) {
+    const result = await runSockit(["wait", "--json", target, "--", "sh", "-c", script]);
+    assert.equal(result.code, code, result.err);
+    const lines = result.out.trim().split("\n").map((line) => JSON.parse(line));
+    const done = lines.find((line) => line.event === "done");
+    assert.equal(done.ready, true);
+    assert.equal(done.exit_code, null, "the wait's line does not claim the process's code");
+    assert.deepEqual(lines.at(-1), {
+      event: "exit",
+      command: "sh",
+      signal,
+      elapsed_ms: lines.at(-1).elapsed_ms,
+      exit_code: code,
+    });
+  }
+  // Without COMMAND, the done line still carries the exit code.
+  const alone = await runSockit(["wait", "--json", target]);
+  assert.equal(alone.code, 0);
+  assert.equal(JSON.parse(alone.out.trim().split("\n").at(-1)!).exit_code, 0);
 });
 
 Deno.test("wait rejects malformed targets and options with exit 2", async () => {
@@ -494,5 +540,108 @@ Deno.test("wait and wait-for-it agree on an HTTP server that starts late (nginx)
     assert.equal(theirs.code, 0);
   } finally {
     await (await later)[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("wait --emit-check covers the wait's whole --timeout within a check's 100 attempts, and says so", async () => {
+  for (
+    const [timeout, interval, attempts, pause, note] of [
+      [
+        "10m",
+        "100ms",
+        100,
+        "6s",
+        /6000 attempts, over a check's 100: written as 100 attempts 6s apart/,
+      ],
+      ["2s", "100ms", 20, "100ms", undefined],
+    ] as const
+  ) {
+    const result = await runSockit([
+      "wait",
+      "--emit-check",
+      "--json",
+      "--timeout",
+      timeout,
+      "--interval",
+      interval,
+      "127.0.0.1:5432",
+    ]);
+    assert.equal(result.code, 0, result.err);
+    const { checks, notes } = JSON.parse(result.out);
+    assert.deepEqual(checks[0].retry, { attempts, interval: pause, backoff: 1 });
+    if (note) assert.ok(notes.some((n: string) => note.test(n)), notes.join("\n"));
+    else assert.deepEqual(notes, []);
+  }
+});
+
+Deno.test("wait --emit-check makes a URL's password a secret, and the check passes once it is set", async () => {
+  const expected = `Basic ${btoa("ann:p@ss")}`;
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) =>
+      new Response("", { status: request.headers.get("authorization") === expected ? 200 : 401 }),
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    const url = `http://ann:p%40ss@127.0.0.1:${server.addr.port}/`;
+    const emitted = await runSockit(["wait", "--emit-check", "--timeout", "1s", url]);
+    assert.equal(emitted.code, 0, emitted.err);
+    assert.ok(!emitted.out.includes("p%40ss") && !emitted.out.includes("p@ss"), emitted.out);
+    assert.match(emitted.out, /url: http:\/\/ann:\$\{SOCKIT_PASSWORD\}@127\.0\.0\.1:\d+\/\n/);
+    assert.match(emitted.out, /^# these checks need secrets: add "secrets: \[SOCKIT_PASSWORD\]"/m);
+    const spec = `${dir}/spec.yaml`;
+    await Deno.writeTextFile(
+      spec,
+      `version: 1\nsecrets: [SOCKIT_PASSWORD]\nchecks:\n${emitted.out}`,
+    );
+    const run = await runSockit(["check", spec], { env: { SOCKIT_PASSWORD: "p%40ss" } });
+    assert.equal(run.code, 0, run.out + run.err);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("wait follows a redirect as wait-on does, up to --max-redirs; --no-location judges the 3xx itself", async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/old") return new Response("", { status: 301, headers: { location: "/new" } });
+    if (path === "/loop") return new Response("", { status: 302, headers: { location: "/loop" } });
+    return new Response("here");
+  });
+  try {
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const followed = await runSockit(["wait", "--json", "--timeout", "5s", `${base}/old`]);
+    assert.equal(followed.code, 0, followed.err);
+    const loop = await runSockit([
+      "wait",
+      "--max-redirs",
+      "3",
+      "--timeout",
+      "300ms",
+      `${base}/loop`,
+    ]);
+    assert.equal(loop.code, 5, loop.err);
+    assert.match(loop.err, /\(Too many redirects: more than 3, \d+ attempts\)/);
+    const kept = await runSockit(["wait", "--no-location", "--timeout", "300ms", `${base}/old`]);
+    assert.equal(kept.code, 5, kept.err);
+    assert.match(kept.err, /\(status 301, expected 2xx, \d+ attempts\)/);
+    const asked = await runSockit([
+      "wait",
+      "--no-location",
+      "--expect-status",
+      "301",
+      `${base}/old`,
+    ]);
+    assert.equal(asked.code, 0, asked.err);
+    const both = await runSockit(["wait", "--no-location", "-L", `${base}/old`]);
+    assert.equal(both.code, 2);
+    assert.match(both.err, /Options --no-location and --location cannot be used together/);
+    const emitted = await runSockit(["wait", "--emit-check", `${base}/old`]);
+    assert.match(emitted.out, /follow_redirects: true/);
+    const unfollowed = await runSockit(["wait", "--emit-check", "--no-location", `${base}/old`]);
+    assert.doesNotMatch(unfollowed.out, /follow_redirects/);
+  } finally {
+    await server.shutdown();
   }
 });

@@ -77,6 +77,8 @@ const TOP_KEYS = ["$schema", "version", "vars", "secrets", "defaults", "checks"]
 const CHECK_KEYS = ["name", ...CHECK_KINDS, "expect", "timeout", "retry", "tags"];
 const DEFAULT_KEYS = ["timeout", "retry"];
 const RETRY_KEYS = ["attempts", "interval", "backoff", "max_interval"];
+/** The most attempts a check's `retry.attempts` may ask for. */
+export const MAX_ATTEMPTS = 100;
 
 /** What a check does when the spec says nothing. */
 export const CHECK_DEFAULTS = {
@@ -442,7 +444,8 @@ class SpecReader {
     const schedule = { ...base };
     const attempts = keys.get("attempts");
     if (attempts) {
-      schedule.attempts = this.integer(attempts.value, "attempts", 1, 100) ?? base.attempts;
+      schedule.attempts = this.integer(attempts.value, "attempts", 1, MAX_ATTEMPTS) ??
+        base.attempts;
     }
     const interval = keys.get("interval");
     if (interval) {

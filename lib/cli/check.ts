@@ -687,6 +687,8 @@ export function httpCheckFrom(
     maxRedirects?: number | undefined;
     status?: string | undefined;
     secrets?: EmittedSecrets | undefined;
+    /** Follow redirects (wait does by default); `-L` when absent. */
+    follow?: boolean | undefined;
   } = {},
 ): { check: Omit<CheckObject, "name">; notes: string[] } {
   const notes: string[] = [];
@@ -709,7 +711,7 @@ export function httpCheckFrom(
       : secrets.ref(secret, value, `the ${name.trim()} header's value`);
   }
   if (Object.keys(headers).length > 0) http.headers = headers;
-  if (args.flag("location")) {
+  if (options.follow ?? args.flag("location")) {
     http.follow_redirects = true;
     if (options.maxRedirects !== undefined) http.max_redirects = options.maxRedirects;
   }

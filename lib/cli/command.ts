@@ -51,6 +51,12 @@ export interface RunOptions {
    */
   ownSignals?: boolean;
   /**
+   * A server: when stdout's reader goes away, its events are dropped and it keeps serving.
+   * Any other command is stopped at its first write into a closed stdout (exit 141), whether or
+   * not it awaits that write: `ctx.signal` aborts with the {@linkcode StdoutClosedError}.
+   */
+  keepsServing?: boolean;
+  /**
    * Hints in the command's own terms for library errors of a given `kind`: `{ "max-redirects":
    * "raise it with --max-redirs" }`. The library never names a flag; the command does.
    */
@@ -66,8 +72,8 @@ export type CommandBody = (ctx: Context) => Promise<number>;
 /**
  * Runs a command with the shared conventions. Usage errors name the help to read; with
  * `--json`, a failure also prints `{"error": "...", "exit_code": N}` on stdout. A closed stdout
- * ends the command quietly with exit 141; SIGINT and SIGTERM abort `ctx.signal`, give the command
- * a moment to tidy up, and exit 130 or 143.
+ * ends the command quietly with exit 141 at its next write (a server keeps serving); SIGINT and
+ * SIGTERM abort `ctx.signal`, give the command a moment to tidy up, and exit 130 or 143.
  */
 export async function runCommand(
   spec: CommandSpec,
@@ -111,11 +117,16 @@ export async function runCommand(
     signal: interrupt.signal,
   };
   using _signals = options.ownSignals ? undefined : abortOnSignals(interrupt);
+  using _stdout = options.keepsServing ? undefined : abortOnStdoutClosed(ctx.out, interrupt);
   try {
     const running = body(ctx);
     return await Promise.race([running, afterInterrupt(interrupt.signal, running)]);
   } catch (error) {
-    return await report(ctx, spec, error, options.hints ?? {});
+    // However the body ended once stdout went away (an abort it saw as an interruption, say),
+    // the reader has gone: exit 141, quietly.
+    const reason = interrupt.signal.reason;
+    const cause = reason instanceof StdoutClosedError ? reason : error;
+    return await report(ctx, spec, cause, options.hints ?? {});
   } finally {
     await ctx.out.flush();
     await teardownLogging();
@@ -166,6 +177,19 @@ function abortOnSignals(controller: AbortController): Disposable {
   return {
     [Symbol.dispose]() {
       for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+    },
+  };
+}
+
+/** Aborts `controller` with the {@linkcode StdoutClosedError} once stdout's reader has gone. */
+function abortOnStdoutClosed(out: Output, controller: AbortController): Disposable {
+  const onClosed = () => {
+    if (!controller.signal.aborted) controller.abort(out.closed.reason);
+  };
+  out.closed.addEventListener("abort", onClosed, { once: true });
+  return {
+    [Symbol.dispose]() {
+      out.closed.removeEventListener("abort", onClosed);
     },
   };
 }

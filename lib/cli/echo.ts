@@ -289,7 +289,10 @@ export async function runEcho(argv: string[], io: Io): Promise<number> {
     return word === undefined ? ExitCode.Usage : ExitCode.Ok;
   }
   if (word === "serve") {
-    return await runCommand(ECHO_SERVE, rest, io, serveCommand, { ownSignals: true });
+    return await runCommand(ECHO_SERVE, rest, io, serveCommand, {
+      ownSignals: true,
+      keepsServing: true,
+    });
   }
   if (word === "send") {
     return await runCommand(ECHO_SEND, rest, io, sendCommand, { hints: SEND_HINTS });

@@ -82,7 +82,12 @@ export const GET: CommandSpec = {
       value: "FILE",
       description: "Write the body to FILE (one -o per URL, in order; - is stdout)",
     },
-    { name: "silent", short: "s", type: "boolean", description: "No progress bar (as --quiet)" },
+    {
+      name: "silent",
+      short: "s",
+      type: "boolean",
+      description: "No progress bar, as curl -s (the body is still written; -q writes none)",
+    },
     requestOption("location"),
     {
       name: "max-redirs",
@@ -324,7 +329,6 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
 }
 
 async function getCommand(ctx: Context): Promise<number> {
-  ctx.quiet = ctx.quiet || ctx.args.flag("silent");
   const plan = await planFrom(ctx);
   if (ctx.args.flag("emit-check")) return await emitGetChecks(ctx, plan);
   const client = new HttpClient({
@@ -429,7 +433,8 @@ function stdoutSink(ctx: Context, enabled: boolean): BodySink {
 
 /** The sink for an output target (stdout when there is none). */
 async function openSink(ctx: Context, target: OutputTarget | undefined): Promise<BodySink> {
-  if (target === undefined) return stdoutSink(ctx, !ctx.json);
+  // -q: nothing on stdout unless asked for by name (-o -); -s only hides the progress bar.
+  if (target === undefined) return stdoutSink(ctx, !ctx.json && !ctx.quiet);
   if (target.kind === "file") return await fileSink(target);
   if (target.kind === "special") return await deviceSink(target.path);
   if (target.stream === "stdout") return stdoutSink(ctx, true);
@@ -562,7 +567,7 @@ async function getOne(
   const sink = await openSink(ctx, output);
   // A progress bar on stderr, for a body that goes to a file while a person watches.
   const showProgress = output !== undefined && output.kind !== "stream" &&
-    ctx.io.stderrIsTerminal && !ctx.quiet && !ctx.json;
+    ctx.io.stderrIsTerminal && !ctx.quiet && !ctx.args.flag("silent") && !ctx.json;
   const checkBody = needsBody(plan.expect);
   const outcome: Outcome = {
     result: undefined,
@@ -578,6 +583,8 @@ async function getOne(
   const note = (text: string) => {
     notes = notes.then(() => ctx.out.note(text)).catch(() => {});
   };
+  // A retry is news, not an error: -q leaves it out.
+  const warn = (text: string) => ctx.quiet ? Promise.resolve() : ctx.out.note(`warning: ${text}`);
   try {
     for (let attempt = 1;; attempt++) {
       outcome.attempts = attempt;
@@ -656,24 +663,20 @@ async function getOne(
         const wait = retryWait(attempt, { baseMs: plan.retryDelayMs });
         const why = describeError(error, HINTS);
         if (!inRetryTime(wait)) {
-          await ctx.out.note(`warning: ${why}; ${notRetrying(wait, plan)}`);
+          await warn(`${why}; ${notRetrying(wait, plan)}`);
           throw error;
         }
-        await ctx.out.note(
-          `warning: ${why}; retry ${attempt} of ${plan.retries} in ${describeWait(wait)}`,
-        );
+        await warn(`${why}; retry ${attempt} of ${plan.retries} in ${describeWait(wait)}`);
         await waitToRetry(ctx, wait);
         continue;
       }
       progress?.end();
       const answered = `${url.href} answered ${outcome.result.head.status}`;
       if (notRetried !== undefined) {
-        await ctx.out.note(`warning: ${answered}; ${notRetrying(notRetried, plan)}`);
+        await warn(`${answered}; ${notRetrying(notRetried, plan)}`);
       }
       if (retry !== undefined) {
-        await ctx.out.note(
-          `warning: ${answered}; retry ${attempt} of ${plan.retries} in ${describeWait(retry)}`,
-        );
+        await warn(`${answered}; retry ${attempt} of ${plan.retries} in ${describeWait(retry)}`);
         await waitToRetry(ctx, retry);
         continue;
       }

@@ -47,7 +47,7 @@ export function colorWanted(io: Io, noColorFlag: boolean): boolean {
 export class Output {
   readonly #io: Io;
   #stdoutQueue: Promise<void> = Promise.resolve();
-  #stdoutClosed = false;
+  readonly #closed = new AbortController();
   /** Events that {@linkcode Output.event} could not write. */
   droppedEvents = 0;
   /** Whether stderr gets ANSI colours. */
@@ -65,13 +65,14 @@ export class Output {
    */
   data(bytes: Uint8Array): Promise<void> {
     const write = this.#stdoutQueue.then(() => {
-      if (this.#stdoutClosed) throw new StdoutClosedError();
+      if (this.stdoutClosed) throw new StdoutClosedError();
       return writeAll(this.#io.stdout, bytes);
     }).catch((error) => {
       if (error instanceof OutputError) throw error;
       if (error instanceof Deno.errors.BrokenPipe) {
-        this.#stdoutClosed = true;
-        throw new StdoutClosedError({ cause: error });
+        const closed = new StdoutClosedError({ cause: error });
+        if (!this.stdoutClosed) this.#closed.abort(closed);
+        throw closed;
       }
       throw new OutputError(`Cannot write to stdout: ${describeNetError(error)}`, {
         cause: error,
@@ -83,13 +84,23 @@ export class Output {
 
   /** Whether stdout's reader has gone away (a write met a broken pipe). */
   get stdoutClosed(): boolean {
-    return this.#stdoutClosed;
+    return this.#closed.signal.aborted;
+  }
+
+  /**
+   * Aborted, with a {@linkcode StdoutClosedError}, at the first write that finds stdout's reader
+   * gone, whether or not the caller awaits that write: `runCommand` stops a client command with
+   * it at once.
+   */
+  get closed(): AbortSignal {
+    return this.#closed.signal;
   }
 
   /**
    * One JSON line for a long-running command's event stream. It never rejects: when stdout is
    * closed or cannot be written, the event is dropped and counted in
-   * {@linkcode Output.droppedEvents}, and the command keeps running.
+   * {@linkcode Output.droppedEvents}. A server (`keepsServing` in `runCommand`) keeps running; a
+   * client is stopped by {@linkcode Output.closed}.
    */
   event(value: unknown): Promise<void> {
     return this.json(value).catch(() => {

@@ -29,7 +29,7 @@ import type { Context } from "./command.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
 import { log } from "./log.ts";
 import { writeAll } from "../net/io.ts";
-import { formatMs, roundMs } from "./output.ts";
+import { formatMs, roundMs, StdoutClosedError } from "./output.ts";
 import type { Io } from "./output.ts";
 import { describePathError } from "./paths.ts";
 
@@ -43,6 +43,8 @@ export const WAIT: CommandSpec = {
     "answers a status in --expect-status and every --expect-* holds), unix:/PATH (the socket",
     "accepts), dns:NAME (the name resolves), echo://HOST:PORT (a round trip comes back exact),",
     "file:/PATH (the file exists). All are probed at once until every one is ready (--any: one).",
+    "An http target's redirects are followed, as wait-on does (at most --max-redirs; --no-location",
+    "judges the 3xx itself).",
     "",
     "Each attempt has its own --attempt-timeout; attempts start 10ms apart and the pause grows",
     "by 5% each time (about a twentieth of the time waited) up to --interval. A certificate that",
@@ -50,8 +52,9 @@ export const WAIT: CommandSpec = {
     "still not ready and why.",
     "",
     "COMMAND runs only when the wait succeeded (--run-anyway: also after a timeout), as a child",
-    "process (Deno cannot exec): it gets sockit's stdin, stdout and stderr, SIGINT and SIGTERM are",
-    "passed on to it, and sockit exits with its exit code (128 + N when signal N ended it).",
+    "process (Deno cannot exec): it gets sockit's stdin, stdout and stderr, SIGHUP, SIGINT,",
+    "SIGTERM, SIGQUIT, SIGUSR1 and SIGUSR2 are passed on to it, and sockit exits with its exit",
+    "code (128 + N when signal N ended it). With --json, an exit line says how it ended.",
   ].join("\n"),
   options: withCommon([
     {
@@ -89,7 +92,19 @@ export const WAIT: CommandSpec = {
     { name: "nonempty", type: "boolean", description: "file: targets must not be empty" },
     ...expectOptions("http: ready only when", "2xx"),
     requestOption("header"),
-    requestOption("location"),
+    { ...requestOption("location"), description: "Follow redirects (the default, as wait-on)" },
+    {
+      name: "no-location",
+      type: "boolean",
+      description: "Do not follow redirects: a 3xx is the answer judged",
+    },
+    {
+      name: "max-redirs",
+      type: "string",
+      value: "N",
+      default: "20",
+      description: "Most redirects to follow (past it: not ready)",
+    },
     requestOption("compressed"),
     requestOption("cacert"),
     requestOption("resolve"),
@@ -199,6 +214,12 @@ async function planFrom(ctx: Context, command: string[]): Promise<WaitPlan> {
     return text;
   });
   const timeout = args.duration("timeout", 30_000);
+  const follow = !args.flag("no-location");
+  for (const other of ["location", "max-redirs"]) {
+    if (!follow && (args.flag(other) || args.string(other) !== undefined)) {
+      throw new UsageError(`Options --no-location and --${other} cannot be used together`);
+    }
+  }
   if (command.length === 0 && args.flag("run-anyway")) {
     throw new UsageError("Option --run-anyway needs a COMMAND after --");
   }
@@ -219,7 +240,8 @@ async function planFrom(ctx: Context, command: string[]): Promise<WaitPlan> {
       trace: ctx.trace,
       http: {
         fields: request.fields,
-        follow: request.follow,
+        follow,
+        maxRedirects: args.integer("max-redirs", 20),
         compressed: request.compressed,
         caCerts: request.caCerts,
         resolve: request.resolve,
@@ -251,8 +273,14 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
       !ctx.trace
     ? new StatusBoard(ctx.io, plan.targets)
     : undefined;
+  // Held until the command returns: SIGINT and SIGTERM always have a listener, from the wait
+  // through COMMAND's run (whose forwarding adds its own), never their default action.
+  using _signals = abortOnSignals(interrupt);
   try {
-    using _signals = abortOnSignals(interrupt);
+    // ctx.signal aborts when stdout's reader has gone: the wait stops at once too.
+    const onStop = () => interrupt.abort(ctx.signal.reason);
+    ctx.signal.addEventListener("abort", onStop, { once: true });
+    using _stop = { [Symbol.dispose]: () => ctx.signal.removeEventListener("abort", onStop) };
     result = await waitFor(plan.targets, {
       timeoutMs: plan.timeoutMs,
       attemptTimeoutMs: plan.attemptTimeoutMs,
@@ -273,8 +301,9 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
     board?.[Symbol.dispose]();
     await board?.flush();
   }
+  const runs = command.length > 0 && (result.ready || (plan.runAnyway && result.timedOut));
   if (ctx.json) {
-    ctx.jsonPrinted = true;
+    ctx.jsonPrinted = !runs;
     const failure = failureOf(plan, result);
     await ctx.out.json({
       event: "done",
@@ -287,23 +316,46 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
         last_error: s.ready ? null : s.last,
       })),
       error: failure ? describeError(failure) : null,
-      exit_code: failure ? exitCodeFor(failure) : 0,
+      // With COMMAND to run, sockit's exit code is COMMAND's: the `exit` line says it.
+      exit_code: runs ? null : failure ? exitCodeFor(failure) : 0,
     });
   }
   const failure = failureOf(plan, result);
-  if (failure && !(plan.runAnyway && result.timedOut)) throw failure;
+  if (!runs) {
+    if (failure) throw failure;
+    return ExitCode.Ok;
+  }
   if (failure) await ctx.out.error(`${describeError(failure)}; running the command anyway`);
-  if (command.length === 0) return ExitCode.Ok;
   await ctx.out.flush();
-  return await runChild(command);
+  const started = performance.now();
+  const outcome = await runChild(command);
+  if (ctx.json) {
+    ctx.jsonPrinted = true;
+    await ctx.out.json({
+      event: "exit",
+      // The program only: its arguments may hold what should not be in a log (a password).
+      command: command[0],
+      signal: outcome.signal,
+      elapsed_ms: roundMs(performance.now() - started),
+      exit_code: outcome.code,
+    }).catch((error) => {
+      // COMMAND's own code stands even when nobody reads stdout any more.
+      if (!(error instanceof StdoutClosedError)) throw error;
+    });
+  }
+  return outcome.code;
 }
 
 /**
  * `--emit-check`: a check per target. A wait tries until its --timeout; the check tries
- * timeout / interval times, --interval apart (each attempt bounded by --attempt-timeout).
+ * timeout / interval times, --interval apart (each attempt bounded by --attempt-timeout). Past
+ * a check's {@linkcode MAX_ATTEMPTS}, the attempts are spread out to cover the same time, and a
+ * note says so.
  */
 async function emitWaitChecks(ctx: Context, plan: WaitPlan, command: string[]): Promise<number> {
   const { emitChecks, httpCheckFrom, notCarriedOver, uniqueNames } = await import("./check.ts");
+  const { EmittedSecrets } = await import("../check/emit.ts");
+  const { MAX_ATTEMPTS } = await import("../check/spec.ts");
   const { args } = ctx;
   const notes = notCarriedOver(args, ["any", "stable", "reverse", "run-anyway", "nonempty"]);
   if (command.length > 0) notes.push("the COMMAND after -- is not part of a check: left out");
@@ -311,15 +363,26 @@ async function emitWaitChecks(ctx: Context, plan: WaitPlan, command: string[]): 
   if (plan.timeoutMs === Infinity) {
     notes.push("--timeout 0 (no limit) is written as 30s of retries");
   }
-  const intervalMs = Math.max(plan.intervalMs, 1);
+  // --interval 0 (no pause) is written as the shortest timer, 1ms.
+  const intervalMs = plan.intervalMs || 1;
+  const wanted = Math.max(1, Math.ceil(timeoutMs / intervalMs));
+  const attempts = Math.min(MAX_ATTEMPTS, wanted);
+  const pauseMs = wanted > MAX_ATTEMPTS ? Math.ceil(timeoutMs / MAX_ATTEMPTS) : intervalMs;
+  if (wanted > MAX_ATTEMPTS) {
+    notes.push(
+      `--timeout ${formatDuration(timeoutMs)} / --interval ${
+        formatDuration(intervalMs)
+      } is ${wanted} attempts, over a check's ${MAX_ATTEMPTS}: written as ${MAX_ATTEMPTS} attempts ${
+        formatDuration(pauseMs)
+      } apart, which cover the same ${formatDuration(timeoutMs)}`,
+    );
+  }
   const common = {
     timeout: formatDuration(plan.attemptTimeoutMs),
-    retry: {
-      attempts: Math.min(100, Math.max(1, Math.ceil(timeoutMs / intervalMs))),
-      interval: formatDuration(intervalMs),
-      backoff: 1,
-    },
+    retry: { attempts, interval: formatDuration(pauseMs), backoff: 1 },
   };
+  // One set of secrets for every target: the same password is one variable.
+  const secrets = new EmittedSecrets();
   const dns = plan.probeOptions.dns ?? {};
   const checks = plan.targets.flatMap((target) => {
     const name = `wait ${formatTargetName(target)}`;
@@ -331,8 +394,13 @@ async function emitWaitChecks(ctx: Context, plan: WaitPlan, command: string[]): 
       case "unix":
         return [{ name, unix: { path: target.path }, ...common }];
       case "http": {
-        const { check, notes: more } = httpCheckFrom(args, target.url.href, {
+        const { check, notes: more } = httpCheckFrom(args, target.url, {
           status: args.string("expect-status") ?? "2xx",
+          follow: plan.probeOptions.http?.follow,
+          maxRedirects: args.string("max-redirs") === undefined
+            ? undefined
+            : plan.probeOptions.http?.maxRedirects,
+          secrets,
         });
         notes.push(...more);
         return [{ name, ...check, ...common }];
@@ -355,7 +423,7 @@ async function emitWaitChecks(ctx: Context, plan: WaitPlan, command: string[]): 
         return [];
     }
   });
-  return await emitChecks(ctx, uniqueNames(checks), [...new Set(notes)]);
+  return await emitChecks(ctx, uniqueNames(checks), [...secrets.notes, ...new Set(notes)]);
 }
 
 /** The error a finished wait ends with, or `undefined` when it succeeded. */
@@ -394,17 +462,25 @@ function report(ctx: Context, event: WaitEvent): void {
 
 /** Turns SIGINT and SIGTERM into an abort of `controller`, until disposed. */
 function abortOnSignals(controller: AbortController): Disposable {
-  return onSignals((signal) => {
+  return onSignals(["SIGINT", "SIGTERM"], (signal) => {
     if (!controller.signal.aborted) {
       controller.abort(new InterruptedError(`Interrupted by ${signal}`, { signal }));
     }
   });
 }
 
-function onSignals(handler: (signal: "SIGINT" | "SIGTERM") => void): Disposable {
-  const signals: Array<"SIGINT" | "SIGTERM"> = Deno.build.os === "windows"
-    ? ["SIGINT"]
-    : ["SIGINT", "SIGTERM"];
+/**
+ * The signals a shell, a terminal or a container runtime sends to stop or poke a process, which
+ * sockit passes on to COMMAND as an init process (tini, dumb-init) does.
+ */
+const FORWARDED_SIGNALS = ["SIGHUP", "SIGINT", "SIGTERM", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
+
+function onSignals<S extends Deno.Signal>(
+  wanted: readonly S[],
+  handler: (signal: S) => void,
+): Disposable {
+  // Windows has SIGINT (Ctrl-C) and SIGBREAK only.
+  const signals = Deno.build.os === "windows" ? wanted.filter((s) => s === "SIGINT") : wanted;
   const installed = signals.map((signal) => {
     const listener = () => handler(signal);
     Deno.addSignalListener(signal, listener);
@@ -417,13 +493,31 @@ function onSignals(handler: (signal: "SIGINT" | "SIGTERM") => void): Disposable 
   };
 }
 
+/** How COMMAND ended. */
+interface ChildOutcome {
+  /** Its exit code, or 128 + N when signal N ended it: sockit's own exit code. */
+  code: number;
+  /** The signal that ended it, or `null` when it exited. */
+  signal: Deno.Signal | null;
+}
+
 /**
- * Runs COMMAND with sockit's streams, passes SIGINT and SIGTERM on to it, and returns its exit
- * code (128 + N when signal N ended it).
+ * Runs COMMAND with sockit's streams, passes on every signal of
+ * {@linkcode FORWARDED_SIGNALS} while it runs (so sockit neither dies of them nor leaves it
+ * orphaned), and returns how it ended.
  */
-async function runChild(command: string[]): Promise<number> {
+async function runChild(command: string[]): Promise<ChildOutcome> {
   const [program, ...args] = command as [string, ...string[]];
-  let child: Deno.ChildProcess;
+  let child: Deno.ChildProcess | undefined;
+  // Listening before the spawn: a signal that comes as COMMAND starts is passed on, never met
+  // with its default action (which would end sockit and orphan COMMAND).
+  using _forward = onSignals(FORWARDED_SIGNALS, (signal) => {
+    try {
+      child?.kill(signal);
+    } catch {
+      // It has exited already.
+    }
+  });
   try {
     child = new Deno.Command(program, {
       args,
@@ -439,15 +533,8 @@ async function runChild(command: string[]): Promise<number> {
       : (error as Error).message;
     throw new UsageError(`Cannot run "${program}": ${why}`);
   }
-  using _forward = onSignals((signal) => {
-    try {
-      child.kill(signal);
-    } catch {
-      // It has exited already.
-    }
-  });
   const status = await child.status;
-  return status.code;
+  return { code: status.code, signal: status.signal };
 }
 
 /** One live line per target on a terminal, redrawn in place and cleared when done. */

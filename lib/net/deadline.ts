@@ -17,15 +17,25 @@ import type { Timer } from "./timer.ts";
  * assert.equal(formatDuration(500), "500ms");
  * assert.equal(formatDuration(1500), "1.5s");
  * assert.equal(formatDuration(120000), "2m");
+ * assert.equal(formatDuration(0.4), "0.4ms");
  * ```
  */
 export function formatDuration(ms: number): string {
   if (ms === Infinity) return "forever";
-  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 1000) return `${exact(ms)}ms`;
   if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60000 === 0) return `${ms / 60000}m`;
-  return `${ms / 1000}s`;
+  return `${exact(ms / 1000)}s`;
+}
+
+/** A number as written, without binary noise or an exponent: `0.4`, `1.0004`, `0.000001`. */
+function exact(n: number): string {
+  const text = String(Number(n.toPrecision(12)));
+  if (!text.includes("e")) return text;
+  // Under 1e-6 (`1.5e-7`): written out, as parseDuration reads it (`0.00000015`).
+  const [mantissa, exponent] = text.split("e") as [string, string];
+  return `0.${"0".repeat(-Number(exponent) - 1)}${mantissa.replace(".", "")}`;
 }
 
 const FINISHED = new InterruptedError("Work finished before its deadline");

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { parseDuration } from "./duration.ts";
 import { formatDuration, withDeadline } from "./deadline.ts";
 import { InterruptedError, TimeoutError } from "./errors.ts";
 
@@ -59,4 +60,14 @@ Deno.test("formatDuration() prints what parseDuration() reads", () => {
     "1m",
     "90s",
   ]);
+});
+
+Deno.test("formatDuration() shows a duration under a millisecond as asked, in a form parseDuration() reads back", () => {
+  for (const text of ["0.0004", "0.0000000001", "1.0004", "0.0015"]) {
+    const ms = parseDuration(text);
+    assert.ok(ms > 0, text);
+    assert.equal(parseDuration(formatDuration(ms)), ms, text);
+  }
+  assert.equal(formatDuration(parseDuration("0.0004")), "0.4ms");
+  assert.equal(formatDuration(parseDuration("0.0000000001")), "0.0000001ms");
 });
