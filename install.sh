@@ -53,6 +53,12 @@ if [ -z "${SOCKIT_INSTALL_DIR:-}" ] && [ -z "${HOME:-}" ]; then
   fail "Cannot find the install folder: HOME is not set; set SOCKIT_INSTALL_DIR"
 fi
 install_dir=${SOCKIT_INSTALL_DIR:-$HOME/.local/bin}
+# A relative folder is taken from where the script runs, and written in full: messages name it
+# plainly, and no path handed to mkdir, cp, mv or rm can start with "-" and be read as an option.
+case "$install_dir" in
+  /*) ;;
+  *) install_dir="$(pwd)/$install_dir" ;;
+esac
 dest="$install_dir/sockit"
 
 # The folder is checked before downloading: a folder where the binary goes, a file or a dangling

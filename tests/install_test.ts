@@ -73,10 +73,11 @@ class FakeRelease implements AsyncDisposable {
 }
 
 /** Runs install.sh with `env`; returns the exit code and stderr, stdout. */
-async function install(env: Record<string, string>, path?: string) {
+async function install(env: Record<string, string>, path?: string, cwd?: string) {
   const out = await new Deno.Command("sh", {
     args: [INSTALLER],
     env: { ...env, ...(path ? { PATH: path } : {}) },
+    ...(cwd ? { cwd } : {}),
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -300,6 +301,24 @@ Deno.test(
     assert.deepEqual(release.requests, []);
     assert.deepEqual(await listing(`${box.dir}/tools/sockit`), []);
     assert.deepEqual(await listing(`${box.dir}/linked/elsewhere`), []);
+    assert.deepEqual(await listing(box.tmp), []);
+  },
+);
+
+Deno.test(
+  "install.sh takes a relative install folder from where it runs, even one named like an option, and names it in full",
+  { ignore },
+  async () => {
+    await using release = await FakeRelease.make();
+    await using box = await sandbox();
+    for (const folder of ["-", "-f", "bin dir"]) {
+      const result = await install(env(release, box, folder), undefined, box.dir);
+      assert.equal(result.code, 0, result.err);
+      assert.deepEqual(await listing(`${box.dir}/${folder}`), ["sockit"]);
+      assert.match(result.err, new RegExp(`Installed sockit in ${box.dir}/${folder}/sockit\n`));
+      assert.equal(result.out, "sockit 9.9.9 (stand-in)\n");
+    }
+    assert.deepEqual(await listing(box.dir), ["-", "-f", "bin dir", "tmp"]);
     assert.deepEqual(await listing(box.tmp), []);
   },
 );
