@@ -17,7 +17,7 @@ function utf8Bytes(text: string): string {
   return String.fromCharCode(...new TextEncoder().encode(text));
 }
 
-Deno.test("a one-character secret masks nothing of a report's structure: every report parses and names show as written", async () => {
+Deno.test("a one-character secret masks nothing of a report's structure: every report parses, names and a target without the secret show as written", async () => {
   for (const secret of ["1", "a"]) {
     await using server = new ReflectingServer();
     const spec = `version: 1
@@ -28,17 +28,25 @@ checks:
     tcp: { host: 127.0.0.1, port: ${server.port}, send: "AUTH \${PW}\\r\\n", expect: "AUTH" }
   - name: auth answer
     tcp: { host: 127.0.0.1, port: ${server.port}, send: "AUTH \${PW}\\r\\n", expect: "ready" }
+  - name: plain port
+    tcp: { host: 127.0.0.1, port: ${server.port} }
 `;
     await runWithReports(spec, { args: ["--json"], env: { PW: secret } }, async (run) => {
       const { result } = run;
       assert.equal(result.code, 1, result.err);
-      assert.deepEqual(server.received, [`AUTH ${secret}\r\n`, `AUTH ${secret}\r\n`]);
+      assert.deepEqual(server.received.toSorted(), [
+        "",
+        `AUTH ${secret}\r\n`,
+        `AUTH ${secret}\r\n`,
+      ]);
       for (const text of [result.out, run.json]) {
         const report = JSON.parse(text);
         assert.deepEqual(report.checks.map((c: { name: string }) => c.name), [
           "database port",
           "auth answer",
+          "plain port",
         ]);
+        assert.equal(report.checks[2].target, `127.0.0.1:${server.port}`);
         assert.equal(report.checks[0].attempts, 1);
         assert.deepEqual(report.checks[0].tags, ["data"]);
         assert.equal(report.checks[0].details.received, "AUTH ***\r\n");
@@ -47,7 +55,7 @@ checks:
       assert.ok(run.junit.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n'), run.junit);
       assert.match(run.junit, /<testcase name="database port" /);
       await assertJunitParses(run.junitPath);
-      const tap = await assertTapParses(run.tap, 2);
+      const tap = await assertTapParses(run.tap, 3);
       assert.deepEqual(tap.failures.map((f) => f.name), ["auth answer"]);
       assert.match(run.tap, /^ok 1 - database port$/m);
       assert.match(

@@ -153,8 +153,8 @@ export async function runChecks(
   let reporting = Promise.resolve();
   const redactor = options.redactor;
   const finish = (index: number, result: CheckResult) => {
-    // The target is built from the spec's strings with the secrets put in: masked for every result.
-    if (redactor) {
+    // A target built with a secret put in is masked; one the author wrote as it reads is shown so.
+    if (redactor && result.check.holdsSecret) {
       result.check = { ...result.check, targetText: redactor.text(result.check.targetText) };
     }
     results[index] = result;

@@ -106,6 +106,11 @@ export interface CheckDef {
   target: Target;
   /** The target for reports: a URL, `host:port`, `name A @server`, a path. */
   targetText: string;
+  /**
+   * Whether a secret was put into the strings of the check's kind (its target, headers, body):
+   * only then can {@linkcode CheckDef.targetText} hold one, and only then is it masked.
+   */
+  holdsSecret: boolean;
   /** Each attempt's limit, in milliseconds. */
   timeoutMs: number;
   /** How often to try, and how far apart. */
@@ -228,6 +233,8 @@ class SpecReader {
   readonly #names = new Map<string, SourcePos>();
   /** Names declared without a value, and what a `${NAME}` of one says. */
   readonly #unset = new Map<string, string>();
+  /** How many strings had a secret put in so far (a check compares it before and after). */
+  #secretUses = 0;
   /** The secrets' values. */
   readonly secretValues: string[] = [];
 
@@ -502,6 +509,7 @@ class SpecReader {
    */
   expand(node: SpecNode & { type: "scalar" }, text: string, shown?: string): string | undefined {
     const result = expandVars(text, (name) => this.#values.get(name));
+    if (result.ok && result.used.some((n) => this.#secretNames.has(n))) this.#secretUses++;
     const secret = result.ok && shown
       ? result.used.find((n) => this.#secretNames.has(n))
       : undefined;
@@ -671,6 +679,7 @@ class SpecReader {
     const timeUnder = expect?.get("time_under");
     const timeUnderMs = timeUnder ? this.duration(timeUnder.value, "time_under", true) : undefined;
     const body = keys.get(kind)!.value;
+    const secretUses = this.#secretUses;
     const built = await this.readKind(kind, body, expect ?? new Map());
     if (!built || name === undefined) return undefined;
     return {
@@ -681,6 +690,7 @@ class SpecReader {
       kind,
       target: built.target,
       targetText: built.text,
+      holdsSecret: this.#secretUses > secretUses,
       timeoutMs,
       retry,
       tags,
