@@ -95,31 +95,96 @@ export function describeTlsError(error: unknown, host: string): string {
 }
 
 /**
- * Why a TLS handshake failed, and the `kind` of {@linkcode TlsError} for it: `unknown-issuer`,
- * `wrong-name`, `expired`, `not-yet-valid`, `revoked`, `bad-certificate`, `not-tls` (the peer
- * echoed the hello back), `closed`, or none.
+ * The kinds of {@linkcode TlsError} that are the certificate's: it will not verify on the next
+ * attempt either, so a waiter stops and a check does not retry.
+ */
+export const CERTIFICATE_KINDS: ReadonlySet<string> = new Set([
+  "unknown-issuer",
+  "self-signed",
+  "ca-as-leaf",
+  "wrong-name",
+  "wrong-purpose",
+  "expired",
+  "not-yet-valid",
+  "revoked",
+  "bad-certificate",
+  "no-certificate",
+  "certificate",
+]);
+
+/**
+ * Whether `error` is a certificate that did not verify (any of {@linkcode CERTIFICATE_KINDS}),
+ * as opposed to a handshake cut short or garbled.
+ */
+export function isCertificateFailure(error: unknown): error is TlsError {
+  return error instanceof TlsError && error.kind !== undefined && CERTIFICATE_KINDS.has(error.kind);
+}
+
+/** What OpenSSL's verify codes (node:tls's `error.code`) mean, as a `kind` and a few words. */
+const NODE_CODES: Readonly<Record<string, { kind: string; why: string }>> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: { kind: "self-signed", why: "certificate is self-signed" },
+  SELF_SIGNED_CERT_IN_CHAIN: {
+    kind: "unknown-issuer",
+    why: "certificate chain ends in a self-signed certificate that is not trusted",
+  },
+  UNABLE_TO_GET_ISSUER_CERT: { kind: "unknown-issuer", why: "certificate has an unknown issuer" },
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: {
+    kind: "unknown-issuer",
+    why: "certificate has an unknown issuer",
+  },
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: {
+    kind: "unknown-issuer",
+    why: "certificate has an unknown issuer (or its signature does not verify)",
+  },
+  CERT_HAS_EXPIRED: { kind: "expired", why: "certificate has expired" },
+  CERT_NOT_YET_VALID: { kind: "not-yet-valid", why: "certificate is not valid yet" },
+  CERT_REVOKED: { kind: "revoked", why: "certificate is revoked" },
+  CERT_SIGNATURE_FAILURE: {
+    kind: "bad-certificate",
+    why: "certificate is malformed or badly signed",
+  },
+  ERR_TLS_CERT_ALTNAME_INVALID: { kind: "wrong-name", why: "" },
+};
+
+/** The most of a TLS library's own text that a message repeats. */
+const MAX_LIBRARY_TEXT = 120;
+
+/**
+ * Why a TLS handshake failed, and the `kind` of {@linkcode TlsError} for it. Every failure of
+ * the peer's certificate has one of {@linkcode CERTIFICATE_KINDS} (`certificate` when the
+ * library names a reason not listed here, put in plain words); a handshake cut short is
+ * `closed`, a peer that echoed our hello `not-tls`; anything else has none.
+ *
+ * @example
+ * ```ts
+ * import { tlsFailure } from "./tls.ts";
+ * import assert from "node:assert/strict";
+ * const error = new Error("invalid peer certificate: Other(OtherError(UnsupportedCertVersion))");
+ * assert.deepEqual(tlsFailure(error, "a.test"), {
+ *   why: "certificate is refused: unsupported cert version",
+ *   kind: "certificate",
+ * });
+ * ```
  */
 export function tlsFailure(error: unknown, host: string): { why: string; kind?: string } {
   const message = error instanceof Error ? error.message : String(error);
-  if (/UnknownIssuer|unknown issuer/i.test(message)) {
-    return { why: "certificate has an unknown issuer", kind: "unknown-issuer" };
+  const code = (error as { code?: unknown } | null)?.code;
+  const known = typeof code === "string" ? NODE_CODES[code] : undefined;
+  if (known?.kind === "wrong-name") {
+    // node: "Hostname/IP does not match certificate's altnames: Host: a. is not in the cert's
+    // altnames: DNS:localhost, IP Address:127.0.0.1"
+    const names = /altnames: (?:DNS|IP Address):.*$/.exec(message)?.[0]
+      .replace(/^altnames: /, "").replace(/(?:DNS|IP Address):/g, "");
+    return { why: notForHost(host, names ? names.split(/,\s*/) : []), kind: "wrong-name" };
   }
-  if (/NotValidForName|not valid for name/i.test(message)) {
-    const names = [...message.matchAll(/(?:DnsName|IpAddress)\(("?)([^")]*)\1\)/g)].map((m) =>
-      m[2]
-    );
-    const why = `certificate is not valid for "${host}"${
-      names.length > 0 ? ` (it is for ${names.join(", ")})` : ""
-    }`;
-    return { why, kind: "wrong-name" };
+  if (known) return known;
+  if (typeof code === "string" && /CERT|ISSUER|SELF_SIGNED|CHAIN/.test(code)) {
+    return { why: `certificate is refused: ${libraryText(message)}`, kind: "certificate" };
   }
-  if (/Expired/i.test(message)) return { why: "certificate has expired", kind: "expired" };
-  if (/NotValidYet/i.test(message)) {
-    return { why: "certificate is not valid yet", kind: "not-yet-valid" };
-  }
-  if (/Revoked/i.test(message)) return { why: "certificate is revoked", kind: "revoked" };
-  if (/BadSignature|BadEncoding|UnsupportedSignature/i.test(message)) {
-    return { why: "certificate is malformed or badly signed", kind: "bad-certificate" };
+  const certificate = /invalid peer certificate:\s*(.*)$/is.exec(message)?.[1];
+  if (certificate !== undefined) return certificateFailure(certificate, host);
+  if (/peer sent no certificates/i.test(message)) {
+    return { why: "the server sent no certificate", kind: "no-certificate" };
   }
   if (/got ClientHello when expecting/i.test(message)) {
     // An echo server (or any plain TCP peer that repeats what it gets) sent our hello back.
@@ -131,7 +196,65 @@ export function tlsFailure(error: unknown, host: string): { why: string; kind?: 
       kind: "closed",
     };
   }
-  return { why: message.replace(/\s*\(os error \d+\)$/, "") };
+  return { why: libraryText(message.replace(/\s*\(os error \d+\)$/, "")) };
+}
+
+/** What follows rustls' "invalid peer certificate: ", as a kind and a few words. */
+function certificateFailure(text: string, host: string): { why: string; kind: string } {
+  if (/UnknownIssuer|unknown issuer/i.test(text)) {
+    return { why: "certificate has an unknown issuer", kind: "unknown-issuer" };
+  }
+  if (/CaUsedAsEndEntity/i.test(text)) {
+    return {
+      why: "certificate is a CA certificate, used as the server's own (self-signed?)",
+      kind: "ca-as-leaf",
+    };
+  }
+  if (/NotValidForName|not valid for name/i.test(text)) {
+    const names = [...text.matchAll(/(?:DnsName|IpAddress)\(\\?"?([^")\\]*)\\?"?\)/g)].map((m) =>
+      m[1]!
+    );
+    return { why: notForHost(host, names), kind: "wrong-name" };
+  }
+  if (/NotValidYet|not valid yet/i.test(text)) {
+    return { why: "certificate is not valid yet", kind: "not-yet-valid" };
+  }
+  if (/Expired|certificate expired/i.test(text)) {
+    return { why: "certificate has expired", kind: "expired" };
+  }
+  if (/Revoked/i.test(text)) return { why: "certificate is revoked", kind: "revoked" };
+  if (/InvalidPurpose|extended key usage/i.test(text)) {
+    return {
+      why: "certificate is not for server authentication (its extended key usage)",
+      kind: "wrong-purpose",
+    };
+  }
+  if (/BadSignature|BadEncoding|UnsupportedSignature|signature/i.test(text)) {
+    return { why: "certificate is malformed or badly signed", kind: "bad-certificate" };
+  }
+  return { why: `certificate is refused: ${plainWords(text)}`, kind: "certificate" };
+}
+
+function notForHost(host: string, names: string[]): string {
+  return `certificate is not valid for "${host}"${
+    names.length > 0 ? ` (it is for ${names.join(", ")})` : ""
+  }`;
+}
+
+/**
+ * A reason rustls names by its Rust identifier (`Other(OtherError(UnsupportedCertVersion))`)
+ * in words (`unsupported cert version`); its own sentences as they are.
+ */
+function plainWords(text: string): string {
+  const ident = /^(?:\w+\()*([A-Z][A-Za-z0-9]*)\)*$/.exec(text.trim())?.[1];
+  if (ident === undefined) return libraryText(text);
+  return ident.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
+/** A TLS library's text, on one line and at most {@linkcode MAX_LIBRARY_TEXT} characters. */
+function libraryText(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > MAX_LIBRARY_TEXT ? `${line.slice(0, MAX_LIBRARY_TEXT - 3)}...` : line;
 }
 
 /** A server's certificate chain and private key, as PEM text. */

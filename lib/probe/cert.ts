@@ -11,6 +11,7 @@ import type tls from "node:tls";
 import { formatHostPort, isIpLiteral } from "../net/addr.ts";
 import { withDeadline } from "../net/deadline.ts";
 import { ConnectError, TlsError } from "../net/errors.ts";
+import { tlsFailure } from "../net/tls.ts";
 import type { TraceFn } from "../net/trace.ts";
 
 /** What a leaf certificate says about itself. */
@@ -100,7 +101,7 @@ export async function readPeerCertificate(
         // Settles only once the socket is closed, so that nothing is left open behind it.
         socket.once("close", finish);
         socket.once("error", (error: Error & { code?: string }) => {
-          outcome ??= { error: describeFailure(where, error) };
+          outcome ??= { error: describeFailure(where, options.servername, error) };
           socket.destroy();
         });
         socket.once("secureConnect", () => {
@@ -116,12 +117,17 @@ export async function readPeerCertificate(
   );
 }
 
-function describeFailure(where: string, error: Error & { code?: string }): Error {
+function describeFailure(
+  where: string,
+  host: string,
+  error: Error & { code?: string },
+): Error {
   const code = error.code ?? "";
   if (/^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE|ENOTFOUND|EAI_)/.test(code)) {
     return new ConnectError(`Cannot connect to ${where}: ${error.message}`, { cause: error });
   }
-  return new TlsError(`TLS handshake with ${where} failed: ${error.message}`, { cause: error });
+  const { why, kind } = tlsFailure(error, host);
+  return new TlsError(`TLS handshake with ${where} failed: ${why}`, { cause: error, kind });
 }
 
 function certificateOf(cert: tls.PeerCertificate): PeerCertificate {

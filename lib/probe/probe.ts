@@ -7,6 +7,7 @@
  */
 import { pingEcho } from "../echo/client.ts";
 import { withConn } from "../net/conn.ts";
+import { isCertificateFailure } from "../net/tls.ts";
 import { describeNetError } from "../net/dial.ts";
 import type { DialTarget } from "../net/dial.ts";
 import {
@@ -207,21 +208,11 @@ export async function probe(target: Target, options: ProbeOptions): Promise<Prob
   }
 }
 
-/** The kinds of TLS failure that are the certificate's, and so final. */
-const CERTIFICATE_KINDS = new Set([
-  "unknown-issuer",
-  "wrong-name",
-  "expired",
-  "not-yet-valid",
-  "revoked",
-  "bad-certificate",
-]);
-
 /** Turns an attempt's error into "not ready, because ...", fatal when retrying cannot help. */
 export function notReady(error: unknown): ProbeResult {
   // A certificate that does not verify will not verify on the next attempt either; a handshake
   // cut short or garbled (a server still starting, plain HTTP on the port) may.
-  if (error instanceof TlsError && error.kind !== undefined && CERTIFICATE_KINDS.has(error.kind)) {
+  if (isCertificateFailure(error)) {
     return { ready: false, reason: error.message, fatal: error, error };
   }
   if (error instanceof InterruptedError) throw error;
