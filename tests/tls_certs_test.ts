@@ -111,3 +111,203 @@ Deno.test(
     }
   },
 );
+
+Deno.test("get --cacert with the server's own self-signed certificate succeeds, as curl's does", async () => {
+  const self = await makeSelfSigned();
+  try {
+    await using server = new TlsReplayServer(self, OK);
+    const url = `https://localhost:${server.port}/`;
+    const ours = await runSockit(["get", "--cacert", self.caCert, url]);
+    assert.equal(ours.code, 0, ours.err);
+    assert.equal(ours.out, "ok\n");
+    assert.equal(ours.err, "", "nothing to warn about: the certificate was verified");
+    if (hasProgram("curl")) {
+      const curl = await new Deno.Command("curl", {
+        args: ["-sS", "--cacert", self.caCert, url],
+        stderr: "null",
+      }).output();
+      assert.equal(curl.code, 0);
+      assert.equal(new TextDecoder().decode(curl.stdout), ours.out);
+    }
+    // The name is still checked against the certificate.
+    const other = await runSockit([
+      "get",
+      "--cacert",
+      self.caCert,
+      "--resolve",
+      `other.test:${server.port}:127.0.0.1`,
+      `https://other.test:${server.port}/`,
+    ]);
+    assert.equal(other.code, 6, other.err);
+    assert.match(other.err, /certificate is not valid for "other\.test" \(it is for localhost/);
+  } finally {
+    await self.remove();
+  }
+});
+
+Deno.test("--cacert trusts the server's own certificate only: another self-signed one is refused", async () => {
+  const served = await makeSelfSigned();
+  const given = await makeSelfSigned();
+  try {
+    await using server = new TlsReplayServer(served, OK);
+    const result = await runSockit([
+      "get",
+      "--cacert",
+      given.caCert,
+      `https://localhost:${server.port}/`,
+    ]);
+    assert.equal(result.code, 6, result.err);
+    assert.match(result.err, /certificate is self-signed \(trust it with --cacert FILE/);
+  } finally {
+    await served.remove();
+    await given.remove();
+  }
+});
+
+Deno.test("wait and check trust the server's own certificate given as cacert", async () => {
+  const self = await makeSelfSigned();
+  const dir = await Deno.makeTempDir({ prefix: "sockit-certs-" });
+  try {
+    await using server = new TlsReplayServer(self, OK);
+    const url = `https://127.0.0.1:${server.port}/`;
+    const waited = await runSockit(["wait", "--timeout", "10s", "--cacert", self.caCert, url]);
+    assert.equal(waited.code, 0, waited.err);
+    await Deno.writeTextFile(
+      `${dir}/spec.yaml`,
+      `version: 1\nchecks:\n  - name: own certificate\n` +
+        `    http: { url: "${url}", cacert: ${JSON.stringify(self.caCert)} }\n`,
+    );
+    const checked = await runSockit(["check", "--json", `${dir}/spec.yaml`]);
+    assert.equal(checked.code, 0, checked.err);
+    assert.equal(JSON.parse(checked.out).checks[0].insecure, false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await self.remove();
+  }
+});
+
+Deno.test("-k accepts any certificate in get and wait, warns on stderr and says insecure in --json", async () => {
+  const self = await makeSelfSigned(["elsewhere.test"]);
+  try {
+    await using server = new TlsReplayServer(self, OK);
+    const url = `https://127.0.0.1:${server.port}/`;
+    const got = await runSockit(["get", "-k", "-q", "--json", "-o", "/dev/null", url]);
+    assert.equal(got.code, 0, got.err);
+    assert.equal(JSON.parse(got.out).insecure, true);
+    assert.match(got.err, /^warning: -k\/--insecure: https certificates are NOT verified/);
+    const verified = await runSockit(["get", "--json", "-o", "/dev/null", url]);
+    assert.equal(JSON.parse(verified.out).insecure, false);
+    const waited = await runSockit(["wait", "--insecure", "--json", "--timeout", "10s", url]);
+    assert.equal(waited.code, 0, waited.err);
+    const done = waited.out.trim().split("\n").map((line) => JSON.parse(line)).at(-1);
+    assert.equal(done.insecure, true);
+    assert.match(waited.err, /warning: -k\/--insecure: https certificates are NOT verified/);
+  } finally {
+    await self.remove();
+  }
+});
+
+Deno.test("insecure: true (or check -k) is loud in every report of the check", async () => {
+  const self = await makeSelfSigned();
+  const dir = await Deno.makeTempDir({ prefix: "sockit-certs-" });
+  try {
+    await using server = new TlsReplayServer(self, OK);
+    const url = `https://localhost:${server.port}/`;
+    await Deno.writeTextFile(
+      `${dir}/spec.yaml`,
+      `version: 1\nchecks:\n  - name: lax\n    http: { url: "${url}", insecure: true }\n` +
+        `  - name: strict\n    http: { url: "${url}" }\n`,
+    );
+    const run = await runSockit([
+      "check",
+      "--json",
+      "--report",
+      `junit=${dir}/junit.xml`,
+      "--report",
+      `tap=${dir}/report.tap`,
+      `${dir}/spec.yaml`,
+    ]);
+    assert.equal(run.code, 1, "the strict check still verifies");
+    const [lax, strict] = JSON.parse(run.out).checks;
+    assert.deepEqual([lax.insecure, lax.status], [true, "passed"]);
+    assert.deepEqual([strict.insecure, strict.status], [false, "error"]);
+    assert.match(run.err, /warning: insecure: true in check "lax": https certificates are NOT/);
+    const junit = await Deno.readTextFile(`${dir}/junit.xml`);
+    assert.match(junit, /<testcase name="lax"[^>]*>\s*<properties><property name="insecure"/);
+    const tap = await Deno.readTextFile(`${dir}/report.tap`);
+    assert.match(tap, /^ok 1 - lax\n {2}---\n {2}insecure: true\n {2}\.\.\.$/m);
+    const all = await runSockit(["check", "-k", "--json", `${dir}/spec.yaml`]);
+    assert.equal(all.code, 0, all.err);
+    assert.deepEqual(JSON.parse(all.out).checks.map((c: { insecure: boolean }) => c.insecure), [
+      true,
+      true,
+    ]);
+    await Deno.writeTextFile(
+      `${dir}/bad.yaml`,
+      `version: 1\nchecks:\n  - name: lax\n    http: { url: "${url}", insecure: "yes" }\n`,
+    );
+    const bad = await runSockit(["check", "--validate", `${dir}/bad.yaml`]);
+    assert.equal(bad.code, 2, bad.err);
+    assert.match(bad.err, /bad\.yaml:4:\d+: .*"insecure"/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await self.remove();
+  }
+});
+
+/** Whether tests/fixtures/tls/impostor.c can be built: cc and OpenSSL's headers. */
+function canBuildImpostor(): boolean {
+  try {
+    Deno.statSync("/usr/include/openssl/ssl.h");
+  } catch {
+    // deno-lint-ignore no-console
+    console.error("note: OpenSSL's headers (libssl-dev) are missing; the impostor test is skipped");
+    return false;
+  }
+  return hasProgram("cc");
+}
+
+Deno.test({
+  name: "a server that shows the trusted certificate without holding its key is refused",
+  ignore: !canBuildImpostor(),
+}, async () => {
+  const self = await makeSelfSigned();
+  const other = await makeSelfSigned();
+  try {
+    const impostor = `${self.dir}/impostor`;
+    const source = new URL("./fixtures/tls/impostor.c", import.meta.url).pathname;
+    const built = await new Deno.Command("cc", {
+      args: ["-o", impostor, source, "-lssl", "-lcrypto"],
+      stdout: "null",
+    }).output();
+    assert.ok(built.success, new TextDecoder().decode(built.stderr));
+    const server = new Deno.Command(impostor, {
+      args: [self.cert, other.key],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    try {
+      const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      const port = Number((await reader.read()).value?.trim());
+      reader.releaseLock();
+      const url = `https://localhost:${port}/`;
+      const ours = await runSockit(["get", "--cacert", self.caCert, url]);
+      assert.equal(ours.code, 6, ours.err);
+      assert.doesNotMatch(ours.out, /impostor/);
+      if (hasProgram("curl")) {
+        const curl = await new Deno.Command("curl", {
+          args: ["-sS", "--cacert", self.caCert, url],
+          stderr: "null",
+        }).output();
+        assert.notEqual(curl.code, 0, "curl refuses it too");
+      }
+    } finally {
+      server.kill("SIGTERM");
+      await server.status;
+      await server.stdout.cancel().catch(() => {});
+    }
+  } finally {
+    await self.remove();
+    await other.remove();
+  }
+});

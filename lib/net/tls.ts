@@ -9,6 +9,7 @@ import { formatHostPort } from "./addr.ts";
 import { closeOnAbort, closeQuietly } from "./close.ts";
 import { describeNetError, isPeerGone } from "./dial.ts";
 import { TlsError } from "./errors.ts";
+import type { NodeTlsConn, NodeTlsOptions } from "./node_tls.ts";
 
 /** Options for {@linkcode startTls}. */
 export interface StartTlsOptions {
@@ -18,8 +19,13 @@ export interface StartTlsOptions {
   port: number;
   /** The address connected to, for messages, when it is not `hostname` (`127.0.0.1:443`). */
   remote?: string | undefined;
-  /** Extra trusted root certificates (PEM), on top of the system's. */
+  /**
+   * Extra trusted root certificates (PEM), on top of the system's. A server's own self-signed
+   * certificate among them is trusted too (see {@linkcode startTls}).
+   */
   caCerts?: string[] | undefined;
+  /** Accept any certificate, for any name: no verification at all. @default {false} */
+  insecure?: boolean | undefined;
   /** ALPN protocols to offer. */
   alpnProtocols?: string[] | undefined;
   /** Aborting it ends the handshake (the connection is closed). */
@@ -32,6 +38,12 @@ export interface TlsClientConn {
   conn: Deno.TlsConn;
   /** The ALPN protocol the server chose, or `null`. */
   alpn: string | null;
+  /**
+   * How the certificate was trusted: `verified` (a chain to a trusted root, by rustls),
+   * `own-certificate` (the server's certificate is itself one of `caCerts`), `insecure` (not
+   * verified).
+   */
+  trust: "verified" | "own-certificate" | "insecure";
 }
 
 /**
@@ -39,12 +51,23 @@ export interface TlsClientConn {
  * and the TLS connection closed when `signal` aborts during it (that is what ends a handshake
  * with a peer that never answers).
  *
+ * Certificates are verified by `Deno.startTls` (rustls): a chain to the system's roots or to
+ * `caCerts`, for `hostname`. rustls refuses a certificate marked CA:TRUE as a server's own,
+ * which is what `openssl req -x509` makes; curl (OpenSSL) trusts such a certificate when it is
+ * given with `--cacert`. So when rustls refuses it for that reason alone and `caCerts` were
+ * given, a second connection to the same address is verified by `node:tls` against `caCerts`
+ * alone (its chain, dates, name, and the handshake's proof that the server holds the key), and
+ * is kept only when the server's certificate is byte for byte one of `caCerts`.
+ *
+ * With `insecure`, no certificate is verified (`node:tls` with `rejectUnauthorized: false`).
+ *
  * @throws {TlsError} With a `kind` from {@linkcode tlsFailure} when the handshake fails.
  *
  * @example
  * ```ts
  * import { startTls } from "./tls.ts";
  * import { TlsError } from "./errors.ts";
+import type { NodeTlsConn, NodeTlsOptions } from "./node_tls.ts";
  * import assert from "node:assert/strict";
  * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = listener.accept().then((conn) => conn.close()); // not a TLS server
@@ -55,7 +78,12 @@ export interface TlsClientConn {
  * ```
  */
 export async function startTls(conn: Deno.Conn, options: StartTlsOptions): Promise<TlsClientConn> {
-  const { hostname, port, caCerts, alpnProtocols, signal } = options;
+  const { hostname, caCerts, alpnProtocols, signal } = options;
+  if (options.insecure) {
+    const made = await viaNodeTls(conn, { hostname, trust: "any", alpnProtocols }, options);
+    return { conn: made.conn, alpn: made.alpn, trust: "insecure" };
+  }
+  const remote = conn.remoteAddr;
   let tls: Deno.TlsConn | undefined;
   try {
     using _closeTcp = closeOnAbort(signal, conn);
@@ -66,17 +94,97 @@ export async function startTls(conn: Deno.Conn, options: StartTlsOptions): Promi
     });
     using _closeTls = closeOnAbort(signal, tls);
     const info = await tls.handshake();
-    return { conn: tls, alpn: info.alpnProtocol };
+    return { conn: tls, alpn: info.alpnProtocol, trust: "verified" };
   } catch (error) {
     closeQuietly(tls ?? conn);
     if (signal.aborted) throw signal.reason;
-    const { why, kind } = tlsFailure(error, hostname);
-    const where = options.remote ?? formatHostPort(hostname, port);
-    throw new TlsError(`TLS handshake with ${where} failed: ${why}`, {
-      cause: error,
-      kind,
-    });
+    const failure = handshakeError(error, options);
+    if (failure.kind !== "ca-as-leaf" || !caCerts || caCerts.length === 0) throw failure;
+    return await ownCertificate(remote, options, failure);
   }
+}
+
+/** A handshake's error as the {@linkcode TlsError} that says why. */
+function handshakeError(error: unknown, options: StartTlsOptions): TlsError {
+  const { why, kind } = tlsFailure(error, options.hostname);
+  const where = options.remote ?? formatHostPort(options.hostname, options.port);
+  return new TlsError(`TLS handshake with ${where} failed: ${why}`, { cause: error, kind });
+}
+
+/** A handshake through `node:tls` (see `node_tls.ts`), bounded by the caller's signal. */
+async function viaNodeTls(
+  conn: Deno.Conn,
+  nodeOptions: NodeTlsOptions,
+  options: StartTlsOptions,
+): Promise<NodeTlsConn> {
+  const { signal } = options;
+  try {
+    using _closeTcp = closeOnAbort(signal, conn);
+    // Loaded on first use: node:tls costs tens of milliseconds at start-up.
+    const { nodeStartTls } = await import("./node_tls.ts");
+    return await nodeStartTls(conn, nodeOptions);
+  } catch (error) {
+    closeQuietly(conn);
+    if (signal.aborted) throw signal.reason;
+    throw handshakeError(error, options);
+  }
+}
+
+/**
+ * Connects to `remote` again and trusts the server's certificate only if `node:tls` verifies
+ * it against `caCerts` alone and it is byte for byte one of them; `refused` otherwise.
+ */
+async function ownCertificate(
+  remote: Deno.Addr,
+  options: StartTlsOptions,
+  refused: TlsError,
+): Promise<TlsClientConn> {
+  const { signal } = options;
+  let again: Deno.Conn;
+  try {
+    again = remote.transport === "unix"
+      ? await Deno.connect({ transport: "unix", path: (remote as Deno.UnixAddr).path })
+      : await Deno.connect({
+        hostname: (remote as Deno.NetAddr).hostname,
+        port: (remote as Deno.NetAddr).port,
+      });
+  } catch {
+    throw refused;
+  }
+  if (signal.aborted) {
+    closeQuietly(again);
+    throw signal.reason;
+  }
+  const made = await viaNodeTls(again, {
+    hostname: options.hostname,
+    trust: "given",
+    caCerts: options.caCerts,
+    alpnProtocols: options.alpnProtocols,
+  }, options);
+  const given = (options.caCerts ?? []).flatMap(pemCertificates);
+  if (!given.some((der) => sameBytes(der, made.peerCertificate))) {
+    // Verified by the given CAs, but not itself one of them: a CA certificate used as a
+    // server's own, which rustls refuses, and so does sockit.
+    closeQuietly(made.conn);
+    throw refused;
+  }
+  return { conn: made.conn, alpn: made.alpn, trust: "own-certificate" };
+}
+
+/** The DER bytes of every certificate in PEM text. */
+function pemCertificates(pem: string): Uint8Array[] {
+  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)]
+    .flatMap((m) => {
+      try {
+        return [Uint8Array.from(atob(m[1]!.replace(/\s+/g, "")), (c) => c.charCodeAt(0))];
+      } catch {
+        return [];
+      }
+    });
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /**

@@ -32,6 +32,8 @@ export interface PeerCertificateOptions {
   servername: string;
   /** Trusted CA certificates (PEM): these alone when given, the system's otherwise. */
   caCerts?: string[] | undefined;
+  /** Read the certificate without verifying it. @default {false} */
+  insecure?: boolean | undefined;
   /** Limit on connecting and the handshake, in milliseconds. @default {no limit} */
   timeoutMs?: number | undefined;
   /** Ends the attempt early. */
@@ -81,6 +83,7 @@ export async function readPeerCertificate(
           // those roots (tls.rootCertificates) needs a permission the binary does not have: with
           // extra CAs, this handshake trusts those alone (a private CA's certificate).
           ...(extra.length > 0 ? { ca: extra } : {}),
+          ...(options.insecure ? { rejectUnauthorized: false } : {}),
           ALPNProtocols: ["http/1.1"],
         });
         let outcome: { cert: PeerCertificate } | { error: Error } | undefined;

@@ -144,6 +144,8 @@ export interface HttpProbeOptions {
   compressed?: boolean | undefined;
   /** Extra trusted CA certificates (PEM). */
   caCerts?: string[] | undefined;
+  /** Accept any certificate, unverified. @default {false} */
+  insecure?: boolean | undefined;
   /** Addresses to use instead of resolving, by `host:port`. */
   resolve?: Map<string, string[]> | undefined;
   /** Connect to this Unix socket for every URL. */
@@ -424,6 +426,7 @@ async function probeHttp(url: HttpUrl, options: ProbeOptions): Promise<ProbeResu
       : [...given, ["Authorization", basic]];
   const client = new HttpClient({
     caCerts: http.caCerts,
+    insecure: http.insecure,
     resolve: http.resolve,
     unixSocket: http.unixSocket,
     connectTimeoutMs: options.timeoutMs,
@@ -529,6 +532,7 @@ async function checkCertificate(
   const cert = await readPeerCertificate(address, url.port, {
     servername: url.host,
     caCerts: http.caCerts,
+    insecure: http.insecure,
     timeoutMs: options.timeoutMs,
     signal: options.signal,
     trace: options.trace,
