@@ -311,3 +311,32 @@ Deno.test({
     await other.remove();
   }
 });
+
+Deno.test("-k carries a body of megabytes whole, to its end, at the reader's pace", async () => {
+  const self = await makeSelfSigned();
+  const dir = await Deno.makeTempDir({ prefix: "sockit-certs-" });
+  try {
+    const body = "0123456789abcdef".repeat(256 * 1024); // 4 MiB, more than any read-ahead
+    await using server = new TlsReplayServer(
+      self,
+      `HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n${body}`,
+    );
+    const url = `https://localhost:${server.port}/`;
+    for (const trust of [["-k"], ["--cacert", self.caCert]]) {
+      const result = await runSockit([
+        "get",
+        ...trust,
+        "--read-timeout",
+        "5s",
+        "-o",
+        `${dir}/body`,
+        url,
+      ]);
+      assert.equal(result.code, 0, result.err);
+      assert.equal((await Deno.stat(`${dir}/body`)).size, body.length);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await self.remove();
+  }
+});

@@ -48,8 +48,9 @@ export interface NodeTlsConn {
  * `ERR_TLS_CERT_ALTNAME_INVALID`): `tlsFailure` in `tls.ts` reads it.
  */
 export function nodeStartTls(conn: Deno.Conn, options: NodeTlsOptions): Promise<NodeTlsConn> {
+  const readAhead = new ReadAhead();
   const socket = tls.connect({
-    socket: duplexOf(conn),
+    socket: duplexOf(conn, readAhead),
     host: options.hostname,
     ...(isIpLiteral(options.hostname) ? {} : { servername: options.hostname }),
     ...(options.trust === "any"
@@ -57,7 +58,7 @@ export function nodeStartTls(conn: Deno.Conn, options: NodeTlsOptions): Promise<
       : { rejectUnauthorized: true, ca: options.caCerts ?? [] }),
     ...(options.alpnProtocols ? { ALPNProtocols: options.alpnProtocols } : {}),
   });
-  const adapted = new NodeTlsAdapter(socket, conn);
+  const adapted = new NodeTlsAdapter(socket, conn, readAhead);
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => {
       reject(error);
@@ -80,14 +81,47 @@ export function nodeStartTls(conn: Deno.Conn, options: NodeTlsOptions): Promise<
   });
 }
 
+/**
+ * How far the TLS socket may read ahead of the caller: at most {@linkcode READ_AHEAD} bytes of
+ * plain text wait in the adapter before the connection is read again. The TLS socket itself is
+ * never paused: in Deno 2.9, a `node:tls` socket that was paused (or read in paused mode) does
+ * not report the end of the stream, so the brake is on the raw connection below it.
+ */
+class ReadAhead {
+  /** Plain-text bytes the caller has not read yet. */
+  buffered = 0;
+  #waiting: (() => void) | undefined;
+
+  /** Runs `read` now, or once the caller has read enough. */
+  whenRoom(read: () => void): void {
+    if (this.buffered < READ_AHEAD) read();
+    else this.#waiting = read;
+  }
+
+  /** The caller took `n` bytes: read the connection again if it was waiting for room. */
+  taken(n: number): void {
+    this.buffered -= n;
+    const waiting = this.#waiting;
+    if (waiting && this.buffered < READ_AHEAD) {
+      this.#waiting = undefined;
+      waiting();
+    }
+  }
+}
+
+/** The most plain-text bytes read ahead of the caller. */
+const READ_AHEAD = 256 * 1024;
+
 /** `conn` as a node stream, for node:tls to run over. */
-function duplexOf(conn: Deno.Conn): Duplex {
+function duplexOf(conn: Deno.Conn, readAhead: ReadAhead): Duplex {
   const buffer = new Uint8Array(16 * 1024);
   return new Duplex({
     read() {
-      conn.read(buffer).then(
-        (n) => this.push(n === null ? null : buffer.slice(0, n)),
-        (error) => this.destroy(error),
+      readAhead.whenRoom(() =>
+        conn.read(buffer).then(
+          (n) => this.push(n === null ? null : buffer.slice(0, n)),
+          (error) => this.destroy(error),
+        )
       );
     },
     write(chunk: Uint8Array, _encoding, done) {
@@ -107,15 +141,12 @@ function duplexOf(conn: Deno.Conn): Duplex {
   });
 }
 
-/** The most bytes read ahead of the reader before the socket is paused. */
-const READ_AHEAD = 256 * 1024;
-
 /** A node TLS socket with the `Deno.TlsConn` methods the clients use. */
 class NodeTlsAdapter {
   readonly #socket: tls.TLSSocket;
   readonly #tcp: Deno.Conn;
+  readonly #readAhead: ReadAhead;
   readonly #chunks: Uint8Array[] = [];
-  #buffered = 0;
   #ended = false;
   #closed = false;
   #error: Error | undefined;
@@ -127,13 +158,13 @@ class NodeTlsAdapter {
   /** The ALPN protocol, once the handshake is done. */
   alpn: string | null = null;
 
-  constructor(socket: tls.TLSSocket, tcp: Deno.Conn) {
+  constructor(socket: tls.TLSSocket, tcp: Deno.Conn, readAhead: ReadAhead) {
     this.#socket = socket;
     this.#tcp = tcp;
+    this.#readAhead = readAhead;
     socket.on("data", (chunk: Uint8Array) => {
       this.#chunks.push(chunk);
-      this.#buffered += chunk.length;
-      if (this.#buffered >= READ_AHEAD) socket.pause();
+      readAhead.buffered += chunk.length;
       this.#notify();
     });
     socket.on("end", () => {
@@ -178,8 +209,7 @@ class NodeTlsAdapter {
         into.set(chunk.subarray(0, n));
         if (n === chunk.length) this.#chunks.shift();
         else this.#chunks[0] = chunk.subarray(n);
-        this.#buffered -= n;
-        if (this.#buffered < READ_AHEAD && this.#socket.isPaused()) this.#socket.resume();
+        this.#readAhead.taken(n);
         return n;
       }
       if (this.#error) throw this.#error;

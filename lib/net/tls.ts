@@ -298,6 +298,9 @@ export function tlsFailure(error: unknown, host: string): { why: string; kind?: 
     // An echo server (or any plain TCP peer that repeats what it gets) sent our hello back.
     return { why: "the server sent our own TLS hello back: it speaks plain TCP", kind: "not-tls" };
   }
+  if (/InvalidContentType|wrong version number/i.test(message)) {
+    return { why: "the server's answer is not TLS (plain HTTP on the port?)", kind: "not-tls" };
+  }
   if (isPeerGone(error) || /eof|reset|closed/i.test(message)) {
     return {
       why: `connection closed during the handshake (${describeNetError(error)})`,
