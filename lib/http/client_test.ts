@@ -190,6 +190,11 @@ Deno.test("tlsFailure() gives every certificate failure a certificate kind and p
   assert.equal(of("odd", "CERT_UNTRUSTED").kind, "certificate");
   // Plain HTTP on an https port is not the certificate's fault: a server still starting may do it.
   assert.equal(of("received corrupt message of type InvalidContentType").kind, "not-tls");
+  assert.equal(of("unexpected end of file").kind, "closed");
+  assert.equal(
+    of("Client network socket disconnected before secure TLS connection").kind,
+    "closed",
+  );
   for (const kind of ["ca-as-leaf", "certificate", "self-signed", "wrong-purpose"]) {
     assert.ok(CERTIFICATE_KINDS.has(kind), kind);
   }

@@ -301,7 +301,7 @@ export function tlsFailure(error: unknown, host: string): { why: string; kind?: 
   if (/InvalidContentType|wrong version number/i.test(message)) {
     return { why: "the server's answer is not TLS (plain HTTP on the port?)", kind: "not-tls" };
   }
-  if (isPeerGone(error) || /eof|reset|closed/i.test(message)) {
+  if (isPeerGone(error) || /eof|end of file|reset|closed|disconnected/i.test(message)) {
     return {
       why: `connection closed during the handshake (${describeNetError(error)})`,
       kind: "closed",
