@@ -433,6 +433,9 @@ export interface TestPki {
   remove(): Promise<void>;
 }
 
+/** `openssl req` arguments for a fresh P-256 key, unencrypted. */
+const NEW_P256_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+
 async function openssl(args: string[], cwd: string): Promise<void> {
   const result = await new Deno.Command("openssl", { args, cwd, stdout: "null", stderr: "piped" })
     .output();
@@ -450,35 +453,14 @@ export async function makeTestPki(
   options: { days?: number } = {},
 ): Promise<TestPki> {
   const dir = await Deno.makeTempDir({ prefix: "sockit-pki-" });
-  const san = names.map((n) => /^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`).join(",");
-  await openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=sockit test CA",
-    "-addext",
+  const san = sanOf(names);
+  await selfSigned(dir, "ca", "/CN=sockit test CA", [
     "basicConstraints=critical,CA:TRUE",
-    "-addext",
     "keyUsage=critical,keyCertSign,cRLSign",
-  ], dir);
+  ]);
   await openssl([
     "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
+    ...NEW_P256_KEY,
     "-keyout",
     "server.key",
     "-out",
@@ -580,18 +562,14 @@ export class TlsReplayServer implements AsyncDisposable {
 export async function addServerCert(
   pki: TestPki,
   label: string,
-  options: { names?: string[]; days?: number } = {},
+  options: { names?: string[]; days?: number; extendedKeyUsage?: string } = {},
 ): Promise<{ cert: string; key: string }> {
   const names = options.names ?? ["localhost", "127.0.0.1"];
-  const san = names.map((n) => /^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`).join(",");
+  const san = sanOf(names);
   const { dir } = pki;
   await openssl([
     "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
+    ...NEW_P256_KEY,
     "-keyout",
     `${label}.key`,
     "-out",
@@ -601,7 +579,9 @@ export async function addServerCert(
   ], dir);
   await Deno.writeTextFile(
     `${dir}/${label}.cnf`,
-    `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${san}\n`,
+    `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=${
+      options.extendedKeyUsage ?? "serverAuth"
+    }\nsubjectAltName=${san}\n`,
   );
   await openssl([
     "x509",
@@ -621,4 +601,45 @@ export async function addServerCert(
     `${label}.cnf`,
   ], dir);
   return { cert: `${dir}/${label}.pem`, key: `${dir}/${label}.key` };
+}
+
+/**
+ * A self-signed server certificate as `openssl req -x509` makes it by default (which marks it
+ * CA:TRUE), for `names`, in a temp dir: the certificate a user serves before they have a CA.
+ */
+export async function makeSelfSigned(
+  names: string[] = ["localhost", "127.0.0.1"],
+): Promise<TestPki> {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-self-" });
+  await selfSigned(dir, "self", `/CN=${names[0]}`, [`subjectAltName=${sanOf(names)}`]);
+  return {
+    dir,
+    caCert: `${dir}/self.pem`,
+    cert: `${dir}/self.pem`,
+    key: `${dir}/self.key`,
+    remove: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+/** `openssl req -x509` with a fresh P-256 key: NAME.pem and NAME.key in `dir`, for two days. */
+async function selfSigned(dir: string, name: string, subject: string, extensions: string[]) {
+  await openssl([
+    "req",
+    "-x509",
+    ...NEW_P256_KEY,
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.pem`,
+    "-days",
+    "2",
+    "-subj",
+    subject,
+    ...extensions.flatMap((extension) => ["-addext", extension]),
+  ], dir);
+}
+
+/** subjectAltName's value for host names and addresses. */
+function sanOf(names: string[]): string {
+  return names.map((n) => /^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`).join(",");
 }

@@ -16,14 +16,23 @@ import {
 
 const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
-Deno.test("get --help documents every option, -k's absence and examples", async () => {
+Deno.test("get --help documents every option, -k and examples", async () => {
   const result = await runSockit(["get", "--help"]);
   assert.equal(result.code, 0);
   assert.match(result.out, /^sockit get: /);
-  for (const option of ["--max-time", "--retry", "--cacert", "--unix-socket", "--compressed"]) {
+  for (
+    const option of [
+      "--max-time",
+      "--retry",
+      "--cacert",
+      "--insecure",
+      "--unix-socket",
+      "--compressed",
+    ]
+  ) {
     assert.match(result.out, new RegExp(` ${option}\\b`));
   }
-  assert.match(result.out, /There is no -k/);
+  assert.match(result.out, /-k accepts any\s+certificate, says so on stderr/);
 });
 
 Deno.test("get sends an origin-form GET with Host, User-Agent, Accept and -H fields", async () => {
@@ -93,6 +102,7 @@ Deno.test("get --json prints one object per URL with timing and reuse", async ()
     "exit_code",
     "headers",
     "http_version",
+    "insecure",
     "redirects",
     "status",
     "timing",

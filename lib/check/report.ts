@@ -159,6 +159,9 @@ export function junitReport(report: RunReport): string {
         (result.durationMs / 1000).toFixed(3)
       }"`;
       const inner: string[] = [];
+      if (isInsecure(result)) {
+        inner.push('      <properties><property name="insecure" value="true"/></properties>');
+      }
       if (result.status === "failed") {
         inner.push(
           `      <failure message="${xmlText(result.message)}" type="${
@@ -176,6 +179,7 @@ export function junitReport(report: RunReport): string {
       }
       const out = [
         `${check.kind} ${check.targetText}`,
+        ...(isInsecure(result) ? [INSECURE_NOTE] : []),
         ...(result.status === "passed" ? [`passed: ${result.message}`] : []),
         ...attemptLines(result),
       ];
@@ -190,6 +194,14 @@ export function junitReport(report: RunReport): string {
   lines.push("</testsuites>");
   return lines.join("\n") + "\n";
 }
+
+/** Whether the check accepted any certificate (`insecure: true`, or `-k`). */
+function isInsecure(result: CheckResult): boolean {
+  return result.check.probe.http?.insecure === true;
+}
+
+/** What a report says of such a check, beside its outcome. */
+const INSECURE_NOTE = "insecure: the certificate was NOT verified";
 
 /** A TAP test point's description: `#` and `\` escaped, as TAP 14 asks. */
 function tapDescription(text: string): string {
@@ -215,7 +227,10 @@ export function tapReport(report: RunReport): string {
     }
     const ok = result.status === "passed";
     lines.push(`${ok ? "ok" : "not ok"} ${i + 1} - ${description}`);
-    if (ok) return;
+    if (ok) {
+      if (isInsecure(result)) lines.push("  ---", "  insecure: true", "  ...");
+      return;
+    }
     const first = result.failures[0];
     const diagnostics: Record<string, unknown> = {
       message: result.message,
@@ -223,6 +238,7 @@ export function tapReport(report: RunReport): string {
       ...(first ? { expected: first.expected, got: first.got } : {}),
       ...(result.failures.length > 1 ? { failures: result.failures.map((f) => ({ ...f })) } : {}),
       target: check.targetText,
+      ...(isInsecure(result) ? { insecure: true } : {}),
       at: { file: check.file, line: check.line },
       attempts: result.attempts.length,
       duration_ms: Math.round(result.durationMs * 1000) / 1000,
@@ -255,6 +271,7 @@ export function jsonReport(report: RunReport): Record<string, unknown> {
       kind: result.check.kind,
       target: result.check.targetText,
       tags: result.check.tags,
+      insecure: isInsecure(result),
       status: result.status,
       ok: result.status === "skipped" ? null : result.status === "passed",
       attempts: result.attempts.length,

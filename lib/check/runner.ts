@@ -367,7 +367,8 @@ export function figure(check: CheckDef, facts: ProbeFacts): string {
       const cert = typeof facts.cert_expires === "string"
         ? `, certificate valid until ${facts.cert_expires.slice(0, 10)}`
         : "";
-      return `${facts.status}${via}${cert}`;
+      const unverified = check.probe.http?.insecure ? " (certificate NOT verified)" : "";
+      return `${facts.status}${via}${cert}${unverified}`;
     }
     case "dns": {
       const answers = Array.isArray(facts.answers) ? facts.answers : [];

@@ -46,6 +46,7 @@ export const KIND_KEYS: Readonly<Record<CheckKind, readonly string[]>> = {
     "follow_redirects",
     "max_redirects",
     "cacert",
+    "insecure",
     "resolve",
     "unix_socket",
     "compressed",
@@ -875,6 +876,8 @@ class SpecReader {
     }
     const compressedEntry = keys.get("compressed");
     const compressed = compressedEntry ? this.bool(compressedEntry.value, '"compressed"') : false;
+    const insecureEntry = keys.get("insecure");
+    const insecure = insecureEntry ? this.bool(insecureEntry.value, '"insecure"') : false;
     const caCerts: string[] = [];
     const cacertEntry = keys.get("cacert");
     if (cacertEntry) {
@@ -933,6 +936,7 @@ class SpecReader {
           maxRedirects,
           compressed: compressed ?? false,
           caCerts,
+          insecure: insecure ?? false,
           resolve,
           unixSocket,
           expect: httpExpect.expect,

@@ -38,7 +38,7 @@ import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
 import { ExitCode } from "./exit_codes.ts";
-import { parsedOption } from "./http_options.ts";
+import { insecureWarning, parsedOption } from "./http_options.ts";
 import { log } from "./log.ts";
 import { StdoutClosedError } from "./output.ts";
 import type { Io } from "./output.ts";
@@ -121,6 +121,12 @@ export const CHECK: CommandSpec = {
       type: "boolean",
       description: "Check the spec file(s) and stop: no network",
     },
+    {
+      name: "insecure",
+      short: "k",
+      type: "boolean",
+      description: "Accept any certificate in every http check (as insecure: true)",
+    },
   ]),
   positionals: { min: 0, max: Infinity, name: "FILE" },
   examples: [
@@ -145,6 +151,8 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
 /** What to add to a library error of each kind, in a spec's terms. */
 const HINTS: Readonly<Record<string, string>> = {
   "unknown-issuer": 'is its CA trusted? trust a private CA with "cacert" in the check',
+  "self-signed": 'trust it with "cacert", a file holding the server\'s own certificate',
+  "ca-as-leaf": 'trust it with "cacert", a file holding the server\'s own certificate',
   "max-redirects": 'raise it with "max_redirects"',
 };
 
@@ -346,6 +354,7 @@ async function checkSpecs(
     return await reportSpecErrors(ctx, emptySelection(plan, specs), redactor);
   }
   if (plan.validate) return await reportValid(ctx, specs, planned);
+  await warnInsecure(ctx, planned);
 
   const run = new AbortController();
   const onInterrupt = () => run.abort(ctx.signal.reason);
@@ -716,6 +725,7 @@ export function httpCheckFrom(
     if (options.maxRedirects !== undefined) http.max_redirects = options.maxRedirects;
   }
   if (args.flag("compressed")) http.compressed = true;
+  if (args.flag("insecure")) http.insecure = true;
   const cacert = args.string("cacert");
   if (cacert !== undefined) {
     if (standardStream(cacert, "input") !== undefined) {
@@ -762,4 +772,21 @@ export function uniqueNames<T extends { name: string }>(checks: T[]): T[] {
     seen.set(check.name, n);
     return n === 1 ? check : { ...check, name: `${check.name} (${n})` };
   });
+}
+
+/**
+ * `-k` makes every http check `insecure: true`; one warning on stderr (even with `-q`) names the
+ * selected checks whose certificates will not be verified.
+ */
+async function warnInsecure(ctx: Context, planned: PlannedCheck[]): Promise<void> {
+  const names: string[] = [];
+  for (const { check, skip } of planned) {
+    const http = check.probe.http;
+    if (http === undefined) continue;
+    if (ctx.args.flag("insecure")) http.insecure = true;
+    if (http.insecure && skip === undefined) names.push(JSON.stringify(check.name));
+  }
+  if (names.length === 0) return;
+  const which = names.length === 1 ? `check ${names[0]}` : `checks ${names.join(", ")}`;
+  await ctx.out.note(insecureWarning(`insecure: true in ${which}`));
 }

@@ -756,6 +756,8 @@ function tlsJson(tls: TlsUsed): Record<string, unknown> {
 /** Hints for the library's TLS failures, in this command's terms. */
 const SEND_HINTS: Readonly<Record<string, string>> = {
   "unknown-issuer": "is its CA trusted? trust a private CA with --cacert",
+  "self-signed": "trust it with --cacert FILE, FILE holding the server's own certificate",
+  "ca-as-leaf": "trust it with --cacert FILE, FILE holding the server's own certificate",
   "wrong-name": "check another name with --servername",
 };
 

@@ -24,6 +24,7 @@ import { sleep } from "../net/timer.ts";
 import { UsageError, withCommon } from "./args.ts";
 import {
   expectOptions,
+  insecureWarning,
   parseExpectations,
   parseRequestOptions,
   requestOption,
@@ -56,8 +57,9 @@ export const GET: CommandSpec = {
     "--read-timeout (60s) for any byte ends the attempt too (exit 5). Waits before retries are",
     "at most 60s, whatever Retry-After says.",
     "",
-    "https verifies certificates against the system's roots and --cacert. There is no -k: Deno",
-    "cannot turn certificate checks off for one connection; trust a private CA with --cacert.",
+    "https verifies certificates against the system's roots and --cacert; a server's own",
+    "self-signed certificate given with --cacert is trusted, as curl does. -k accepts any",
+    'certificate, says so on stderr (even with -q) and in --json ("insecure": true).',
     "",
     "-o FILE is written to a temporary file beside FILE and renamed only once the response was",
     "read whole, so a failure, a retry or Ctrl-C never leaves a partial or mixed file. -o - (or",
@@ -148,6 +150,7 @@ export const GET: CommandSpec = {
     },
     requestOption("compressed"),
     requestOption("cacert"),
+    requestOption("insecure"),
     requestOption("resolve"),
     requestOption("unix-socket"),
     {
@@ -212,6 +215,8 @@ const HINTS: Readonly<Record<string, string>> = {
   "max-head": "raise it with --max-header-size",
   "max-fields": "raise it with --max-header-fields",
   "unknown-issuer": "is its CA trusted? trust a private CA with --cacert",
+  "self-signed": "trust it with --cacert FILE, FILE holding the server's own certificate",
+  "ca-as-leaf": "trust it with --cacert FILE, FILE holding the server's own certificate",
 };
 
 /** Runs `sockit get ...`. */
@@ -236,6 +241,7 @@ interface GetPlan {
   maxBodyBytes: number;
   compressed: boolean;
   caCerts: string[];
+  insecure: boolean;
   resolve: Map<string, string[]>;
   unixSocket: string | undefined;
   retries: number;
@@ -315,6 +321,7 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
     maxBodyBytes: sizeOption(args, "max-filesize", Infinity),
     compressed: request.compressed,
     caCerts: request.caCerts,
+    insecure: request.insecure,
     resolve: request.resolve,
     unixSocket: request.unixSocket,
     retries: args.integer("retry", 0),
@@ -331,8 +338,12 @@ async function planFrom(ctx: Context): Promise<GetPlan> {
 async function getCommand(ctx: Context): Promise<number> {
   const plan = await planFrom(ctx);
   if (ctx.args.flag("emit-check")) return await emitGetChecks(ctx, plan);
+  if (plan.insecure) {
+    await ctx.out.note(insecureWarning("-k/--insecure"));
+  }
   const client = new HttpClient({
     caCerts: plan.caCerts,
+    insecure: plan.insecure,
     resolve: plan.resolve,
     unixSocket: plan.unixSocket,
     connectTimeoutMs: plan.connectTimeoutMs,
@@ -725,6 +736,7 @@ async function getOne(
       redirects: ok ? result.redirects : [],
       attempts: outcome.attempts,
       connection_reused: ok ? result.reused : false,
+      insecure: plan.insecure,
       error: message ?? null,
       exit_code: code,
     });

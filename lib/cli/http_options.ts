@@ -19,7 +19,7 @@ import { PRODUCT } from "./version.ts";
 
 /** One request option by name, for a command's option table. */
 export function requestOption(
-  name: "header" | "location" | "compressed" | "cacert" | "resolve" | "unix-socket",
+  name: "header" | "location" | "compressed" | "cacert" | "insecure" | "resolve" | "unix-socket",
 ): OptionSpec {
   return REQUEST_OPTIONS.find((o) => o.name === name)!;
 }
@@ -47,6 +47,12 @@ const REQUEST_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "FILE",
     description: "Also trust the CA certificates in this PEM file (- for stdin)",
+  },
+  {
+    name: "insecure",
+    short: "k",
+    type: "boolean",
+    description: "Accept any https certificate, unverified (warns on stderr)",
   },
   {
     name: "resolve",
@@ -108,10 +114,21 @@ export interface RequestOptions {
   compressed: boolean;
   /** PEM text from `--cacert`. */
   caCerts: string[];
+  /** `-k`: https certificates are not verified. */
+  insecure: boolean;
   /** `--resolve`, by `host:port`. */
   resolve: Map<string, string[]>;
   /** `--unix-socket`. */
   unixSocket: string | undefined;
+}
+
+/**
+ * The warning that `-k` (or a check's `insecure: true`) prints on stderr, even with `-q`: what
+ * is not verified, and what that means.
+ */
+export function insecureWarning(what: string): string {
+  return `warning: ${what}: https certificates are NOT verified; anyone on the path can read ` +
+    "and change the traffic";
 }
 
 /**
@@ -176,6 +193,7 @@ export async function parseRequestOptions(
     follow: args.flag("location"),
     compressed,
     caCerts,
+    insecure: args.flag("insecure"),
     resolve,
     unixSocket,
   };

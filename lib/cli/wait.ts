@@ -23,6 +23,7 @@ import {
   parseRequestOptions,
   requestOption,
 } from "./http_options.ts";
+import { insecureWarning } from "./http_options.ts";
 import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { describeError, runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
@@ -107,6 +108,7 @@ export const WAIT: CommandSpec = {
     },
     requestOption("compressed"),
     requestOption("cacert"),
+    requestOption("insecure"),
     requestOption("resolve"),
     requestOption("unix-socket"),
     {
@@ -244,6 +246,7 @@ async function planFrom(ctx: Context, command: string[]): Promise<WaitPlan> {
         maxRedirects: args.integer("max-redirs", 20),
         compressed: request.compressed,
         caCerts: request.caCerts,
+        insecure: request.insecure,
         resolve: request.resolve,
         unixSocket: request.unixSocket,
         expect: parseExpectations(args, "2xx"),
@@ -267,6 +270,8 @@ function positiveDuration(args: ParsedArgs, name: string, fallback: number): num
 async function waitCommand(ctx: Context, command: string[]): Promise<number> {
   const plan = await planFrom(ctx, command);
   if (ctx.args.flag("emit-check")) return await emitWaitChecks(ctx, plan, command);
+  const insecure = plan.probeOptions.http?.insecure === true;
+  if (insecure) await ctx.out.note(insecureWarning("-k/--insecure"));
   const interrupt = new AbortController();
   let result: WaitResult;
   const board = ctx.io.stderrIsTerminal && !ctx.quiet && !ctx.json && !ctx.args.flag("verbose") &&
@@ -315,6 +320,7 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
         attempts: s.attempts,
         last_error: s.ready ? null : s.last,
       })),
+      insecure,
       error: failure ? describeError(failure) : null,
       // With COMMAND to run, sockit's exit code is COMMAND's: the `exit` line says it.
       exit_code: runs ? null : failure ? exitCodeFor(failure) : 0,

@@ -42,6 +42,8 @@ export { describeTlsError } from "../net/tls.ts";
 export interface HttpClientOptions extends HeadLimits {
   /** Extra trusted root certificates (PEM), on top of the system's. */
   caCerts?: string[] | undefined;
+  /** https: accept any certificate, unverified (`-k`). @default {false} */
+  insecure?: boolean | undefined;
   /** Addresses to use instead of resolving, by `host:port` (curl's `--resolve`). */
   resolve?: Map<string, string[]> | undefined;
   /** Connect to this Unix socket for every URL (the URL still gives `Host` and the path). */
@@ -455,15 +457,17 @@ export class HttpClient {
         if (url.scheme === "https") {
           const tlsStarted = performance.now();
           trace?.({ step: "tls", detail: `handshake with ${url.host}` });
-          ({ conn } = await startTls(dialed.conn, {
+          let trust: string;
+          ({ conn, trust } = await startTls(dialed.conn, {
             hostname: url.host,
             port: url.port,
             caCerts: options.caCerts,
+            insecure: options.insecure,
             alpnProtocols: ["http/1.1"],
             signal: inner,
           }));
           timing.tlsMs = performance.now() - tlsStarted;
-          trace?.({ step: "tls", detail: "handshake done" });
+          trace?.({ step: "tls", detail: `handshake done (${TRUST_WORDS[trust]})` });
         }
         if (inner.aborted) {
           // The deadline passed while the last step finished: nobody will take this socket.
@@ -476,6 +480,13 @@ export class HttpClient {
     );
   }
 }
+
+/** How a server's certificate was trusted, for the trace. */
+const TRUST_WORDS: Readonly<Record<string, string>> = {
+  verified: "certificate verified",
+  "own-certificate": "the server's own certificate, given as a CA",
+  insecure: "certificate NOT verified: insecure",
+};
 
 /** A kept-alive connection was found closed before any byte of a response. */
 class StaleConnection extends Error {

@@ -57,7 +57,14 @@ export { percentile, summarize } from "./stats.ts";
 export { BufReader, type BufReaderOptions } from "./reader.ts";
 export type { LatencySummary } from "./stats.ts";
 export type { TraceEvent, TraceFn } from "./trace.ts";
-export { checkKeyPair, describeTlsError, startTls, tlsFailure } from "./tls.ts";
+export {
+  CERTIFICATE_KINDS,
+  checkKeyPair,
+  describeTlsError,
+  isCertificateFailure,
+  startTls,
+  tlsFailure,
+} from "./tls.ts";
 export type { StartTlsOptions, TlsClientConn, TlsKeyPair } from "./tls.ts";
 export { bindUdp, MAX_UDP_PAYLOAD_V4, MAX_UDP_PAYLOAD_V6, maxUdpPayload, udpAddr } from "./udp.ts";
 export type { Datagram, UdpSocket } from "./udp.ts";

@@ -9,6 +9,7 @@ import { formatHostPort } from "./addr.ts";
 import { closeOnAbort, closeQuietly } from "./close.ts";
 import { describeNetError, isPeerGone } from "./dial.ts";
 import { TlsError } from "./errors.ts";
+import type { NodeTlsConn, NodeTlsOptions } from "./node_tls.ts";
 
 /** Options for {@linkcode startTls}. */
 export interface StartTlsOptions {
@@ -18,8 +19,13 @@ export interface StartTlsOptions {
   port: number;
   /** The address connected to, for messages, when it is not `hostname` (`127.0.0.1:443`). */
   remote?: string | undefined;
-  /** Extra trusted root certificates (PEM), on top of the system's. */
+  /**
+   * Extra trusted root certificates (PEM), on top of the system's. A server's own self-signed
+   * certificate among them is trusted too (see {@linkcode startTls}).
+   */
   caCerts?: string[] | undefined;
+  /** Accept any certificate, for any name: no verification at all. @default {false} */
+  insecure?: boolean | undefined;
   /** ALPN protocols to offer. */
   alpnProtocols?: string[] | undefined;
   /** Aborting it ends the handshake (the connection is closed). */
@@ -32,6 +38,12 @@ export interface TlsClientConn {
   conn: Deno.TlsConn;
   /** The ALPN protocol the server chose, or `null`. */
   alpn: string | null;
+  /**
+   * How the certificate was trusted: `verified` (a chain to a trusted root, by rustls),
+   * `own-certificate` (the server's certificate is itself one of `caCerts`), `insecure` (not
+   * verified).
+   */
+  trust: "verified" | "own-certificate" | "insecure";
 }
 
 /**
@@ -39,12 +51,23 @@ export interface TlsClientConn {
  * and the TLS connection closed when `signal` aborts during it (that is what ends a handshake
  * with a peer that never answers).
  *
+ * Certificates are verified by `Deno.startTls` (rustls): a chain to the system's roots or to
+ * `caCerts`, for `hostname`. rustls refuses a certificate marked CA:TRUE as a server's own,
+ * which is what `openssl req -x509` makes; curl (OpenSSL) trusts such a certificate when it is
+ * given with `--cacert`. So when rustls refuses it for that reason alone and `caCerts` were
+ * given, a second connection to the same address is verified by `node:tls` against `caCerts`
+ * alone (its chain, dates, name, and the handshake's proof that the server holds the key), and
+ * is kept only when the server's certificate is byte for byte one of `caCerts`.
+ *
+ * With `insecure`, no certificate is verified (`node:tls` with `rejectUnauthorized: false`).
+ *
  * @throws {TlsError} With a `kind` from {@linkcode tlsFailure} when the handshake fails.
  *
  * @example
  * ```ts
  * import { startTls } from "./tls.ts";
  * import { TlsError } from "./errors.ts";
+import type { NodeTlsConn, NodeTlsOptions } from "./node_tls.ts";
  * import assert from "node:assert/strict";
  * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = listener.accept().then((conn) => conn.close()); // not a TLS server
@@ -55,7 +78,12 @@ export interface TlsClientConn {
  * ```
  */
 export async function startTls(conn: Deno.Conn, options: StartTlsOptions): Promise<TlsClientConn> {
-  const { hostname, port, caCerts, alpnProtocols, signal } = options;
+  const { hostname, caCerts, alpnProtocols, signal } = options;
+  if (options.insecure) {
+    const made = await viaNodeTls(conn, { hostname, trust: "any", alpnProtocols }, options);
+    return { conn: made.conn, alpn: made.alpn, trust: "insecure" };
+  }
+  const remote = conn.remoteAddr;
   let tls: Deno.TlsConn | undefined;
   try {
     using _closeTcp = closeOnAbort(signal, conn);
@@ -66,17 +94,97 @@ export async function startTls(conn: Deno.Conn, options: StartTlsOptions): Promi
     });
     using _closeTls = closeOnAbort(signal, tls);
     const info = await tls.handshake();
-    return { conn: tls, alpn: info.alpnProtocol };
+    return { conn: tls, alpn: info.alpnProtocol, trust: "verified" };
   } catch (error) {
     closeQuietly(tls ?? conn);
     if (signal.aborted) throw signal.reason;
-    const { why, kind } = tlsFailure(error, hostname);
-    const where = options.remote ?? formatHostPort(hostname, port);
-    throw new TlsError(`TLS handshake with ${where} failed: ${why}`, {
-      cause: error,
-      kind,
-    });
+    const failure = handshakeError(error, options);
+    if (failure.kind !== "ca-as-leaf" || !caCerts || caCerts.length === 0) throw failure;
+    return await ownCertificate(remote, options, failure);
   }
+}
+
+/** A handshake's error as the {@linkcode TlsError} that says why. */
+function handshakeError(error: unknown, options: StartTlsOptions): TlsError {
+  const { why, kind } = tlsFailure(error, options.hostname);
+  const where = options.remote ?? formatHostPort(options.hostname, options.port);
+  return new TlsError(`TLS handshake with ${where} failed: ${why}`, { cause: error, kind });
+}
+
+/** A handshake through `node:tls` (see `node_tls.ts`), bounded by the caller's signal. */
+async function viaNodeTls(
+  conn: Deno.Conn,
+  nodeOptions: NodeTlsOptions,
+  options: StartTlsOptions,
+): Promise<NodeTlsConn> {
+  const { signal } = options;
+  try {
+    using _closeTcp = closeOnAbort(signal, conn);
+    // Loaded on first use: node:tls costs tens of milliseconds at start-up.
+    const { nodeStartTls } = await import("./node_tls.ts");
+    return await nodeStartTls(conn, nodeOptions);
+  } catch (error) {
+    closeQuietly(conn);
+    if (signal.aborted) throw signal.reason;
+    throw handshakeError(error, options);
+  }
+}
+
+/**
+ * Connects to `remote` again and trusts the server's certificate only if `node:tls` verifies
+ * it against `caCerts` alone and it is byte for byte one of them; `refused` otherwise.
+ */
+async function ownCertificate(
+  remote: Deno.Addr,
+  options: StartTlsOptions,
+  refused: TlsError,
+): Promise<TlsClientConn> {
+  const { signal } = options;
+  let again: Deno.Conn;
+  try {
+    again = remote.transport === "unix"
+      ? await Deno.connect({ transport: "unix", path: (remote as Deno.UnixAddr).path })
+      : await Deno.connect({
+        hostname: (remote as Deno.NetAddr).hostname,
+        port: (remote as Deno.NetAddr).port,
+      });
+  } catch {
+    throw refused;
+  }
+  if (signal.aborted) {
+    closeQuietly(again);
+    throw signal.reason;
+  }
+  const made = await viaNodeTls(again, {
+    hostname: options.hostname,
+    trust: "given",
+    caCerts: options.caCerts,
+    alpnProtocols: options.alpnProtocols,
+  }, options);
+  const given = (options.caCerts ?? []).flatMap(pemCertificates);
+  if (!given.some((der) => sameBytes(der, made.peerCertificate))) {
+    // Verified by the given CAs, but not itself one of them: a CA certificate used as a
+    // server's own, which rustls refuses, and so does sockit.
+    closeQuietly(made.conn);
+    throw refused;
+  }
+  return { conn: made.conn, alpn: made.alpn, trust: "own-certificate" };
+}
+
+/** The DER bytes of every certificate in PEM text. */
+function pemCertificates(pem: string): Uint8Array[] {
+  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)]
+    .flatMap((m) => {
+      try {
+        return [Uint8Array.from(atob(m[1]!.replace(/\s+/g, "")), (c) => c.charCodeAt(0))];
+      } catch {
+        return [];
+      }
+    });
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /**
@@ -95,43 +203,169 @@ export function describeTlsError(error: unknown, host: string): string {
 }
 
 /**
- * Why a TLS handshake failed, and the `kind` of {@linkcode TlsError} for it: `unknown-issuer`,
- * `wrong-name`, `expired`, `not-yet-valid`, `revoked`, `bad-certificate`, `not-tls` (the peer
- * echoed the hello back), `closed`, or none.
+ * The kinds of {@linkcode TlsError} that are the certificate's: it will not verify on the next
+ * attempt either, so a waiter stops and a check does not retry.
+ */
+export const CERTIFICATE_KINDS: ReadonlySet<string> = new Set([
+  "unknown-issuer",
+  "self-signed",
+  "ca-as-leaf",
+  "wrong-name",
+  "wrong-purpose",
+  "expired",
+  "not-yet-valid",
+  "revoked",
+  "bad-certificate",
+  "no-certificate",
+  "certificate",
+]);
+
+/**
+ * Whether `error` is a certificate that did not verify (any of {@linkcode CERTIFICATE_KINDS}),
+ * as opposed to a handshake cut short or garbled.
+ */
+export function isCertificateFailure(error: unknown): error is TlsError {
+  return error instanceof TlsError && error.kind !== undefined && CERTIFICATE_KINDS.has(error.kind);
+}
+
+/** What OpenSSL's verify codes (node:tls's `error.code`) mean, as a `kind` and a few words. */
+const NODE_CODES: Readonly<Record<string, { kind: string; why: string }>> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: { kind: "self-signed", why: "certificate is self-signed" },
+  SELF_SIGNED_CERT_IN_CHAIN: {
+    kind: "unknown-issuer",
+    why: "certificate chain ends in a self-signed certificate that is not trusted",
+  },
+  UNABLE_TO_GET_ISSUER_CERT: { kind: "unknown-issuer", why: "certificate has an unknown issuer" },
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: {
+    kind: "unknown-issuer",
+    why: "certificate has an unknown issuer",
+  },
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: {
+    kind: "unknown-issuer",
+    why: "certificate has an unknown issuer (or its signature does not verify)",
+  },
+  CERT_HAS_EXPIRED: { kind: "expired", why: "certificate has expired" },
+  CERT_NOT_YET_VALID: { kind: "not-yet-valid", why: "certificate is not valid yet" },
+  CERT_REVOKED: { kind: "revoked", why: "certificate is revoked" },
+  CERT_SIGNATURE_FAILURE: {
+    kind: "bad-certificate",
+    why: "certificate is malformed or badly signed",
+  },
+  ERR_TLS_CERT_ALTNAME_INVALID: { kind: "wrong-name", why: "" },
+};
+
+/** The most of a TLS library's own text that a message repeats. */
+const MAX_LIBRARY_TEXT = 120;
+
+/**
+ * Why a TLS handshake failed, and the `kind` of {@linkcode TlsError} for it. Every failure of
+ * the peer's certificate has one of {@linkcode CERTIFICATE_KINDS} (`certificate` when the
+ * library names a reason not listed here, put in plain words); a handshake cut short is
+ * `closed`, a peer that echoed our hello `not-tls`; anything else has none.
+ *
+ * @example
+ * ```ts
+ * import { tlsFailure } from "./tls.ts";
+ * import assert from "node:assert/strict";
+ * const error = new Error("invalid peer certificate: Other(OtherError(UnsupportedCertVersion))");
+ * assert.deepEqual(tlsFailure(error, "a.test"), {
+ *   why: "certificate is refused: unsupported cert version",
+ *   kind: "certificate",
+ * });
+ * ```
  */
 export function tlsFailure(error: unknown, host: string): { why: string; kind?: string } {
   const message = error instanceof Error ? error.message : String(error);
-  if (/UnknownIssuer|unknown issuer/i.test(message)) {
-    return { why: "certificate has an unknown issuer", kind: "unknown-issuer" };
+  const code = (error as { code?: unknown } | null)?.code;
+  const known = typeof code === "string" ? NODE_CODES[code] : undefined;
+  if (known?.kind === "wrong-name") {
+    // node: "Hostname/IP does not match certificate's altnames: Host: a. is not in the cert's
+    // altnames: DNS:localhost, IP Address:127.0.0.1"
+    const names = /altnames: (?:DNS|IP Address):.*$/.exec(message)?.[0]
+      .replace(/^altnames: /, "").replace(/(?:DNS|IP Address):/g, "");
+    return { why: notForHost(host, names ? names.split(/,\s*/) : []), kind: "wrong-name" };
   }
-  if (/NotValidForName|not valid for name/i.test(message)) {
-    const names = [...message.matchAll(/(?:DnsName|IpAddress)\(("?)([^")]*)\1\)/g)].map((m) =>
-      m[2]
-    );
-    const why = `certificate is not valid for "${host}"${
-      names.length > 0 ? ` (it is for ${names.join(", ")})` : ""
-    }`;
-    return { why, kind: "wrong-name" };
+  if (known) return known;
+  if (typeof code === "string" && /CERT|ISSUER|SELF_SIGNED|CHAIN/.test(code)) {
+    return { why: `certificate is refused: ${libraryText(message)}`, kind: "certificate" };
   }
-  if (/Expired/i.test(message)) return { why: "certificate has expired", kind: "expired" };
-  if (/NotValidYet/i.test(message)) {
-    return { why: "certificate is not valid yet", kind: "not-yet-valid" };
-  }
-  if (/Revoked/i.test(message)) return { why: "certificate is revoked", kind: "revoked" };
-  if (/BadSignature|BadEncoding|UnsupportedSignature/i.test(message)) {
-    return { why: "certificate is malformed or badly signed", kind: "bad-certificate" };
+  const certificate = /invalid peer certificate:\s*(.*)$/is.exec(message)?.[1];
+  if (certificate !== undefined) return certificateFailure(certificate, host);
+  if (/peer sent no certificates/i.test(message)) {
+    return { why: "the server sent no certificate", kind: "no-certificate" };
   }
   if (/got ClientHello when expecting/i.test(message)) {
     // An echo server (or any plain TCP peer that repeats what it gets) sent our hello back.
     return { why: "the server sent our own TLS hello back: it speaks plain TCP", kind: "not-tls" };
   }
-  if (isPeerGone(error) || /eof|reset|closed/i.test(message)) {
+  if (/InvalidContentType|wrong version number/i.test(message)) {
+    return { why: "the server's answer is not TLS (plain HTTP on the port?)", kind: "not-tls" };
+  }
+  if (isPeerGone(error) || /eof|end of file|reset|closed|disconnected/i.test(message)) {
     return {
       why: `connection closed during the handshake (${describeNetError(error)})`,
       kind: "closed",
     };
   }
-  return { why: message.replace(/\s*\(os error \d+\)$/, "") };
+  return { why: libraryText(message.replace(/\s*\(os error \d+\)$/, "")) };
+}
+
+/** What follows rustls' "invalid peer certificate: ", as a kind and a few words. */
+function certificateFailure(text: string, host: string): { why: string; kind: string } {
+  if (/UnknownIssuer|unknown issuer/i.test(text)) {
+    return { why: "certificate has an unknown issuer", kind: "unknown-issuer" };
+  }
+  if (/CaUsedAsEndEntity/i.test(text)) {
+    return {
+      why: "certificate is a CA certificate, used as the server's own (self-signed?)",
+      kind: "ca-as-leaf",
+    };
+  }
+  if (/NotValidForName|not valid for name/i.test(text)) {
+    const names = [...text.matchAll(/(?:DnsName|IpAddress)\(\\?"?([^")\\]*)\\?"?\)/g)].map((m) =>
+      m[1]!
+    );
+    return { why: notForHost(host, names), kind: "wrong-name" };
+  }
+  if (/NotValidYet|not valid yet/i.test(text)) {
+    return { why: "certificate is not valid yet", kind: "not-yet-valid" };
+  }
+  if (/Expired|certificate expired/i.test(text)) {
+    return { why: "certificate has expired", kind: "expired" };
+  }
+  if (/Revoked/i.test(text)) return { why: "certificate is revoked", kind: "revoked" };
+  if (/InvalidPurpose|extended key usage/i.test(text)) {
+    return {
+      why: "certificate is not for server authentication (its extended key usage)",
+      kind: "wrong-purpose",
+    };
+  }
+  if (/BadSignature|BadEncoding|UnsupportedSignature|signature/i.test(text)) {
+    return { why: "certificate is malformed or badly signed", kind: "bad-certificate" };
+  }
+  return { why: `certificate is refused: ${plainWords(text)}`, kind: "certificate" };
+}
+
+function notForHost(host: string, names: string[]): string {
+  return `certificate is not valid for "${host}"${
+    names.length > 0 ? ` (it is for ${names.join(", ")})` : ""
+  }`;
+}
+
+/**
+ * A reason rustls names by its Rust identifier (`Other(OtherError(UnsupportedCertVersion))`)
+ * in words (`unsupported cert version`); its own sentences as they are.
+ */
+function plainWords(text: string): string {
+  const ident = /^(?:\w+\()*([A-Z][A-Za-z0-9]*)\)*$/.exec(text.trim())?.[1];
+  if (ident === undefined) return libraryText(text);
+  return ident.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
+/** A TLS library's text, on one line and at most {@linkcode MAX_LIBRARY_TEXT} characters. */
+function libraryText(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > MAX_LIBRARY_TEXT ? `${line.slice(0, MAX_LIBRARY_TEXT - 3)}...` : line;
 }
 
 /** A server's certificate chain and private key, as PEM text. */

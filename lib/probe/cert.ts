@@ -11,6 +11,7 @@ import type tls from "node:tls";
 import { formatHostPort, isIpLiteral } from "../net/addr.ts";
 import { withDeadline } from "../net/deadline.ts";
 import { ConnectError, TlsError } from "../net/errors.ts";
+import { tlsFailure } from "../net/tls.ts";
 import type { TraceFn } from "../net/trace.ts";
 
 /** What a leaf certificate says about itself. */
@@ -31,6 +32,8 @@ export interface PeerCertificateOptions {
   servername: string;
   /** Trusted CA certificates (PEM): these alone when given, the system's otherwise. */
   caCerts?: string[] | undefined;
+  /** Read the certificate without verifying it. @default {false} */
+  insecure?: boolean | undefined;
   /** Limit on connecting and the handshake, in milliseconds. @default {no limit} */
   timeoutMs?: number | undefined;
   /** Ends the attempt early. */
@@ -80,6 +83,7 @@ export async function readPeerCertificate(
           // those roots (tls.rootCertificates) needs a permission the binary does not have: with
           // extra CAs, this handshake trusts those alone (a private CA's certificate).
           ...(extra.length > 0 ? { ca: extra } : {}),
+          ...(options.insecure ? { rejectUnauthorized: false } : {}),
           ALPNProtocols: ["http/1.1"],
         });
         let outcome: { cert: PeerCertificate } | { error: Error } | undefined;
@@ -100,7 +104,7 @@ export async function readPeerCertificate(
         // Settles only once the socket is closed, so that nothing is left open behind it.
         socket.once("close", finish);
         socket.once("error", (error: Error & { code?: string }) => {
-          outcome ??= { error: describeFailure(where, error) };
+          outcome ??= { error: describeFailure(where, options.servername, error) };
           socket.destroy();
         });
         socket.once("secureConnect", () => {
@@ -116,12 +120,17 @@ export async function readPeerCertificate(
   );
 }
 
-function describeFailure(where: string, error: Error & { code?: string }): Error {
+function describeFailure(
+  where: string,
+  host: string,
+  error: Error & { code?: string },
+): Error {
   const code = error.code ?? "";
   if (/^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE|ENOTFOUND|EAI_)/.test(code)) {
     return new ConnectError(`Cannot connect to ${where}: ${error.message}`, { cause: error });
   }
-  return new TlsError(`TLS handshake with ${where} failed: ${error.message}`, { cause: error });
+  const { why, kind } = tlsFailure(error, host);
+  return new TlsError(`TLS handshake with ${where} failed: ${why}`, { cause: error, kind });
 }
 
 function certificateOf(cert: tls.PeerCertificate): PeerCertificate {

@@ -7,6 +7,7 @@
  */
 import { pingEcho } from "../echo/client.ts";
 import { withConn } from "../net/conn.ts";
+import { isCertificateFailure } from "../net/tls.ts";
 import { describeNetError } from "../net/dial.ts";
 import type { DialTarget } from "../net/dial.ts";
 import {
@@ -144,6 +145,8 @@ export interface HttpProbeOptions {
   compressed?: boolean | undefined;
   /** Extra trusted CA certificates (PEM). */
   caCerts?: string[] | undefined;
+  /** Accept any certificate, unverified. @default {false} */
+  insecure?: boolean | undefined;
   /** Addresses to use instead of resolving, by `host:port`. */
   resolve?: Map<string, string[]> | undefined;
   /** Connect to this Unix socket for every URL. */
@@ -208,21 +211,11 @@ export async function probe(target: Target, options: ProbeOptions): Promise<Prob
   }
 }
 
-/** The kinds of TLS failure that are the certificate's, and so final. */
-const CERTIFICATE_KINDS = new Set([
-  "unknown-issuer",
-  "wrong-name",
-  "expired",
-  "not-yet-valid",
-  "revoked",
-  "bad-certificate",
-]);
-
 /** Turns an attempt's error into "not ready, because ...", fatal when retrying cannot help. */
 export function notReady(error: unknown): ProbeResult {
   // A certificate that does not verify will not verify on the next attempt either; a handshake
   // cut short or garbled (a server still starting, plain HTTP on the port) may.
-  if (error instanceof TlsError && error.kind !== undefined && CERTIFICATE_KINDS.has(error.kind)) {
+  if (isCertificateFailure(error)) {
     return { ready: false, reason: error.message, fatal: error, error };
   }
   if (error instanceof InterruptedError) throw error;
@@ -436,6 +429,7 @@ async function probeHttp(url: HttpUrl, options: ProbeOptions): Promise<ProbeResu
       : [...given, ["Authorization", basic]];
   const client = new HttpClient({
     caCerts: http.caCerts,
+    insecure: http.insecure,
     resolve: http.resolve,
     unixSocket: http.unixSocket,
     connectTimeoutMs: options.timeoutMs,
@@ -541,6 +535,7 @@ async function checkCertificate(
   const cert = await readPeerCertificate(address, url.port, {
     servername: url.host,
     caCerts: http.caCerts,
+    insecure: http.insecure,
     timeoutMs: options.timeoutMs,
     signal: options.signal,
     trace: options.trace,
