@@ -130,6 +130,49 @@ Deno.test("a check's name or tags cannot hold a secret: they are shown as writte
   }
 });
 
+Deno.test("a spec problem is masked only in a check that had a secret put in; the author's own text elsewhere shows as written", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/sockit.yaml`;
+    await Deno.writeTextFile(
+      path,
+      `secrets: [PW]\nchecks:\n  - name: database port\n    tcp: "127.0.0.1:5432"\n  - name: carries\n    tcp: { host: "a b\${PW}", port: 5 }\n  - name: plain\n    tcp: { host: "a b", port: 5 }\n`,
+    );
+    for (const secret of ["a", "1", "hunter22"]) {
+      const result = await runSockit(["check", "--json", path], { env: { PW: secret } });
+      assert.equal(result.code, 2, result.err);
+      const lines = result.err.trim().split("\n");
+      const report = JSON.parse(result.out);
+      assert.deepEqual(
+        report.problems.map((p: { line: number; col: number; message: string }) =>
+          `error: ${path}:${p.line}:${p.col}: ${p.message}`
+        ),
+        lines,
+      );
+      assert.equal(lines.length, 4, result.err);
+      assert.equal(lines[0], `error: ${path}:1:1: missing "version: 1"`);
+      assert.equal(
+        lines[1],
+        `error: ${path}:4:10: "tcp" must be a mapping, not the string "127.0.0.1:5432"`,
+      );
+      assert.equal(
+        lines[3],
+        `error: ${path}:8:18: invalid host "a b": expected a name or an IP address`,
+      );
+      assert.ok(lines[2]!.startsWith(`error: ${path}:6:18: `), lines[2]);
+      assert.ok(!lines[2]!.slice(path.length + 12).includes(secret), lines[2]);
+      if (secret === "hunter22") {
+        assert.equal(
+          lines[2],
+          `error: ${path}:6:18: invalid host "a b***": expected a name or an IP address`,
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a long secret cut off by a message's 200-character excerpt shows none of its start", async () => {
   await using server = new ReflectingServer();
   const secret = Array.from({ length: 300 }, (_, i) => "abcdefghijklmnopqrstuvwxyz"[i * 7 % 26])

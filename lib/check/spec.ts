@@ -30,6 +30,7 @@ import type { Target } from "../probe/target.ts";
 import { formatOf, readTree } from "./tree.ts";
 import type { MapEntry, SourcePos, SpecFormat, SpecNode, SpecProblem } from "./tree.ts";
 import { expandVars, VAR_NAME } from "./vars.ts";
+import { Redactor } from "./redact.ts";
 
 /** The kinds of check, one key each. */
 export const CHECK_KINDS = ["http", "tcp", "dns", "echo", "unix"] as const;
@@ -236,6 +237,8 @@ class SpecReader {
   readonly #unset = new Map<string, string>();
   /** How many strings had a secret put in so far (a check compares it before and after). */
   #secretUses = 0;
+  /** Whether the check being read had a secret put into one of its strings (see `problem`). */
+  #carrying = false;
   /** The secrets' values. */
   readonly secretValues: string[] = [];
 
@@ -246,24 +249,28 @@ class SpecReader {
 
   /**
    * Adds a problem. Its message is one line of at most {@linkcode MAX_MESSAGE} characters,
-   * escaped; when that changes it, the secrets' values are masked first, so that neither a cut
-   * nor an escape can show part of one.
+   * escaped. While a check that had a secret put into one of its strings is read, the message
+   * can quote a value that carries the secret, so the secrets' values are masked in it first
+   * (before a cut or an escape could show part of one); any other message is the author's own
+   * text and shown as written, whatever a secret's value happens to spell.
    */
   problem(at: SourcePos, message: string): undefined {
-    let line = oneLine(message, MAX_MESSAGE);
-    if (line !== message) line = oneLine(this.#masked(message), MAX_MESSAGE);
-    this.problems.push({ line: at.line, col: at.col, message: line });
+    this.problems.push({
+      line: at.line,
+      col: at.col,
+      message: oneLine(this.#masked(message), MAX_MESSAGE),
+    });
     return undefined;
   }
 
   /** A value for a message, quoted and cut short (see {@linkcode quote}), secrets masked as above. */
   quote(text: string): string {
-    const quoted = quote(text);
-    return quoted === `"${text}"` ? quoted : quote(this.#masked(text));
+    return quote(this.#masked(text));
   }
 
   #masked(text: string): string {
-    return this.secretValues.reduce((out, secret) => out.replaceAll(secret, "***"), text);
+    if (!this.#carrying) return text;
+    return new Redactor(this.secretValues).text(text);
   }
 
   async read(root: SpecNode): Promise<CheckSpec | undefined> {
@@ -510,7 +517,10 @@ class SpecReader {
    */
   expand(node: SpecNode & { type: "scalar" }, text: string, shown?: string): string | undefined {
     const result = expandVars(text, (name) => this.#values.get(name));
-    if (result.ok && result.used.some((n) => this.#secretNames.has(n))) this.#secretUses++;
+    if (result.ok && result.used.some((n) => this.#secretNames.has(n))) {
+      this.#secretUses++;
+      this.#carrying = true;
+    }
     const secret = result.ok && shown
       ? result.used.find((n) => this.#secretNames.has(n))
       : undefined;
@@ -626,6 +636,15 @@ class SpecReader {
   }
 
   async readCheck(node: SpecNode, defaults: Defaults): Promise<CheckDef | undefined> {
+    this.#carrying = false;
+    try {
+      return await this.#readCheck(node, defaults);
+    } finally {
+      this.#carrying = false;
+    }
+  }
+
+  async #readCheck(node: SpecNode, defaults: Defaults): Promise<CheckDef | undefined> {
     const keys = this.map(node, "a check", CHECK_KEYS);
     if (!keys) return undefined;
     const at = node.pos;

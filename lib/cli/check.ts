@@ -347,11 +347,11 @@ async function checkSpecs(
   errors: SpecError[],
   redactor: Redactor,
 ): Promise<number> {
-  if (errors.length > 0) return await reportSpecErrors(ctx, errors, redactor);
+  if (errors.length > 0) return await reportSpecErrors(ctx, errors);
   await warnShortSecrets(ctx, specs);
   const planned = select(plan, specs);
   if (planned.every((p) => p.skip !== undefined)) {
-    return await reportSpecErrors(ctx, emptySelection(plan, specs), redactor);
+    return await reportSpecErrors(ctx, emptySelection(plan, specs));
   }
   if (plan.validate) return await reportValid(ctx, specs, planned);
   await warnInsecure(ctx, planned);
@@ -437,11 +437,11 @@ async function warnShortSecrets(ctx: Context, specs: CheckSpec[]): Promise<void>
 async function reportSpecErrors(
   ctx: Context,
   errors: SpecError[],
-  redactor: Redactor,
 ): Promise<number> {
-  // A problem's message may quote a value a secret went into; the file is the user's own.
+  // The reader masked the secrets in the messages that quote a value one went into; every other
+  // message, and the file, is the author's own text.
   const problems: Array<SpecProblem & { file: string }> = errors.flatMap((e) =>
-    e.problems.map((p) => ({ file: e.file, ...p, message: redactor.text(p.message) }))
+    e.problems.map((p) => ({ file: e.file, ...p }))
   );
   const shown = problems.slice(0, 50);
   for (const p of shown) await ctx.out.error(`${p.file}:${p.line}:${p.col}: ${p.message}`);
