@@ -4,7 +4,7 @@
  *
  * sockit is measured as what users run: the shipped bundle, built at the start of the run with
  * `scripts/build.ts` `bundle()` (dist/sockit.js) and started as its first line starts it
- * (`deno run -q` with the permission and unstable flags of deno.json). Each figure of issue 13 is
+ * (`deno run -q` with the permission and unstable flags of deno.json). Each performance figure is
  * printed with its floor (a bare Deno script doing the same work) or the peer its target names,
  * measured in the same run, with the median and the slowest run of each and the ratio against
  * the target; a summary table ends the report. `--quick` runs fewer rounds of less work, for
@@ -37,7 +37,7 @@ export interface BenchContext {
   sockit: string[];
   /** `--quick`: fewer rounds and less work. */
   quick: boolean;
-  /** Prints a figure of the issue's table and keeps it for the summary. */
+  /** Prints a performance figure and keeps it for the summary. */
   figure: (figure: Figure) => void;
 }
 
@@ -147,7 +147,7 @@ async function main(args: string[]): Promise<number> {
   }
   if (figures.length > 0) {
     print("");
-    print("== summary: the figures of issue 13, medians of this run");
+    print("== summary: the figures, medians of this run");
     for (const line of formatSummary(figures)) print(line);
   }
   return 0;

@@ -1,6 +1,6 @@
 /**
  * What every section of `deno task bench` shares: timing a process, summing up repeated runs
- * (median and slowest), and the figures of issue 13 (each measured beside its floor or peer in
+ * (median and slowest), and the performance figures (each measured beside its floor or peer in
  * the same run, with the ratio against its target).
  *
  * @module
@@ -28,7 +28,7 @@ export function slowest(values: readonly number[], lowerIsBetter: boolean): numb
   return lowerIsBetter ? Math.max(...values) : Math.min(...values);
 }
 
-/** One figure of the issue's table, as measured in this run. */
+/** One performance figure, as measured in this run. */
 export interface Figure {
   /** What it is, in a few words. */
   name: string;

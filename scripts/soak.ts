@@ -1,5 +1,5 @@
 /**
- * `deno task soak`: the echo server under abuse in full, as issue 15 asks, with the figures of
+ * `deno task soak`: the echo server under abuse in full, with the figures of
  * SECURITY.md. Six rounds on one `sockit echo serve`, each: 2,000 connections opened and reset
  * per second for 10 s, 1,000 half-open clients sending 64 KiB and never reading, one client
  * sending 1 GiB and never reading, and a well-behaved client doing round trips throughout. Then

@@ -157,7 +157,7 @@ Deno.test("echo send --json reports the exchange as one object", async () => {
   assert.ok(report.connect_ms >= 0 && report.total_ms >= report.connect_ms);
 });
 
-Deno.test("issue 9 defect 13: a usage error under --json prints {error, exit_code} on stdout too", async () => {
+Deno.test("a usage error under --json prints {error, exit_code} on stdout too", async () => {
   for (
     const args of [
       ["echo", "send", "--json", "--port", "99999", "hi"],

@@ -175,7 +175,7 @@ function nameOf(...lengths: number[]): string {
   return lengths.map((n, i) => String.fromCharCode(97 + i).repeat(n)).join(".");
 }
 
-Deno.test("issue 9 defect 5: resolve refuses a malformed name or server with exit 2 before sending anything", async (t) => {
+Deno.test("resolve refuses a malformed name or server with exit 2 before sending anything", async (t) => {
   await using fake = await startResponder({ "a.test": ["192.0.2.1"] });
   const at = `@127.0.0.1:${fake.server.port}`;
   const cases: Array<[string[], RegExp]> = [
@@ -245,7 +245,7 @@ Deno.test("issue 9 defect 5: resolve refuses a malformed name or server with exi
   assert.equal(fake.queries, 0, "no query was sent");
 });
 
-Deno.test("issue 9 defect 7: resolve -f strips # comments and blank lines, and reads stdin for - and /dev/stdin", async (t) => {
+Deno.test("resolve -f strips # comments and blank lines, and reads stdin for - and /dev/stdin", async (t) => {
   await using fake = await startResponder({
     "a.test": ["192.0.2.1"],
     "b#c.test": ["192.0.2.3"],
@@ -282,7 +282,7 @@ Deno.test("issue 9 defect 7: resolve -f strips # comments and blank lines, and r
   }
 });
 
-Deno.test("issue 9 defect 10: resolve --compare exits 1 when only the server fails, and says SERVFAIL", async () => {
+Deno.test("resolve --compare exits 1 when only the server fails, and says SERVFAIL", async () => {
   await using fake = await startResponder((query) =>
     reply(query, { flags: { rcode: Rcode.SERVFAIL } })
   );
@@ -312,7 +312,7 @@ Deno.test("issue 9 defect 10: resolve --compare exits 1 when only the server fai
   );
 });
 
-Deno.test("issue 9 defect 10: resolve --compare honours -t A, refuses -t MX and --short, and keeps timeouts at exit 5", async () => {
+Deno.test("resolve --compare honours -t A, refuses -t MX and --short, and keeps timeouts at exit 5", async () => {
   await using fake = await startResponder({ "localhost": ["127.0.0.1", "::1"] });
   const server = ["--server", `127.0.0.1:${fake.server.port}`];
   const a = await runSockit(["resolve", "--compare", "localhost", "-t", "A", ...server, "--json"]);
@@ -346,7 +346,7 @@ Deno.test("issue 9 defect 10: resolve --compare honours -t A, refuses -t MX and 
   assert.match(slow.err, /^error: No answer from 127\.0\.0\.1#\d+ for localhost A: timed out/);
 });
 
-Deno.test("issue 9 defect 18: resolve reads BADVERS from the OPT record's extended RCODE, exit 3", async () => {
+Deno.test("resolve reads BADVERS from the OPT record's extended RCODE, exit 3", async () => {
   const edns = { udpSize: 1232, version: 0, dnssecOk: false };
   // BADVERS is 16: 0 in the header's four bits, 1 in the OPT record's upper eight.
   await using fake = await startResponder((query) => reply(query, { flags: { rcode: 16 }, edns }));
@@ -362,7 +362,7 @@ Deno.test("issue 9 defect 18: resolve reads BADVERS from the OPT record's extend
   assert.deepEqual([json.status, json.outcome, json.exit_code], ["BADVERS", "badvers", 3]);
 });
 
-Deno.test("issue 9 defect 18: resolve asks for a 255-byte name and rejects a 256-byte name in a reply, exit 7", async () => {
+Deno.test("resolve asks for a 255-byte name and rejects a 256-byte name in a reply, exit 7", async () => {
   await using fake = await startResponder((query) => answerA(query, "192.0.2.1"));
   const longest = nameOf(63, 63, 63, 61);
   const ok = await runSockit(["resolve", `@127.0.0.1:${fake.server.port}`, longest, "--json"]);
@@ -396,7 +396,7 @@ async function settlesWithin<T>(promise: Promise<T>, ms = 2000): Promise<T> {
   }
 }
 
-Deno.test("issue 9 defect 18: DnsClient rejects queries at once, with the reason, once its signal aborted or it closed", async () => {
+Deno.test("DnsClient rejects queries at once, with the reason, once its signal aborted or it closed", async () => {
   const received = Promise.withResolvers<void>();
   await using silent = await startResponder(() => {
     received.resolve();

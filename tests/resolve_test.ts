@@ -371,8 +371,7 @@ const lines = (text: string) => text.trim().split("\n").filter(Boolean);
 const jsonLines = (text: string) => lines(text).map((line) => JSON.parse(line));
 
 Deno.test({
-  name:
-    "issue 9 defect 6: resolve matches a reply on its wire name: 'with space' gets its NXDOMAIN",
+  name: "resolve matches a reply on its wire name: 'with space' gets its NXDOMAIN",
   ignore: !hasDnsmasq(),
   async fn() {
     await using dnsmasq = await Dnsmasq.start();
@@ -404,7 +403,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "issue 9 defect 6: resolve asks for a non-ASCII name in its IDNA form and shows both forms",
+  name: "resolve asks for a non-ASCII name in its IDNA form and shows both forms",
   ignore: !hasDnsmasq(),
   async fn() {
     await using dnsmasq = await Dnsmasq.start();
@@ -435,7 +434,7 @@ Deno.test({
   },
 });
 
-Deno.test("issue 9 defect 6: resolve gives the system resolver the IDNA form of a non-ASCII name", async () => {
+Deno.test("resolve gives the system resolver the IDNA form of a non-ASCII name", async () => {
   // glibc refuses the space without sending a query; the message shows the name it was given.
   const result = await runSockit(["resolve", "b\u00fccher.with space.invalid", "--json"]);
   assert.equal(result.code, 3);
@@ -449,7 +448,7 @@ Deno.test("issue 9 defect 6: resolve gives the system resolver the IDNA form of 
 });
 
 Deno.test({
-  name: "issue 9 defect 8: resolve never doubles a trailing dot, and the root prints as one dot",
+  name: "resolve never doubles a trailing dot, and the root prints as one dot",
   ignore: !hasDnsmasq(),
   async fn() {
     await using dnsmasq = await Dnsmasq.start();
@@ -480,7 +479,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "issue 9 defect 9: resolve --expect --json says per name what the exit code says",
+  name: "resolve --expect --json says per name what the exit code says",
   ignore: !hasDnsmasq(),
   async fn() {
     await using dnsmasq = await Dnsmasq.start();
@@ -525,7 +524,7 @@ Deno.test({
   },
 });
 
-Deno.test("issue 9 defect 9: resolve --expect --json in system mode carries error and exit_code", async () => {
+Deno.test("resolve --expect --json in system mode carries error and exit_code", async () => {
   const bad = await runSockit(["resolve", "localhost", "-4", "--expect", "192.0.2.99", "--json"]);
   assert.equal(bad.code, 1);
   assert.deepEqual(JSON.parse(bad.out), {
@@ -543,7 +542,7 @@ Deno.test("issue 9 defect 9: resolve --expect --json in system mode carries erro
 });
 
 Deno.test({
-  name: "issue 9 defect 10: resolve --compare shows both outcomes and exits 3 when both sides fail",
+  name: "resolve --compare shows both outcomes and exits 3 when both sides fail",
   ignore: !hasDnsmasq(),
   async fn() {
     await using dnsmasq = await Dnsmasq.start();
@@ -577,7 +576,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "issue 9 defect 10: resolve -x twice asks for both PTRs",
+  name: "resolve -x twice asks for both PTRs",
   ignore: !hasDnsmasq(),
   async fn() {
     await using dnsmasq = await Dnsmasq.start();

@@ -15,7 +15,7 @@ function nameOfWireBytes(bytes: number): string {
   return labels.join(".");
 }
 
-Deno.test("issue 9 defect 5: parseDnsName() names the rule a malformed name breaks", () => {
+Deno.test("parseDnsName() names the rule a malformed name breaks", () => {
   const cases: Array<[string, RegExp]> = [
     ["", /^Invalid name "": empty name \(the root is \.\)$/],
     ["a..test", /^Invalid name "a\.\.test": empty label$/],
@@ -51,7 +51,7 @@ Deno.test("parseDnsName() reads labels, escapes and the root, up to 255 bytes", 
   assert.equal(longest.reduce((sum, l) => sum + 1 + l.length, 1), 255);
 });
 
-Deno.test("issue 9 defect 6: sameDnsName() compares wire bytes, escapes understood, ASCII in any case", () => {
+Deno.test("sameDnsName() compares wire bytes, escapes understood, ASCII in any case", () => {
   assert.ok(sameDnsName("with space.test", "with\\032space.test"));
   assert.ok(sameDnsName("A.Example.TEST.", "a.example.test"));
   assert.ok(sameDnsName("a\\.b.test", "a\\046b.test"));
@@ -62,7 +62,7 @@ Deno.test("issue 9 defect 6: sameDnsName() compares wire bytes, escapes understo
   assert.ok(!sameDnsName("\u00dc.test", "\u00fc.test"));
 });
 
-Deno.test("issue 9 defect 6: normalizeDnsName() converts non-ASCII names with IDNA (UTS #46)", () => {
+Deno.test("normalizeDnsName() converts non-ASCII names with IDNA (UTS #46)", () => {
   assert.deepEqual(normalizeDnsName("B\u00fccher.test"), {
     ascii: "xn--bcher-kva.test",
     name: "xn--bcher-kva.test",
@@ -88,7 +88,7 @@ Deno.test("issue 9 defect 6: normalizeDnsName() converts non-ASCII names with ID
   assert.throws(() => normalizeDnsName("b\u00fccher..test"), /empty label/);
 });
 
-Deno.test("issue 9 defect 8: fqdn() adds the final dot once, and the root is one dot", () => {
+Deno.test("fqdn() adds the final dot once, and the root is one dot", () => {
   assert.equal(fqdn("a.test"), "a.test.");
   assert.equal(fqdn("a.test."), "a.test.");
   assert.equal(fqdn("."), ".");

@@ -245,7 +245,7 @@ const MALFORMED: Array<[string, number[], RegExp]> = [
   ],
 ];
 
-Deno.test("issue 9 defect 18: decodeMessage() counts the root's byte: 256 bytes is too long, 255 is not", () => {
+Deno.test("decodeMessage() counts the root's byte: 256 bytes is too long, 255 is not", () => {
   // 64 + 64 + 64 + 63 bytes of labels and the root's zero: 256 bytes on the wire.
   const question = (name: number[]) => Uint8Array.from([...header(1, 0), ...name, 0, 1, 0, 1]);
   assert.throws(
@@ -258,7 +258,7 @@ Deno.test("issue 9 defect 18: decodeMessage() counts the root's byte: 256 bytes 
   assert.equal(name.length, 63 * 3 + 61 + 3);
 });
 
-Deno.test("issue 9 defect 18: encodeMessage() refuses a name over 255 bytes or with a long label", () => {
+Deno.test("encodeMessage() refuses a name over 255 bytes or with a long label", () => {
   const labels = (...lengths: number[]) =>
     lengths.map((n, i) => String.fromCharCode(97 + i).repeat(n)).join(".");
   const query = (name: string) =>
@@ -283,7 +283,7 @@ Deno.test("issue 9 defect 18: encodeMessage() refuses a name over 255 bytes or w
   assert.equal(decodeMessage(query(longest)).questions[0]!.name, longest);
 });
 
-Deno.test("issue 9 defect 18: decodeMessage() reads the extended RCODE from the OPT record: BADVERS is 16", () => {
+Deno.test("decodeMessage() reads the extended RCODE from the OPT record: BADVERS is 16", () => {
   // Header RCODE 0; the OPT record's TTL carries the upper 8 bits (1), so the RCODE is 16.
   const bytes = Uint8Array.from([
     ...[0, 7, 0x81, 0x80, 0, 0, 0, 0, 0, 0, 0, 1],

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { canonicalIp, ipFamily, ipv4Bytes, ipv6Bytes, isIpLiteral } from "./addr.ts";
 
-Deno.test("issue 9 defect 5: isIpLiteral() accepts real IPv4 and IPv6 literals and nothing else", () => {
+Deno.test("isIpLiteral() accepts real IPv4 and IPv6 literals and nothing else", () => {
   const literals = [
     "127.0.0.1",
     "0.0.0.0",

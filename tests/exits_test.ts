@@ -1,8 +1,7 @@
 /**
- * Regression tests for the defects a new user found (issue 9) that cut across commands:
- * deadlines racing closes, closed stdout, long durations, usage errors under --json, and the
- * ping timeout. Each is named after its defect; the command-specific ones sit beside their
- * command's other tests.
+ * How commands end, across commands: deadlines racing a connect, a stdout whose reader goes away,
+ * long durations, usage errors under --json, a ping stopped by a lost reply or Ctrl-C, and echo
+ * send and demo output. Each test runs sockit over real loopback sockets.
  */
 import assert from "node:assert/strict";
 import {
@@ -37,7 +36,7 @@ function acceptAndHold(): { port: number; close(): Promise<void> } {
   };
 }
 
-Deno.test("issue 9 defect 1: a deadline that fires during connect exits 5, 200 times out of 200, for -m 0 and -m 1ms", async () => {
+Deno.test("a deadline that fires during connect exits 5, 200 times out of 200, for -m 0 and -m 1ms", async () => {
   const server = acceptAndHold();
   try {
     const url = `http://127.0.0.1:${server.port}/`;
@@ -90,7 +89,7 @@ async function pipedToHead(
 
 const NO_TRACE = /Uncaught|\n\s+at |OutputError|BrokenPipe/;
 
-Deno.test("issue 9 defect 2: demo stops quietly with exit 141 when its reader goes away, text or JSON", async () => {
+Deno.test("demo stops quietly with exit 141 when its reader goes away, text or JSON", async () => {
   for (const [args, head] of [[["demo", "--json"], "head -3"], [["demo"], "head -c 1"]] as const) {
     const result = await pipedToHead([...args], head);
     assert.equal(result.code, 141, `${args.join(" ")} | ${head}: ${result.err}`);
@@ -99,7 +98,7 @@ Deno.test("issue 9 defect 2: demo stops quietly with exit 141 when its reader go
   }
 });
 
-Deno.test("issue 9 defect 2: echo serve --json --timeout keeps serving after its reader goes away and exits 0", async () => {
+Deno.test("echo serve --json --timeout keeps serving after its reader goes away and exits 0", async () => {
   const result = await pipedToHead(
     ["echo", "serve", "--port", "0", "--json", "--timeout", "300ms"],
     "head -c 5",
@@ -109,7 +108,7 @@ Deno.test("issue 9 defect 2: echo serve --json --timeout keeps serving after its
   assert.equal(result.out, '{"eve');
 });
 
-Deno.test("issue 9 defect 2: echo serve --json serves on, and exits 0 on SIGTERM, after its stdout is closed", async () => {
+Deno.test("echo serve --json serves on, and exits 0 on SIGTERM, after its stdout is closed", async () => {
   const { process } = spawnSockit(["echo", "serve", "--port", "0", "--json", "-v"]);
   const events = new LineReader(process.stdout);
   const stderr = new Response(process.stderr).text();
@@ -132,7 +131,7 @@ Deno.test("issue 9 defect 2: echo serve --json serves on, and exits 0 on SIGTERM
   assert.match(err, /served 3 connections/);
 });
 
-Deno.test("issue 9 defect 3: a long --timeout holds instead of firing at once", async () => {
+Deno.test("a long --timeout holds instead of firing at once", async () => {
   // 20 days is past nothing, but 2^31-1 ms is about 24.8 days: values near it used to overflow
   // the timer and stop the server on the spot.
   await using server = await EchoServerProcess.start(["--timeout", "20d"]);
@@ -189,7 +188,7 @@ function echoThenSilence(size: number, answered: number): { port: number; close(
   };
 }
 
-Deno.test("issue 9 defect 17: echo send --count runs longer than --timeout when each round trip is fast", async () => {
+Deno.test("echo send --count runs longer than --timeout when each round trip is fast", async () => {
   await using server = await EchoServerProcess.start();
   // 6 round trips 100ms apart take 500ms; --timeout 200ms bounds each one, not the run.
   const result = await runSockit([
@@ -209,7 +208,7 @@ Deno.test("issue 9 defect 17: echo send --count runs longer than --timeout when 
   assert.match(result.out, /\n6 round trips, min\/avg/);
 });
 
-Deno.test("issue 9 defect 17: a ping stopped by a lost reply still prints its statistics, then exits 5", async () => {
+Deno.test("a ping stopped by a lost reply still prints its statistics, then exits 5", async () => {
   const server = echoThenSilence(5, 2);
   try {
     const args = ["echo", "send", "-c", "5", "-i", "1ms", "--timeout", "150ms"];
@@ -249,7 +248,7 @@ Deno.test("issue 9 defect 17: a ping stopped by a lost reply still prints its st
   }
 });
 
-Deno.test("issue 9 defect 17: Ctrl-C during a ping prints the statistics so far and exits 130", async () => {
+Deno.test("Ctrl-C during a ping prints the statistics so far and exits 130", async () => {
   await using server = await EchoServerProcess.start();
   const { process } = spawnSockit([
     "echo",
@@ -314,7 +313,7 @@ Deno.test("demo --json prints one JSON line per step and no text", async () => {
   assert.equal(lines[6].status, "NXDOMAIN");
 });
 
-Deno.test("issue 9 defect 2: every command meets a reader that goes away without a stack trace, with its documented exit", async () => {
+Deno.test("every command meets a reader that goes away without a stack trace, with its documented exit", async () => {
   await using server = await EchoServerProcess.start();
   const big = "x".repeat(1024 * 1024);
   await using http = startHttpResponder([

@@ -1,7 +1,9 @@
 /**
- * Regression tests for the `sockit get` defects of issue 9, each named after its defect and run
- * over real loopback sockets: in this process (`runCli`) where the streams can be captured, as a
- * subprocess with the binary's permissions where signals, pipes or logs are involved.
+ * How `sockit get` ends a transfer: a kept-alive connection with stray bytes, a stdout whose
+ * reader goes away, read timeouts, Retry-After and retry limits, the limit errors, -o targets and
+ * .part files, --cacert from stdin, and the progress bar and timing output. Run over real loopback
+ * sockets: in this process (`runCli`) where the streams can be captured, as a subprocess with the
+ * binary's permissions where signals, pipes or logs are involved.
  */
 import assert from "node:assert/strict";
 import { hasProgram, LineReader, runSockit, sockitCommand, spawnSockit } from "./_helpers.ts";
@@ -72,7 +74,7 @@ async function pipeToHead(args: string[], n: number): Promise<{ code: number; er
   };
 }
 
-Deno.test("issue 9 defect 14: a kept-alive connection with bytes left after a complete response is closed, not reused", async () => {
+Deno.test("a kept-alive connection with bytes left after a complete response is closed, not reused", async () => {
   await using server = new ReplayServer([
     "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcXYZ",
     OK,
@@ -83,7 +85,7 @@ Deno.test("issue 9 defect 14: a kept-alive connection with bytes left after a co
   assert.equal(server.connections, 2, "the second request went on a new connection");
 });
 
-Deno.test("issue 9 defect 14: -v says why a kept-alive connection was not reused", async () => {
+Deno.test("-v says why a kept-alive connection was not reused", async () => {
   await using server = new ReplayServer([
     "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcXYZ",
     OK,
@@ -96,7 +98,7 @@ Deno.test("issue 9 defect 14: -v says why a kept-alive connection was not reused
   );
 });
 
-Deno.test("issue 9 defect 2: get stops at once, quietly, with exit 141 when stdout's reader goes away", async () => {
+Deno.test("get stops at once, quietly, with exit 141 when stdout's reader goes away", async () => {
   await using server = new ReplayServer([response(TEXT), OK]);
   const result = await runCli(["get", server.url("/1"), server.url("/2")], { stdoutLimit: 10 });
   assert.equal(result.code, 141, result.err);
@@ -105,7 +107,7 @@ Deno.test("issue 9 defect 2: get stops at once, quietly, with exit 141 when stdo
   assert.equal(server.requests.length, 1, "the second URL was not fetched");
 });
 
-Deno.test("issue 9 defect 2: get URL | head -c 10 exits 141 with no message", async () => {
+Deno.test("get URL | head -c 10 exits 141 with no message", async () => {
   await using server = new ReplayServer([response(TEXT), OK]);
   const result = await pipeToHead(["get", server.url("/1"), server.url("/2")], 10);
   assert.equal(result.code, 141, result.err);
@@ -113,21 +115,21 @@ Deno.test("issue 9 defect 2: get URL | head -c 10 exits 141 with no message", as
   assert.equal(server.requests.length, 1, "the second URL was not fetched");
 });
 
-Deno.test("issue 9 defect 16: with --compressed, a closed stdout is exit 141, not a decoding error", async () => {
+Deno.test("with --compressed, a closed stdout is exit 141, not a decoding error", async () => {
   await using server = new ReplayServer([response(GZIP, ["Content-Encoding: gzip"])]);
   const result = await runCli(["get", "--compressed", server.url()], { stdoutLimit: 1 });
   assert.equal(result.code, 141, result.err);
   assert.equal(result.err, "");
 });
 
-Deno.test("issue 9 defect 16: get --compressed URL | head -c1 exits 141 with no message", async () => {
+Deno.test("get --compressed URL | head -c1 exits 141 with no message", async () => {
   await using server = new ReplayServer([response(GZIP, ["Content-Encoding: gzip"])]);
   const result = await pipeToHead(["get", "--compressed", server.url()], 1);
   assert.equal(result.code, 141, result.err);
   assert.equal(result.err, "");
 });
 
-Deno.test("issue 9 defect 4: get against a server that accepts and never answers ends with exit 5 after --read-timeout", async () => {
+Deno.test("get against a server that accepts and never answers ends with exit 5 after --read-timeout", async () => {
   await using server = new SilentServer();
   const started = performance.now();
   const result = await runCli(["get", "--read-timeout", "300ms", server.url()]);
@@ -141,7 +143,7 @@ Deno.test("issue 9 defect 4: get against a server that accepts and never answers
   assert.equal(server.connections, 1);
 });
 
-Deno.test("issue 9 defect 4: the read timeout bounds each wait for data, not the whole transfer", async () => {
+Deno.test("the read timeout bounds each wait for data, not the whole transfer", async () => {
   // 40 bytes, one every 20 ms: 800 ms in all, but never 300 ms without a byte.
   await using server = new ReplayServer([{ bytes: OK, dripMs: 20 }]);
   const result = await runCli(["get", "--read-timeout", "300ms", server.url()]);
@@ -149,7 +151,7 @@ Deno.test("issue 9 defect 4: the read timeout bounds each wait for data, not the
   assert.equal(result.out, "ok");
 });
 
-Deno.test("issue 9 defect 4: --read-timeout defaults to 60s, takes none, and refuses 0 and malformed values", async () => {
+Deno.test("--read-timeout defaults to 60s, takes none, and refuses 0 and malformed values", async () => {
   const help = await runCli(["get", "--help"]);
   assert.match(help.out, /--read-timeout DURATION +.*\(default: 60s\)/);
   for (const value of ["0", "-1s", "", "soon", "25d"]) {
@@ -162,7 +164,7 @@ Deno.test("issue 9 defect 4: --read-timeout defaults to 60s, takes none, and ref
   assert.equal(none.code, 0, none.err);
 });
 
-Deno.test("issue 9 defects 3 and 15: a huge Retry-After is capped at 60s, and past --retry-max-time it is neither retried nor slept on", async () => {
+Deno.test("a huge Retry-After is capped at 60s, and past --retry-max-time it is neither retried nor slept on", async () => {
   const inAnHour = new Date(Date.now() + 3_600_000).toUTCString();
   for (const value of ["99999999", "3600", inAnHour, "9".repeat(400)]) {
     await using server = new ReplayServer([
@@ -195,7 +197,7 @@ Deno.test("issue 9 defects 3 and 15: a huge Retry-After is capped at 60s, and pa
   }
 });
 
-Deno.test("issue 9 defects 3 and 15: Retry-After: 3600 under --retry waits 60s, not an hour, and Ctrl-C ends the wait", async () => {
+Deno.test("Retry-After: 3600 under --retry waits 60s, not an hour, and Ctrl-C ends the wait", async () => {
   await using server = new ReplayServer([
     "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3600\r\nContent-Length: 4\r\n\r\nbusy",
     OK,
@@ -217,7 +219,7 @@ Deno.test("issue 9 defects 3 and 15: Retry-After: 3600 under --retry waits 60s, 
   assert.ok(waited < 1500, `the wait went on for ${waited} ms after SIGINT`);
 });
 
-Deno.test("issue 9 defect 3: --retry-delay past 24 days is a usage error", async () => {
+Deno.test("--retry-delay past 24 days is a usage error", async () => {
   const result = await runCli(["get", "--retry-delay", "99999999999", "http://127.0.0.1:1/"]);
   assert.equal(result.code, 2);
   assert.match(
@@ -226,7 +228,7 @@ Deno.test("issue 9 defect 3: --retry-delay past 24 days is a usage error", async
   );
 });
 
-Deno.test("issue 9: lib/http's limit errors name no flag; get adds the flag that sets each limit", async () => {
+Deno.test("lib/http's limit errors name no flag; get adds the flag that sets each limit", async () => {
   const redirect = (n: number) =>
     `HTTP/1.1 302 Found\r\nLocation: /r${n}\r\nContent-Length: 0\r\n\r\n`;
   const cases: Array<[string[], Array<string>, string]> = [
@@ -264,7 +266,7 @@ Deno.test("issue 9: lib/http's limit errors name no flag; get adds the flag that
   }
 });
 
-Deno.test("issue 9 defect 11: -o -, /dev/stdout, /dev/fd/1 and /proc/self/fd/1 write to sockit's stdout", async () => {
+Deno.test("-o -, /dev/stdout, /dev/fd/1 and /proc/self/fd/1 write to sockit's stdout", async () => {
   for (const path of ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]) {
     await using server = new ReplayServer([OK]);
     const result = await runSockit(["get", "-o", path, server.url()]);
@@ -274,7 +276,7 @@ Deno.test("issue 9 defect 11: -o -, /dev/stdout, /dev/fd/1 and /proc/self/fd/1 w
   }
 });
 
-Deno.test("issue 9 defect 11: -o /dev/stderr and /dev/fd/2 write to stderr, and -o /dev/null discards", async () => {
+Deno.test("-o /dev/stderr and /dev/fd/2 write to stderr, and -o /dev/null discards", async () => {
   for (const path of ["/dev/stderr", "/dev/fd/2", "/dev/null"]) {
     await using server = new ReplayServer([OK]);
     const result = await runSockit(["get", "-o", path, server.url()]);
@@ -284,14 +286,14 @@ Deno.test("issue 9 defect 11: -o /dev/stderr and /dev/fd/2 write to stderr, and 
   }
 });
 
-Deno.test("issue 9 defect 11: -o /dev/stdout to a stdout whose reader went away is exit 141", async () => {
+Deno.test("-o /dev/stdout to a stdout whose reader went away is exit 141", async () => {
   await using server = new ReplayServer([response(TEXT)]);
   const result = await runCli(["get", "-o", "/dev/stdout", server.url()], { stdoutLimit: 1 });
   assert.equal(result.code, 141, result.err);
   assert.equal(result.err, "");
 });
 
-Deno.test("issue 9 defect 11: an -o path that cannot be written is a usage error that says why, before any request", async () => {
+Deno.test("an -o path that cannot be written is a usage error that says why, before any request", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sockit-o-" });
   try {
     const devices = "sockit cannot open devices other than the standard streams " +
@@ -330,7 +332,7 @@ Deno.test("issue 9 defect 11: an -o path that cannot be written is a usage error
 });
 
 Deno.test({
-  name: "issue 9 defect 11: --cacert - and --cacert /dev/stdin read the CA from stdin",
+  name: "--cacert - and --cacert /dev/stdin read the CA from stdin",
   ignore: !hasProgram("openssl"),
   async fn() {
     const pki = await makeTestPki(["localhost", "127.0.0.1"]);
@@ -399,7 +401,7 @@ class StallingServer implements AsyncDisposable {
 }
 
 for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
-  Deno.test(`issue 9 defect 12: ${signal} in the middle of an -o body removes the .part file and exits ${code}`, async () => {
+  Deno.test(`${signal} in the middle of an -o body removes the .part file and exits ${code}`, async () => {
     const dir = await Deno.makeTempDir({ prefix: "sockit-part-" });
     try {
       await using server = new StallingServer();
@@ -432,7 +434,7 @@ async function runWithUmask027(args: string[]): Promise<{ code: number; err: str
   return { code, err: new TextDecoder().decode(stderr) };
 }
 
-Deno.test("issue 9 defect 12: -o creates a new file with mode 0666 less the umask, and an existing file keeps its mode", async () => {
+Deno.test("-o creates a new file with mode 0666 less the umask, and an existing file keeps its mode", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sockit-mode-" });
   try {
     {
@@ -455,7 +457,7 @@ Deno.test("issue 9 defect 12: -o creates a new file with mode 0666 less the umas
   }
 });
 
-Deno.test("issue 9: a failed --expect-header shows the pattern and each value tried, one by one", async () => {
+Deno.test("a failed --expect-header shows the pattern and each value tried, one by one", async () => {
   await using server = new ReplayServer([
     "HTTP/1.1 200 OK\r\nX-A: 1\r\nX-A: 2\r\nContent-Length: 0\r\n\r\n",
   ]);
@@ -473,7 +475,7 @@ function frames(err: string): string[] {
   return err.split("\r").slice(1).map((frame) => frame.trimEnd());
 }
 
-Deno.test("issue 9: the progress bar's last frame shows the whole body, 100%", async () => {
+Deno.test("the progress bar's last frame shows the whole body, 100%", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sockit-progress-" });
   try {
     const body = new Uint8Array(3 * 1024 * 1024);
@@ -523,7 +525,7 @@ Deno.test("get -s (--silent) draws no progress bar, even on a terminal", async (
   }
 });
 
-Deno.test("issue 9: --timing with several URLs labels each waterfall with its URL", async () => {
+Deno.test("--timing with several URLs labels each waterfall with its URL", async () => {
   await using server = new ReplayServer([OK, OK]);
   const result = await runCli(["get", "--timing", server.url("/a"), server.url("/b")]);
   assert.equal(result.code, 0, result.err);
@@ -536,7 +538,7 @@ Deno.test("issue 9: --timing with several URLs labels each waterfall with its UR
   assert.match(lines[13]!, /^total +\d/);
 });
 
-Deno.test("issue 9: -I -o FILE and -i -o FILE write the head into FILE, as curl does", async () => {
+Deno.test("-I -o FILE and -i -o FILE write the head into FILE, as curl does", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sockit-head-" });
   try {
     const head = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n";

@@ -1,0 +1,90 @@
+/**
+ * The spec reader: where variables come from, what secrets need, how a problem quoting a secret
+ * reads, the problems' positions, and how relative paths resolve.
+ */
+import assert from "node:assert/strict";
+import { loadSpec, SpecError } from "./spec.ts";
+import type { LoadSpecOptions } from "./spec.ts";
+
+function options(extra: Partial<LoadSpecOptions> = {}): LoadSpecOptions {
+  return { file: "s.yaml", baseDir: "/srv/checks", env: () => undefined, ...extra };
+}
+
+async function problems(text: string, extra: Partial<LoadSpecOptions> = {}): Promise<string[]> {
+  try {
+    await loadSpec(text, options(extra));
+    return [];
+  } catch (error) {
+    assert.ok(error instanceof SpecError, String(error));
+    return error.problems.map((p) => `${p.line}:${p.col}: ${p.message}`);
+  }
+}
+
+const TCP = (host: string) =>
+  `version: 1\nvars: { HOST: vars.test }\nchecks:\n  - { name: a, tcp: { host: "${host}", port: 1 } }\n`;
+
+Deno.test("a variable comes from --var, else the environment, else vars", async () => {
+  const host = async (extra: Partial<LoadSpecOptions>) =>
+    (await loadSpec(TCP("${HOST}"), options(extra))).checks[0]!.targetText;
+  assert.equal(await host({}), "vars.test:1");
+  assert.equal(await host({ env: (n) => n === "HOST" ? "env.test" : undefined }), "env.test:1");
+  assert.equal(
+    await host({
+      env: (n) => n === "HOST" ? "env.test" : undefined,
+      vars: new Map([["HOST", "cli.test"]]),
+    }),
+    "cli.test:1",
+  );
+});
+
+Deno.test("$${ writes a literal ${, and an undeclared name is a problem at its ${", async () => {
+  const spec = await loadSpec(
+    'version: 1\nchecks:\n  - { name: "cost $${X}", tcp: { host: h, port: 1 } }\n',
+    options(),
+  );
+  assert.equal(spec.checks[0]!.name, "cost ${X}");
+  assert.deepEqual(await problems(TCP("a-${NOPE}")), [
+    '4:32: undefined variable "NOPE" (declare it under "vars" or "secrets")',
+  ]);
+  assert.deepEqual(await problems(TCP("${HOST")), [
+    '4:30: unterminated "${" (write $${ for a literal ${)',
+  ]);
+});
+
+Deno.test("a secret must be set and not empty in the environment, and never comes from --var", async () => {
+  const spec =
+    "version: 1\nsecrets: [TOKEN]\nchecks:\n  - { name: a, tcp: { host: h, port: 1 } }\n";
+  assert.deepEqual(await problems(spec), ['2:11: secret "TOKEN" is not set in the environment']);
+  assert.deepEqual(await problems(spec, { env: () => "" }), [
+    '2:11: secret "TOKEN" is empty in the environment',
+  ]);
+  assert.match(
+    (await problems(spec, { env: () => "x", vars: new Map([["TOKEN", "y"]]) }))[0]!,
+    /cannot be given on the command line/,
+  );
+  const loaded = await loadSpec(spec, options({ env: () => "hunter2" }));
+  assert.deepEqual(loaded.secrets, ["hunter2"]);
+});
+
+Deno.test("a spec problem that quotes a value a secret went into holds the secret masked", async () => {
+  try {
+    await loadSpec(
+      'version: 1\nsecrets: [T]\nchecks:\n  - { name: a, tcp: { host: h, port: "${T}" } }\n',
+      options({ env: () => "hunter2" }),
+    );
+    assert.fail("no error");
+  } catch (error) {
+    assert.ok(error instanceof SpecError);
+    assert.deepEqual(error.secrets, ["hunter2"]);
+    assert.match(error.message, /not "\*\*\*"/);
+    assert.ok(!error.message.includes("hunter2"), error.message);
+  }
+});
+
+Deno.test("relative paths are relative to the spec file's folder", async () => {
+  const spec = await loadSpec(
+    "version: 1\nchecks:\n  - { name: a, unix: { path: run/app.sock } }\n",
+    options(),
+  );
+  assert.equal(spec.checks[0]!.targetText, "/srv/checks/run/app.sock");
+});
