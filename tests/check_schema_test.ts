@@ -1,6 +1,6 @@
 /**
  * The spec file's two judges agree: the JSON Schema in schema/ (checked with ajv, as editors
- * check it) and sockit's own validator accept the README's examples and the issue's, and reject
+ * check it) and sockit's own validator accept the README's examples and a spec using every kind, and reject
  * the same broken files. Also: `check`'s help and README section, `--emit-check` output that
  * runs as a check, and the demo's check step.
  */
@@ -51,11 +51,11 @@ Deno.test("every complete spec in the README's check section is valid for the sc
     assert.equal(schemaProblems(text), undefined);
     assert.equal(await sockitProblems(text), undefined);
   }
-  const issue = await Deno.readTextFile(
-    new URL("./fixtures/check/issue_example.yaml", import.meta.url),
+  const everyKind = await Deno.readTextFile(
+    new URL("./fixtures/check/every_kind.yaml", import.meta.url),
   );
-  assert.equal(schemaProblems(issue), undefined);
-  assert.equal(await sockitProblems(issue), undefined);
+  assert.equal(schemaProblems(everyKind), undefined);
+  assert.equal(await sockitProblems(everyKind), undefined);
 });
 
 const BASE = "version: 1\nchecks:\n";

@@ -283,7 +283,7 @@ const DNS_SEEDS = [
 // ---------------------------------------------------------------------------------------------
 
 const SPEC_SEEDS = [
-  await Deno.readTextFile(new URL("../fixtures/check/issue_example.yaml", import.meta.url)),
+  await Deno.readTextFile(new URL("../fixtures/check/every_kind.yaml", import.meta.url)),
   "version: 1\nchecks:\n  - name: a\n    tcp: { host: 127.0.0.1, port: 1 }\n",
   "version: 1\nvars: &v { A: x }\nchecks:\n  - name: ${A}\n    echo: { port: 7, payload: *v }\n",
   '{"version":1,"checks":[{"name":"h","http":{"url":"http://127.0.0.1/"},' +
