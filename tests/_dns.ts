@@ -44,16 +44,27 @@ function zoneOptions(dir: string): string[] {
   ];
 }
 
-/** A free UDP port on 127.0.0.1 (bound, then released). */
-export function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket("udp4");
-    socket.once("error", reject);
-    socket.bind(0, "127.0.0.1", () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
+/**
+ * A port on 127.0.0.1 free for UDP and for TCP both (each bound, then released): dnsmasq
+ * listens on both, so a port free only for UDP can keep it from starting.
+ */
+export async function freeUdpPort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const socket = dgram.createSocket("udp4");
+      socket.once("error", reject);
+      socket.bind(0, "127.0.0.1", () => {
+        const { port } = socket.address();
+        socket.close(() => resolve(port));
+      });
     });
-  });
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return port;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    }
+  }
 }
 
 /** A dnsmasq serving the test zone. */

@@ -210,6 +210,17 @@ export function closedPort(): number {
   return port;
 }
 
+/**
+ * Starts something after `delayMs` (the scenario: a service that comes up late) and returns
+ * the promise of it. A failure to start is kept for whoever awaits the promise: left unhandled
+ * meanwhile, it would cancel the test and every later one in its file with no message.
+ */
+export function startLater<T>(delayMs: number, start: () => T | Promise<T>): Promise<T> {
+  const started = new Promise((resolve) => setTimeout(resolve, delayMs)).then(start);
+  started.catch(() => {});
+  return started;
+}
+
 const available = new Map<string, boolean>();
 
 /** Whether a program is on PATH (a real peer such as socat or nc). */

@@ -4,18 +4,23 @@
  * The delays here are the scenario (a service that starts late), not synchronisation.
  */
 import assert from "node:assert/strict";
-import { closedPort, hasProgram, LineReader, runSockit, spawnSockit } from "./_helpers.ts";
+import {
+  closedPort,
+  hasProgram,
+  LineReader,
+  runSockit,
+  spawnSockit,
+  startLater,
+} from "./_helpers.ts";
 import { Dnsmasq, freeUdpPort, hasDnsmasq } from "./_dns.ts";
 import { hasNginx, makeTestPki, Nginx, TlsReplayServer } from "./_http.ts";
 import { startHttpResponder } from "../lib/http/responder.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts `socat TCP-LISTEN` on `port` after `delayMs`; returns a handle that stops it. */
 function socatLater(port: number, delayMs: number): { stop(): Promise<void> } {
   let child: Deno.ChildProcess | undefined;
   let stopped = false;
-  const started = sleep(delayMs).then(() => {
+  const started = startLater(delayMs, () => {
     if (stopped) return;
     child = new Deno.Command("socat", {
       args: [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, "SYSTEM:cat"],
@@ -38,11 +43,14 @@ function socatLater(port: number, delayMs: number): { stop(): Promise<void> } {
 }
 
 /** A listener opened after `delayMs` that accepts and closes connections until stopped. */
-function listenLater(port: number, delayMs: number): { stop(): Promise<void> } {
+function listenLater(
+  port: number,
+  delayMs: number,
+): { started: Promise<void>; stop(): Promise<void> } {
   let listener: Deno.TcpListener | undefined;
   let stopped = false;
   let serving: Promise<void> = Promise.resolve();
-  const started = sleep(delayMs).then(() => {
+  const started = startLater(delayMs, () => {
     if (stopped) return;
     listener = Deno.listen({ hostname: "127.0.0.1", port });
     serving = (async () => {
@@ -52,6 +60,7 @@ function listenLater(port: number, delayMs: number): { stop(): Promise<void> } {
     })();
   });
   return {
+    started,
     async stop() {
       stopped = true;
       await started;
@@ -130,8 +139,8 @@ Deno.test("wait --any is done when one target is ready", async () => {
 Deno.test("wait --reverse is done once a listener closes", async () => {
   const port = closedPort();
   const listener = listenLater(port, 0);
-  await sleep(20);
-  const closing = sleep(300).then(() => listener.stop());
+  await listener.started;
+  const closing = startLater(300, () => listener.stop());
   const result = await runSockit(["wait", "--reverse", "--timeout", "5s", `127.0.0.1:${port}`]);
   await closing;
   assert.equal(result.code, 0, result.err);
@@ -419,7 +428,7 @@ Deno.test("wait for nginx that starts late answers when nginx serves the file", 
   ignore: !hasNginx(),
 }, async () => {
   const port = closedPort();
-  const later = sleep(300).then(() => Nginx.start({ port, files: { "health.txt": "up\n" } }));
+  const later = startLater(300, () => Nginx.start({ port, files: { "health.txt": "up\n" } }));
   try {
     const result = await runSockit([
       "wait",
@@ -441,7 +450,7 @@ Deno.test("wait for a name that dnsmasq serves once it starts late, asked direct
   ignore: !hasDnsmasq(),
 }, async () => {
   const port = await freeUdpPort();
-  const later = sleep(300).then(() => Dnsmasq.start({ port }));
+  const later = startLater(300, () => Dnsmasq.start({ port }));
   try {
     const result = await runSockit([
       "wait",
@@ -526,7 +535,7 @@ Deno.test("wait and wait-for-it agree on an HTTP server that starts late (nginx)
   ignore: !hasProgram("wait-for-it") || !hasNginx(),
 }, async () => {
   const port = closedPort();
-  const later = sleep(300).then(() => Nginx.start({ port, files: { "index.html": "hi" } }));
+  const later = startLater(300, () => Nginx.start({ port, files: { "index.html": "hi" } }));
   try {
     const [ours, theirs] = await Promise.all([
       runSockit(["wait", "--timeout", "5s", `http://127.0.0.1:${port}/`]),
