@@ -25,6 +25,7 @@ import { basicAuthorization, parseHttpUrl } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { canonicalIp, formatHostPort, ipFamily } from "../net/addr.ts";
 import type { RetrySchedule } from "../net/retry.ts";
+import { parseAddressOverride } from "../net/override.ts";
 import type { ProbeOptions } from "../probe/probe.ts";
 import type { Target } from "../probe/target.ts";
 import { formatOf, readTree } from "./tree.ts";
@@ -919,19 +920,15 @@ class SpecReader {
     const resolve = new Map<string, string[]>();
     const resolveEntry = keys.get("resolve");
     for (const text of resolveEntry ? this.strings(resolveEntry.value, '"resolve"') ?? [] : []) {
-      const match = /^(\[[^\]]+\]|[^:]+):(\d+):(.+)$/.exec(text);
-      const addresses = match?.[3]?.split(",").map((a) => a.trim().replace(/^\[|\]$/g, "")) ?? [];
-      if (!match || addresses.some((a) => !ipFamily(a)) || Number(match[2]) > 65535) {
+      const entry = parseAddressOverride(text);
+      if (!entry) {
         this.problem(
           resolveEntry!.value.pos,
           `invalid resolve entry ${this.quote(text)}: expected HOST:PORT:ADDRESS`,
         );
         continue;
       }
-      resolve.set(
-        `${match[1]!.replace(/^\[|\]$/g, "").toLowerCase()}:${Number(match[2])}`,
-        addresses,
-      );
+      resolve.set(entry.key, entry.addresses);
     }
     const unixEntry = keys.get("unix_socket");
     const unixSocket = unixEntry ? this.path(unixEntry.value, '"unix_socket"') : undefined;

@@ -11,6 +11,7 @@ import type { HttpExpectations } from "../http/expect.ts";
 import { checkField, mergeFields } from "../http/request.ts";
 import { trimOws } from "../http/response.ts";
 import type { HttpUrl } from "../http/url.ts";
+import { parseAddressOverride } from "../net/override.ts";
 import { UsageError } from "./args.ts";
 import type { OptionSpec, ParsedArgs } from "./args.ts";
 import type { Io } from "./output.ts";
@@ -182,11 +183,9 @@ export async function parseRequestOptions(
   }
   const resolve = new Map<string, string[]>();
   for (const text of args.strings("resolve")) {
-    const match = /^(\[[^\]]+\]|[^:]+):(\d+):(.+)$/.exec(text);
-    if (!match) throw new UsageError(`Invalid --resolve "${text}": expected HOST:PORT:ADDRESS`);
-    const host = match[1]!.replace(/^\[|\]$/g, "").toLowerCase();
-    const addresses = match[3]!.split(",").map((a) => a.trim().replace(/^\[|\]$/g, ""));
-    resolve.set(`${host}:${Number(match[2])}`, addresses);
+    const entry = parseAddressOverride(text);
+    if (!entry) throw new UsageError(`Invalid --resolve "${text}": expected HOST:PORT:ADDRESS`);
+    resolve.set(entry.key, entry.addresses);
   }
   return {
     fields: mergeFields(defaults, user),

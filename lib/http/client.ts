@@ -17,6 +17,7 @@ import {
   TimeoutError,
 } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
+import { overrideKey } from "../net/override.ts";
 import type { ByteReader } from "../net/io.ts";
 import { readWithTimeout } from "../net/read_timeout.ts";
 import { BufReader } from "../net/reader.ts";
@@ -443,7 +444,7 @@ export class HttpClient {
       `Cannot connect to ${where}`,
       async (inner) => {
         let dialed: Dialed;
-        const override = options.resolve?.get(`${url.host.toLowerCase()}:${url.port}`);
+        const override = options.resolve?.get(overrideKey(url.host, url.port));
         if (options.unixSocket) {
           dialed = await dial({ path: options.unixSocket }, { signal: inner, trace });
         } else if (override) {

@@ -47,6 +47,8 @@ export {
 } from "./errors.ts";
 export type { InterruptedErrorOptions, SockitErrorOptions } from "./errors.ts";
 export { bytesReader, writeAll } from "./io.ts";
+export { overrideKey, parseAddressOverride } from "./override.ts";
+export type { AddressOverride } from "./override.ts";
 export { readWithTimeout } from "./read_timeout.ts";
 export { mayRetry, pauseBefore } from "./retry.ts";
 export type { RetrySchedule } from "./retry.ts";

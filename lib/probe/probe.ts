@@ -43,6 +43,7 @@ import type { HttpUrl } from "../http/url.ts";
 import { canonicalIp, formatHostPort } from "../net/addr.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
 import { writeAll } from "../net/io.ts";
+import { overrideKey } from "../net/override.ts";
 import type { Target } from "./target.ts";
 
 /** The outcome of one attempt. */
@@ -529,7 +530,7 @@ async function checkCertificate(
     const reason = `${url.href} is not https: there is no certificate to check`;
     return { expires: null, failure: { expectation: "cert", expected, got: "plain http", reason } };
   }
-  const address = http.resolve?.get(`${url.host.toLowerCase()}:${url.port}`)?.[0] ?? url.host;
+  const address = http.resolve?.get(overrideKey(url.host, url.port))?.[0] ?? url.host;
   // Loaded on first use: node:tls costs tens of milliseconds at start-up, and only this needs it.
   const { readPeerCertificate } = await import("./cert.ts");
   const cert = await readPeerCertificate(address, url.port, {
