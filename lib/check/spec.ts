@@ -12,7 +12,7 @@ import { oneLine, quote } from "../text/quote.ts";
 import { suggest } from "../text/suggest.ts";
 import { normalizeDnsName } from "../dns/name.ts";
 import { parseDnsServer } from "../dns/outcome.ts";
-import { Rcode, RecordType, typeCode, typeName } from "../dns/wire.ts";
+import { parseRecordType, Rcode, RecordType, typeName } from "../dns/wire.ts";
 import {
   parseHeaderExpectation,
   parseJsonPointer,
@@ -1155,14 +1155,10 @@ class SpecReader {
     let type: number | undefined;
     if (typeEntry) {
       const text = this.string(typeEntry.value, '"type"');
-      type = text === undefined ? undefined : typeCode(text);
-      if (text !== undefined && type === undefined) {
-        ok = this.problem(
-          typeEntry.value.pos,
-          `unknown record type ${
-            this.quote(text)
-          }: use A, AAAA, CNAME, MX, NS, SOA, TXT, SRV, PTR, CAA or TYPEnnn`,
-        ) ?? false;
+      try {
+        type = text === undefined ? undefined : parseRecordType(text, this.quote(text));
+      } catch (error) {
+        ok = this.problem(typeEntry.value.pos, lowerFirst((error as Error).message)) ?? false;
       }
     }
     const serverEntry = keys.get("server");
