@@ -19,6 +19,7 @@ import { formatDuration, withDeadline } from "../net/deadline.ts";
 import { closeQuietly } from "../net/close.ts";
 import { describeNetError } from "../net/dial.ts";
 import { InterruptedError } from "../net/errors.ts";
+import { concatBytes } from "../net/bytes.ts";
 import { writeAll } from "../net/io.ts";
 import { sleep } from "../net/timer.ts";
 import { UsageError, withCommon } from "./args.ts";
@@ -772,7 +773,7 @@ function checkOutcome(plan: GetPlan, outcome: Outcome): string[] {
     ? undefined
     : outcome.bodyBytes > MAX_CHECKED_BODY
     ? outcome.bodyBytes
-    : new TextDecoder().decode(concat(outcome.body));
+    : new TextDecoder().decode(concatBytes(outcome.body));
   for (const failure of checkResponse(result.head, body, plan.expect)) {
     const option = EXPECT_OPTION[failure.expectation];
     failures.push(
@@ -784,16 +785,6 @@ function checkOutcome(plan: GetPlan, outcome: Outcome): string[] {
     );
   }
   return failures;
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 /** A retry's wait for people: `2s`, or `60s (Retry-After asked for 1h, capped at 60s)`. */

@@ -26,6 +26,7 @@ export {
   ipv6Bytes,
   isIpLiteral,
 } from "./addr.ts";
+export { concatBytes, indexOfBytes } from "./bytes.ts";
 export { closeOnAbort, closeQuietly } from "./close.ts";
 export type { Closable } from "./close.ts";
 export { withConn } from "./conn.ts";

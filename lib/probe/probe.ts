@@ -42,6 +42,7 @@ import { basicAuthorization } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { canonicalIp, formatHostPort } from "../net/addr.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
+import { concatBytes, indexOfBytes } from "../net/bytes.ts";
 import { writeAll } from "../net/io.ts";
 import { overrideKey } from "../net/override.ts";
 import type { Target } from "./target.ts";
@@ -336,14 +337,6 @@ async function readUntil(
   return { found: false, eof: false };
 }
 
-function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
 /** What came, as text (UTF-8): a fact holds it once, unquoted, whole (at most 64 KiB came). */
 function receivedText(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
@@ -568,13 +561,7 @@ function timeLeft(ms: number): string {
 }
 
 function decode(chunks: Uint8Array[]): string {
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.length;
-  }
-  return new TextDecoder().decode(all);
+  return new TextDecoder().decode(concatBytes(chunks));
 }
 
 /** The longest a `dns:` attempt waits for its answer. */
