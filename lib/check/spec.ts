@@ -20,7 +20,7 @@ import {
   parseStatusList,
 } from "../http/expect.ts";
 import type { HeaderExpectation, JsonExpectation, JsonMatcher } from "../http/expect.ts";
-import { checkField, mergeFields } from "../http/request.ts";
+import { checkField, defaultFields, mergeFields } from "../http/request.ts";
 import { basicAuthorization, parseHttpUrl } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { canonicalIp, formatHostPort, ipFamily } from "../net/addr.ts";
@@ -937,10 +937,7 @@ class SpecReader {
     }
     const httpExpect = this.readHttpExpect(expect, method, url?.scheme);
     if (!url || !ok || !httpExpect) return undefined;
-    const defaults: Array<[string, string]> = [
-      ["User-Agent", this.#options.userAgent ?? "sockit"],
-      ["Accept", "*/*"],
-    ];
+    const defaults = defaultFields(this.#options.userAgent ?? "sockit");
     return {
       target: { kind: "http", text: url.href, url },
       text: `${method} ${url.href}`,

@@ -13,7 +13,7 @@ import type { ResponseHead } from "../http/response.ts";
 import { checkResponse, MAX_CHECKED_BODY, needsBody } from "../http/expect.ts";
 import type { ExpectationFailure, HttpExpectations } from "../http/expect.ts";
 import { formatSize, parseSize } from "../http/size.ts";
-import { basicAuthorization, parseHttpUrl } from "../http/url.ts";
+import { parseHttpUrl, withBasicAuthorization } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
 import { closeQuietly } from "../net/close.ts";
@@ -818,9 +818,7 @@ export function formatHead(head: ResponseHead): string {
  * (as curl does) unless -H gave an Authorization of its own.
  */
 function fieldsFor(plan: GetPlan, url: HttpUrl): Array<[string, string]> {
-  const basic = basicAuthorization(url);
-  const given = plan.fields.some(([name]) => name.toLowerCase() === "authorization");
-  return basic === undefined || given ? plan.fields : [...plan.fields, ["Authorization", basic]];
+  return withBasicAuthorization(plan.fields, url);
 }
 
 function showHead(head: ResponseHead, showSecrets: boolean): string {

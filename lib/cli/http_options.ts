@@ -8,7 +8,7 @@
 import { acceptEncoding } from "../http/client.ts";
 import { parseHeaderExpectation, parseRegex, parseStatusList } from "../http/expect.ts";
 import type { HttpExpectations } from "../http/expect.ts";
-import { checkField, mergeFields } from "../http/request.ts";
+import { checkField, defaultFields, mergeFields } from "../http/request.ts";
 import { trimOws } from "../http/response.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { parseAddressOverride } from "../net/override.ts";
@@ -165,7 +165,7 @@ export async function parseRequestOptions(
     return [name, value];
   });
   const compressed = args.flag("compressed");
-  const defaults: Array<[string, string]> = [["User-Agent", PRODUCT], ["Accept", "*/*"]];
+  const defaults = defaultFields(PRODUCT);
   if (compressed) defaults.push(["Accept-Encoding", acceptEncoding()]);
   const unixSocket = args.string("unix-socket");
   if (unixSocket === "") throw new UsageError('Invalid --unix-socket "": empty path');

@@ -38,7 +38,8 @@ import {
 } from "../http/expect.ts";
 import type { HttpExpectations, JsonExpectation } from "../http/expect.ts";
 import type { ResponseHead } from "../http/response.ts";
-import { basicAuthorization } from "../http/url.ts";
+import { defaultFields, REDIRECT_STATUSES } from "../http/request.ts";
+import { withBasicAuthorization } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { canonicalIp, formatHostPort } from "../net/addr.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
@@ -398,7 +399,6 @@ async function probeFile(path: string, options: ProbeOptions): Promise<ProbeResu
 
 /** What an HTTP probe expects when it is told nothing: a 2xx status. */
 const DEFAULT_EXPECT: HttpExpectations = { status: parseStatusList("2xx") };
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** Ends a fetch once the head has told all that is needed. */
 class HeadIsEnough extends Error {
@@ -413,14 +413,8 @@ async function probeHttp(url: HttpUrl, options: ProbeOptions): Promise<ProbeResu
   const json = http.json ?? [];
   const keepBody = needsBody(expect) || json.length > 0;
   const method = http.method ?? "GET";
-  const given: Array<[string, string]> = http.fields ??
-    [["User-Agent", "sockit"], ["Accept", "*/*"]];
   // A user:pass@ URL sends Basic authorization, unless a header gave one.
-  const basic = basicAuthorization(url);
-  const fields: Array<[string, string]> =
-    basic === undefined || given.some(([name]) => name.toLowerCase() === "authorization")
-      ? given
-      : [...given, ["Authorization", basic]];
+  const fields = withBasicAuthorization(http.fields ?? defaultFields("sockit"), url);
   const client = new HttpClient({
     caCerts: http.caCerts,
     insecure: http.insecure,
@@ -452,7 +446,7 @@ async function probeHttp(url: HttpUrl, options: ProbeOptions): Promise<ProbeResu
             onResponse: (head, at) => {
               responses++;
               finalUrl = at;
-              const redirecting = http.follow && REDIRECTS.has(head.status) &&
+              const redirecting = http.follow && REDIRECT_STATUSES.has(head.status) &&
                 head.headers.has("location");
               // Without body expectations the status and fields say it all: no need to
               // download a large body on every attempt.
