@@ -26,6 +26,7 @@ import type { HttpUrl } from "../http/url.ts";
 import { canonicalIp, formatHostPort, ipFamily } from "../net/addr.ts";
 import type { RetrySchedule } from "../net/retry.ts";
 import { parseAddressOverride } from "../net/override.ts";
+import { checkCertificatePem } from "../net/tls.ts";
 import type { ProbeOptions } from "../probe/probe.ts";
 import type { Target } from "../probe/target.ts";
 import { formatOf, readTree } from "./tree.ts";
@@ -906,9 +907,9 @@ class SpecReader {
         const read = this.#options.readFile ?? ((p: string) => Deno.readTextFile(p));
         try {
           const pem = await read(path);
-          if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
-            this.problem(cacertEntry.value.pos, `cacert "${path}" holds no PEM certificate`);
-          } else caCerts.push(pem);
+          const why = checkCertificatePem(pem);
+          if (why) this.problem(cacertEntry.value.pos, `cannot use cacert "${path}": ${why}`);
+          else caCerts.push(pem);
         } catch (error) {
           const why = error instanceof Deno.errors.NotFound
             ? "no such file"

@@ -12,6 +12,7 @@ import { checkField, defaultFields, mergeFields } from "../http/request.ts";
 import { trimOws } from "../http/response.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { parseAddressOverride } from "../net/override.ts";
+import { checkCertificatePem } from "../net/tls.ts";
 import { UsageError } from "./args.ts";
 import type { OptionSpec, ParsedArgs } from "./args.ts";
 import type { Io } from "./output.ts";
@@ -176,9 +177,8 @@ export async function parseRequestOptions(
   const cacert = args.string("cacert");
   if (cacert !== undefined) {
     const pem = await readInput(io, cacert, "--cacert");
-    if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
-      throw new UsageError(`Cannot use --cacert "${cacert}": no PEM certificate in it`);
-    }
+    const why = checkCertificatePem(pem);
+    if (why) throw new UsageError(`Cannot use --cacert "${cacert}": ${why}`);
     caCerts.push(pem);
   }
   const resolve = new Map<string, string[]>();

@@ -62,6 +62,7 @@ export type { LatencySummary } from "./stats.ts";
 export type { TraceEvent, TraceFn } from "./trace.ts";
 export {
   CERTIFICATE_KINDS,
+  checkCertificatePem,
   checkKeyPair,
   describeTlsError,
   isCertificateFailure,
