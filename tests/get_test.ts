@@ -347,6 +347,17 @@ Deno.test("get --resolve sends the name in Host but connects to the given addres
   );
 });
 
+Deno.test("get --resolve refuses a host name as address and a port over 65535, as a spec does", async () => {
+  for (const entry of ["example.test:80:localhost", "example.test:65536:127.0.0.1"]) {
+    const result = await runCli(["get", "--resolve", entry, "http://example.test/"]);
+    assert.equal(result.code, 2, entry);
+    assert.match(
+      result.err,
+      new RegExp(`^error: Invalid --resolve "${entry}": expected HOST:PORT:ADDRESS\n`),
+    );
+  }
+});
+
 Deno.test("get --unix-socket speaks HTTP over a Unix socket", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sockit-unix-" });
   const path = `${dir}/api.sock`;

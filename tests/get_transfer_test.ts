@@ -351,7 +351,7 @@ Deno.test({
       for (
         const [path, stdin, why] of [
           ["/dev/full", "", "sockit cannot open devices other than the standard streams"],
-          ["-", "not a certificate", "no PEM certificate in it"],
+          ["-", "not a certificate", 'no PEM "BEGIN CERTIFICATE" block'],
           [`${pki.dir}/missing.pem`, "", "no such file"],
         ]
       ) {

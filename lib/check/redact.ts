@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { concatBytes, indexOfBytes } from "../net/bytes.ts";
 
 /** What a secret is shown as. */
 export const MASK = "***";
@@ -196,21 +197,11 @@ export function escapeXml(text: string): string {
 function replaceBytes(data: Uint8Array, needle: Uint8Array, by: Uint8Array): Uint8Array {
   const parts: Uint8Array[] = [];
   let from = 0;
-  let found = false;
-  outer: for (let i = 0; i + needle.length <= data.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (data[i + j] !== needle[j]) continue outer;
+  for (let i = indexOfBytes(data, needle); i >= 0; i = indexOfBytes(data, needle, from)) {
     parts.push(data.subarray(from, i), by);
-    found = true;
     from = i + needle.length;
-    i = from - 1;
   }
-  if (!found) return data;
+  if (parts.length === 0) return data;
   parts.push(data.subarray(from));
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

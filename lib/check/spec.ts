@@ -12,7 +12,7 @@ import { oneLine, quote } from "../text/quote.ts";
 import { suggest } from "../text/suggest.ts";
 import { normalizeDnsName } from "../dns/name.ts";
 import { parseDnsServer } from "../dns/outcome.ts";
-import { Rcode, RecordType, typeCode, typeName } from "../dns/wire.ts";
+import { parseRecordType, Rcode, RecordType, typeName } from "../dns/wire.ts";
 import {
   parseHeaderExpectation,
   parseJsonPointer,
@@ -20,11 +20,13 @@ import {
   parseStatusList,
 } from "../http/expect.ts";
 import type { HeaderExpectation, JsonExpectation, JsonMatcher } from "../http/expect.ts";
-import { checkField, mergeFields } from "../http/request.ts";
+import { checkField, defaultFields, mergeFields } from "../http/request.ts";
 import { basicAuthorization, parseHttpUrl } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { canonicalIp, formatHostPort, ipFamily } from "../net/addr.ts";
 import type { RetrySchedule } from "../net/retry.ts";
+import { parseAddressOverride } from "../net/override.ts";
+import { checkCertificatePem } from "../net/tls.ts";
 import type { ProbeOptions } from "../probe/probe.ts";
 import type { Target } from "../probe/target.ts";
 import { formatOf, readTree } from "./tree.ts";
@@ -905,9 +907,9 @@ class SpecReader {
         const read = this.#options.readFile ?? ((p: string) => Deno.readTextFile(p));
         try {
           const pem = await read(path);
-          if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
-            this.problem(cacertEntry.value.pos, `cacert "${path}" holds no PEM certificate`);
-          } else caCerts.push(pem);
+          const why = checkCertificatePem(pem);
+          if (why) this.problem(cacertEntry.value.pos, `cannot use cacert "${path}": ${why}`);
+          else caCerts.push(pem);
         } catch (error) {
           const why = error instanceof Deno.errors.NotFound
             ? "no such file"
@@ -919,19 +921,15 @@ class SpecReader {
     const resolve = new Map<string, string[]>();
     const resolveEntry = keys.get("resolve");
     for (const text of resolveEntry ? this.strings(resolveEntry.value, '"resolve"') ?? [] : []) {
-      const match = /^(\[[^\]]+\]|[^:]+):(\d+):(.+)$/.exec(text);
-      const addresses = match?.[3]?.split(",").map((a) => a.trim().replace(/^\[|\]$/g, "")) ?? [];
-      if (!match || addresses.some((a) => !ipFamily(a)) || Number(match[2]) > 65535) {
+      const entry = parseAddressOverride(text);
+      if (!entry) {
         this.problem(
           resolveEntry!.value.pos,
           `invalid resolve entry ${this.quote(text)}: expected HOST:PORT:ADDRESS`,
         );
         continue;
       }
-      resolve.set(
-        `${match[1]!.replace(/^\[|\]$/g, "").toLowerCase()}:${Number(match[2])}`,
-        addresses,
-      );
+      resolve.set(entry.key, entry.addresses);
     }
     const unixEntry = keys.get("unix_socket");
     const unixSocket = unixEntry ? this.path(unixEntry.value, '"unix_socket"') : undefined;
@@ -940,10 +938,7 @@ class SpecReader {
     }
     const httpExpect = this.readHttpExpect(expect, method, url?.scheme);
     if (!url || !ok || !httpExpect) return undefined;
-    const defaults: Array<[string, string]> = [
-      ["User-Agent", this.#options.userAgent ?? "sockit"],
-      ["Accept", "*/*"],
-    ];
+    const defaults = defaultFields(this.#options.userAgent ?? "sockit");
     return {
       target: { kind: "http", text: url.href, url },
       text: `${method} ${url.href}`,
@@ -1158,14 +1153,10 @@ class SpecReader {
     let type: number | undefined;
     if (typeEntry) {
       const text = this.string(typeEntry.value, '"type"');
-      type = text === undefined ? undefined : typeCode(text);
-      if (text !== undefined && type === undefined) {
-        ok = this.problem(
-          typeEntry.value.pos,
-          `unknown record type ${
-            this.quote(text)
-          }: use A, AAAA, CNAME, MX, NS, SOA, TXT, SRV, PTR, CAA or TYPEnnn`,
-        ) ?? false;
+      try {
+        type = text === undefined ? undefined : parseRecordType(text, this.quote(text));
+      } catch (error) {
+        ok = this.problem(typeEntry.value.pos, lowerFirst((error as Error).message)) ?? false;
       }
     }
     const serverEntry = keys.get("server");

@@ -88,3 +88,24 @@ Deno.test("relative paths are relative to the spec file's folder", async () => {
   );
   assert.equal(spec.checks[0]!.targetText, "/srv/checks/run/app.sock");
 });
+
+Deno.test("a cacert without a whole PEM certificate block, a bad resolve entry and an unknown type are problems", async () => {
+  const spec = [
+    "version: 1",
+    "checks:",
+    "  - name: a",
+    "    http:",
+    "      url: https://a.test/",
+    "      cacert: ca.pem",
+    "      resolve: [a.test:443:localhost]",
+    "  - { name: b, dns: { name: b.test, type: MXX } }",
+    "",
+  ].join("\n");
+  const readFile = (path: string) =>
+    Promise.resolve(path === "/srv/checks/ca.pem" ? "-----BEGIN CERTIFICATE-----\n" : "");
+  assert.deepEqual(await problems(spec, { readFile }), [
+    '6:15: cannot use cacert "/srv/checks/ca.pem": no PEM "BEGIN CERTIFICATE" block',
+    '7:16: invalid resolve entry "a.test:443:localhost": expected HOST:PORT:ADDRESS',
+    '8:43: unknown record type "MXX": use A, AAAA, CNAME, MX, NS, SOA, TXT, SRV, PTR, CAA or TYPEnnn',
+  ]);
+});

@@ -13,12 +13,13 @@ import type { ResponseHead } from "../http/response.ts";
 import { checkResponse, MAX_CHECKED_BODY, needsBody } from "../http/expect.ts";
 import type { ExpectationFailure, HttpExpectations } from "../http/expect.ts";
 import { formatSize, parseSize } from "../http/size.ts";
-import { basicAuthorization, parseHttpUrl } from "../http/url.ts";
+import { parseHttpUrl, withBasicAuthorization } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
 import { closeQuietly } from "../net/close.ts";
 import { describeNetError } from "../net/dial.ts";
 import { InterruptedError } from "../net/errors.ts";
+import { concatBytes } from "../net/bytes.ts";
 import { writeAll } from "../net/io.ts";
 import { sleep } from "../net/timer.ts";
 import { UsageError, withCommon } from "./args.ts";
@@ -772,7 +773,7 @@ function checkOutcome(plan: GetPlan, outcome: Outcome): string[] {
     ? undefined
     : outcome.bodyBytes > MAX_CHECKED_BODY
     ? outcome.bodyBytes
-    : new TextDecoder().decode(concat(outcome.body));
+    : new TextDecoder().decode(concatBytes(outcome.body));
   for (const failure of checkResponse(result.head, body, plan.expect)) {
     const option = EXPECT_OPTION[failure.expectation];
     failures.push(
@@ -784,16 +785,6 @@ function checkOutcome(plan: GetPlan, outcome: Outcome): string[] {
     );
   }
   return failures;
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 /** A retry's wait for people: `2s`, or `60s (Retry-After asked for 1h, capped at 60s)`. */
@@ -827,9 +818,7 @@ export function formatHead(head: ResponseHead): string {
  * (as curl does) unless -H gave an Authorization of its own.
  */
 function fieldsFor(plan: GetPlan, url: HttpUrl): Array<[string, string]> {
-  const basic = basicAuthorization(url);
-  const given = plan.fields.some(([name]) => name.toLowerCase() === "authorization");
-  return basic === undefined || given ? plan.fields : [...plan.fields, ["Authorization", basic]];
+  return withBasicAuthorization(plan.fields, url);
 }
 
 function showHead(head: ResponseHead, showSecrets: boolean): string {

@@ -8,9 +8,11 @@
 import { acceptEncoding } from "../http/client.ts";
 import { parseHeaderExpectation, parseRegex, parseStatusList } from "../http/expect.ts";
 import type { HttpExpectations } from "../http/expect.ts";
-import { checkField, mergeFields } from "../http/request.ts";
+import { checkField, defaultFields, mergeFields } from "../http/request.ts";
 import { trimOws } from "../http/response.ts";
 import type { HttpUrl } from "../http/url.ts";
+import { parseAddressOverride } from "../net/override.ts";
+import { checkCertificatePem } from "../net/tls.ts";
 import { UsageError } from "./args.ts";
 import type { OptionSpec, ParsedArgs } from "./args.ts";
 import type { Io } from "./output.ts";
@@ -164,7 +166,7 @@ export async function parseRequestOptions(
     return [name, value];
   });
   const compressed = args.flag("compressed");
-  const defaults: Array<[string, string]> = [["User-Agent", PRODUCT], ["Accept", "*/*"]];
+  const defaults = defaultFields(PRODUCT);
   if (compressed) defaults.push(["Accept-Encoding", acceptEncoding()]);
   const unixSocket = args.string("unix-socket");
   if (unixSocket === "") throw new UsageError('Invalid --unix-socket "": empty path');
@@ -175,18 +177,15 @@ export async function parseRequestOptions(
   const cacert = args.string("cacert");
   if (cacert !== undefined) {
     const pem = await readInput(io, cacert, "--cacert");
-    if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
-      throw new UsageError(`Cannot use --cacert "${cacert}": no PEM certificate in it`);
-    }
+    const why = checkCertificatePem(pem);
+    if (why) throw new UsageError(`Cannot use --cacert "${cacert}": ${why}`);
     caCerts.push(pem);
   }
   const resolve = new Map<string, string[]>();
   for (const text of args.strings("resolve")) {
-    const match = /^(\[[^\]]+\]|[^:]+):(\d+):(.+)$/.exec(text);
-    if (!match) throw new UsageError(`Invalid --resolve "${text}": expected HOST:PORT:ADDRESS`);
-    const host = match[1]!.replace(/^\[|\]$/g, "").toLowerCase();
-    const addresses = match[3]!.split(",").map((a) => a.trim().replace(/^\[|\]$/g, ""));
-    resolve.set(`${host}:${Number(match[2])}`, addresses);
+    const entry = parseAddressOverride(text);
+    if (!entry) throw new UsageError(`Invalid --resolve "${text}": expected HOST:PORT:ADDRESS`);
+    resolve.set(entry.key, entry.addresses);
   }
   return {
     fields: mergeFields(defaults, user),

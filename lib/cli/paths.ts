@@ -7,6 +7,7 @@
  * @module
  */
 import { closeQuietly } from "../net/close.ts";
+import { concatBytes } from "../net/bytes.ts";
 import { writeAll } from "../net/io.ts";
 import { resolvePath, splitPath } from "../text/path.ts";
 import { UsageError } from "./args.ts";
@@ -110,13 +111,7 @@ async function readAll(source: Io["stdin"], path: string, option: string): Promi
     }
     chunks.push(buf.slice(0, n));
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /**

@@ -22,10 +22,10 @@ import { lookupSystem } from "../dns/system.ts";
 import type { SystemAddress } from "../dns/system.ts";
 import {
   formatRecordData,
+  parseRecordType,
   rcodeName,
   RecordType,
   reverseName,
-  typeCode,
   typeName,
 } from "../dns/wire.ts";
 import type { DnsRecord } from "../dns/wire.ts";
@@ -243,11 +243,11 @@ async function plan(ctx: Context): Promise<Plan> {
   }
   let family: 4 | 6 | undefined = args.flag("ipv4") ? 4 : args.flag("ipv6") ? 6 : undefined;
   const typeText = args.string("type");
-  const given = typeText === undefined ? undefined : typeCode(typeText);
-  if (typeText !== undefined && given === undefined) {
-    throw new UsageError(
-      `Unknown record type "${typeText}": use A, AAAA, CNAME, MX, NS, SOA, TXT, SRV, PTR, CAA or TYPEnnn`,
-    );
+  let given: number | undefined;
+  try {
+    given = typeText === undefined ? undefined : parseRecordType(typeText);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
   if (reverse.length > 0) {
     if (compare) throw new UsageError("Options --compare and -x cannot be used together");

@@ -13,7 +13,7 @@ import type { Target } from "../probe/target.ts";
 import { waitFor } from "../probe/wait.ts";
 import type { WaitEvent, WaitResult } from "../probe/wait.ts";
 import { parseDnsServer } from "../dns/outcome.ts";
-import { typeCode, typeName } from "../dns/wire.ts";
+import { parseRecordType, typeName } from "../dns/wire.ts";
 import { formatHostPort, isIpLiteral } from "../net/addr.ts";
 import { UsageError, withCommon } from "./args.ts";
 import {
@@ -203,11 +203,11 @@ async function planFrom(ctx: Context, command: string[]): Promise<WaitPlan> {
   const urls = targets.flatMap((t) => t.kind === "http" ? [t.url] : []);
   const request = await parseRequestOptions(args, ctx.io, urls);
   const typeText = args.string("type");
-  const type = typeText === undefined ? undefined : typeCode(typeText);
-  if (typeText !== undefined && type === undefined) {
-    throw new UsageError(
-      `Unknown record type "${typeText}": use A, AAAA, CNAME, MX, NS, SOA, TXT, SRV, PTR, CAA or TYPEnnn`,
-    );
+  let type: number | undefined;
+  try {
+    type = typeText === undefined ? undefined : parseRecordType(typeText);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
   const expectAddresses = args.strings("expect-address").map((text) => {
     if (!isIpLiteral(text)) {

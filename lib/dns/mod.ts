@@ -44,6 +44,7 @@ export {
   EDNS_UDP_SIZE,
   encodeMessage,
   formatRecordData,
+  parseRecordType,
   Rcode,
   rcodeName,
   RecordType,

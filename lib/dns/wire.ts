@@ -73,6 +73,28 @@ export function typeCode(name: string): number | undefined {
   return m && Number(m[1]) <= 65535 ? Number(m[1]) : undefined;
 }
 
+/**
+ * The code of a record type name as {@linkcode typeCode}, or a `TypeError` naming the choices.
+ * `shown` is how the text appears in the message (quoted as it is by default).
+ *
+ * @example
+ * ```ts
+ * import { parseRecordType } from "./wire.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(parseRecordType("mx"), 15);
+ * assert.throws(() => parseRecordType("MXX"), /^TypeError: Unknown record type "MXX": use A, AAAA/);
+ * ```
+ */
+export function parseRecordType(text: string, shown = `"${text}"`): number {
+  const code = typeCode(text);
+  if (code === undefined) {
+    throw new TypeError(
+      `Unknown record type ${shown}: use A, AAAA, CNAME, MX, NS, SOA, TXT, SRV, PTR, CAA or TYPEnnn`,
+    );
+  }
+  return code;
+}
+
 /** The name of a response code: `NXDOMAIN`, or `RCODE9`. */
 export function rcodeName(rcode: number): string {
   for (const [name, code] of Object.entries(Rcode)) if (code === rcode) return name;

@@ -5,6 +5,7 @@ import {
   decodeMessage,
   encodeMessage,
   formatRecordData,
+  parseRecordType,
   rcodeName,
   RecordType,
   reverseName,
@@ -376,4 +377,16 @@ Deno.test("typeCode() reads names in any case and TYPEnnn", () => {
     99,
     undefined,
   ]);
+});
+
+Deno.test("parseRecordType() reads a name or TYPEnnn and names the choices for anything else", () => {
+  assert.equal(parseRecordType("aaaa"), RecordType.AAAA);
+  assert.equal(parseRecordType("TYPE65"), 65);
+  assert.throws(
+    () => parseRecordType("TYPE65536"),
+    new TypeError(
+      'Unknown record type "TYPE65536": use A, AAAA, CNAME, MX, NS, SOA, TXT, SRV, PTR, CAA or TYPEnnn',
+    ),
+  );
+  assert.throws(() => parseRecordType("x\n", '"x\\n"'), /^TypeError: Unknown record type "x\\n": /);
 });

@@ -17,12 +17,13 @@ import {
   TimeoutError,
 } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
+import { overrideKey } from "../net/override.ts";
 import type { ByteReader } from "../net/io.ts";
 import { readWithTimeout } from "../net/read_timeout.ts";
 import { BufReader } from "../net/reader.ts";
 import { startTls } from "../net/tls.ts";
 import type { TraceFn } from "../net/trace.ts";
-import { encodeRequestHead } from "./request.ts";
+import { encodeRequestHead, REDIRECT_STATUSES } from "./request.ts";
 import type { RequestHead } from "./request.ts";
 import {
   bodyFraming,
@@ -443,7 +444,7 @@ export class HttpClient {
       `Cannot connect to ${where}`,
       async (inner) => {
         let dialed: Dialed;
-        const override = options.resolve?.get(`${url.host.toLowerCase()}:${url.port}`);
+        const override = options.resolve?.get(overrideKey(url.host, url.port));
         if (options.unixSocket) {
           dialed = await dial({ path: options.unixSocket }, { signal: inner, trace });
         } else if (override) {
@@ -589,7 +590,6 @@ export interface FetchResult {
   decoded: string[];
 }
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const CREDENTIALS = new Set(["authorization", "cookie", "proxy-authorization", "host"]);
 
 /**
@@ -631,7 +631,7 @@ export async function fetchUrl(
       });
       const { head } = exchange;
       const location = head.headers.get("location");
-      const redirect = options.followRedirects && REDIRECTS.has(head.status) &&
+      const redirect = options.followRedirects && REDIRECT_STATUSES.has(head.status) &&
         location !== undefined;
       await options.onResponse?.(head, url);
       if (redirect) {

@@ -43,7 +43,13 @@ export type {
   SendOptions,
   Timing,
 } from "./client.ts";
-export { checkField, encodeRequestHead, mergeFields } from "./request.ts";
+export {
+  checkField,
+  defaultFields,
+  encodeRequestHead,
+  mergeFields,
+  REDIRECT_STATUSES,
+} from "./request.ts";
 export {
   backoffMs,
   isRetryableError,
@@ -92,5 +98,5 @@ export type {
 export { startHttpResponder } from "./responder.ts";
 export type { HttpResponder } from "./responder.ts";
 export { formatSize, parseSize } from "./size.ts";
-export { basicAuthorization, parseHttpUrl } from "./url.ts";
+export { basicAuthorization, parseHttpUrl, withBasicAuthorization } from "./url.ts";
 export type { HttpUrl } from "./url.ts";

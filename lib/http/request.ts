@@ -58,6 +58,24 @@ export function checkField(name: string, value: string): string | undefined {
 }
 
 /**
+ * The fields every sockit request starts with, before the user's are merged in
+ * ({@linkcode mergeFields}): `User-Agent` and `Accept: *\/*`.
+ *
+ * @example
+ * ```ts
+ * import { defaultFields } from "./request.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(defaultFields("sockit"), [["User-Agent", "sockit"], ["Accept", "*\/*"]]);
+ * ```
+ */
+export function defaultFields(userAgent: string): Array<[string, string]> {
+  return [["User-Agent", userAgent], ["Accept", "*/*"]];
+}
+
+/** The statuses a client follows as redirects: 301, 302, 303, 307 and 308. */
+export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/**
  * Merges the client's default fields with the user's: a user field replaces every default of
  * the same name, and a user field with an empty value only removes the default (as curl's
  * `-H 'Accept:'` does).

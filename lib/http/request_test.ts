@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { checkField, encodeRequestHead } from "./request.ts";
+import {
+  checkField,
+  defaultFields,
+  encodeRequestHead,
+  mergeFields,
+  REDIRECT_STATUSES,
+} from "./request.ts";
 import { parseHttpUrl } from "./url.ts";
 
 Deno.test("encodeRequestHead() puts the default port out of Host and brackets IPv6", () => {
@@ -28,4 +34,16 @@ Deno.test("encodeRequestHead() refuses a field that would break the head", () =>
   );
   assert.equal(checkField("X", "a\0b"), 'header "X" has a NUL in its value');
   assert.match(checkField("Bad Name", "1")!, /not a token/);
+});
+
+Deno.test("defaultFields() gives User-Agent then Accept, which a user field replaces or removes", () => {
+  assert.deepEqual(defaultFields("sockit/1"), [["User-Agent", "sockit/1"], ["Accept", "*/*"]]);
+  assert.deepEqual(mergeFields(defaultFields("x"), [["accept", ""]]), [["User-Agent", "x"]]);
+});
+
+Deno.test("REDIRECT_STATUSES holds 301, 302, 303, 307 and 308 and no other 3xx", () => {
+  const redirects = Array.from({ length: 100 }, (_, i) => 300 + i).filter((s) =>
+    REDIRECT_STATUSES.has(s)
+  );
+  assert.deepEqual(redirects, [301, 302, 303, 307, 308]);
 });

@@ -150,3 +150,25 @@ export function basicAuthorization(url: HttpUrl): string | undefined {
   for (const byte of pair) binary += String.fromCharCode(byte);
   return `Basic ${btoa(binary)}`;
 }
+
+/**
+ * The request fields for `url`: `fields`, plus Basic authorization from a `user:pass@` URL (as
+ * curl does) unless `fields` hold an `Authorization` of their own.
+ *
+ * @example
+ * ```ts
+ * import { parseHttpUrl, withBasicAuthorization } from "./url.ts";
+ * import assert from "node:assert/strict";
+ * const url = parseHttpUrl("http://a:b@h/");
+ * assert.deepEqual(withBasicAuthorization([], url), [["Authorization", "Basic YTpi"]]);
+ * assert.deepEqual(withBasicAuthorization([["authorization", "x"]], url), [["authorization", "x"]]);
+ * ```
+ */
+export function withBasicAuthorization(
+  fields: Array<[string, string]>,
+  url: HttpUrl,
+): Array<[string, string]> {
+  const basic = basicAuthorization(url);
+  const given = fields.some(([name]) => name.toLowerCase() === "authorization");
+  return basic === undefined || given ? fields : [...fields, ["Authorization", basic]];
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { formatHostPort } from "../net/addr.ts";
-import { parseHttpUrl } from "./url.ts";
+import { parseHttpUrl, withBasicAuthorization } from "./url.ts";
 import type { HttpUrl } from "./url.ts";
 
 Deno.test("parseHttpUrl() gives the origin, target and Host field, default ports left out", () => {
@@ -147,4 +147,15 @@ Deno.test("parseHttpUrl() decodes a user name and password as URLs do, malformed
     assert.deepEqual(url.credentials, { username, password }, text);
     assert.equal(url.href, "http://h/", text);
   }
+});
+
+Deno.test("withBasicAuthorization() adds a URL's user:pass unless a field of any case already authorizes", () => {
+  const url = parseHttpUrl("http://Aladdin:open%20sesame@h/");
+  const fields: Array<[string, string]> = [["Accept", "*/*"]];
+  assert.deepEqual(withBasicAuthorization(fields, url), [
+    ["Accept", "*/*"],
+    ["Authorization", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="],
+  ]);
+  assert.equal(withBasicAuthorization([["AUTHORIZATION", "Bearer t"]], url).length, 1);
+  assert.equal(withBasicAuthorization(fields, parseHttpUrl("http://h/")), fields);
 });

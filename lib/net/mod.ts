@@ -26,6 +26,7 @@ export {
   ipv6Bytes,
   isIpLiteral,
 } from "./addr.ts";
+export { concatBytes, indexOfBytes } from "./bytes.ts";
 export { closeOnAbort, closeQuietly } from "./close.ts";
 export type { Closable } from "./close.ts";
 export { withConn } from "./conn.ts";
@@ -47,6 +48,8 @@ export {
 } from "./errors.ts";
 export type { InterruptedErrorOptions, SockitErrorOptions } from "./errors.ts";
 export { bytesReader, writeAll } from "./io.ts";
+export { overrideKey, parseAddressOverride } from "./override.ts";
+export type { AddressOverride } from "./override.ts";
 export { readWithTimeout } from "./read_timeout.ts";
 export { mayRetry, pauseBefore } from "./retry.ts";
 export type { RetrySchedule } from "./retry.ts";
@@ -59,6 +62,7 @@ export type { LatencySummary } from "./stats.ts";
 export type { TraceEvent, TraceFn } from "./trace.ts";
 export {
   CERTIFICATE_KINDS,
+  checkCertificatePem,
   checkKeyPair,
   describeTlsError,
   isCertificateFailure,

@@ -368,6 +368,23 @@ function libraryText(text: string): string {
   return line.length > MAX_LIBRARY_TEXT ? `${line.slice(0, MAX_LIBRARY_TEXT - 3)}...` : line;
 }
 
+/**
+ * Checks that PEM text holds at least one whole certificate block (`BEGIN CERTIFICATE` to
+ * `END CERTIFICATE`), as a CA file or a server's chain must: returns why not, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { checkCertificatePem } from "./tls.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(checkCertificatePem("-----BEGIN CERTIFICATE-----\n"), 'no PEM "BEGIN CERTIFICATE" block');
+ * ```
+ */
+export function checkCertificatePem(pem: string): string | undefined {
+  return /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(pem)
+    ? undefined
+    : 'no PEM "BEGIN CERTIFICATE" block';
+}
+
 /** A server's certificate chain and private key, as PEM text. */
 export interface TlsKeyPair {
   /** The certificate, then any intermediates: the chain is served whole, in file order. */
@@ -393,9 +410,8 @@ export interface TlsKeyPair {
  * ```
  */
 export function checkKeyPair(pair: TlsKeyPair): { which: "cert" | "key"; why: string } | undefined {
-  if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(pair.cert)) {
-    return { which: "cert", why: 'no PEM "BEGIN CERTIFICATE" block' };
-  }
+  const why = checkCertificatePem(pair.cert);
+  if (why) return { which: "cert", why };
   if (!/-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.test(pair.key)) {
     return { which: "key", why: 'no PEM "BEGIN PRIVATE KEY" block' };
   }

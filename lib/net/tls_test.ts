@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { makeSelfSigned } from "../../tests/_http.ts";
 import { TlsError } from "./errors.ts";
-import { startTls } from "./tls.ts";
+import { checkCertificatePem, startTls } from "./tls.ts";
 
 /** A TLS server on loopback that echoes one line back, with a self-signed certificate. */
 function echoOnce(cert: string, key: string) {
@@ -80,4 +80,18 @@ Deno.test("startTls() over node:tls ends with its signal's reason when the peer 
   controller.abort(reason);
   await assert.rejects(handshake, (error) => error === reason);
   silent.close();
+});
+
+Deno.test("checkCertificatePem() wants a whole BEGIN to END CERTIFICATE block", () => {
+  const why = 'no PEM "BEGIN CERTIFICATE" block';
+  assert.equal(
+    checkCertificatePem("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
+    undefined,
+  );
+  assert.equal(checkCertificatePem("-----BEGIN CERTIFICATE-----\nMIIB\n"), why);
+  assert.equal(
+    checkCertificatePem("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"),
+    why,
+  );
+  assert.equal(checkCertificatePem(""), why);
 });

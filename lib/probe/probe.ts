@@ -38,11 +38,14 @@ import {
 } from "../http/expect.ts";
 import type { HttpExpectations, JsonExpectation } from "../http/expect.ts";
 import type { ResponseHead } from "../http/response.ts";
-import { basicAuthorization } from "../http/url.ts";
+import { defaultFields, REDIRECT_STATUSES } from "../http/request.ts";
+import { withBasicAuthorization } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { canonicalIp, formatHostPort } from "../net/addr.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
+import { concatBytes, indexOfBytes } from "../net/bytes.ts";
 import { writeAll } from "../net/io.ts";
+import { overrideKey } from "../net/override.ts";
 import type { Target } from "./target.ts";
 
 /** The outcome of one attempt. */
@@ -335,14 +338,6 @@ async function readUntil(
   return { found: false, eof: false };
 }
 
-function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
 /** What came, as text (UTF-8): a fact holds it once, unquoted, whole (at most 64 KiB came). */
 function receivedText(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
@@ -404,7 +399,6 @@ async function probeFile(path: string, options: ProbeOptions): Promise<ProbeResu
 
 /** What an HTTP probe expects when it is told nothing: a 2xx status. */
 const DEFAULT_EXPECT: HttpExpectations = { status: parseStatusList("2xx") };
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** Ends a fetch once the head has told all that is needed. */
 class HeadIsEnough extends Error {
@@ -419,14 +413,8 @@ async function probeHttp(url: HttpUrl, options: ProbeOptions): Promise<ProbeResu
   const json = http.json ?? [];
   const keepBody = needsBody(expect) || json.length > 0;
   const method = http.method ?? "GET";
-  const given: Array<[string, string]> = http.fields ??
-    [["User-Agent", "sockit"], ["Accept", "*/*"]];
   // A user:pass@ URL sends Basic authorization, unless a header gave one.
-  const basic = basicAuthorization(url);
-  const fields: Array<[string, string]> =
-    basic === undefined || given.some(([name]) => name.toLowerCase() === "authorization")
-      ? given
-      : [...given, ["Authorization", basic]];
+  const fields = withBasicAuthorization(http.fields ?? defaultFields("sockit"), url);
   const client = new HttpClient({
     caCerts: http.caCerts,
     insecure: http.insecure,
@@ -458,7 +446,7 @@ async function probeHttp(url: HttpUrl, options: ProbeOptions): Promise<ProbeResu
             onResponse: (head, at) => {
               responses++;
               finalUrl = at;
-              const redirecting = http.follow && REDIRECTS.has(head.status) &&
+              const redirecting = http.follow && REDIRECT_STATUSES.has(head.status) &&
                 head.headers.has("location");
               // Without body expectations the status and fields say it all: no need to
               // download a large body on every attempt.
@@ -529,7 +517,7 @@ async function checkCertificate(
     const reason = `${url.href} is not https: there is no certificate to check`;
     return { expires: null, failure: { expectation: "cert", expected, got: "plain http", reason } };
   }
-  const address = http.resolve?.get(`${url.host.toLowerCase()}:${url.port}`)?.[0] ?? url.host;
+  const address = http.resolve?.get(overrideKey(url.host, url.port))?.[0] ?? url.host;
   // Loaded on first use: node:tls costs tens of milliseconds at start-up, and only this needs it.
   const { readPeerCertificate } = await import("./cert.ts");
   const cert = await readPeerCertificate(address, url.port, {
@@ -567,13 +555,7 @@ function timeLeft(ms: number): string {
 }
 
 function decode(chunks: Uint8Array[]): string {
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.length;
-  }
-  return new TextDecoder().decode(all);
+  return new TextDecoder().decode(concatBytes(chunks));
 }
 
 /** The longest a `dns:` attempt waits for its answer. */

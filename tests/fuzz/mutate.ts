@@ -6,6 +6,7 @@
  * @module
  */
 import fc from "fast-check";
+import { concatBytes } from "../../lib/net/bytes.ts";
 
 /** One mutation, positions taken modulo the input's length. */
 export type Mutation =
@@ -63,36 +64,26 @@ export function mutate(seed: Uint8Array, mutations: Mutation[], others: Uint8Arr
         if (at < bytes.length) bytes[at] = m.byte;
         break;
       case "delete":
-        bytes = concat(bytes.subarray(0, at), bytes.subarray(at + m.length));
+        bytes = concatBytes([bytes.subarray(0, at), bytes.subarray(at + m.length)]);
         break;
       case "duplicate":
-        bytes = concat(bytes.subarray(0, at + m.length), bytes.subarray(at));
+        bytes = concatBytes([bytes.subarray(0, at + m.length), bytes.subarray(at)]);
         break;
       case "truncate":
         bytes = bytes.slice(0, at);
         break;
       case "insert":
-        bytes = concat(bytes.subarray(0, at), m.bytes, bytes.subarray(at));
+        bytes = concatBytes([bytes.subarray(0, at), m.bytes, bytes.subarray(at)]);
         break;
       case "splice": {
         const other = others[m.other % Math.max(1, others.length)] ?? new Uint8Array();
         const from = other.length === 0 ? 0 : m.from % other.length;
-        bytes = concat(bytes.subarray(0, at), other.subarray(from));
+        bytes = concatBytes([bytes.subarray(0, at), other.subarray(from)]);
         break;
       }
     }
   }
   return bytes;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** Seeds, mutated 0 to 8 times: mostly near-valid inputs, which reach deep into a parser. */
