@@ -39,6 +39,8 @@ export {
   CheckError,
   ConnectError,
   InterruptedError,
+  invalidInput,
+  isInvalidInput,
   LimitError,
   ProtocolError,
   ResolveError,
@@ -46,7 +48,12 @@ export {
   TimeoutError,
   TlsError,
 } from "./errors.ts";
-export type { InterruptedErrorOptions, SockitErrorOptions } from "./errors.ts";
+export type {
+  ErrorKind,
+  InterruptedErrorOptions,
+  InvalidInput,
+  SockitErrorOptions,
+} from "./errors.ts";
 export { bytesReader, writeAll } from "./io.ts";
 export { overrideKey, parseAddressOverride } from "./override.ts";
 export type { AddressOverride } from "./override.ts";
