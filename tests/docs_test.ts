@@ -16,7 +16,7 @@ import {
   DEFAULT_LARGE_BUFFERS,
   FIRST_ECHO_BUFFER_SIZE,
 } from "../lib/echo/server.ts";
-import { DEFAULT_READ_TIMEOUT_MS } from "../lib/http/client.ts";
+import { DEFAULT_READ_TIMEOUT_MS } from "../lib/http/connection.ts";
 import { MAX_CHECKED_BODY } from "../lib/http/expect.ts";
 import { DEFAULT_MAX_FIELDS, DEFAULT_MAX_HEAD_BYTES } from "../lib/http/response.ts";
 import { MAX_RETRY_WAIT_MS } from "../lib/http/retry.ts";

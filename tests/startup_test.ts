@@ -107,7 +107,7 @@ Deno.test("loading get makes no decompression stream until a body is decoded", a
 let made = 0;
 globalThis.DecompressionStream = class { constructor() { made++; } };
 await import("${new URL("lib/cli/get.ts", ROOT).href}");
-const { decoders } = await import("${new URL("lib/http/client.ts", ROOT).href}");
+const { decoders } = await import("${new URL("lib/http/decode.ts", ROOT).href}");
 const before = made;
 decoders();
 console.log(before, made > 0);`);

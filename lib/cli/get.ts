@@ -4,8 +4,11 @@
  *
  * @module
  */
-import { DEFAULT_READ_TIMEOUT_MS, fetchUrl, HttpClient } from "../http/client.ts";
-import type { FetchResult, Timing } from "../http/client.ts";
+import { DEFAULT_READ_TIMEOUT_MS } from "../http/connection.ts";
+import type { Timing } from "../http/connection.ts";
+import { fetchUrl } from "../http/fetch.ts";
+import type { FetchResult } from "../http/fetch.ts";
+import { HttpClient } from "../http/pool.ts";
 import { isRetryableError, isRetryableStatus, retryWait } from "../http/retry.ts";
 import type { RetryWait } from "../http/retry.ts";
 import { latin1 } from "../http/response.ts";
