@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { COMMON_OPTIONS, EXIT_CODE_TABLE } from "../lib/cli/mod.ts";
 import type { CommandSpec } from "../lib/cli/mod.ts";
 import { ECHO_SEND, ECHO_SERVE } from "../lib/cli/echo.ts";
-import { GET } from "../lib/cli/get.ts";
+import { GET } from "../lib/cli/get/mod.ts";
 import { RESOLVE } from "../lib/cli/resolve.ts";
 import { WAIT } from "../lib/cli/wait.ts";
 import { EDNS_UDP_SIZE } from "../lib/dns/wire.ts";
@@ -16,7 +16,7 @@ import {
   DEFAULT_LARGE_BUFFERS,
   FIRST_ECHO_BUFFER_SIZE,
 } from "../lib/echo/server.ts";
-import { DEFAULT_READ_TIMEOUT_MS } from "../lib/http/client.ts";
+import { DEFAULT_READ_TIMEOUT_MS } from "../lib/http/connection.ts";
 import { MAX_CHECKED_BODY } from "../lib/http/expect.ts";
 import { DEFAULT_MAX_FIELDS, DEFAULT_MAX_HEAD_BYTES } from "../lib/http/response.ts";
 import { MAX_RETRY_WAIT_MS } from "../lib/http/retry.ts";

@@ -61,7 +61,7 @@ const RULES: Array<{ entry: string; never: RegExp[] }> = [
     never: [NODE, LOGTAPE, /^lib\/(http|dns|echo|probe|check)\//],
   },
   {
-    entry: "lib/cli/get.ts",
+    entry: "lib/cli/get/mod.ts",
     never: [NODE, LOGTAPE, /^lib\/(dns|echo|probe|check)\//, /yaml/],
   },
   {
@@ -106,8 +106,8 @@ Deno.test("loading get makes no decompression stream until a body is decoded", a
   const out = await evalFresh(`
 let made = 0;
 globalThis.DecompressionStream = class { constructor() { made++; } };
-await import("${new URL("lib/cli/get.ts", ROOT).href}");
-const { decoders } = await import("${new URL("lib/http/client.ts", ROOT).href}");
+await import("${new URL("lib/cli/get/mod.ts", ROOT).href}");
+const { decoders } = await import("${new URL("lib/http/decode.ts", ROOT).href}");
 const before = made;
 decoders();
 console.log(before, made > 0);`);

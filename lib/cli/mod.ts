@@ -41,7 +41,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   get: {
     summary: "HTTP/1.1 client on raw sockets: GET, HEAD, checks, retries",
-    run: async (argv, io) => (await import("./get.ts")).runGet(argv, io),
+    run: async (argv, io) => (await import("./get/mod.ts")).runGet(argv, io),
   },
   wait: {
     summary: "wait until ports, URLs, sockets, names or files are ready, then run a command",

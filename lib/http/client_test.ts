@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { LimitError, TimeoutError } from "../net/errors.ts";
 import { sleep } from "../net/timer.ts";
-import { describeTlsError, fetchUrl, HttpClient } from "./client.ts";
-import { CERTIFICATE_KINDS, tlsFailure } from "../net/tls.ts";
+import { fetchUrl } from "./fetch.ts";
+import { HttpClient } from "./pool.ts";
+import { CERTIFICATE_KINDS, describeTlsError, tlsFailure } from "../net/tls.ts";
 import { parseHttpUrl } from "./url.ts";
 
 const encoder = new TextEncoder();

@@ -25,24 +25,18 @@
  * @module
  */
 export {
-  acceptEncoding,
-  contentCodings,
-  decoders,
   DEFAULT_READ_TIMEOUT_MS,
-  describeTlsError,
-  fetchUrl,
-  HttpClient,
   HttpConnection,
-} from "./client.ts";
-export type {
-  Exchange,
-  FetchOptions,
-  FetchResult,
-  HttpClientOptions,
-  Redirect,
-  SendOptions,
-  Timing,
-} from "./client.ts";
+  openConnection,
+  zeroTiming,
+} from "./connection.ts";
+export type { ConnectionOptions, Opened, OpenOptions, Timing } from "./connection.ts";
+export { acceptEncoding, contentCodings, decodeBody, decoders } from "./decode.ts";
+export type { BodySource, DecodeOptions } from "./decode.ts";
+export { fetchUrl } from "./fetch.ts";
+export type { FetchOptions, FetchResult, Redirect } from "./fetch.ts";
+export { HttpClient } from "./pool.ts";
+export type { Exchange, HttpClientOptions, SendOptions } from "./pool.ts";
 export {
   checkField,
   defaultFields,

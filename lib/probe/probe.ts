@@ -26,7 +26,9 @@ import type { DnsServer } from "../dns/query.ts";
 import { systemNameserver } from "../dns/resolv_conf.ts";
 import { lookupSystem } from "../dns/system.ts";
 import { formatRecordData, rcodeName, RecordType, typeName } from "../dns/wire.ts";
-import { acceptEncoding, fetchUrl, HttpClient } from "../http/client.ts";
+import { acceptEncoding } from "../http/decode.ts";
+import { fetchUrl } from "../http/fetch.ts";
+import { HttpClient } from "../http/pool.ts";
 import {
   checkJson,
   checkResponse,

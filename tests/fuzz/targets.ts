@@ -16,7 +16,7 @@ import fc from "fast-check";
 import assert from "node:assert/strict";
 import { CHECK_KINDS, loadSpec, SpecError } from "../../lib/check/spec.ts";
 import { parseCommand, parseDuration, UsageError } from "../../lib/cli/args.ts";
-import { GET } from "../../lib/cli/get.ts";
+import { GET } from "../../lib/cli/get/mod.ts";
 import { WAIT } from "../../lib/cli/wait.ts";
 import {
   encodeDnsName,

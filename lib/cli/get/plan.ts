@@ -1,0 +1,149 @@
+/**
+ * `sockit get`'s plan: the command line read into what to fetch and how, every value checked
+ * before anything runs, and the hints that name the option behind a library limit.
+ *
+ * @module
+ */
+import { DEFAULT_READ_TIMEOUT_MS } from "../../http/connection.ts";
+import type { HttpExpectations } from "../../http/expect.ts";
+import { parseSize } from "../../http/size.ts";
+import { parseHttpUrl, withBasicAuthorization } from "../../http/url.ts";
+import type { HttpUrl } from "../../http/url.ts";
+import { UsageError } from "../args.ts";
+import type { ParsedArgs } from "../args.ts";
+import type { Context } from "../command.ts";
+import { parseExpectations, parseRequestOptions } from "../http_options.ts";
+import { checkOutput, refuseSameFile } from "../paths.ts";
+import type { OutputTarget } from "../paths.ts";
+
+/** What to add to a library error of each kind: the option that sets the limit. */
+export const HINTS: Readonly<Record<string, string>> = {
+  "read-timeout": "read timeout; raise it with --read-timeout",
+  "max-redirects": "raise it with --max-redirs",
+  "max-body": "raise it with --max-filesize",
+  "max-head": "raise it with --max-header-size",
+  "max-fields": "raise it with --max-header-fields",
+  "unknown-issuer": "is its CA trusted? trust a private CA with --cacert",
+  "self-signed": "trust it with --cacert FILE, FILE holding the server's own certificate",
+  "ca-as-leaf": "trust it with --cacert FILE, FILE holding the server's own certificate",
+};
+
+/** Everything the command line asks for, checked. */
+export interface GetPlan {
+  urls: HttpUrl[];
+  outputs: OutputTarget[];
+  method: "GET" | "HEAD";
+  fields: Array<[string, string]>;
+  include: boolean;
+  follow: boolean;
+  maxRedirects: number;
+  maxTimeMs: number;
+  connectTimeoutMs: number;
+  readTimeoutMs: number;
+  maxHeadBytes: number;
+  maxFields: number;
+  maxBodyBytes: number;
+  compressed: boolean;
+  caCerts: string[];
+  insecure: boolean;
+  resolve: Map<string, string[]>;
+  unixSocket: string | undefined;
+  retries: number;
+  retryDelayMs: number;
+  retryMaxTimeMs: number;
+  fail: boolean;
+  expect: HttpExpectations;
+  timing: boolean;
+  verbose: boolean;
+  showSecrets: boolean;
+}
+
+/** A size option (`64K`, `10M`), or `none` for no limit (`Infinity`). */
+function sizeOption(args: ParsedArgs, name: string, fallback: number): number {
+  const text = args.string(name);
+  if (text === undefined) return fallback;
+  if (text.trim() === "none") return Infinity;
+  try {
+    return parseSize(text);
+  } catch {
+    const why = /^\s*-/.test(text)
+      ? "a size cannot be negative"
+      : "use a number of bytes, or with K, M, G or T (64K, 10M), or none";
+    throw new UsageError(`Invalid size "${text}" for --${name}: ${why}`);
+  }
+}
+
+/** A duration option that also takes `none` (no limit, `Infinity`). */
+function limitOption(args: ParsedArgs, name: string, fallback: number): number {
+  const text = args.string(name);
+  if (text === undefined) return fallback;
+  if (text.trim() === "none") return Infinity;
+  return args.duration(name, fallback);
+}
+
+/** Reads the command line into a plan; any value that cannot be used is a `UsageError`. */
+export async function planFrom(ctx: Context): Promise<GetPlan> {
+  const { args } = ctx;
+  const urls = args.positionals.map((text) => {
+    try {
+      return parseHttpUrl(text);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  });
+  const outputPaths = args.strings("output");
+  if (outputPaths.length > urls.length) {
+    throw new UsageError(`More -o options (${outputPaths.length}) than URLs (${urls.length})`);
+  }
+  const outputs: OutputTarget[] = [];
+  for (const path of outputPaths) outputs.push(await checkOutput(path, { label: `-o "${path}"` }));
+  refuseSameFile(outputs.map((target) => ({ label: `-o "${target.path}"`, target })));
+  const request = await parseRequestOptions(args, ctx.io, urls);
+  const maxTimeMs = args.string("max-time") !== undefined
+    ? limitOption(args, "max-time", Infinity)
+    : limitOption(args, "timeout", Infinity);
+  const readTimeoutMs = limitOption(args, "read-timeout", DEFAULT_READ_TIMEOUT_MS);
+  if (readTimeoutMs === 0) {
+    throw new UsageError(
+      `Invalid duration "${
+        args.string("read-timeout")
+      }" for --read-timeout: it must be more than 0 (or none)`,
+    );
+  }
+  return {
+    urls,
+    outputs,
+    method: args.flag("head") ? "HEAD" : "GET",
+    fields: request.fields,
+    include: args.flag("include") || args.flag("head"),
+    follow: request.follow,
+    maxRedirects: args.integer("max-redirs", 20),
+    maxTimeMs,
+    connectTimeoutMs: limitOption(args, "connect-timeout", 30_000),
+    readTimeoutMs,
+    maxHeadBytes: sizeOption(args, "max-header-size", 64 * 1024),
+    maxFields: args.integer("max-header-fields", 100, { min: 1 }),
+    maxBodyBytes: sizeOption(args, "max-filesize", Infinity),
+    compressed: request.compressed,
+    caCerts: request.caCerts,
+    insecure: request.insecure,
+    resolve: request.resolve,
+    unixSocket: request.unixSocket,
+    retries: args.integer("retry", 0),
+    retryDelayMs: args.duration("retry-delay", 1000),
+    retryMaxTimeMs: limitOption(args, "retry-max-time", Infinity),
+    fail: args.flag("fail"),
+    expect: parseExpectations(args),
+    timing: args.flag("timing"),
+    verbose: args.flag("verbose") || args.flag("trace"),
+    showSecrets: args.flag("show-secrets"),
+  };
+}
+
+/**
+ * The request fields for `url`: the plan's, plus Basic authorization from a `user:pass@` URL
+ * (as curl does) unless -H gave an Authorization of its own.
+ */
+export function fieldsFor(plan: GetPlan, url: HttpUrl): Array<[string, string]> {
+  return withBasicAuthorization(plan.fields, url);
+}
