@@ -319,7 +319,7 @@ async function resolveCommand(ctx: Context): Promise<number> {
 
 /** `--emit-check`: a dns check per name, asking the way this command line would. */
 async function emitResolveChecks(ctx: Context, p: Plan): Promise<number> {
-  const { emitChecks, notCarriedOver, uniqueNames } = await import("./check.ts");
+  const { emitChecks, notCarriedOver, uniqueNames } = await import("./emit_check.ts");
   const { specLiteral } = await import("../check/emit.ts");
   if (p.mode === "compare") {
     throw new UsageError("Options --compare and --emit-check cannot be used together");
