@@ -37,7 +37,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   resolve: {
     summary: "resolve names: the system's way (getaddrinfo), or ask a DNS server like dig",
-    run: async (argv, io) => (await import("./resolve.ts")).runResolve(argv, io),
+    run: async (argv, io) => (await import("./resolve/mod.ts")).runResolve(argv, io),
   },
   get: {
     summary: "HTTP/1.1 client on raw sockets: GET, HEAD, checks, retries",
