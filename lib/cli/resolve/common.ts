@@ -1,6 +1,6 @@
 /**
  * What `resolve`'s ways of asking share: the first failure's exit code, names in messages, the
- * `--expect` check, the JSON fields and the system lookup with its deadline.
+ * `--expect` check, the JSON fields, the system lookup with its deadline and the DNS client.
  *
  * @module
  */
@@ -8,6 +8,8 @@ import { canonicalIp } from "../../net/addr.ts";
 import { withDeadline } from "../../net/deadline.ts";
 import { CheckError } from "../../net/errors.ts";
 import type { DnsNameForms } from "../../dns/name.ts";
+import { DnsClient } from "../../dns/query.ts";
+import type { DnsServer } from "../../dns/query.ts";
 import { lookupSystem } from "../../dns/system.ts";
 import type { SystemAddress } from "../../dns/system.ts";
 import type { Context } from "../command.ts";
@@ -88,4 +90,15 @@ export function lookup(ctx: Context, p: Plan, n: DnsNameForms): Promise<SystemAd
     () => lookupSystem(n.ascii, { family: p.family }),
     { signal: ctx.signal },
   );
+}
+
+/** The client that asks `server` the way the plan says: transport, per-try timeout, tries. */
+export function clientFor(ctx: Context, p: Plan, server: DnsServer): DnsClient {
+  return new DnsClient(server, {
+    transport: p.transport,
+    timeoutMs: p.timeoutMs,
+    tries: p.tries,
+    trace: ctx.trace,
+    signal: ctx.signal,
+  });
 }

@@ -9,26 +9,29 @@ import { compareResolvers } from "../../dns/compare.ts";
 import type { ResolverComparison, ServerSide, SystemSide } from "../../dns/compare.ts";
 import type { DnsNameForms } from "../../dns/name.ts";
 import { addressesOf, dnsOutcome } from "../../dns/outcome.ts";
-import { DnsClient, formatServer } from "../../dns/query.ts";
-import type { DnsServer } from "../../dns/query.ts";
+import { formatServer } from "../../dns/query.ts";
+import type { DnsClient, DnsServer } from "../../dns/query.ts";
 import { systemNameserver } from "../../dns/resolv_conf.ts";
 import { RecordType } from "../../dns/wire.ts";
 import { describeError } from "../command.ts";
 import type { Context } from "../command.ts";
 import { exitCodeFor } from "../exit_codes.ts";
-import { FirstFailure, idnJson, lookup, printJson, quoted, rethrowIfFatal } from "./common.ts";
+import {
+  clientFor,
+  FirstFailure,
+  idnJson,
+  lookup,
+  printJson,
+  quoted,
+  rethrowIfFatal,
+} from "./common.ts";
 import type { Plan } from "./plan.ts";
 
+/** `--compare`: each name both ways, one after another; exit 1 when any differs, 3 when both fail. */
 export async function runCompare(ctx: Context, p: Plan): Promise<number> {
   const server = p.server ?? await systemNameserver();
   const failures = new FirstFailure();
-  await using client = new DnsClient(server, {
-    transport: p.transport,
-    timeoutMs: p.timeoutMs,
-    tries: p.tries,
-    trace: ctx.trace,
-    signal: ctx.signal,
-  });
+  await using client = clientFor(ctx, p, server);
   for (const { n } of p.asks) {
     try {
       const failure = await compare(ctx, p, n, client, server);

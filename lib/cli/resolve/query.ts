@@ -9,7 +9,7 @@ import { pooledBatches } from "../../net/pool.ts";
 import { fqdn } from "../../dns/name.ts";
 import type { DnsNameForms } from "../../dns/name.ts";
 import { addressesOf as dnsAddresses, describeDnsFailure, dnsOutcome } from "../../dns/outcome.ts";
-import { DnsClient, formatServer } from "../../dns/query.ts";
+import { formatServer } from "../../dns/query.ts";
 import type { DnsQueryResult } from "../../dns/query.ts";
 import { systemNameserver } from "../../dns/resolv_conf.ts";
 import { formatRecordData, rcodeName, typeName } from "../../dns/wire.ts";
@@ -18,7 +18,7 @@ import { describeError } from "../command.ts";
 import type { Context } from "../command.ts";
 import { exitCodeFor } from "../exit_codes.ts";
 import { formatMs, roundMs } from "../output.ts";
-import { checkExpect, expectJson, FirstFailure, idnJson, quoted } from "./common.ts";
+import { checkExpect, clientFor, expectJson, FirstFailure, idnJson, quoted } from "./common.ts";
 import type { Expectation } from "./common.ts";
 import type { Ask, Plan } from "./plan.ts";
 
@@ -59,19 +59,14 @@ interface Asked extends Ask {
   error: unknown;
 }
 
+/** Query mode: every name asked of the server, printed in the order given. */
 export async function runQueries(ctx: Context, p: Plan): Promise<number> {
   const server = p.server ?? await systemNameserver();
   const failures = new FirstFailure();
   // Many names are asked at once over one socket, printed in order. The window is small on
   // purpose: with 256 in flight, a burst of answers overflowed a 208 KiB receive buffer (the
   // Linux default) in a quarter of 1000-name runs, and each lost answer cost a whole retry.
-  await using client = new DnsClient(server, {
-    transport: p.transport,
-    timeoutMs: p.timeoutMs,
-    tries: p.tries,
-    trace: ctx.trace,
-    signal: ctx.signal,
-  });
+  await using client = clientFor(ctx, p, server);
   const answers = pooledBatches(
     p.asks,
     QUERY_WINDOW,

@@ -20,6 +20,7 @@ import {
 } from "./common.ts";
 import type { Plan } from "./plan.ts";
 
+/** System mode: every name through getaddrinfo, printed in the order given. */
 export async function runSystem(ctx: Context, p: Plan): Promise<number> {
   const failures = new FirstFailure();
   for (const { n } of p.asks) {
