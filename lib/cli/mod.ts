@@ -49,7 +49,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   check: {
     summary: "run a file of smoke checks at once; JUnit, TAP and JSON reports for CI",
-    run: async (argv, io) => (await import("./check.ts")).runCheck(argv, io),
+    run: async (argv, io) => (await import("./check/mod.ts")).runCheck(argv, io),
   },
   demo: {
     summary: "an offline tour on loopback",
