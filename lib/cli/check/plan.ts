@@ -28,7 +28,7 @@ const FORMATS = ["junit", "tap", "json"] as const;
 
 export type Format = typeof FORMATS[number];
 
-export interface ReportTarget {
+interface ReportTarget {
   format: Format;
   path: string;
   /** `--report "junit=r.xml"`, for messages. */
