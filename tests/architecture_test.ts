@@ -119,7 +119,7 @@ function importsOf(source: string): string[] {
     for (const match of code.matchAll(pattern)) found.push(match[1]!);
   }
   // A dynamic import of a computed specifier cannot be checked, so it is reported as such.
-  for (const match of code.matchAll(/\bimport\s*\(\s*(?!["'`][^"'`$]*["'`]\s*[,)])/g)) {
+  for (const match of code.matchAll(/\bimport\s*\((?!\s*["'`][^"'`$]*["'`]\s*[,)])/g)) {
     found.push(`<computed import at offset ${match.index}>`);
   }
   return found;

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
 import { loadSpec, SpecError } from "../lib/check/spec.ts";
-import { CHECK } from "../lib/cli/check.ts";
+import { CHECK } from "../lib/cli/check/mod.ts";
 import { COMMON_OPTIONS } from "../lib/cli/args.ts";
 import { EchoServerProcess, runSockit } from "./_helpers.ts";
 import { startHttpResponder } from "../lib/http/responder.ts";

@@ -69,7 +69,7 @@ const RULES: Array<{ entry: string; never: RegExp[] }> = [
     never: [LOGTAPE, /^lib\/(http|dns|probe|check)\//, /yaml/],
   },
   {
-    entry: "lib/cli/resolve.ts",
+    entry: "lib/cli/resolve/mod.ts",
     never: [NODE, LOGTAPE, /^lib\/(http|echo|probe|check)\//, /yaml/],
   },
   {

@@ -36,5 +36,7 @@ export {
 } from "./report.ts";
 export type { Counts, RunReport } from "./report.ts";
 export { MASK, Redactor } from "./redact.ts";
+export { emptySelection, selectChecks } from "./select.ts";
+export type { CheckFilter } from "./select.ts";
 export { formatChecksYaml } from "./emit.ts";
 export type { CheckObject } from "./emit.ts";

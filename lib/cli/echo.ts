@@ -859,7 +859,7 @@ async function sendCommand(ctx: Context): Promise<number> {
  * round trip over TCP; what it cannot carry over is said in a note.
  */
 async function emitSendCheck(ctx: Context, target: DialTarget): Promise<number> {
-  const { emitChecks, notCarriedOver } = await import("./check.ts");
+  const { emitChecks, notCarriedOver } = await import("./emit_check.ts");
   const { args } = ctx;
   const notes = notCarriedOver(args, [
     "udp",

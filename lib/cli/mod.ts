@@ -37,7 +37,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   resolve: {
     summary: "resolve names: the system's way (getaddrinfo), or ask a DNS server like dig",
-    run: async (argv, io) => (await import("./resolve.ts")).runResolve(argv, io),
+    run: async (argv, io) => (await import("./resolve/mod.ts")).runResolve(argv, io),
   },
   get: {
     summary: "HTTP/1.1 client on raw sockets: GET, HEAD, checks, retries",
@@ -49,7 +49,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   check: {
     summary: "run a file of smoke checks at once; JUnit, TAP and JSON reports for CI",
-    run: async (argv, io) => (await import("./check.ts")).runCheck(argv, io),
+    run: async (argv, io) => (await import("./check/mod.ts")).runCheck(argv, io),
   },
   demo: {
     summary: "an offline tour on loopback",

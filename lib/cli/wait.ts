@@ -359,7 +359,9 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
  * note says so.
  */
 async function emitWaitChecks(ctx: Context, plan: WaitPlan, command: string[]): Promise<number> {
-  const { emitChecks, httpCheckFrom, notCarriedOver, uniqueNames } = await import("./check.ts");
+  const { emitChecks, httpCheckFrom, notCarriedOver, uniqueNames } = await import(
+    "./emit_check.ts"
+  );
   const { EmittedSecrets } = await import("../check/emit.ts");
   const { MAX_ATTEMPTS } = await import("../check/spec.ts");
   const { args } = ctx;

@@ -13,6 +13,8 @@
  *
  * @module
  */
+export { compareResolvers } from "./compare.ts";
+export type { ComparisonVerdict, ResolverComparison, ServerSide, SystemSide } from "./compare.ts";
 export {
   encodeDnsName,
   fqdn,

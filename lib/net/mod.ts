@@ -56,6 +56,7 @@ export type {
 } from "./errors.ts";
 export { bytesReader, writeAll } from "./io.ts";
 export { overrideKey, parseAddressOverride } from "./override.ts";
+export { pooledBatches } from "./pool.ts";
 export type { AddressOverride } from "./override.ts";
 export { readWithTimeout } from "./read_timeout.ts";
 export { mayRetry, pauseBefore } from "./retry.ts";

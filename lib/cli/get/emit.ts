@@ -9,7 +9,9 @@ import type { GetPlan } from "./plan.ts";
 
 /** `--emit-check`: a check per URL, doing what this command line would. */
 export async function emitGetChecks(ctx: Context, plan: GetPlan): Promise<number> {
-  const { emitChecks, httpCheckFrom, notCarriedOver, uniqueNames } = await import("../check.ts");
+  const { emitChecks, httpCheckFrom, notCarriedOver, uniqueNames } = await import(
+    "../emit_check.ts"
+  );
   const { EmittedSecrets, specLiteral } = await import("../../check/emit.ts");
   const { args } = ctx;
   const notes = notCarriedOver(args, [

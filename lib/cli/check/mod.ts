@@ -1,0 +1,227 @@
+/**
+ * `sockit check`: flags, help, and the run: read the specs, select, run, report. The plan is read
+ * in `plan.ts`; the terminal report in `terminal.ts`, the report files in `reports.ts`, GitHub
+ * Actions' annotations and step summary in `github.ts`. The spec, the runner and the reports are
+ * in `lib/check/`; `--emit-check` for the other commands is in `../emit_check.ts`.
+ *
+ * @module
+ */
+import { Redactor } from "../../check/redact.ts";
+import { countResults, showMs } from "../../check/report.ts";
+import type { RunReport } from "../../check/report.ts";
+import { runChecks } from "../../check/runner.ts";
+import type { CheckResult } from "../../check/runner.ts";
+import { emptySelection, selectChecks } from "../../check/select.ts";
+import type { CheckSpec, SpecError } from "../../check/spec.ts";
+import { formatDuration } from "../../net/deadline.ts";
+import { TimeoutError } from "../../net/errors.ts";
+import { startTimer } from "../../net/timer.ts";
+import { withCommon } from "../args.ts";
+import type { CommandSpec } from "../args.ts";
+import { runCommand } from "../command.ts";
+import type { Context } from "../command.ts";
+import { ExitCode } from "../exit_codes.ts";
+import { log } from "../log.ts";
+import { StdoutClosedError } from "../output.ts";
+import type { Io } from "../output.ts";
+import { github } from "./github.ts";
+import { loadSpecs, planFrom } from "./plan.ts";
+import type { CheckPlan } from "./plan.ts";
+import { writeReports } from "./reports.ts";
+import {
+  reportSpecErrors,
+  reportValid,
+  TerminalReport,
+  warnInsecure,
+  warnShortSecrets,
+} from "./terminal.ts";
+
+/** `sockit check`. */
+export const CHECK: CommandSpec = {
+  name: "check",
+  summary: "run a file of smoke checks at once; JUnit, TAP and JSON reports for CI",
+  usage: ["check [options] [FILE...]"],
+  description: [
+    "Runs the checks of each spec FILE (default: sockit.yaml; - for stdin; .json files are",
+    "JSON, others YAML): http, tcp, dns, echo and unix checks, at most --jobs at once, each",
+    "attempted up to its retry.attempts times, and reports them in file order. The spec is",
+    "checked first: an unknown key, a wrong type, a duplicate key or name, a bad duration, an",
+    "undefined ${VAR} or a filter that selects nothing is exit 2 with FILE:LINE:COL, before any",
+    "check runs. --validate stops there.",
+    "",
+    "Exit 0 when every selected check passed, 1 when any failed (a check that could not run,",
+    "a refused connection, counts as failed), 2 for a spec or usage error. --timeout bounds the",
+    "whole run: checks still running then fail. Secrets (listed under secrets:, read from the",
+    "environment) show as *** in every output, report, --trace and -v.",
+    "",
+    "With GITHUB_ACTIONS=true, each failed check is also an ::error annotation at its line,",
+    "and a summary table is appended to $GITHUB_STEP_SUMMARY.",
+  ].join("\n"),
+  options: withCommon([
+    {
+      name: "jobs",
+      short: "j",
+      type: "string",
+      value: "N",
+      default: "8",
+      description: "Run at most N checks at once",
+    },
+    {
+      name: "fail-fast",
+      type: "boolean",
+      description: "Start no new check once one has failed",
+    },
+    {
+      name: "tag",
+      type: "string",
+      multiple: true,
+      value: "TAG",
+      description: "Run only the checks with this tag (repeatable: any of them)",
+    },
+    {
+      name: "name",
+      type: "string",
+      value: "RE",
+      description: "Run only the checks whose name matches RE",
+    },
+    {
+      name: "var",
+      type: "string",
+      multiple: true,
+      value: "NAME=VALUE",
+      description: "Set ${NAME} (over the spec's vars and the environment)",
+    },
+    {
+      name: "report",
+      type: "string",
+      multiple: true,
+      value: "FORMAT=PATH",
+      description: "Write a junit, tap or json report to PATH (- for stdout)",
+    },
+    {
+      name: "validate",
+      type: "boolean",
+      description: "Check the spec file(s) and stop: no network",
+    },
+    {
+      name: "insecure",
+      short: "k",
+      type: "boolean",
+      description: "Accept any certificate in every http check (as insecure: true)",
+    },
+  ]),
+  positionals: { min: 0, max: Infinity, name: "FILE" },
+  examples: [
+    ["Run sockit.yaml", "sockit check"],
+    [
+      "In CI: the smoke checks, a JUnit file for the test tab",
+      "sockit check --tag smoke --report junit=reports/sockit.xml ci/checks.yaml",
+    ],
+    ["Check the file in a pre-commit hook", "sockit check --validate sockit.yaml"],
+    [
+      "TAP on stdout, for prove or tap-parser",
+      "sockit check --report tap=- --var BASE=http://[::1]:8080",
+    ],
+  ],
+};
+
+/** Runs `sockit check ...`. */
+export async function runCheck(argv: string[], io: Io): Promise<number> {
+  return await runCommand(CHECK, argv, io, checkCommand, { hints: HINTS });
+}
+
+/** What to add to a library error of each kind, in a spec's terms. */
+const HINTS: Readonly<Record<string, string>> = {
+  "unknown-issuer": 'is its CA trusted? trust a private CA with "cacert" in the check',
+  "self-signed": 'trust it with "cacert", a file holding the server\'s own certificate',
+  "ca-as-leaf": 'trust it with "cacert", a file holding the server\'s own certificate',
+  "max-redirects": 'raise it with "max_redirects"',
+};
+
+async function checkCommand(ctx: Context): Promise<number> {
+  const plan = await planFrom(ctx);
+  const { specs, errors } = await loadSpecs(ctx, plan);
+  // The secrets are masked in the data that carries them (the runner's results and trace, the
+  // problems' messages) before anything is written: never in a report's text.
+  const redactor = new Redactor([...specs, ...errors].flatMap((s) => s.secrets));
+  try {
+    return await checkSpecs(ctx, plan, specs, errors, redactor);
+  } catch (error) {
+    // An error's text can quote a value a secret went into.
+    if (redactor.active && error instanceof Error && !(error instanceof StdoutClosedError)) {
+      error.message = redactor.text(error.message);
+      if (error.stack) error.stack = redactor.text(error.stack);
+    }
+    throw error;
+  }
+}
+
+async function checkSpecs(
+  ctx: Context,
+  plan: CheckPlan,
+  specs: CheckSpec[],
+  errors: SpecError[],
+  redactor: Redactor,
+): Promise<number> {
+  if (errors.length > 0) return await reportSpecErrors(ctx, errors);
+  await warnShortSecrets(ctx, specs);
+  const planned = selectChecks(specs, plan);
+  if (planned.every((p) => p.skip !== undefined)) {
+    return await reportSpecErrors(ctx, emptySelection(specs, plan));
+  }
+  if (plan.validate) return await reportValid(ctx, specs, planned);
+  await warnInsecure(ctx, planned);
+
+  const run = new AbortController();
+  const onInterrupt = () => run.abort(ctx.signal.reason);
+  ctx.signal.addEventListener("abort", onInterrupt, { once: true });
+  const terminal = new TerminalReport(ctx, plan, planned);
+  const startedAt = new Date();
+  const started = performance.now();
+  let results: CheckResult[];
+  try {
+    using _deadline = startTimer(() => {
+      run.abort(
+        new TimeoutError(
+          `Not finished within the run's --timeout of ${formatDuration(plan.timeoutMs)}`,
+        ),
+      );
+    }, plan.timeoutMs);
+    results = await runChecks(planned, {
+      jobs: plan.jobs,
+      failFast: plan.failFast,
+      signal: run.signal,
+      trace: ctx.trace,
+      redactor,
+      onAttempt: (check, attempt) => {
+        log("check").debug`${check.name}: attempt ${attempt.attempt}: ${
+          attempt.ok ? "ok" : "not ok"
+        }: ${attempt.reason} (${showMs(attempt.durationMs)})`;
+      },
+      onResult: async (result) => {
+        try {
+          await terminal.result(result);
+        } catch (error) {
+          // A reader that went away ends the run: nobody is left to tell.
+          if (error instanceof StdoutClosedError) run.abort(error);
+          throw error;
+        }
+      },
+    });
+  } finally {
+    ctx.signal.removeEventListener("abort", onInterrupt);
+  }
+  // The results hold the secrets masked already: the reports are rendered from them as they are.
+  const report: RunReport = {
+    results,
+    files: specs.map((s) => s.file),
+    startedAt,
+    durationMs: performance.now() - started,
+  };
+  await terminal.summary(report);
+  await writeReports(ctx, plan, report);
+  await github(ctx, report, terminal);
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+  const counts = countResults(results);
+  return counts.failed > 0 ? ExitCode.CheckFailed : ExitCode.Ok;
+}

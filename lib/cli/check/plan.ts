@@ -1,0 +1,159 @@
+/**
+ * What `sockit check` is asked to do, read from its arguments and checked before anything runs:
+ * the spec files, the filters, the variables and the report targets; then the specs themselves.
+ *
+ * @module
+ */
+import { loadSpec, SpecError } from "../../check/spec.ts";
+import type { CheckSpec } from "../../check/spec.ts";
+import { formatOf } from "../../check/tree.ts";
+import { VAR_NAME } from "../../check/vars.ts";
+import { parseRegex } from "../../http/expect.ts";
+import { resolvePath, splitPath } from "../../text/path.ts";
+import { UsageError } from "../args.ts";
+import type { Context } from "../command.ts";
+import { parsedOption } from "../http_options.ts";
+import {
+  checkOutput,
+  fileIdentityOf,
+  readInput,
+  refuseSameFile,
+  standardStream,
+} from "../paths.ts";
+import type { OutputTarget } from "../paths.ts";
+import { PRODUCT } from "../version.ts";
+
+/** The report formats. */
+const FORMATS = ["junit", "tap", "json"] as const;
+
+export type Format = typeof FORMATS[number];
+
+interface ReportTarget {
+  format: Format;
+  path: string;
+  /** `--report "junit=r.xml"`, for messages. */
+  label: string;
+  to: OutputTarget;
+}
+
+export interface CheckPlan {
+  files: string[];
+  jobs: number;
+  failFast: boolean;
+  tags: string[];
+  nameRegex: RegExp | undefined;
+  vars: Map<string, string>;
+  reports: ReportTarget[];
+  validate: boolean;
+  timeoutMs: number;
+}
+
+export async function planFrom(ctx: Context): Promise<CheckPlan> {
+  const { args } = ctx;
+  const files = args.positionals.length > 0 ? args.positionals : ["sockit.yaml"];
+  if (files.filter((f) => standardStream(f, "input") === "stdin").length > 1) {
+    throw new UsageError("Only one spec file can be read from stdin");
+  }
+  const seen = new Set<string>();
+  for (const file of files) {
+    const key = resolvePath(file);
+    if (seen.has(key)) throw new UsageError(`Spec file "${file}" is given twice`);
+    seen.add(key);
+  }
+  const vars = new Map<string, string>();
+  for (const text of args.strings("var")) {
+    const eq = text.indexOf("=");
+    const name = eq < 0 ? text : text.slice(0, eq);
+    if (eq < 0 || !VAR_NAME.test(name)) {
+      throw new UsageError(
+        `Invalid --var "${text}": expected NAME=VALUE, NAME made of letters, digits and _`,
+      );
+    }
+    vars.set(name, text.slice(eq + 1));
+  }
+  const nameText = args.string("name");
+  const reports: ReportTarget[] = [];
+  for (const text of args.strings("report")) reports.push(await reportTarget(text));
+  const onStdout = reports.filter((r) => r.to.kind === "stream" && r.to.stream === "stdout");
+  if (onStdout.length + (ctx.json ? 1 : 0) > 1) {
+    throw new UsageError(
+      "Only one report can go to stdout (--json is the json report on stdout)",
+    );
+  }
+  refuseSameFile(reports.map((r) => ({ label: r.label, target: r.to })));
+  for (const file of files) {
+    const identity = standardStream(file, "input") ? undefined : await fileIdentityOf(file);
+    const report = reports.find((r) => r.to.kind !== "stream" && r.to.identity === identity);
+    if (report) throw new UsageError(`Cannot write ${report.label}: it is the spec file "${file}"`);
+  }
+  const timeout = args.duration("timeout", 0);
+  return {
+    files,
+    jobs: args.integer("jobs", 8, { min: 1, max: 1000 }),
+    failFast: args.flag("fail-fast"),
+    tags: args.strings("tag"),
+    nameRegex: nameText === undefined ? undefined : parsedOption(nameText, "--name", parseRegex),
+    vars,
+    reports,
+    validate: args.flag("validate"),
+    timeoutMs: timeout === 0 ? Infinity : timeout,
+  };
+}
+
+/**
+ * Checks a `--report FORMAT=PATH` before anything runs, as `get -o` is checked; missing folders
+ * are made when the report is written (curl's `--create-dirs`).
+ */
+async function reportTarget(text: string): Promise<ReportTarget> {
+  const eq = text.indexOf("=");
+  const format = (eq < 0 ? text : text.slice(0, eq)) as Format;
+  if (eq < 0 || !FORMATS.includes(format)) {
+    throw new UsageError(
+      `Invalid --report "${text}": expected FORMAT=PATH with FORMAT one of ${FORMATS.join(", ")}`,
+    );
+  }
+  const path = text.slice(eq + 1);
+  const label = `--report "${text}"`;
+  return { format, path, label, to: await checkOutput(path, { label, createDirs: true }) };
+}
+
+/** Reads and checks every spec file; all their problems at once. */
+export async function loadSpecs(
+  ctx: Context,
+  plan: CheckPlan,
+): Promise<{ specs: CheckSpec[]; errors: SpecError[] }> {
+  const specs: CheckSpec[] = [];
+  const errors: SpecError[] = [];
+  for (const file of plan.files) {
+    let text: string;
+    try {
+      text = await readInput(ctx.io, file, "spec file");
+    } catch (error) {
+      if (
+        error instanceof UsageError && file === "sockit.yaml" && ctx.args.positionals.length === 0
+      ) {
+        throw new UsageError(
+          `${error.message} (run sockit check in the folder of sockit.yaml, or name the file: sockit check FILE)`,
+        );
+      }
+      throw error;
+    }
+    const stdin = standardStream(file, "input") === "stdin";
+    try {
+      specs.push(
+        await loadSpec(text, {
+          file,
+          format: stdin ? "yaml" : formatOf(file),
+          baseDir: stdin ? Deno.cwd() : splitPath(file).dir,
+          env: ctx.io.env,
+          vars: plan.vars,
+          userAgent: PRODUCT,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof SpecError)) throw error;
+      errors.push(error);
+    }
+  }
+  return { specs, errors };
+}

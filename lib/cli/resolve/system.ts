@@ -1,0 +1,67 @@
+/**
+ * `sockit resolve NAME...` without a server: each name through the system resolver, one after
+ * another, its addresses printed.
+ *
+ * @module
+ */
+import type { SystemAddress } from "../../dns/system.ts";
+import type { Context } from "../command.ts";
+import { describeError } from "../command.ts";
+import { exitCodeFor } from "../exit_codes.ts";
+import {
+  checkExpect,
+  expectJson,
+  FirstFailure,
+  idnJson,
+  lookup,
+  printJson,
+  quoted,
+  rethrowIfFatal,
+} from "./common.ts";
+import type { Plan } from "./plan.ts";
+
+/** System mode: every name through getaddrinfo, printed in the order given. */
+export async function runSystem(ctx: Context, p: Plan): Promise<number> {
+  const failures = new FirstFailure();
+  for (const { n } of p.asks) {
+    let found: SystemAddress[] = [];
+    let failure: unknown;
+    try {
+      found = await lookup(ctx, p, n);
+    } catch (error) {
+      rethrowIfFatal(ctx, error);
+      failure = error;
+    }
+    const expectation = checkExpect(
+      p.expect,
+      quoted(n.ascii, n),
+      found.map((a) => a.address),
+    );
+    failure ??= expectation?.error;
+    if (ctx.json) {
+      await printJson(ctx, {
+        name: n.ascii,
+        ...idnJson(n.unicode),
+        addresses: found,
+        ...expectJson(expectation),
+        error: failure === undefined ? null : describeError(failure),
+        exit_code: failure === undefined ? 0 : exitCodeFor(failure),
+      });
+    } else if (!ctx.quiet) {
+      const label = n.unicode === undefined ? n.ascii : `${n.ascii} (${n.unicode})`;
+      for (const a of found) {
+        if (ctx.args.flag("short")) await ctx.out.line(a.address);
+        else {
+          await ctx.out.line(
+            `${p.asks.length > 1 ? `${label}\t` : ""}${a.address}\tIPv${a.family}`,
+          );
+        }
+      }
+    }
+    if (failure !== undefined) {
+      await ctx.out.error(describeError(failure));
+      failures.note(failure);
+    }
+  }
+  return failures.code;
+}
