@@ -5,6 +5,7 @@
  * @module
  */
 import { InterruptedError, SockitError } from "../net/errors.ts";
+import type { ErrorKind } from "../net/errors.ts";
 import { startTimer } from "../net/timer.ts";
 import type { TraceFn } from "../net/trace.ts";
 import { parseCommand, renderHelp, UsageError } from "./args.ts";
@@ -60,8 +61,11 @@ export interface RunOptions {
    * Hints in the command's own terms for library errors of a given `kind`: `{ "max-redirects":
    * "raise it with --max-redirs" }`. The library never names a flag; the command does.
    */
-  hints?: Readonly<Record<string, string>>;
+  hints?: HintTable;
 }
+
+/** Hints in a command's own terms, by the error kind they answer: a misspelt kind is a type error. */
+export type HintTable = Readonly<Partial<Record<ErrorKind, string>>>;
 
 /** How long a command may take to tidy up (remove a partial file) after SIGINT or SIGTERM. */
 const SIGNAL_GRACE_MS = 2000;
@@ -137,7 +141,7 @@ async function report(
   ctx: Context,
   spec: CommandSpec,
   error: unknown,
-  hints: Readonly<Record<string, string>>,
+  hints: HintTable,
 ): Promise<number> {
   if (error instanceof UsageError) return await reportUsage(ctx.out, spec, error, ctx.json);
   const code = exitCodeFor(error);
@@ -232,7 +236,7 @@ async function reportUsage(
  */
 export function describeError(
   error: unknown,
-  hints: Readonly<Record<string, string>> = {},
+  hints: HintTable = {},
 ): string {
   if (error instanceof SockitError) {
     const hint = error.kind === undefined ? undefined : hints[error.kind];

@@ -19,7 +19,7 @@ import { startTimer } from "../../net/timer.ts";
 import { withCommon } from "../args.ts";
 import type { CommandSpec } from "../args.ts";
 import { runCommand } from "../command.ts";
-import type { Context } from "../command.ts";
+import type { Context, HintTable } from "../command.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { log } from "../log.ts";
 import { StdoutClosedError } from "../output.ts";
@@ -131,7 +131,7 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
 }
 
 /** What to add to a library error of each kind, in a spec's terms. */
-const HINTS: Readonly<Record<string, string>> = {
+const HINTS: HintTable = {
   "unknown-issuer": 'is its CA trusted? trust a private CA with "cacert" in the check',
   "self-signed": 'trust it with "cacert", a file holding the server\'s own certificate',
   "ca-as-leaf": 'trust it with "cacert", a file holding the server\'s own certificate',

@@ -11,13 +11,13 @@ import { parseHttpUrl, withBasicAuthorization } from "../../http/url.ts";
 import type { HttpUrl } from "../../http/url.ts";
 import { UsageError } from "../args.ts";
 import type { ParsedArgs } from "../args.ts";
-import type { Context } from "../command.ts";
+import type { Context, HintTable } from "../command.ts";
 import { parseExpectations, parseRequestOptions } from "../http_options.ts";
 import { checkOutput, refuseSameFile } from "../paths.ts";
 import type { OutputTarget } from "../paths.ts";
 
 /** What to add to a library error of each kind: the option that sets the limit. */
-export const HINTS: Readonly<Record<string, string>> = {
+export const HINTS: HintTable = {
   "read-timeout": "read timeout; raise it with --read-timeout",
   "max-redirects": "raise it with --max-redirs",
   "max-body": "raise it with --max-filesize",

@@ -149,8 +149,8 @@ function verdictError(
         }`,
       );
     case "both-failed":
-      return new ResolveError(
-        `Cannot resolve ${name} either way: the system says ${c.systemSays}, ${where} says ${c.serverSays}`,
-      );
+      return new ResolveError(`Cannot resolve ${name} either way`, {
+        why: `the system says ${c.systemSays}, ${where} says ${c.serverSays}`,
+      });
   }
 }

@@ -131,7 +131,7 @@ function outcomeError(
   const why = describeDnsFailure(type, result.message);
   if (why === undefined) return undefined;
   const at = `${quoted(n.name, n)} (${typeName(type)}) at ${formatServer(result.server)}`;
-  return new ResolveError(`Cannot resolve ${at}: ${why}`);
+  return new ResolveError(`Cannot resolve ${at}`, { why });
 }
 
 function recordJson(r: DnsRecord) {
