@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { makeSelfSigned } from "../../tests/_http.ts";
 import { TlsError } from "./errors.ts";
-import { checkCertificatePem, startTls } from "./tls.ts";
+import {
+  CERTIFICATE_KINDS,
+  checkCertificatePem,
+  describeTlsError,
+  startTls,
+  tlsFailure,
+} from "./tls.ts";
 
 /** A TLS server on loopback that echoes one line back, with a self-signed certificate. */
 function echoOnce(cert: string, key: string) {
@@ -94,4 +100,79 @@ Deno.test("checkCertificatePem() wants a whole BEGIN to END CERTIFICATE block", 
     why,
   );
   assert.equal(checkCertificatePem(""), why);
+});
+
+Deno.test("describeTlsError() says why a handshake failed in a few words", () => {
+  const why = (message: string) => describeTlsError(new Error(message), "a.test");
+  assert.equal(why("invalid peer certificate: UnknownIssuer"), "certificate has an unknown issuer");
+  assert.equal(
+    why(
+      'invalid peer certificate: certificate not valid for name "a.test"; certificate is only ' +
+        'valid for DnsName("localhost") or IpAddress(127.0.0.1)',
+    ),
+    'certificate is not valid for "a.test" (it is for localhost, 127.0.0.1)',
+  );
+  assert.equal(why("invalid peer certificate: Expired"), "certificate has expired");
+  assert.equal(why("invalid peer certificate: NotValidYet"), "certificate is not valid yet");
+  assert.equal(why("invalid peer certificate: Revoked"), "certificate is revoked");
+  assert.equal(
+    why("invalid peer certificate: BadSignature"),
+    "certificate is malformed or badly signed",
+  );
+  assert.equal(
+    describeTlsError(new Deno.errors.ConnectionReset("reset"), "a.test"),
+    "connection closed during the handshake (connection reset by peer)",
+  );
+  assert.equal(why("something else (os error 5)"), "something else");
+});
+
+Deno.test("tlsFailure() gives every certificate failure a certificate kind and plain words", () => {
+  const of = (message: string, code?: string) =>
+    tlsFailure(Object.assign(new Error(message), code ? { code } : {}), "a.test");
+  assert.deepEqual(of("invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))"), {
+    why: "certificate is a CA certificate, used as the server's own (self-signed?)",
+    kind: "ca-as-leaf",
+  });
+  assert.deepEqual(
+    of("invalid peer certificate: certificate expired: verification time 1 (UNIX), but ..."),
+    { why: "certificate has expired", kind: "expired" },
+  );
+  assert.deepEqual(
+    of(
+      'invalid peer certificate: certificate not valid for name "a.test"; certificate is only ' +
+        'valid for DnsName("other.test")',
+    ),
+    { why: 'certificate is not valid for "a.test" (it is for other.test)', kind: "wrong-name" },
+  );
+  // A reason this list does not know is still a certificate failure, in words.
+  assert.deepEqual(of("invalid peer certificate: Other(OtherError(PathLenConstraintViolated))"), {
+    why: "certificate is refused: path len constraint violated",
+    kind: "certificate",
+  });
+  assert.equal(of("invalid peer certificate: " + "x ".repeat(500)).why.length < 160, true);
+  // node:tls reports OpenSSL's verify codes.
+  assert.equal(of("self-signed certificate", "DEPTH_ZERO_SELF_SIGNED_CERT").kind, "self-signed");
+  assert.deepEqual(
+    of(
+      "Hostname/IP does not match certificate's altnames: Host: a.test. is not in the cert's " +
+        "altnames: DNS:localhost, IP Address:127.0.0.1",
+      "ERR_TLS_CERT_ALTNAME_INVALID",
+    ),
+    {
+      why: 'certificate is not valid for "a.test" (it is for localhost, 127.0.0.1)',
+      kind: "wrong-name",
+    },
+  );
+  assert.equal(of("odd", "CERT_UNTRUSTED").kind, "certificate");
+  // Plain HTTP on an https port is not the certificate's fault: a server still starting may do it.
+  assert.equal(of("received corrupt message of type InvalidContentType").kind, "not-tls");
+  assert.equal(of("unexpected end of file").kind, "closed");
+  assert.equal(
+    of("Client network socket disconnected before secure TLS connection").kind,
+    "closed",
+  );
+  for (const kind of ["ca-as-leaf", "certificate", "self-signed", "wrong-purpose"]) {
+    assert.ok(CERTIFICATE_KINDS.has(kind), kind);
+  }
+  assert.equal(CERTIFICATE_KINDS.has("closed"), false);
 });

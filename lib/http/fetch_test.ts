@@ -3,42 +3,10 @@ import { LimitError, TimeoutError } from "../net/errors.ts";
 import { sleep } from "../net/timer.ts";
 import { fetchUrl } from "./fetch.ts";
 import { HttpClient } from "./pool.ts";
-import { CERTIFICATE_KINDS, describeTlsError, tlsFailure } from "../net/tls.ts";
+import { serve } from "./_scripted_server.ts";
 import { parseHttpUrl } from "./url.ts";
 
 const encoder = new TextEncoder();
-
-/**
- * A loopback server that answers each request on a connection with the next of `replies`
- * (`null`: read the request and never answer). Counts connections.
- */
-function serve(replies: Array<string | null>) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  let connections = 0;
-  const done = (async () => {
-    for await (const conn of listener) {
-      connections++;
-      conns.push(conn);
-      const buf = new Uint8Array(4096);
-      while (replies.length > 0 && await conn.read(buf) !== null) {
-        const reply = replies.shift()!;
-        if (reply !== null) await conn.write(encoder.encode(reply));
-      }
-    }
-  })().catch(() => {});
-  return {
-    url: parseHttpUrl(`http://127.0.0.1:${listener.addr.port}/`),
-    get connections() {
-      return connections;
-    },
-    async [Symbol.asyncDispose]() {
-      listener.close();
-      for (const conn of conns) conn.close();
-      await done;
-    },
-  };
-}
 
 Deno.test("HttpClient ends a read that waits longer than readTimeoutMs with a read-timeout TimeoutError", async () => {
   await using server = serve([null]);
@@ -125,81 +93,6 @@ Deno.test("HttpClient replaces a kept-alive connection that the server closed wh
   } finally {
     client.close();
   }
-});
-
-Deno.test("describeTlsError() says why a handshake failed in a few words", () => {
-  const why = (message: string) => describeTlsError(new Error(message), "a.test");
-  assert.equal(why("invalid peer certificate: UnknownIssuer"), "certificate has an unknown issuer");
-  assert.equal(
-    why(
-      'invalid peer certificate: certificate not valid for name "a.test"; certificate is only ' +
-        'valid for DnsName("localhost") or IpAddress(127.0.0.1)',
-    ),
-    'certificate is not valid for "a.test" (it is for localhost, 127.0.0.1)',
-  );
-  assert.equal(why("invalid peer certificate: Expired"), "certificate has expired");
-  assert.equal(why("invalid peer certificate: NotValidYet"), "certificate is not valid yet");
-  assert.equal(why("invalid peer certificate: Revoked"), "certificate is revoked");
-  assert.equal(
-    why("invalid peer certificate: BadSignature"),
-    "certificate is malformed or badly signed",
-  );
-  assert.equal(
-    describeTlsError(new Deno.errors.ConnectionReset("reset"), "a.test"),
-    "connection closed during the handshake (connection reset by peer)",
-  );
-  assert.equal(why("something else (os error 5)"), "something else");
-});
-
-Deno.test("tlsFailure() gives every certificate failure a certificate kind and plain words", () => {
-  const of = (message: string, code?: string) =>
-    tlsFailure(Object.assign(new Error(message), code ? { code } : {}), "a.test");
-  assert.deepEqual(of("invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))"), {
-    why: "certificate is a CA certificate, used as the server's own (self-signed?)",
-    kind: "ca-as-leaf",
-  });
-  assert.deepEqual(
-    of("invalid peer certificate: certificate expired: verification time 1 (UNIX), but ..."),
-    { why: "certificate has expired", kind: "expired" },
-  );
-  assert.deepEqual(
-    of(
-      'invalid peer certificate: certificate not valid for name "a.test"; certificate is only ' +
-        'valid for DnsName("other.test")',
-    ),
-    { why: 'certificate is not valid for "a.test" (it is for other.test)', kind: "wrong-name" },
-  );
-  // A reason this list does not know is still a certificate failure, in words.
-  assert.deepEqual(of("invalid peer certificate: Other(OtherError(PathLenConstraintViolated))"), {
-    why: "certificate is refused: path len constraint violated",
-    kind: "certificate",
-  });
-  assert.equal(of("invalid peer certificate: " + "x ".repeat(500)).why.length < 160, true);
-  // node:tls reports OpenSSL's verify codes.
-  assert.equal(of("self-signed certificate", "DEPTH_ZERO_SELF_SIGNED_CERT").kind, "self-signed");
-  assert.deepEqual(
-    of(
-      "Hostname/IP does not match certificate's altnames: Host: a.test. is not in the cert's " +
-        "altnames: DNS:localhost, IP Address:127.0.0.1",
-      "ERR_TLS_CERT_ALTNAME_INVALID",
-    ),
-    {
-      why: 'certificate is not valid for "a.test" (it is for localhost, 127.0.0.1)',
-      kind: "wrong-name",
-    },
-  );
-  assert.equal(of("odd", "CERT_UNTRUSTED").kind, "certificate");
-  // Plain HTTP on an https port is not the certificate's fault: a server still starting may do it.
-  assert.equal(of("received corrupt message of type InvalidContentType").kind, "not-tls");
-  assert.equal(of("unexpected end of file").kind, "closed");
-  assert.equal(
-    of("Client network socket disconnected before secure TLS connection").kind,
-    "closed",
-  );
-  for (const kind of ["ca-as-leaf", "certificate", "self-signed", "wrong-purpose"]) {
-    assert.ok(CERTIFICATE_KINDS.has(kind), kind);
-  }
-  assert.equal(CERTIFICATE_KINDS.has("closed"), false);
 });
 
 Deno.test("fetchUrl() rejects with its signal's reason when the signal aborts while it waits", async () => {
