@@ -99,12 +99,23 @@ export async function pingCommand(
     if (remote === undefined || error instanceof OutputError) throw error;
     stopped = error;
   }
-  await printPingSummary(
-    ctx,
-    { remote: remote!, count, bytes: payload.length, connectMs },
-    replies,
-    stopped,
-  );
+  const summary = summarize(replies.map((r) => r.time_ms));
+  const noun = count === 1 ? "round trip" : "round trips";
+  await printPingStatistics(ctx, {
+    title: `${remote} echo`,
+    fields: {
+      remote,
+      count: summary.count,
+      requested: count,
+      bytes: payload.length,
+      connect_ms: roundMs(connectMs),
+    },
+    counts: [
+      summary.count === count ? `${summary.count} ${noun}` : `${summary.count} of ${count} ${noun}`,
+    ],
+    summary,
+    failure: stopped,
+  });
   if (stopped !== undefined) throw stopped;
   return ExitCode.Ok;
 }
@@ -225,11 +236,15 @@ export async function pingUdpCommand(
         } is over --max-loss ${maxLoss}%: ${lost} of ${result.sent} datagrams not echoed`,
       );
   }
-  const s = result.summary;
-  if (ctx.json) {
-    ctx.jsonPrinted = true;
-    await out.json({
-      event: "summary",
+  const extra = [
+    [result.duplicates, "duplicate", "duplicates"],
+    [result.reordered, "reordered", "reordered"],
+    [result.late, "late", "late"],
+    [result.mismatched, "mismatched", "mismatched"],
+  ].filter(([n]) => n !== 0).map(([n, one, many]) => `${n} ${n === 1 ? one : many}`);
+  await printPingStatistics(ctx, {
+    title: `${remote} udp echo`,
+    fields: {
       remote,
       transport: "udp",
       count: result.received,
@@ -243,67 +258,58 @@ export async function pingUdpCommand(
       late: result.late,
       mismatched: result.mismatched,
       bytes: template.length,
-      ...latencyJson(s),
-      ...outcomeJson(failure),
-    });
-  } else if (!ctx.quiet) {
-    const f = (ms: number) => ms.toFixed(3);
-    const extra = [
-      [result.duplicates, "duplicate", "duplicates"],
-      [result.reordered, "reordered", "reordered"],
-      [result.late, "late", "late"],
-      [result.mismatched, "mismatched", "mismatched"],
-    ].filter(([n]) => n !== 0).map(([n, one, many]) => `${n} ${n === 1 ? one : many}`);
-    const parts = [
+    },
+    counts: [
       `${result.sent} sent`,
       `${result.received} received`,
       `${formatPct(result.lossPct)} loss`,
       ...extra,
-    ];
+    ],
+    summary: result.summary,
+    failure,
+  });
+  if (failure) throw failure;
+  return ExitCode.Ok;
+}
+
+/** A ping's statistics, for {@linkcode printPingStatistics}. */
+interface PingStatistics {
+  /** What the text's heading names: `--- TITLE statistics ---`. */
+  title: string;
+  /** The JSON summary's fields before the latencies. */
+  fields: Record<string, unknown>;
+  /** The text line's counts, before the latencies. */
+  counts: string[];
+  /** The round-trip times. */
+  summary: LatencySummary;
+  /** What ended the run early or failed it, if anything. */
+  failure: unknown;
+}
+
+/**
+ * Prints a ping's statistics, TCP's or UDP's: the `summary` JSON line (its fields, the
+ * latencies, `error` and `exit_code`), or a heading and a line of counts and
+ * min/avg/p50/p99/max.
+ */
+async function printPingStatistics(ctx: Context, stats: PingStatistics): Promise<void> {
+  const s = stats.summary;
+  if (ctx.json) {
+    ctx.jsonPrinted = true;
+    await ctx.out.json({
+      event: "summary",
+      ...stats.fields,
+      ...latencyJson(s),
+      ...outcomeJson(stats.failure),
+    });
+  } else if (!ctx.quiet) {
+    const f = (ms: number) => ms.toFixed(3);
+    const parts = [...stats.counts];
     if (s.count > 0) {
       parts.push(
         `min/avg/p50/p99/max = ${f(s.min)}/${f(s.avg)}/${f(s.p50)}/${f(s.p99)}/${f(s.max)} ms`,
       );
     }
-    await out.line(`--- ${remote} udp echo statistics ---`);
-    await out.line(parts.join(", "));
-  }
-  if (failure) throw failure;
-  return ExitCode.Ok;
-}
-
-async function printPingSummary(
-  ctx: Context,
-  run: { remote: string; count: number; bytes: number; connectMs: number },
-  replies: PingReply[],
-  stopped: unknown,
-): Promise<void> {
-  const s = summarize(replies.map((r) => r.time_ms));
-  if (ctx.json) {
-    ctx.jsonPrinted = true;
-    await ctx.out.json({
-      event: "summary",
-      remote: run.remote,
-      count: s.count,
-      requested: run.count,
-      bytes: run.bytes,
-      connect_ms: roundMs(run.connectMs),
-      ...latencyJson(s),
-      ...outcomeJson(stopped),
-    });
-  } else if (!ctx.quiet) {
-    const f = (ms: number) => ms.toFixed(3);
-    const noun = run.count === 1 ? "round trip" : "round trips";
-    const done = s.count === run.count
-      ? `${s.count} ${noun}`
-      : `${s.count} of ${run.count} ${noun}`;
-    await ctx.out.line(`--- ${run.remote} echo statistics ---`);
-    await ctx.out.line(
-      s.count === 0
-        ? done
-        : `${done}, min/avg/p50/p99/max = ${f(s.min)}/${f(s.avg)}/${f(s.p50)}/${f(s.p99)}/${
-          f(s.max)
-        } ms`,
-    );
+    await ctx.out.line(`--- ${stats.title} statistics ---`);
+    await ctx.out.line(parts.join(", "));
   }
 }
