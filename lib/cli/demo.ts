@@ -12,6 +12,7 @@ import { lookupSystem } from "../dns/system.ts";
 import { formatRecordData, rcodeName, RecordType, typeName } from "../dns/wire.ts";
 import { formatServer } from "../dns/query.ts";
 import { fetchUrl, HttpClient } from "../http/client.ts";
+import { defaultFields } from "../http/request.ts";
 import { startHttpResponder } from "../http/responder.ts";
 import { parseHttpUrl } from "../http/url.ts";
 import { CheckError, TimeoutError } from "../net/errors.ts";
@@ -218,7 +219,7 @@ async function demoGet(ctx: Context, say: Say, step: Step): Promise<void> {
     for (const [index, url] of urls.entries()) {
       const result = await fetchUrl(client, url, {
         method: "GET",
-        fields: [["User-Agent", PRODUCT], ["Accept", "*/*"]],
+        fields: defaultFields(PRODUCT),
         keepAlive: () => index === 0,
         signal: ctx.signal,
         onBody: (chunk) => ctx.quiet || ctx.json ? undefined : ctx.out.data(chunk),

@@ -14,6 +14,7 @@ import { formatTarget } from "../../net/dial.ts";
 import type { DialTarget } from "../../net/dial.ts";
 import { bytesReader } from "../../net/io.ts";
 import type { ByteReader } from "../../net/io.ts";
+import { checkCertificatePem } from "../../net/tls.ts";
 import type { ClientTls, TlsUsed } from "../../net/tls_stream.ts";
 import { maxUdpPayload } from "../../net/udp.ts";
 import { UsageError, withCommon } from "../args.ts";
@@ -167,9 +168,8 @@ async function clientTls(ctx: Context, target: DialTarget): Promise<ClientTls | 
   const caCerts: string[] = [];
   if (cacert !== undefined) {
     const pem = await readInput(ctx.io, cacert, "--cacert");
-    if (!/-----BEGIN CERTIFICATE-----/.test(pem)) {
-      throw new UsageError(`Invalid --cacert "${cacert}": no PEM "BEGIN CERTIFICATE" block`);
-    }
+    const why = checkCertificatePem(pem);
+    if (why) throw new UsageError(`Invalid --cacert "${cacert}": ${why}`);
     caCerts.push(pem);
   }
   return { servername: servername ?? target.hostname, caCerts };
