@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { invalidInput } from "../net/errors.ts";
 
 /** The longest label, in bytes (RFC 1035 2.3.4). */
 export const MAX_LABEL_BYTES = 63;
@@ -121,7 +122,7 @@ export function encodeDnsName(name: string): Uint8Array {
 /** {@linkcode parseDnsName} for any name: escapes, UTF-8, and every rule with its message. */
 function parseEscapedName(name: string): Uint8Array[] {
   const fail = (why: string): never => {
-    throw new RangeError(`Invalid name ${quoteName(name)}: ${why}`);
+    throw invalidInput(RangeError, "name", name, why, quoteName(name));
   };
   if (name === "") fail("empty name (the root is .)");
   if (name === ".") return [];
@@ -331,9 +332,8 @@ export function normalizeDnsName(input: string): DnsNameForms {
   if (/[^\x00-\x7f]/.test(input)) {
     ascii = idnaToAscii(input);
     if (ascii === "") {
-      throw new RangeError(
-        `Invalid name ${quoteName(input)}: not a valid internationalized name (IDNA, UTS #46)`,
-      );
+      const why = "not a valid internationalized name (IDNA, UTS #46)";
+      throw invalidInput(RangeError, "name", input, why, quoteName(input));
     }
     unicode = input.normalize("NFC").toLowerCase().replace(/\.$/, "");
   }

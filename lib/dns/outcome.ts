@@ -8,6 +8,7 @@ import { ipFamily } from "../net/addr.ts";
 import type { DnsServer } from "./query.ts";
 import { Rcode, rcodeName, RecordType, typeName } from "./wire.ts";
 import type { DnsMessage, DnsRecord } from "./wire.ts";
+import { invalidInput } from "../net/errors.ts";
 
 const FAILED: Record<number, [string, string]> = {
   [Rcode.NXDOMAIN]: ["nxdomain", "NXDOMAIN (no such name)"],
@@ -77,7 +78,7 @@ export function describeDnsFailure(type: number, message: DnsMessage): string | 
  */
 export function parseDnsServer(text: string): DnsServer {
   const fail = (why: string): never => {
-    throw new TypeError(`Invalid server "${text}": ${why}`);
+    throw invalidInput(TypeError, "server", text, why);
   };
   if (text === "") fail("empty (expected ADDR, ADDR:PORT or [IPV6]:PORT)");
   let address = text;

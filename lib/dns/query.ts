@@ -229,7 +229,7 @@ class UdpAsker {
     this.#socket.send(p.query, this.#to).catch((error: unknown) => {
       this.#finish(
         p,
-        new ProtocolError(`Cannot send to ${this.#where}: ${(error as Error).message}`),
+        new ProtocolError(`Cannot send to ${this.#where}`, { why: (error as Error).message }),
       );
     });
     p.deadline = performance.now() + this.#options.timeoutMs;
@@ -296,10 +296,11 @@ class UdpAsker {
     }
     if (refused !== undefined) {
       this.#shut(
-        new ConnectError(
-          `Cannot connect to ${this.#where}: connection refused (no answer over UDP, and TCP port ${port} refused)`,
-          { cause: refused },
-        ),
+        new ConnectError(`Cannot connect to ${this.#where}`, {
+          cause: refused,
+          why: `connection refused (no answer over UDP, and TCP port ${port} refused)`,
+          kind: "connect",
+        }),
       );
       return;
     }
@@ -506,11 +507,10 @@ export class DnsClient implements AsyncDisposable {
     this.#udp ??= new UdpAsker(server, this.#options);
     const answer = await this.#udp.ask(asked);
     if (!answer) {
-      throw new TimeoutError(
-        `No answer from ${formatServer(server)} for ${what}: timed out after ${tries} ${
-          tries === 1 ? "try" : "tries"
-        } of ${timeoutMs}ms`,
-      );
+      throw new TimeoutError(`No answer from ${formatServer(server)} for ${what}`, {
+        why: `timed out after ${tries} ${tries === 1 ? "try" : "tries"} of ${timeoutMs}ms`,
+        kind: "no-answer",
+      });
     }
     if (!answer.message.flags.tc) {
       return {
@@ -602,7 +602,11 @@ async function askTcpWithTries(
           throw new TimeoutError(
             `No answer from ${formatServer(server)} over TCP for ${asked.name} ${
               typeName(asked.type)
-            }: timed out after ${options.tries} tries of ${options.timeoutMs}ms`,
+            }`,
+            {
+              why: `timed out after ${options.tries} tries of ${options.timeoutMs}ms`,
+              kind: "no-answer",
+            },
           );
         }
         throw error;

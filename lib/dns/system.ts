@@ -5,6 +5,7 @@
  * @module
  */
 import { ResolveError } from "../net/errors.ts";
+import type { ErrorKind } from "../net/errors.ts";
 
 /** One address of a name. */
 export interface SystemAddress {
@@ -25,7 +26,10 @@ export interface LookupOptions {
  * exist (`name-not-found`), it has no addresses of the family asked for (`no-addresses`), the
  * resolver could not get an answer now (`temporary-failure`), or something else (`failed`).
  */
-export type SystemFailure = "name-not-found" | "no-addresses" | "temporary-failure" | "failed";
+export type SystemFailure = Extract<
+  ErrorKind,
+  "name-not-found" | "no-addresses" | "temporary-failure" | "failed"
+>;
 
 /**
  * Resolves `name` with the system resolver and returns every address, in its order. With a
@@ -76,6 +80,6 @@ export async function lookupSystem(
       : kind === "temporary-failure"
       ? "temporary failure in name resolution"
       : (error as Error).message;
-    throw new ResolveError(`Cannot resolve "${name}": ${why}`, { cause: error, kind });
+    throw new ResolveError(`Cannot resolve "${name}"`, { cause: error, why, kind });
   }
 }

@@ -376,6 +376,7 @@ export class HttpClient {
         if (reused) throw new StaleConnection();
         throw new ConnectError(`Cannot send to ${connection.remote}: ${describeNetError(error)}`, {
           cause: error,
+          kind: "send",
         });
       }
       throw error;

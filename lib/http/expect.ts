@@ -7,6 +7,7 @@
  */
 import { formatSize } from "./size.ts";
 import type { ResponseHead } from "./response.ts";
+import { invalidInput } from "../net/errors.ts";
 
 /** Bodies kept in memory for body expectations, at most: 16 MiB. */
 export const MAX_CHECKED_BODY = 16 * 1024 * 1024;
@@ -74,9 +75,7 @@ export function parseStatusList(text: string): StatusList {
     if (/^[1-9]xx$/i.test(entry)) {
       return (status: number) => Math.floor(status / 100) === Number(entry[0]);
     }
-    throw new TypeError(
-      `Invalid status list "${text}": use codes and classes such as 200,204,3xx`,
-    );
+    throw invalidInput(TypeError, "status list", text, "use codes and classes such as 200,204,3xx");
   });
   return { text, matches: (status) => tests.some((test) => test(status)) };
 }
@@ -88,7 +87,7 @@ export function parseStatusList(text: string): StatusList {
  */
 export function parseHeaderExpectation(text: string): HeaderExpectation {
   const colon = text.indexOf(":");
-  if (colon <= 0) throw new TypeError(`Invalid header expectation "${text}": expected 'Name: RE'`);
+  if (colon <= 0) throw invalidInput(TypeError, "header expectation", text, "expected 'Name: RE'");
   return {
     name: text.slice(0, colon).trim(),
     pattern: parseRegex(text.slice(colon + 1).replace(/^[ \t]+/, "")),
@@ -105,8 +104,10 @@ export function parseRegex(text: string): RegExp {
   try {
     return new RegExp(text);
   } catch (error) {
+    // The engine's SyntaxError has no fields, only its text: "Invalid regular expression:
+    // /(/: Unterminated group". Its reason is what follows the pattern and its flags.
     const why = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, "");
-    throw new TypeError(`Invalid regular expression "${text}": ${why}`);
+    throw invalidInput(TypeError, "regular expression", text, why);
   }
 }
 
@@ -271,7 +272,7 @@ export interface JsonFailure {
  */
 export function parseJsonPointer(text: string): string[] {
   if (text === "") return [];
-  const invalid = (why: string) => new TypeError(`Invalid JSON Pointer "${text}": ${why}`);
+  const invalid = (why: string) => invalidInput(TypeError, "JSON Pointer", text, why);
   if (!text.startsWith("/")) {
     throw invalid('it must start with "/" (or be empty for the whole body)');
   }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { invalidInput } from "../net/errors.ts";
 
 /** A parsed `http:` or `https:` URL. */
 export interface HttpUrl {
@@ -59,7 +60,7 @@ function whyNotUrl(text: string): string {
  */
 export function parseHttpUrl(text: string, base?: HttpUrl | string): HttpUrl {
   const parsed = URL.parse(text, typeof base === "string" ? base : base?.href);
-  if (parsed === null) throw new TypeError(`Invalid URL "${text}": ${whyNotUrl(text)}`);
+  if (parsed === null) throw invalidInput(TypeError, "URL", text, whyNotUrl(text));
   // The parts are cut from the serialized URL, read once: each of URL's getters costs about a
   // microsecond, and a thousand URLs on a command line read a dozen each. The serialization of
   // a URL with a host is `scheme://[userinfo@]host[:port]path[?query][#fragment]`, normalized:
@@ -79,7 +80,7 @@ export function parseHttpUrl(text: string, base?: HttpUrl | string): HttpUrl {
   // The port follows the last colon after an IPv6 literal's closing bracket, if any.
   const portColon = hostPort.indexOf(":", hostPort.lastIndexOf("]") + 1);
   const hostname = portColon < 0 ? hostPort : hostPort.slice(0, portColon);
-  if (hostname === "") throw new TypeError(`Invalid URL "${text}": no host`);
+  if (hostname === "") throw invalidInput(TypeError, "URL", text, "no host");
   const defaultPort = scheme === "https" ? 443 : 80;
   const port = portColon < 0 ? defaultPort : Number(hostPort.slice(portColon + 1));
   const host = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;

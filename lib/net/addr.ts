@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { invalidInput } from "./errors.ts";
 
 /**
  * Formats a host and port as `host:port`, with IPv6 literals in brackets.
@@ -53,7 +54,7 @@ export function formatAddr(addr: Deno.Addr): string {
  */
 export function ipv4Bytes(text: string): Uint8Array {
   const fail = (why: string): never => {
-    throw new RangeError(`Invalid IPv4 address "${text}": ${why}`);
+    throw invalidInput(RangeError, "IPv4 address", text, why);
   };
   const parts = text.split(".");
   if (parts.length !== 4) fail(`expected 4 numbers separated by dots, got ${parts.length}`);
@@ -83,7 +84,7 @@ export function ipv4Bytes(text: string): Uint8Array {
  */
 export function ipv6Bytes(text: string): Uint8Array {
   const fail = (why: string): never => {
-    throw new RangeError(`Invalid IPv6 address "${text}": ${why}`);
+    throw invalidInput(RangeError, "IPv6 address", text, why);
   };
   const halves = text.split("::");
   if (halves.length > 2) fail('more than one "::"');

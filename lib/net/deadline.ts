@@ -40,6 +40,11 @@ function exact(n: number): string {
 
 const FINISHED = new InterruptedError("Work finished before its deadline");
 
+/** The error of work that ran out of time: `${what}: timed out after 5s`, kind `deadline`. */
+function timedOut(what: string, ms: number): TimeoutError {
+  return new TimeoutError(what, { why: `timed out after ${formatDuration(ms)}`, kind: "deadline" });
+}
+
 /** Options for {@linkcode withDeadline}. */
 export interface DeadlineOptions {
   /** A caller's signal (Ctrl-C, say): aborting it ends the work with {@linkcode InterruptedError}. */
@@ -77,16 +82,16 @@ export async function withDeadline<T>(
   if (ms !== undefined && ms <= 0) {
     // Already past: the work starts with an aborted signal, so a zero limit fails every time
     // rather than whenever the work happens to beat the first timer tick.
-    controller.abort(new TimeoutError(`${what}: timed out after ${formatDuration(ms)}`));
+    controller.abort(timedOut(what, ms));
   } else if (ms !== undefined && ms !== Infinity) {
     timer = startTimer(() => {
-      controller.abort(new TimeoutError(`${what}: timed out after ${formatDuration(ms)}`));
+      controller.abort(timedOut(what, ms));
     }, ms);
   }
   const onOuterAbort = () => {
     const reason = options.signal?.reason;
     controller.abort(
-      reason instanceof SockitError ? reason : new InterruptedError(`${what}: interrupted`),
+      reason instanceof SockitError ? reason : new InterruptedError(what, { why: "interrupted" }),
     );
   };
   if (options.signal?.aborted) onOuterAbort();

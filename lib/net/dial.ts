@@ -7,6 +7,7 @@
 import { formatAddr, formatHostPort, isIpLiteral } from "./addr.ts";
 import { closeQuietly } from "./close.ts";
 import { ConnectError, ResolveError, SockitError } from "./errors.ts";
+import type { ErrorKind } from "./errors.ts";
 import type { TraceFn } from "./trace.ts";
 
 /** Where to connect: a TCP host and port, or a Unix socket path. */
@@ -55,17 +56,22 @@ export async function resolveHost(hostname: string): Promise<string[]> {
     // Loaded on first use: connecting to an address literal never pays for node:dns.
     const { lookup } = await import("node:dns/promises");
     const found = await lookup(hostname, { all: true, verbatim: true });
-    if (found.length === 0) throw new ResolveError(`Cannot resolve "${hostname}": no addresses`);
+    if (found.length === 0) {
+      throw new ResolveError(`Cannot resolve "${hostname}"`, {
+        why: "no addresses",
+        kind: "no-addresses",
+      });
+    }
     return [...new Set(found.map((entry) => entry.address))];
   } catch (error) {
     if (error instanceof SockitError) throw error;
     const code = (error as { code?: string }).code;
-    const why = code === "ENOTFOUND" || code === "EAI_NONAME"
-      ? "name not found"
+    const [kind, why]: [ErrorKind, string] = code === "ENOTFOUND" || code === "EAI_NONAME"
+      ? ["name-not-found", "name not found"]
       : code === "EAI_AGAIN"
-      ? "temporary failure in name resolution"
-      : (error as Error).message;
-    throw new ResolveError(`Cannot resolve "${hostname}": ${why}`, { cause: error });
+      ? ["temporary-failure", "temporary failure in name resolution"]
+      : ["failed", (error as Error).message];
+    throw new ResolveError(`Cannot resolve "${hostname}"`, { cause: error, why, kind });
   }
 }
 
@@ -120,8 +126,10 @@ export async function dial(target: DialTarget, options: DialOptions = {}): Promi
   if ("path" in target) {
     trace?.({ step: "connect", detail: `unix:${target.path}` });
     const conn = await connectOnce({ transport: "unix", path: target.path }, signal).catch((e) => {
-      throw new ConnectError(`Cannot connect to unix:${target.path}: ${describeNetError(e)}`, {
+      throw new ConnectError(`Cannot connect to unix:${target.path}`, {
         cause: e,
+        why: describeNetError(e),
+        kind: "connect",
       });
     });
     const connectMs = performance.now() - started;
@@ -160,8 +168,10 @@ export async function dial(target: DialTarget, options: DialOptions = {}): Promi
     }
   }
   const where = formatHostPort(target.hostname, target.port);
-  throw new ConnectError(`Cannot connect to ${where}: ${describeNetError(lastError)}`, {
+  throw new ConnectError(`Cannot connect to ${where}`, {
     cause: lastError,
+    why: describeNetError(lastError),
+    kind: "connect",
   });
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { invalidInput } from "./errors.ts";
 
 /** The longest duration accepted: 24 days, within what one timer can hold (2^31-1 ms). */
 export const MAX_DURATION_MS = 24 * 86_400_000;
@@ -45,12 +46,12 @@ export function parseDuration(text: string): number {
     const why = /^-\d/.test(trimmed)
       ? "a duration cannot be negative"
       : "use a number with ms, s, m, h or d (500ms, 5s, 2m)";
-    throw new RangeError(`Invalid duration "${text}": ${why}`);
+    throw invalidInput(RangeError, "duration", text, why);
   }
   // toPrecision drops the binary noise of the multiplication (1.0004 * 1000 = 1000.4000000000001).
   const ms = Number((Number(match[1]) * UNITS[match[2] ?? "s"]!).toPrecision(15));
   if (!(ms <= MAX_DURATION_MS)) {
-    throw new RangeError(`Invalid duration "${text}": the longest accepted is 24d`);
+    throw invalidInput(RangeError, "duration", text, "the longest accepted is 24d");
   }
   // So many zeros after the point that the number underflows: still positive, never "no limit".
   if (ms === 0 && /[1-9]/.test(match[1]!)) return Number.MIN_VALUE;

@@ -40,6 +40,8 @@ export {
   CheckError,
   ConnectError,
   InterruptedError,
+  invalidInput,
+  isInvalidInput,
   LimitError,
   ProtocolError,
   ResolveError,
@@ -47,7 +49,12 @@ export {
   TimeoutError,
   TlsError,
 } from "./errors.ts";
-export type { InterruptedErrorOptions, SockitErrorOptions } from "./errors.ts";
+export type {
+  ErrorKind,
+  InterruptedErrorOptions,
+  InvalidInput,
+  SockitErrorOptions,
+} from "./errors.ts";
 export { bytesReader, writeAll } from "./io.ts";
 export { overrideKey, parseAddressOverride } from "./override.ts";
 export type { AddressOverride } from "./override.ts";

@@ -74,8 +74,10 @@ export function readWithTimeout(
     },
   };
   function timeout(cause?: unknown): TimeoutError {
-    return new TimeoutError(`${what()}: no data for ${formatDuration(ms)} (read timeout)`, {
+    return new TimeoutError(what(), {
       cause,
+      why: `no data for ${formatDuration(ms)} (read timeout)`,
+      kind: "read-timeout",
     });
   }
 }

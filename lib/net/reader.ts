@@ -74,7 +74,11 @@ export class BufReader {
       n = await this.#source.read(this.#buf.subarray(this.#end));
     } catch (error) {
       if (isPeerGone(error)) {
-        throw new ConnectError(`Connection lost: ${describeNetError(error)}`, { cause: error });
+        throw new ConnectError("Connection lost", {
+          cause: error,
+          why: describeNetError(error),
+          kind: "connection-lost",
+        });
       }
       throw error;
     }
@@ -128,7 +132,9 @@ export class BufReader {
     let lf = start + scanned;
     while (lf < end && buf[lf] !== 0x0a) lf++;
     if (lf === end) return undefined;
-    if (lf - start + 1 > max) throw new LimitError(`Line longer than ${max} bytes`);
+    if (lf - start + 1 > max) {
+      throw new LimitError(`Line longer than ${max} bytes`, { kind: "max-line" });
+    }
     this.#start = lf + 1;
     return buf.subarray(start, lf > start && buf[lf - 1] === 0x0d ? lf - 1 : lf);
   }
@@ -147,7 +153,9 @@ export class BufReader {
       const line = this.#lineFrom(scanned, max);
       if (line !== undefined) return line;
       scanned = this.#end - this.#start;
-      if (scanned >= max) throw new LimitError(`Line longer than ${max} bytes`);
+      if (scanned >= max) {
+        throw new LimitError(`Line longer than ${max} bytes`, { kind: "max-line" });
+      }
       if (this.#start > 0 && this.#end === this.#buf.length) {
         this.#buf.copyWithin(0, this.#start, this.#end);
         this.#end -= this.#start;
@@ -216,7 +224,11 @@ export class BufReader {
     let total = 0;
     for (let chunk = await this.readSome(); chunk !== null; chunk = await this.readSome()) {
       total += chunk.length;
-      if (total > limit) throw new LimitError(`More than ${limit} bytes before end of stream`);
+      if (total > limit) {
+        throw new LimitError(`More than ${limit} bytes before end of stream`, {
+          kind: "max-stream",
+        });
+      }
       await onChunk(chunk);
     }
     return total;

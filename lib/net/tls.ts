@@ -1,6 +1,7 @@
 /**
  * TLS on top of a connection: the client handshake (with a deadline and the caller's trust),
- * why a handshake failed in a few words with a `kind`, and a server's certificate and key.
+ * why a handshake failed in a few words with a `kind` (the one place that reads the TLS
+ * libraries' messages, rustls' and node:tls'), and a server's certificate and key.
  * Shared by `get`'s HTTPS and by the TLS echo.
  *
  * @module
@@ -8,7 +9,8 @@
 import { formatHostPort } from "./addr.ts";
 import { closeOnAbort, closeQuietly } from "./close.ts";
 import { describeNetError, isPeerGone } from "./dial.ts";
-import { TlsError } from "./errors.ts";
+import { ConnectError, TlsError } from "./errors.ts";
+import type { ErrorKind } from "./errors.ts";
 import type { NodeTlsConn, NodeTlsOptions } from "./node_tls.ts";
 
 /** Options for {@linkcode startTls}. */
@@ -98,17 +100,63 @@ export async function startTls(conn: Deno.Conn, options: StartTlsOptions): Promi
   } catch (error) {
     closeQuietly(tls ?? conn);
     if (signal.aborted) throw signal.reason;
-    const failure = handshakeError(error, options);
+    const failure = handshakeError(error, peerName(options), hostname);
     if (failure.kind !== "ca-as-leaf" || !caCerts || caCerts.length === 0) throw failure;
     return await ownCertificate(remote, options, failure);
   }
 }
 
-/** A handshake's error as the {@linkcode TlsError} that says why. */
-function handshakeError(error: unknown, options: StartTlsOptions): TlsError {
-  const { why, kind } = tlsFailure(error, options.hostname);
-  const where = options.remote ?? formatHostPort(options.hostname, options.port);
-  return new TlsError(`TLS handshake with ${where} failed: ${why}`, { cause: error, kind });
+/** The address a handshake is with, for messages: `127.0.0.1:443`. */
+function peerName(options: StartTlsOptions): string {
+  return options.remote ?? formatHostPort(options.hostname, options.port);
+}
+
+/**
+ * A handshake's error as the {@linkcode TlsError} that says why (`TLS handshake with a:443
+ * failed: why`), with the `kind` from {@linkcode tlsFailure}.
+ */
+function handshakeError(error: unknown, where: string, host: string): TlsError {
+  const { why, kind } = tlsFailure(error, host);
+  return new TlsError(`TLS handshake with ${where} failed`, { cause: error, why, kind });
+}
+
+/** node's `code` for a connection that failed before or under the handshake, not in it. */
+const NODE_CONNECT_CODES =
+  /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE|ENOTFOUND|EAI_)/;
+
+/**
+ * The error of a `node:tls` socket as sockit's: a {@linkcode ConnectError} of kind `connect`
+ * when the connection itself failed (refused, reset, unreachable, a name not found, by node's
+ * `code`), else the handshake's {@linkcode TlsError} (see {@linkcode tlsFailure}).
+ *
+ * @param error The socket's `error` event.
+ * @param where The address, for the message: `127.0.0.1:443`.
+ * @param host The name the certificate is verified for.
+ *
+ * @example
+ * ```ts
+ * import { nodeSocketError } from "./tls.ts";
+ * import { ConnectError, TlsError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+ * assert.ok(nodeSocketError(refused, "127.0.0.1:1", "a.test") instanceof ConnectError);
+ * const expired = Object.assign(new Error("certificate has expired"), { code: "CERT_HAS_EXPIRED" });
+ * assert.equal((nodeSocketError(expired, "127.0.0.1:1", "a.test") as TlsError).kind, "expired");
+ * ```
+ */
+export function nodeSocketError(
+  error: Error & { code?: string },
+  where: string,
+  host: string,
+): ConnectError | TlsError {
+  if (NODE_CONNECT_CODES.test(error.code ?? "")) {
+    return new ConnectError(`Cannot connect to ${where}`, {
+      cause: error,
+      why: error.message,
+      kind: "connect",
+    });
+  }
+  return handshakeError(error, where, host);
 }
 
 /** A handshake through `node:tls` (see `node_tls.ts`), bounded by the caller's signal. */
@@ -126,7 +174,7 @@ async function viaNodeTls(
   } catch (error) {
     closeQuietly(conn);
     if (signal.aborted) throw signal.reason;
-    throw handshakeError(error, options);
+    throw handshakeError(error, peerName(options), options.hostname);
   }
 }
 
@@ -206,7 +254,7 @@ export function describeTlsError(error: unknown, host: string): string {
  * The kinds of {@linkcode TlsError} that are the certificate's: it will not verify on the next
  * attempt either, so a waiter stops and a check does not retry.
  */
-export const CERTIFICATE_KINDS: ReadonlySet<string> = new Set([
+export const CERTIFICATE_KINDS: ReadonlySet<string> = new Set<ErrorKind>([
   "unknown-issuer",
   "self-signed",
   "ca-as-leaf",
@@ -229,7 +277,7 @@ export function isCertificateFailure(error: unknown): error is TlsError {
 }
 
 /** What OpenSSL's verify codes (node:tls's `error.code`) mean, as a `kind` and a few words. */
-const NODE_CODES: Readonly<Record<string, { kind: string; why: string }>> = {
+const NODE_CODES: Readonly<Record<string, { kind: ErrorKind; why: string }>> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: { kind: "self-signed", why: "certificate is self-signed" },
   SELF_SIGNED_CERT_IN_CHAIN: {
     kind: "unknown-issuer",
@@ -274,7 +322,7 @@ const MAX_LIBRARY_TEXT = 120;
  * });
  * ```
  */
-export function tlsFailure(error: unknown, host: string): { why: string; kind?: string } {
+export function tlsFailure(error: unknown, host: string): { why: string; kind?: ErrorKind } {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
   const known = typeof code === "string" ? NODE_CODES[code] : undefined;
@@ -311,7 +359,7 @@ export function tlsFailure(error: unknown, host: string): { why: string; kind?: 
 }
 
 /** What follows rustls' "invalid peer certificate: ", as a kind and a few words. */
-function certificateFailure(text: string, host: string): { why: string; kind: string } {
+function certificateFailure(text: string, host: string): { why: string; kind: ErrorKind } {
   if (/UnknownIssuer|unknown issuer/i.test(text)) {
     return { why: "certificate has an unknown issuer", kind: "unknown-issuer" };
   }

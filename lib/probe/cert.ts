@@ -11,7 +11,7 @@ import type tls from "node:tls";
 import { formatHostPort, isIpLiteral } from "../net/addr.ts";
 import { withDeadline } from "../net/deadline.ts";
 import { ConnectError, TlsError } from "../net/errors.ts";
-import { tlsFailure } from "../net/tls.ts";
+import { nodeSocketError } from "../net/tls.ts";
 import type { TraceFn } from "../net/trace.ts";
 
 /** What a leaf certificate says about itself. */
@@ -90,7 +90,12 @@ export async function readPeerCertificate(
         const finish = () => {
           signal.removeEventListener("abort", onAbort);
           if (outcome === undefined) {
-            outcome = { error: new ConnectError(`Cannot connect to ${where}: closed`) };
+            outcome = {
+              error: new ConnectError(`Cannot connect to ${where}`, {
+                why: "closed",
+                kind: "connect",
+              }),
+            };
           }
           options.trace?.({ step: "close", detail: where });
           if ("cert" in outcome) resolve(outcome.cert);
@@ -104,7 +109,7 @@ export async function readPeerCertificate(
         // Settles only once the socket is closed, so that nothing is left open behind it.
         socket.once("close", finish);
         socket.once("error", (error: Error & { code?: string }) => {
-          outcome ??= { error: describeFailure(where, options.servername, error) };
+          outcome ??= { error: nodeSocketError(error, where, options.servername) };
           socket.destroy();
         });
         socket.once("secureConnect", () => {
@@ -118,19 +123,6 @@ export async function readPeerCertificate(
       }),
     { signal: options.signal },
   );
-}
-
-function describeFailure(
-  where: string,
-  host: string,
-  error: Error & { code?: string },
-): Error {
-  const code = error.code ?? "";
-  if (/^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE|ENOTFOUND|EAI_)/.test(code)) {
-    return new ConnectError(`Cannot connect to ${where}: ${error.message}`, { cause: error });
-  }
-  const { why, kind } = tlsFailure(error, host);
-  return new TlsError(`TLS handshake with ${where} failed: ${why}`, { cause: error, kind });
 }
 
 function certificateOf(cert: tls.PeerCertificate): PeerCertificate {

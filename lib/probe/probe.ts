@@ -11,7 +11,6 @@ import { isCertificateFailure } from "../net/tls.ts";
 import { describeNetError } from "../net/dial.ts";
 import type { DialTarget } from "../net/dial.ts";
 import {
-  ConnectError,
   InterruptedError,
   ProtocolError,
   ResolveError,
@@ -230,19 +229,20 @@ function failed(failures: ProbeFailure[], facts: ProbeFacts): ProbeResult {
   return { ready: false, reason: failures.map((f) => f.reason).join("; "), failures, facts };
 }
 
-/** The part of an error worth repeating in a one-line status: what follows "Cannot ...: ". */
+/**
+ * The part of an error worth repeating in a one-line status, which names the target already:
+ * why the target could not be resolved, connected to or shaken hands with, or ran out of time
+ * (`connection refused`, `TLS: certificate has expired`, `timed out after 5s`); any other
+ * error whole.
+ */
 function shortReason(error: unknown): string {
-  if (error instanceof TimeoutError) {
-    return /timed out after \S+$/.exec(error.message)?.[0] ?? error.message;
+  if (!(error instanceof SockitError)) return describeNetError(error);
+  if (error.why === undefined) return error.message;
+  if (error instanceof TlsError) return `TLS: ${error.why}`;
+  if (error instanceof ResolveError || error.kind === "connect" || error.kind === "deadline") {
+    return error.why;
   }
-  if (error instanceof ResolveError || error instanceof ConnectError) {
-    return error.message.replace(/^Cannot (?:connect to|resolve) \S+?: /, "");
-  }
-  if (error instanceof TlsError) {
-    return error.message.replace(/^TLS handshake with \S+ failed: /, "TLS: ");
-  }
-  if (error instanceof SockitError) return error.message;
-  return describeNetError(error);
+  return error.message;
 }
 
 function dialTarget(target: Target & { kind: "tcp" | "unix" | "echo" }): DialTarget {

@@ -10,6 +10,7 @@ import { parseHttpUrl } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { normalizeDnsName } from "../dns/name.ts";
 import type { DnsNameForms } from "../dns/name.ts";
+import { invalidInput, isInvalidInput } from "../net/errors.ts";
 
 /** A parsed target; `text` is how it was written, for messages. */
 export type Target =
@@ -44,7 +45,7 @@ export type TargetKind = Target["kind"];
  * ```
  */
 export function parseTarget(text: string): Target {
-  const invalid = (why: string) => new TypeError(`Invalid target "${text}": ${why}`);
+  const invalid = (why: string) => invalidInput(TypeError, "target", text, why);
   if (text.trim() === "") throw invalid("empty");
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
   if (scheme === "http" || scheme === "https") {
@@ -54,9 +55,7 @@ export function parseTarget(text: string): Target {
       const shown = url.credentials ? text.replace(/\/\/[^/@]*@/, "//***@") : text;
       return { kind: "http", text: shown, url };
     } catch (error) {
-      throw invalid(
-        (error as Error).message.replace(/^Invalid URL "[^"]*":? ?/, "") || "not a URL",
-      );
+      throw invalid(isInvalidInput(error) ? error.why : (error as Error).message);
     }
   }
   if (scheme === "tcp" || scheme === "echo") {
@@ -76,7 +75,7 @@ export function parseTarget(text: string): Target {
     try {
       return { kind: "dns", text, name: normalizeDnsName(name) };
     } catch (error) {
-      throw invalid((error as Error).message.replace(/^Invalid name "(?:[^"\\]|\\.)*": /, ""));
+      throw invalid(isInvalidInput(error) ? error.why : (error as Error).message);
     }
   }
   // No scheme, or one that is really a host name: HOST:PORT.

@@ -3,6 +3,7 @@
  * can be wrong, and the name messages show.
  */
 import assert from "node:assert/strict";
+import { isInvalidInput } from "../net/errors.ts";
 import { formatTargetName, parseTarget } from "./target.ts";
 
 Deno.test("parseTarget() reads every kind, and formatTargetName() names each the way messages do", () => {
@@ -60,4 +61,24 @@ Deno.test("parseTarget() says what is wrong with a target that is not one", () =
     });
   }
   assert.throws(() => parseTarget("https://"), /^TypeError: Invalid target "https:\/\/": \S/);
+});
+
+Deno.test("parseTarget() takes the why of a URL or name that does not parse, and carries its own", () => {
+  const long = `dns:${"a".repeat(64)}.${"b".repeat(60)}`;
+  const cases: [string, string][] = [
+    ["http://:80/", "malformed host or characters a URL cannot hold"],
+    ["dns:a..b", "empty label"],
+    // A long name is cut short in the name's own message; the target's shows it once, whole.
+    [long, "label 1 is 64 bytes, more than 63"],
+  ];
+  for (const [text, why] of cases) {
+    try {
+      parseTarget(text);
+      assert.fail(`${text} parsed`);
+    } catch (error) {
+      assert.ok(isInvalidInput(error), String(error));
+      assert.deepEqual([error.input, error.why], [text, why]);
+      assert.equal(error.message, `Invalid target "${text}": ${why}`);
+    }
+  }
 });
