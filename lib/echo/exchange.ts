@@ -104,7 +104,7 @@ export function mismatchError(
   const detail = result.sent === result.received
     ? `, first difference at byte ${result.mismatchOffset}`
     : "";
-  return new CheckError(
-    `Echo mismatch: sent ${result.sent} bytes, received ${result.received}${detail}`,
-  );
+  return new CheckError("Echo mismatch", {
+    why: `sent ${result.sent} bytes, received ${result.received}${detail}`,
+  });
 }

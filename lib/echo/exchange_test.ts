@@ -50,6 +50,7 @@ Deno.test("exchangeEcho() reports a server that echoes other bytes as a mismatch
     error.message,
     "Echo mismatch: sent 3 bytes, received 3, first difference at byte 2",
   );
+  assert.equal(error.why, "sent 3 bytes, received 3, first difference at byte 2");
 });
 
 Deno.test("exchangeEcho() fails with ConnectError when nothing listens", async () => {

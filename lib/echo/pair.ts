@@ -118,10 +118,11 @@ function listenError(target: DialTarget, error: unknown, tls: boolean, proto = "
     error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable;
   if (tls && !bindFailure) {
     const message = error instanceof Error ? error.message : String(error);
-    return new TlsError(`Cannot use the TLS certificate and key: ${message}`, { cause: error });
+    return new TlsError("Cannot use the TLS certificate and key", { cause: error, why: message });
   }
   const where = proto ? `${formatTarget(target)} (${proto})` : formatTarget(target);
-  return new ConnectError(`Cannot listen on ${where}: ${describeNetError(error)}`, {
+  return new ConnectError(`Cannot listen on ${where}`, {
     cause: error,
+    why: describeNetError(error),
   });
 }

@@ -42,13 +42,17 @@ Deno.test("serveEchoPair() starts only the servers asked for", async () => {
 });
 
 Deno.test("serveEchoPair() on a port whose UDP is taken fails as ConnectError and frees its TCP", async () => {
-  await using taken = serveUdpEcho({ hostname: "127.0.0.1", port: 0 });
-  const port = taken.addr.port;
+  // A port whose TCP side is free (this test held it a moment ago) and whose UDP side is taken.
+  const tcp = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = tcp.addr.port;
+  await using _taken = serveUdpEcho({ hostname: "127.0.0.1", port });
+  tcp.close();
   await assert.rejects(
     serveEchoPair({ hostname: "127.0.0.1", port }, { stream: {}, udp: {} }),
     (error) =>
       error instanceof ConnectError &&
       error.message.startsWith(`Cannot listen on 127.0.0.1:${port} (udp): `) &&
+      error.what === `Cannot listen on 127.0.0.1:${port} (udp)` &&
       error.cause instanceof Deno.errors.AddrInUse,
   );
   using again = Deno.listen({ hostname: "127.0.0.1", port });
@@ -62,7 +66,7 @@ Deno.test("serveEchoPair() says a TLS certificate and key that cannot be used is
     serveEchoPair({ hostname: "127.0.0.1", port: 0 }, { stream: { tls: { cert: garbage, key } } }),
     (error) =>
       error instanceof TlsError &&
-      error.message.startsWith("Cannot use the TLS certificate and key: ") &&
-      error.cause instanceof Error,
+      error.what === "Cannot use the TLS certificate and key" &&
+      error.why === (error.cause as Error).message,
   );
 });

@@ -144,7 +144,7 @@ async function readKeyPair(ctx: Context): Promise<TlsKeyPair> {
 function keyPairError(error: unknown): unknown {
   if (!(error instanceof TlsError)) return error;
   const cause = error.cause;
-  const message = cause instanceof Error ? cause.message : String(cause);
+  const message = error.why ?? (cause instanceof Error ? cause.message : String(cause));
   const why = /KeyMismatch/i.test(message)
     ? "the key does not belong to the certificate (--cert)"
     : /private key/i.test(message)
