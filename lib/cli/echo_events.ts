@@ -12,7 +12,7 @@ import { log } from "./log.ts";
 import { formatMs } from "./output.ts";
 
 /** Logs the server's events, and prints them as JSON lines when `json` is set. */
-export function reportServerEvent(ctx: Context, event: EchoServerEvent, json: boolean): void {
+function reportServerEvent(ctx: Context, event: EchoServerEvent, json: boolean): void {
   const logger = log("echo");
   if (event.event === "accept") {
     logger.info`accepted #${event.id} from ${event.peer} (${event.active} open${
@@ -37,7 +37,7 @@ export function reportServerEvent(ctx: Context, event: EchoServerEvent, json: bo
  * Logs the UDP server's events: a peer's summary only at -v (and then as a JSON line too),
  * never a line per datagram; going over --max-rate as a warning (and a JSON line).
  */
-export function reportUdpEvent(ctx: Context, event: UdpEchoServerEvent, verbose: boolean): void {
+function reportUdpEvent(ctx: Context, event: UdpEchoServerEvent, verbose: boolean): void {
   const logger = log("echo");
   if (event.event === "rate-limit") {
     logger.warn`${event.peer} is over --max-rate ${event.max_rate}/s: dropping its datagrams`;

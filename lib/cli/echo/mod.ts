@@ -12,7 +12,6 @@ import type { Io } from "../output.ts";
 import { ECHO_SEND, SEND_HINTS, sendCommand } from "./send.ts";
 import { ECHO_SERVE, serveCommand } from "./serve.ts";
 
-export { DEFAULT_ECHO_PORT } from "./options.ts";
 export { ECHO_SEND } from "./send.ts";
 export { ECHO_SERVE } from "./serve.ts";
 

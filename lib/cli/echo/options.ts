@@ -13,7 +13,7 @@ import type { OptionSpec, ParsedArgs } from "../args.ts";
 import type { Context } from "../command.ts";
 
 /** The tutorial's port. */
-export const DEFAULT_ECHO_PORT = 35555;
+const DEFAULT_ECHO_PORT = 35555;
 
 /** --host, --port and --unix, as both subcommands take them. */
 export const TARGET_OPTIONS: OptionSpec[] = [
