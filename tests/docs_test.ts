@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { COMMON_OPTIONS, EXIT_CODE_TABLE } from "../lib/cli/mod.ts";
 import type { CommandSpec } from "../lib/cli/mod.ts";
-import { ECHO_SEND, ECHO_SERVE } from "../lib/cli/echo.ts";
+import { ECHO_SEND, ECHO_SERVE } from "../lib/cli/echo/mod.ts";
 import { GET } from "../lib/cli/get/mod.ts";
 import { RESOLVE } from "../lib/cli/resolve/mod.ts";
 import { WAIT } from "../lib/cli/wait.ts";

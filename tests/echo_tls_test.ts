@@ -193,10 +193,17 @@ Deno.test({
         assert.match(result.err, message);
         assert.equal(result.out, "", "nothing listened");
       }
+      // A BEGIN line with no certificate after it is no CA file either.
+      const beginOnly = `${pki.dir}/begin-only.pem`;
+      await Deno.writeTextFile(beginOnly, "-----BEGIN CERTIFICATE-----\n");
       const client: Array<[string[], RegExp]> = [
         [["--cacert", pki.caCert, "x"], /Option --cacert needs --tls/],
         [["--servername", "a.test", "x"], /Option --servername needs --tls/],
         [["--tls", "--cacert", pki.key, "x"], /Invalid --cacert ".*": no PEM "BEGIN CERTIFICATE"/],
+        [
+          ["--tls", "--cacert", beginOnly, "x"],
+          /Invalid --cacert ".*": no PEM "BEGIN CERTIFICATE"/,
+        ],
         [["--tls", "--servername=", "x"], /Invalid value "" for --servername/],
       ];
       for (const [args, message] of client) {

@@ -65,7 +65,7 @@ const RULES: Array<{ entry: string; never: RegExp[] }> = [
     never: [NODE, LOGTAPE, /^lib\/(dns|echo|probe|check)\//, /yaml/],
   },
   {
-    entry: "lib/cli/echo.ts",
+    entry: "lib/cli/echo/mod.ts",
     never: [LOGTAPE, /^lib\/(http|dns|probe|check)\//, /yaml/],
   },
   {

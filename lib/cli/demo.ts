@@ -11,13 +11,17 @@ import { startResponder } from "../dns/responder.ts";
 import { lookupSystem } from "../dns/system.ts";
 import { formatRecordData, rcodeName, RecordType, typeName } from "../dns/wire.ts";
 import { formatServer } from "../dns/query.ts";
-import { fetchUrl, HttpClient } from "../http/client.ts";
+import { fetchUrl } from "../http/fetch.ts";
+import { HttpClient } from "../http/pool.ts";
+import { defaultFields } from "../http/request.ts";
 import { startHttpResponder } from "../http/responder.ts";
 import { parseHttpUrl } from "../http/url.ts";
 import { CheckError, TimeoutError } from "../net/errors.ts";
 import { countResults, junitReport, summaryLine } from "../check/report.ts";
 import { runChecks } from "../check/runner.ts";
 import { loadSpec } from "../check/spec.ts";
+import { exchangeEcho, mismatchError } from "../echo/exchange.ts";
+import { serveEchoPair } from "../echo/pair.ts";
 import { serveEcho } from "../echo/server.ts";
 import { bytesReader } from "../net/io.ts";
 import { sleep } from "../net/timer.ts";
@@ -29,7 +33,7 @@ import type { CommandSpec } from "./args.ts";
 import { runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
 import { echoDatagram, pingUdp } from "../echo/udp_client.ts";
-import { exchange, mismatchError, startServer, startUdpServer } from "./echo.ts";
+import { logExchange, serverEvents, udpEvents } from "./echo_events.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { setupLogging, traceLogger } from "./log.ts";
 import { formatMs, roundMs } from "./output.ts";
@@ -81,7 +85,10 @@ async function demo(ctx: Context): Promise<number> {
   await say(
     "== 1. echo serve: bind 127.0.0.1 port 0 (the kernel picks a free port), listen, accept",
   );
-  const server = startServer(ctx, { hostname: "127.0.0.1", port: 0 }, { jsonEvents: false });
+  const pair = await serveEchoPair({ hostname: "127.0.0.1", port: 0 }, {
+    stream: serverEvents(ctx, false),
+  });
+  const server = pair.stream!;
   try {
     const addr = server.addr as Deno.NetAddr;
     await say(`listening on ${addr.hostname}:${addr.port}`);
@@ -90,12 +97,18 @@ async function demo(ctx: Context): Promise<number> {
     await say("== 2. echo send: connect, send all, shut down the write side, recv until EOF");
     const message = new TextEncoder().encode("hello from the sockit demo\n");
     await say(`sending ${message.length} bytes; the echo follows:`);
-    const result = await exchange(
-      ctx,
+    const writeData = !ctx.json && !ctx.quiet;
+    const result = await exchangeEcho(
       { hostname: addr.hostname, port: addr.port },
       bytesReader(message),
-      5000,
+      {
+        timeoutMs: 5000,
+        signal: ctx.signal,
+        trace: ctx.trace,
+        onData: writeData ? (chunk) => ctx.out.data(chunk) : undefined,
+      },
     );
+    logExchange(result);
     await step(2, {
       event: "echo",
       remote: result.dialed.remote,
@@ -207,7 +220,7 @@ async function demoGet(ctx: Context, say: Say, step: Step): Promise<void> {
     for (const [index, url] of urls.entries()) {
       const result = await fetchUrl(client, url, {
         method: "GET",
-        fields: [["User-Agent", PRODUCT], ["Accept", "*/*"]],
+        fields: defaultFields(PRODUCT),
         keepAlive: () => index === 0,
         signal: ctx.signal,
         onBody: (chunk) => ctx.quiet || ctx.json ? undefined : ctx.out.data(chunk),
@@ -380,7 +393,8 @@ async function demoCheck(ctx: Context, say: Say, step: Step): Promise<void> {
  * with its loss (step 8, after the wait step).
  */
 async function demoUdp(ctx: Context, say: Say, step: Step): Promise<void> {
-  await using server = startUdpServer(ctx, { hostname: "127.0.0.1", port: 0 });
+  const { udp } = await serveEchoPair({ hostname: "127.0.0.1", port: 0 }, { udp: udpEvents(ctx) });
+  await using server = udp!;
   const target = { address: "127.0.0.1", port: server.addr.port };
   const remote = `127.0.0.1:${target.port}`;
   await say(`a UDP echo server listens on ${remote} (udp)`);

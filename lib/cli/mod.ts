@@ -33,7 +33,7 @@ export interface Command {
 export const COMMANDS: Record<string, Command> = {
   echo: {
     summary: "echo server (serve) and verifying client (send), over TCP, UDP or TLS",
-    run: async (argv, io) => (await import("./echo.ts")).runEcho(argv, io),
+    run: async (argv, io) => (await import("./echo/mod.ts")).runEcho(argv, io),
   },
   resolve: {
     summary: "resolve names: the system's way (getaddrinfo), or ask a DNS server like dig",

@@ -37,11 +37,12 @@ export type {
   UdpEchoServerOptions,
   UdpEchoServerSummary,
 } from "./udp_server.ts";
-export { echoDatagram, pingUdp, UDP_PING_HEADER_BYTES } from "./udp_client.ts";
+export { echoDatagram, pingUdp, resolveUdpTarget, UDP_PING_HEADER_BYTES } from "./udp_client.ts";
 export type {
   DatagramEcho,
   EchoDatagramOptions,
   PingUdpOptions,
+  ResolveUdpTargetOptions,
   UdpPingReply,
   UdpPingResult,
   UdpTarget,
@@ -54,3 +55,8 @@ export type {
   SendEchoOptions,
   SendEchoResult,
 } from "./client.ts";
+export { exchangeEcho, mismatchError } from "./exchange.ts";
+export type { ExchangeEchoOptions, ExchangeResult } from "./exchange.ts";
+export { PAIR_BIND_TRIES, serveEchoPair } from "./pair.ts";
+export type { EchoPair, EchoPairOptions } from "./pair.ts";
+export { patternBytes, patternReader } from "./pattern.ts";

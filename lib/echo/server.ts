@@ -414,6 +414,9 @@ export class EchoServer implements AsyncDisposable {
         }
       }
       session.reason ??= "eof";
+      // TLS: close_notify before the close, so that the client reads a clean end (a process
+      // that exits right after the close, as a --once server does, may not send it otherwise).
+      if (this.#tls) await (conn as Deno.TlsConn).closeWrite().catch(() => {});
     } catch (e) {
       if (session.reason === undefined) {
         if (this.#tls && isTruncation(e)) {

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { canonicalIp, formatHostPort, ipFamily } from "../net/addr.ts";
+import { canonicalIp, formatHostPort, ipFamily, isIpLiteral } from "../net/addr.ts";
 import { closeOnAbort } from "../net/close.ts";
 import { withDeadline } from "../net/deadline.ts";
-import { describeNetError } from "../net/dial.ts";
+import { describeNetError, resolveHost } from "../net/dial.ts";
 import { ConnectError } from "../net/errors.ts";
 import { summarize } from "../net/stats.ts";
 import type { LatencySummary } from "../net/stats.ts";
@@ -24,6 +24,40 @@ export interface UdpTarget {
   address: string;
   /** UDP port, 1 to 65535. */
   port: number;
+}
+
+/** Options for {@linkcode resolveUdpTarget}. */
+export interface ResolveUdpTargetOptions {
+  /** Receives the resolve and resolved steps (none for an address literal). */
+  trace?: TraceFn | undefined;
+}
+
+/**
+ * The server's first address for `hostname`, with `port`, as a UDP client needs it: UDP has no
+ * connect to fail, so a client cannot try each address in turn and takes the first the system
+ * gives (its preferred one, as getaddrinfo sorts them). An address literal is taken as it is.
+ *
+ * @throws {ResolveError} When the name does not resolve.
+ *
+ * @example
+ * ```ts
+ * import { resolveUdpTarget } from "./udp_client.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(await resolveUdpTarget("127.0.0.1", 7), { address: "127.0.0.1", port: 7 });
+ * ```
+ */
+export async function resolveUdpTarget(
+  hostname: string,
+  port: number,
+  options: ResolveUdpTargetOptions = {},
+): Promise<UdpTarget> {
+  const { trace } = options;
+  const literal = isIpLiteral(hostname);
+  if (!literal) trace?.({ step: "resolve", detail: hostname });
+  const addresses = await resolveHost(hostname);
+  const address = addresses[0]!;
+  if (!literal) trace?.({ step: "resolved", detail: `${hostname} -> ${addresses.join(", ")}` });
+  return { address, port };
 }
 
 /** Options for {@linkcode echoDatagram}. */

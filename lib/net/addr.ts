@@ -201,6 +201,22 @@ export function isIpLiteral(host: string): boolean {
 }
 
 /**
+ * Whether a bound or peer address is loopback: `127.0.0.0/8`, `::1`, or `::ffff:127.0.0.1`
+ * (IPv4 loopback as an IPv6 socket reports it).
+ *
+ * @example
+ * ```ts
+ * import { isLoopback } from "./addr.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(isLoopback("127.0.0.53") && isLoopback("::1"));
+ * assert.ok(!isLoopback("0.0.0.0"));
+ * ```
+ */
+export function isLoopback(address: string): boolean {
+  return /^127\./.test(address) || address === "::1" || address === "::ffff:127.0.0.1";
+}
+
+/**
  * One canonical text per address, so that `2001:DB8:0::1` equals `2001:db8::1`: IPv6 as
  * {@linkcode formatIpv6} (a zone kept as given), IPv4 as is. Text that is not an address comes
  * back unchanged.

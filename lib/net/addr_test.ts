@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { canonicalIp, ipFamily, ipv4Bytes, ipv6Bytes, isIpLiteral } from "./addr.ts";
+import { canonicalIp, ipFamily, ipv4Bytes, ipv6Bytes, isIpLiteral, isLoopback } from "./addr.ts";
 
 Deno.test("isIpLiteral() accepts real IPv4 and IPv6 literals and nothing else", () => {
   const literals = [
@@ -74,4 +74,15 @@ Deno.test("canonicalIp() writes each IPv6 address one way (RFC 5952)", () => {
   assert.equal(canonicalIp("FE80::1%eth0"), "fe80::1%eth0");
   assert.equal(canonicalIp("192.0.2.1"), "192.0.2.1");
   assert.equal(canonicalIp("not an address"), "not an address");
+});
+
+Deno.test("isLoopback() holds for the addresses a socket bound to loopback reports", () => {
+  using v4 = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  assert.ok(isLoopback(v4.addr.hostname));
+  for (const address of ["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"]) {
+    assert.ok(isLoopback(address), address);
+  }
+  for (const address of ["0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "::2"]) {
+    assert.ok(!isLoopback(address), address);
+  }
 });

@@ -25,6 +25,7 @@ export {
   ipv4Bytes,
   ipv6Bytes,
   isIpLiteral,
+  isLoopback,
 } from "./addr.ts";
 export { concatBytes, indexOfBytes } from "./bytes.ts";
 export { closeOnAbort, closeQuietly } from "./close.ts";
@@ -78,5 +79,6 @@ export {
   tlsFailure,
 } from "./tls.ts";
 export type { StartTlsOptions, TlsClientConn, TlsKeyPair } from "./tls.ts";
+export { type ClientTls, overStream, type TlsUsed } from "./tls_stream.ts";
 export { bindUdp, MAX_UDP_PAYLOAD_V4, MAX_UDP_PAYLOAD_V6, maxUdpPayload, udpAddr } from "./udp.ts";
 export type { Datagram, UdpSocket } from "./udp.ts";
