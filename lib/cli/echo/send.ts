@@ -19,7 +19,7 @@ import type { ClientTls, TlsUsed } from "../../net/tls_stream.ts";
 import { maxUdpPayload } from "../../net/udp.ts";
 import { UsageError, withCommon } from "../args.ts";
 import type { CommandSpec, ParsedArgs } from "../args.ts";
-import type { Context } from "../command.ts";
+import type { Context, HintTable } from "../command.ts";
 import { logExchange } from "../echo_events.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { log } from "../log.ts";
@@ -181,7 +181,7 @@ function tlsJson(tls: TlsUsed): Record<string, unknown> {
 }
 
 /** Hints for the library's TLS failures, in this command's terms. */
-export const SEND_HINTS: Readonly<Record<string, string>> = {
+export const SEND_HINTS: HintTable = {
   "unknown-issuer": "is its CA trusted? trust a private CA with --cacert",
   "self-signed": "trust it with --cacert FILE, FILE holding the server's own certificate",
   "ca-as-leaf": "trust it with --cacert FILE, FILE holding the server's own certificate",
