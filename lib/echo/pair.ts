@@ -7,6 +7,7 @@
 import { describeNetError, formatTarget } from "../net/dial.ts";
 import type { DialTarget } from "../net/dial.ts";
 import { ConnectError, TlsError } from "../net/errors.ts";
+import { keyPairFailure } from "../net/tls.ts";
 import { serveEcho } from "./server.ts";
 import type { EchoServer, EchoServerOptions } from "./server.ts";
 import { serveUdpEcho } from "./udp_server.ts";
@@ -117,8 +118,10 @@ function listenError(target: DialTarget, error: unknown, tls: boolean, proto = "
     error instanceof Deno.errors.AddrNotAvailable ||
     error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable;
   if (tls && !bindFailure) {
-    const message = error instanceof Error ? error.message : String(error);
-    return new TlsError("Cannot use the TLS certificate and key", { cause: error, why: message });
+    return new TlsError("Cannot use the TLS certificate and key", {
+      cause: error,
+      ...keyPairFailure(error),
+    });
   }
   const where = proto ? `${formatTarget(target)} (${proto})` : formatTarget(target);
   return new ConnectError(`Cannot listen on ${where}`, {

@@ -9,6 +9,7 @@ import { formatAddr } from "../net/addr.ts";
 import { closeQuietly } from "../net/close.ts";
 import { describeNetError, isPeerGone } from "../net/dial.ts";
 import { sleep } from "../net/timer.ts";
+import { isTlsTruncation } from "../net/tls.ts";
 import type { TlsKeyPair } from "../net/tls.ts";
 import type { TraceFn } from "../net/trace.ts";
 
@@ -419,7 +420,7 @@ export class EchoServer implements AsyncDisposable {
       if (this.#tls) await (conn as Deno.TlsConn).closeWrite().catch(() => {});
     } catch (e) {
       if (session.reason === undefined) {
-        if (this.#tls && isTruncation(e)) {
+        if (this.#tls && isTlsTruncation(e)) {
           // The client closed without TLS close_notify (ncat, openssl s_client): everything it
           // sent was echoed, so it ends like a half-close.
           session.reason = "eof";
@@ -491,12 +492,6 @@ class BufferPool {
   give(buf: Uint8Array<ArrayBuffer>): void {
     this.#idle.push(buf);
   }
-}
-
-/** Whether a TLS read failed only because the peer closed without close_notify. */
-function isTruncation(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
-  return /close_notify|UnexpectedEof/i.test(message);
 }
 
 function round(ms: number): number {

@@ -46,6 +46,12 @@
  * - `closed`: the connection closed during the handshake.
  * - `not-tls`: the peer does not speak TLS (plain HTTP, or an echo of our hello).
  *
+ * {@linkcode TlsError}, a server's own certificate and key that the runtime refuses:
+ * - `key-mismatch`: the key does not belong to the certificate.
+ * - `bad-key`: the private key does not parse.
+ * - `missing-certificate`: the certificate text holds no certificate.
+ * - `bad-certificate` (as above): a certificate in it is malformed.
+ *
  * {@linkcode LimitError}:
  * - `max-redirects`: more redirects than allowed.
  * - `max-body`: a response body over its size limit.
@@ -78,6 +84,9 @@ export type ErrorKind =
   | "certificate"
   | "closed"
   | "not-tls"
+  | "key-mismatch"
+  | "bad-key"
+  | "missing-certificate"
   | "max-redirects"
   | "max-body"
   | "max-head"

@@ -75,6 +75,8 @@ export {
   checkKeyPair,
   describeTlsError,
   isCertificateFailure,
+  isTlsTruncation,
+  keyPairFailure,
   startTls,
   tlsFailure,
 } from "./tls.ts";

@@ -433,6 +433,52 @@ export function checkCertificatePem(pem: string): string | undefined {
     : 'no PEM "BEGIN CERTIFICATE" block';
 }
 
+/**
+ * Why the runtime refused a server's own certificate and key (`Deno.listenTls`), read from its
+ * error: the kind, and the words for it. An error it does not recognise keeps its own text.
+ *
+ * @example
+ * ```ts
+ * import { keyPairFailure } from "./tls.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(keyPairFailure(new Error("invalid private key: KeyMismatch")), {
+ *   why: "the key does not belong to the certificate",
+ *   kind: "key-mismatch",
+ * });
+ * ```
+ */
+export function keyPairFailure(error: unknown): { why: string; kind?: ErrorKind } {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/KeyMismatch/i.test(message)) {
+    return { why: "the key does not belong to the certificate", kind: "key-mismatch" };
+  }
+  if (/private key/i.test(message)) return { why: "cannot parse the private key", kind: "bad-key" };
+  if (/No certificates/i.test(message)) {
+    return { why: "no certificate in the certificate text", kind: "missing-certificate" };
+  }
+  if (/BadEncoding|certificate/i.test(message)) {
+    return { why: "a certificate is malformed", kind: "bad-certificate" };
+  }
+  return { why: message };
+}
+
+/**
+ * Whether a TLS read failed only because the peer closed without close_notify (a truncation,
+ * as ncat and `openssl s_client` end): everything it sent has arrived.
+ *
+ * @example
+ * ```ts
+ * import { isTlsTruncation } from "./tls.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(isTlsTruncation(new Error("peer closed connection without sending TLS close_notify")), true);
+ * assert.equal(isTlsTruncation(new Error("connection reset")), false);
+ * ```
+ */
+export function isTlsTruncation(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /close_notify|UnexpectedEof/i.test(message);
+}
+
 /** A server's certificate chain and private key, as PEM text. */
 export interface TlsKeyPair {
   /** The certificate, then any intermediates: the chain is served whole, in file order. */

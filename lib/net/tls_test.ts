@@ -5,6 +5,7 @@ import {
   CERTIFICATE_KINDS,
   checkCertificatePem,
   describeTlsError,
+  keyPairFailure,
   startTls,
   tlsFailure,
 } from "./tls.ts";
@@ -175,4 +176,18 @@ Deno.test("tlsFailure() gives every certificate failure a certificate kind and p
     assert.ok(CERTIFICATE_KINDS.has(kind), kind);
   }
   assert.equal(CERTIFICATE_KINDS.has("closed"), false);
+});
+
+Deno.test("keyPairFailure() names each way the runtime refuses a server's certificate and key", () => {
+  const cases: Array<[string, string | undefined]> = [
+    ["invalid private key: KeyMismatch", "key-mismatch"],
+    ["failed to parse private key as RSA, ECDSA, or EdDSA", "bad-key"],
+    ["No certificates found in cert file", "missing-certificate"],
+    ["invalid certificate: BadEncoding", "bad-certificate"],
+    ["something else entirely", undefined],
+  ];
+  for (const [message, kind] of cases) {
+    assert.equal(keyPairFailure(new Error(message)).kind, kind, message);
+  }
+  assert.deepEqual(keyPairFailure(new Error("something else")), { why: "something else" });
 });

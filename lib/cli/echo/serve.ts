@@ -15,7 +15,7 @@ import { checkKeyPair } from "../../net/tls.ts";
 import type { TlsKeyPair } from "../../net/tls.ts";
 import { UsageError, withCommon } from "../args.ts";
 import type { CommandSpec, ParsedArgs } from "../args.ts";
-import type { Context } from "../command.ts";
+import type { Context, HintTable } from "../command.ts";
 import { serverEvents, udpEvents } from "../echo_events.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { log, preloadLogging } from "../log.ts";
@@ -143,19 +143,17 @@ async function readKeyPair(ctx: Context): Promise<TlsKeyPair> {
  */
 function keyPairError(error: unknown): unknown {
   if (!(error instanceof TlsError)) return error;
-  const cause = error.cause;
-  const message = error.why ?? (cause instanceof Error ? cause.message : String(cause));
-  const why = /KeyMismatch/i.test(message)
-    ? "the key does not belong to the certificate (--cert)"
-    : /private key/i.test(message)
-    ? "cannot parse the private key (--key)"
-    : /No certificates/i.test(message)
-    ? "no certificate in --cert"
-    : /BadEncoding|certificate/i.test(message)
-    ? "a certificate in --cert is malformed"
-    : message;
+  const why = (error.kind && KEY_PAIR_WORDS[error.kind]) ?? error.why ?? error.message;
   return new UsageError(`Cannot use the TLS certificate and key: ${why}`);
 }
+
+/** The runtime's refusal of --cert and --key, by kind, in the flags' terms. */
+const KEY_PAIR_WORDS: HintTable = {
+  "key-mismatch": "the key does not belong to the certificate (--cert)",
+  "bad-key": "cannot parse the private key (--key)",
+  "missing-certificate": "no certificate in --cert",
+  "bad-certificate": "a certificate in --cert is malformed",
+};
 
 /** What `echo serve` runs: TCP (plain or TLS) or a Unix socket, UDP, or TCP and UDP together. */
 interface ServeMode {
