@@ -173,7 +173,11 @@ export async function sendEcho(
   if (receiveResult.status === "rejected") {
     const error = receiveResult.reason;
     throw isPeerGone(error) && !onDataFailed
-      ? new ConnectError(`Echo exchange failed: ${describeNetError(error)}`, { cause: error })
+      ? new ConnectError("Echo exchange failed", {
+        cause: error,
+        why: describeNetError(error),
+        kind: "connection-lost",
+      })
       : error;
   }
   // A server that closes before reading everything makes our writes fail: that is a short echo,

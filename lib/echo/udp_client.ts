@@ -379,8 +379,10 @@ async function send(
     await socket.send(data, udpAddr(target.address, target.port));
   } catch (error) {
     const where = formatHostPort(target.address, target.port);
-    throw new ConnectError(`Cannot send to ${where}: ${describeNetError(error)}`, {
+    throw new ConnectError(`Cannot send to ${where}`, {
       cause: error,
+      why: describeNetError(error),
+      kind: "send",
     });
   }
   trace?.({ step: "send", bytes: data.length, data });

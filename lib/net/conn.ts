@@ -33,20 +33,20 @@ export interface WithConnOptions {
  *
  * @throws {ResolveError | ConnectError | TimeoutError | InterruptedError} And whatever `use` throws.
  *
- * @example Say hello to an echo server
+ * @example Read a greeting from a server on loopback
  * ```ts
  * import { withConn } from "./conn.ts";
- * import { serveEcho } from "../echo/server.ts";
  * import assert from "node:assert/strict";
- * await using server = serveEcho({ port: 0 });
- * const { port } = server.addr as Deno.NetAddr;
- * const echoed = await withConn({ hostname: "127.0.0.1", port }, { what: "Echo", timeoutMs: 1000 },
- *   async ({ conn }) => {
- *     await conn.write(new TextEncoder().encode("hi"));
- *     await conn.closeWrite();
- *     return await new Response(conn.readable).text();
- *   });
- * assert.equal(echoed, "hi");
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const greeted = listener.accept().then(async (conn) => {
+ *   await conn.write(new TextEncoder().encode("hello"));
+ *   conn.close();
+ * });
+ * const { port } = listener.addr;
+ * const text = await withConn({ hostname: "127.0.0.1", port }, { what: "Greeting", timeoutMs: 1000 },
+ *   async ({ conn }) => await new Response(conn.readable).text());
+ * assert.equal(text, "hello");
+ * await greeted;
  * ```
  */
 export async function withConn<T>(

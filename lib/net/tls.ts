@@ -69,7 +69,6 @@ export interface TlsClientConn {
  * ```ts
  * import { startTls } from "./tls.ts";
  * import { TlsError } from "./errors.ts";
-import type { NodeTlsConn, NodeTlsOptions } from "./node_tls.ts";
  * import assert from "node:assert/strict";
  * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = listener.accept().then((conn) => conn.close()); // not a TLS server
