@@ -125,6 +125,19 @@ function importsOf(source: string): string[] {
   return found;
 }
 
+/**
+ * The specifiers that `source`'s documentation examples import: `deno test --doc` runs each
+ * ```ts block as a module beside the file, so an example obeys the floors as the code does.
+ */
+function exampleImportsOf(source: string): string[] {
+  const found: string[] = [];
+  for (const block of source.matchAll(/```ts\b[^\n]*\n([\s\S]*?)```/g)) {
+    const code = block[1]!.split("\n").map((line) => line.replace(/^\s*\* ?/, "")).join("\n");
+    found.push(...importsOf(code));
+  }
+  return found;
+}
+
 /** Each place in `source`'s code (not its comments) that writes to stdout or stderr. */
 function printsIn(source: string): string[] {
   const code = stripComments(source);
@@ -212,6 +225,24 @@ Deno.test("the import reader finds static, re-exported, side-effect and dynamic 
   ]);
 });
 
+Deno.test("the example reader finds the imports of each ```ts block in a JSDoc comment", () => {
+  const source = [
+    "/**",
+    " * @example",
+    " * ```ts",
+    ' * import { withConn } from "./conn.ts";',
+    ' * import { serveEcho } from "../echo/server.ts";',
+    " * ```",
+    " */",
+    'import { dial } from "./dial.ts";',
+  ].join("\n");
+  assert.deepEqual(exampleImportsOf(source), ["./conn.ts", "../echo/server.ts"]);
+  assert.match(
+    importProblem("net/conn.ts", exampleImportsOf(source)[1]!)!,
+    /floor 0.*lib\/echo \(floor 1\)/,
+  );
+});
+
 Deno.test("the floor rule refuses an import of lib/cli or of a higher floor, and allows lower ones", () => {
   assert.match(importProblem("net/dial.ts", "../cli/output.ts")!, /nothing below cli imports it/);
   assert.match(importProblem("check/runner.ts", "../cli/log.ts")!, /nothing below cli imports it/);
@@ -264,6 +295,10 @@ Deno.test("every folder of lib/ has a floor, and every import of lib/ goes to it
     for (const specifier of importsOf(source)) {
       const problem = importProblem(file, specifier);
       if (problem) problems.push(problem);
+    }
+    for (const specifier of exampleImportsOf(source)) {
+      const problem = importProblem(file, specifier);
+      if (problem) problems.push(`${problem} (in a documentation example)`);
     }
   }
   assert.deepEqual(problems, []);
