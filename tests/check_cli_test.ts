@@ -322,6 +322,7 @@ Deno.test("hostile options are usage errors (exit 2) before any connection", asy
       [["--var", "=x"], /Invalid --var "=x"/],
       [["--var", "1A=x"], /Invalid --var "1A=x"/],
       [["--name", "("], /Invalid value "\(" for --name/],
+      [["--tag", ""], /Invalid --tag "": empty tag/],
       [["--timeout", "25d"], /the longest accepted is 24d/],
       [["--bogus"], /Unknown option "--bogus"/],
       [

@@ -87,11 +87,13 @@ export async function planFrom(ctx: Context): Promise<CheckPlan> {
     if (report) throw new UsageError(`Cannot write ${report.label}: it is the spec file "${file}"`);
   }
   const timeout = args.duration("timeout", 0);
+  const tags = args.strings("tag");
+  if (tags.includes("")) throw new UsageError('Invalid --tag "": empty tag');
   return {
     files,
     jobs: args.integer("jobs", 8, { min: 1, max: 1000 }),
     failFast: args.flag("fail-fast"),
-    tags: args.strings("tag"),
+    tags,
     nameRegex: nameText === undefined ? undefined : parsedOption(nameText, "--name", parseRegex),
     vars,
     reports,
