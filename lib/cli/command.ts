@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { InterruptedError, SockitError } from "../net/errors.ts";
+import { InterruptedError } from "../net/errors.ts";
 import { startTimer } from "../net/timer.ts";
 import type { TraceFn } from "../net/trace.ts";
 import { parseCommand, renderHelp, UsageError } from "./args.ts";
@@ -12,8 +12,13 @@ import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
 import { log, setupLogging, teardownLogging, traceLogger } from "./log.ts";
 import type { Verbosity } from "./log.ts";
-import { colorWanted, Output, OutputError, StdoutClosedError } from "./output.ts";
+import { colorWanted, Output, StdoutClosedError } from "./output.ts";
 import type { Io } from "./output.ts";
+import { describeError, writeJsonResult } from "./result.ts";
+
+// The commands that import describeError from here (echo, get, resolve) until they take it from
+// result.ts.
+export { describeError };
 
 /** Everything a command body needs. */
 export interface Context {
@@ -32,8 +37,8 @@ export interface Context {
   /** When the command started (`performance.now()`). */
   started: number;
   /**
-   * Set to true once the command has printed its JSON result, so that a failure after it does
-   * not print a second object.
+   * Set to true once the command has printed its JSON result (by `writeJsonResult`, from
+   * `result.ts`), so that a failure after it does not print a second object.
    */
   jsonPrinted: boolean;
   /**
@@ -152,7 +157,7 @@ async function report(
   // Ctrl-C needs no explanation on a terminal (the shell shows ^C); JSON still says what happened.
   if (!(error instanceof InterruptedError && error.signal)) await ctx.out.error(message);
   if (ctx.json && !ctx.jsonPrinted && !ctx.out.stdoutClosed) {
-    await ctx.out.json({ error: message, exit_code: code }).catch(() => {});
+    await writeJsonResult(ctx, {}, { error: message, exit_code: code }).catch(() => {});
   }
   return code;
 }
@@ -222,23 +227,11 @@ async function reportUsage(
   if (!(error instanceof UsageError)) throw error;
   await out.error(error.message);
   await out.note(`Run "sockit ${spec.name} --help" for usage.`);
-  if (json) await out.json({ error: error.message, exit_code: ExitCode.Usage }).catch(() => {});
-  return ExitCode.Usage;
-}
-
-/**
- * The message for an error: sockit's own as they are (with the command's hint for its `kind`,
- * when there is one), others with what kind they are.
- */
-export function describeError(
-  error: unknown,
-  hints: Readonly<Record<string, string>> = {},
-): string {
-  if (error instanceof SockitError) {
-    const hint = error.kind === undefined ? undefined : hints[error.kind];
-    return hint ? `${error.message} (${hint})` : error.message;
+  if (json) {
+    // Even after a result: the command line was wrong, and the last line says so.
+    const to = { out, jsonPrinted: false };
+    await writeJsonResult(to, {}, { error: error.message, exit_code: ExitCode.Usage })
+      .catch(() => {});
   }
-  if (error instanceof UsageError || error instanceof OutputError) return error.message;
-  if (error instanceof Error) return `Unexpected ${error.name}: ${error.message}`;
-  return `Unexpected failure: ${String(error)}`;
+  return ExitCode.Usage;
 }

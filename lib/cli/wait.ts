@@ -25,14 +25,15 @@ import {
 } from "./http_options.ts";
 import { insecureWarning } from "./http_options.ts";
 import type { CommandSpec, ParsedArgs } from "./args.ts";
-import { describeError, runCommand } from "./command.ts";
+import { runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
-import { ExitCode, exitCodeFor } from "./exit_codes.ts";
+import { ExitCode } from "./exit_codes.ts";
 import { log } from "./log.ts";
 import { writeAll } from "../net/io.ts";
 import { formatMs, roundMs, StdoutClosedError } from "./output.ts";
 import type { Io } from "./output.ts";
 import { describePathError } from "./paths.ts";
+import { describeError, outcomeTail, writeJsonResult } from "./result.ts";
 
 /** `sockit wait`. */
 export const WAIT: CommandSpec = {
@@ -301,10 +302,11 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
     await board?.flush();
   }
   const runs = command.length > 0 && (result.ready || (plan.runAnyway && result.timedOut));
+  const failure = failureOf(plan, result);
   if (ctx.json) {
-    ctx.jsonPrinted = !runs;
-    const failure = failureOf(plan, result);
-    await ctx.out.json({
+    // With COMMAND to run, sockit's exit code is COMMAND's: the `exit` line says it.
+    const tail = outcomeTail(failure);
+    await writeJsonResult(ctx, {
       event: "done",
       ready: result.ready,
       elapsed_ms: roundMs(result.elapsedMs),
@@ -315,12 +317,8 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
         last_error: s.ready ? null : s.last,
       })),
       insecure,
-      error: failure ? describeError(failure) : null,
-      // With COMMAND to run, sockit's exit code is COMMAND's: the `exit` line says it.
-      exit_code: runs ? null : failure ? exitCodeFor(failure) : 0,
-    });
+    }, runs ? { ...tail, exit_code: null } : tail);
   }
-  const failure = failureOf(plan, result);
   if (!runs) {
     if (failure) throw failure;
     return ExitCode.Ok;
@@ -330,15 +328,13 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
   const started = performance.now();
   const outcome = await runChild(command);
   if (ctx.json) {
-    ctx.jsonPrinted = true;
-    await ctx.out.json({
+    await writeJsonResult(ctx, {
       event: "exit",
       // The program only: its arguments may hold what should not be in a log (a password).
       command: command[0],
       signal: outcome.signal,
       elapsed_ms: roundMs(performance.now() - started),
-      exit_code: outcome.code,
-    }).catch((error) => {
+    }, { exit_code: outcome.code }).catch((error) => {
       // COMMAND's own code stands even when nobody reads stdout any more.
       if (!(error instanceof StdoutClosedError)) throw error;
     });
