@@ -247,12 +247,12 @@ Deno.test("the floor rule refuses an import of lib/cli or of a higher floor, and
   assert.match(importProblem("net/dial.ts", "../cli/output.ts")!, /nothing below cli imports it/);
   assert.match(importProblem("check/runner.ts", "../cli/log.ts")!, /nothing below cli imports it/);
   assert.match(importProblem("net/conn.ts", "../echo/server.ts")!, /floor 0.*floor 1/);
-  assert.match(importProblem("http/client.ts", "../dns/query.ts")!, /floor 1.*floor 1/);
+  assert.match(importProblem("http/fetch.ts", "../dns/query.ts")!, /floor 1.*floor 1/);
   assert.match(importProblem("probe/probe.ts", "../check/spec.ts")!, /floor 2.*floor 3/);
   assert.match(importProblem("newfloor/x.ts", "../net/dial.ts")!, /no floor in FLOORS/);
   assert.match(importProblem("probe/x.ts", "<computed import at offset 1>")!, /cannot be checked/);
   assert.equal(importProblem("cli/get.ts", "../check/emit.ts"), undefined);
-  assert.equal(importProblem("probe/probe.ts", "../http/client.ts"), undefined);
+  assert.equal(importProblem("probe/probe.ts", "../http/fetch.ts"), undefined);
   assert.equal(importProblem("net/tls.ts", "./node_tls.ts"), undefined);
   assert.equal(importProblem("net/dial.ts", "node:dns/promises"), undefined);
   assert.equal(importProblem("cli/version.ts", "../../deno.json"), undefined);
@@ -278,7 +278,7 @@ Deno.test("the print reader finds console, Deno.stdout/stderr and process.stdout
     "line 5: process.stdout",
     "line 10: console.warn",
   ]);
-  assert.equal(mustNotPrint("http/client.ts"), true);
+  assert.equal(mustNotPrint("http/fetch.ts"), true);
   assert.equal(mustNotPrint("cli/output.ts"), false);
   assert.equal(mustNotPrint("http/client_test.ts"), false);
   assert.equal(mustNotPrint("http/http_bench.ts"), false);

@@ -33,11 +33,30 @@ export interface OptionSpec {
   multiple?: boolean;
   /** Placeholder for the value in help: `N`, `DURATION`, `HOST`. */
   value?: string;
-  /** Default shown in help. */
+  /**
+   * The value when the option is absent, written as a user would (`20`, `5s`, `64K`, `none`):
+   * help shows it as `(default: 20)`, and {@linkcode ParsedArgs.duration},
+   * {@linkcode ParsedArgs.integer} and {@linkcode ParsedArgs.defaultOf} return it.
+   */
   default?: string;
+  /** How messages name the option: `-x`. @default {"--NAME"} */
+  label?: string;
+  /**
+   * Options this one cannot be used with. {@linkcode parseCommand} refuses both with
+   * `Options --this and --that cannot be used together`, and `: reason` when one is given.
+   */
+  conflicts?: readonly OptionRelation[];
+  /**
+   * Options this one needs. {@linkcode parseCommand} refuses it without them, naming the first
+   * one missing: `Option --this needs --that`, and `: reason` when one is given.
+   */
+  requires?: readonly OptionRelation[];
   /** One line for help. */
   description: string;
 }
+
+/** Another option, by its long name, and optionally why the two go together or not. */
+export type OptionRelation = string | { readonly name: string; readonly reason: string };
 
 /** What a command accepts, and how its help reads. */
 export interface CommandSpec {
@@ -82,9 +101,14 @@ export function withCommon(options: OptionSpec[]): OptionSpec[] {
   return [...options, ...COMMON_OPTIONS];
 }
 
-/** Parsed arguments with typed, validating accessors. */
+/**
+ * Parsed arguments with typed, validating accessors. {@linkcode ParsedArgs.string},
+ * {@linkcode ParsedArgs.strings} and {@linkcode ParsedArgs.flag} say what was given; the typed
+ * getters fall back on the option's declared `default`.
+ */
 export class ParsedArgs {
   readonly #values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  readonly #options: ReadonlyMap<string, OptionSpec>;
   /** Positional arguments, in order. */
   readonly positionals: string[];
 
@@ -92,9 +116,21 @@ export class ParsedArgs {
   constructor(
     values: Record<string, string | boolean | (string | boolean)[] | undefined>,
     positionals: string[],
+    options: readonly OptionSpec[] = [],
   ) {
     this.#values = values;
     this.positionals = positionals;
+    this.#options = new Map(options.map((o) => [o.name, o]));
+  }
+
+  /** Whether an option was given at all (a flag, or a value, even an empty one). */
+  given(name: string): boolean {
+    return this.#values[name] !== undefined;
+  }
+
+  /** The option's declared `default` text, or `undefined` when it declares none. */
+  defaultOf(name: string): string | undefined {
+    return this.#options.get(name)?.default;
   }
 
   /** Whether a flag was given. */
@@ -118,17 +154,39 @@ export class ParsedArgs {
 
   /** A duration option in milliseconds, or `fallback` when absent. */
   duration(name: string, fallback: number): number;
-  /** A duration option in milliseconds, or `undefined` when absent. */
+  /**
+   * A duration option in milliseconds; when absent, its declared `default`, or `undefined` when
+   * it declares none.
+   */
   duration(name: string): number | undefined;
   duration(name: string, fallback?: number): number | undefined {
     const text = this.string(name);
-    return text === undefined ? fallback : parseDuration(text, `--${name}`);
+    if (text !== undefined) return parseDuration(text, `--${name}`);
+    if (fallback !== undefined) return fallback;
+    const declared = this.defaultOf(name);
+    return declared === undefined ? undefined : parseDuration(declared, `--${name}`);
   }
 
   /** A whole-number option within `[min, max]`, or `fallback` when absent. */
-  integer(name: string, fallback: number, range: { min?: number; max?: number } = {}): number {
-    const text = this.string(name);
-    return text === undefined ? fallback : parseInteger(text, `--${name}`, range);
+  integer(name: string, fallback: number, range?: { min?: number; max?: number }): number;
+  /**
+   * A whole-number option within `[min, max]`, or its declared `default` when absent.
+   *
+   * @throws {TypeError} When it is absent and declares no default.
+   */
+  integer(name: string, range?: { min?: number; max?: number }): number;
+  integer(
+    name: string,
+    fallbackOrRange?: number | { min?: number; max?: number },
+    range: { min?: number; max?: number } = {},
+  ): number {
+    const [fallback, within] = typeof fallbackOrRange === "number"
+      ? [fallbackOrRange, range]
+      : [undefined, fallbackOrRange ?? {}];
+    const text = this.string(name) ?? (fallback === undefined ? this.defaultOf(name) : undefined);
+    if (text !== undefined) return parseInteger(text, `--${name}`, within);
+    if (fallback !== undefined) return fallback;
+    throw new TypeError(`Option --${name} has no value and declares no default`);
   }
 }
 
@@ -136,7 +194,8 @@ export class ParsedArgs {
  * Parses `argv` against a command's options.
  *
  * @throws {UsageError} On an unknown option (with a "did you mean" hint when one is close), a
- * missing value, or the wrong number of positional arguments.
+ * missing value, the wrong number of positional arguments, or an option given with one of its
+ * `conflicts` or without one of its `requires`.
  *
  * @example
  * ```ts
@@ -154,7 +213,7 @@ export class ParsedArgs {
  */
 export function parseCommand(spec: CommandSpec, argv: string[]): ParsedArgs {
   const { values, positionals } = tokenize(spec, argv);
-  if (values.help === true) return new ParsedArgs(values, positionals);
+  if (values.help === true) return new ParsedArgs(values, positionals, spec.options);
   const { min, max, name } = spec.positionals;
   const count = positionals.length;
   if (count < min) {
@@ -170,7 +229,48 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedArgs {
         : `Unexpected argument "${extra}" for "sockit ${spec.name}": it takes at most ${max}`,
     );
   }
-  return new ParsedArgs(values, positionals);
+  checkRelations(spec.options, values);
+  return new ParsedArgs(values, positionals, spec.options);
+}
+
+/**
+ * Enforces each given option's `conflicts` and `requires`, in the order the table declares
+ * them: the first broken one is the error.
+ */
+function checkRelations(
+  options: readonly OptionSpec[],
+  values: Record<string, unknown>,
+): void {
+  const byName = new Map(options.map((o) => [o.name, o]));
+  const label = (name: string) => byName.get(name)?.label ?? `--${name}`;
+  const because = (relation: OptionRelation) =>
+    typeof relation === "string" ? "" : `: ${relation.reason}`;
+  const nameOf = (relation: OptionRelation) =>
+    typeof relation === "string" ? relation : relation.name;
+  for (const option of options) {
+    for (const relation of [...option.conflicts ?? [], ...option.requires ?? []]) {
+      if (!byName.has(nameOf(relation))) {
+        throw new TypeError(
+          `Option --${option.name} names an unknown option --${nameOf(relation)}`,
+        );
+      }
+    }
+    if (values[option.name] === undefined) continue;
+    for (const other of option.conflicts ?? []) {
+      if (values[nameOf(other)] === undefined) continue;
+      throw new UsageError(
+        `Options ${label(option.name)} and ${label(nameOf(other))} cannot be used together${
+          because(other)
+        }`,
+      );
+    }
+    for (const needed of option.requires ?? []) {
+      if (values[nameOf(needed)] !== undefined) continue;
+      throw new UsageError(
+        `Option ${label(option.name)} needs ${label(nameOf(needed))}${because(needed)}`,
+      );
+    }
+  }
 }
 
 /**

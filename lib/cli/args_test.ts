@@ -123,3 +123,117 @@ Deno.test("renderHelp() shows synopsis, each option with its default, common opt
   );
   assert.match(help, /Examples:\n {2}# Do it\n {2}sockit thing do x\n$/);
 });
+
+const RELATED: CommandSpec = {
+  name: "thing go",
+  summary: "go",
+  usage: ["thing go [options]"],
+  options: withCommon([
+    { name: "any", type: "boolean", conflicts: ["all"], description: "Any" },
+    { name: "all", type: "boolean", description: "All" },
+    {
+      name: "ipv4",
+      short: "4",
+      label: "-4",
+      type: "boolean",
+      conflicts: ["ipv6"],
+      description: "",
+    },
+    { name: "ipv6", short: "6", label: "-6", type: "boolean", description: "" },
+    {
+      name: "tls",
+      type: "boolean",
+      conflicts: [{ name: "udp", reason: "there is no DTLS" }],
+      description: "TLS",
+    },
+    { name: "udp", type: "boolean", description: "UDP" },
+    { name: "count", type: "string", value: "N", default: "4", description: "Count" },
+    {
+      name: "interval",
+      type: "string",
+      value: "DURATION",
+      default: "1s",
+      requires: ["count"],
+      description: "Pause",
+    },
+    {
+      name: "max-rate",
+      type: "string",
+      requires: [{ name: "udp", reason: "it limits datagrams" }],
+      description: "Rate",
+    },
+  ]),
+  positionals: { min: 0, max: 0 },
+  examples: [],
+};
+
+Deno.test("parseCommand() refuses two options that declare a conflict, naming the declaring one first", () => {
+  for (const argv of [["--any", "--all"], ["--all", "--any"]]) {
+    assert.throws(
+      () => parseCommand(RELATED, argv),
+      new UsageError("Options --any and --all cannot be used together"),
+    );
+  }
+  assert.throws(
+    () => parseCommand(RELATED, ["-46"]),
+    new UsageError("Options -4 and -6 cannot be used together"),
+  );
+  assert.throws(
+    () => parseCommand(RELATED, ["--udp", "--tls"]),
+    new UsageError("Options --tls and --udp cannot be used together: there is no DTLS"),
+  );
+  assert.equal(parseCommand(RELATED, ["--any"]).flag("any"), true);
+});
+
+Deno.test("parseCommand() refuses an option given without one it requires", () => {
+  assert.throws(
+    () => parseCommand(RELATED, ["--interval", "2s"]),
+    new UsageError("Option --interval needs --count"),
+  );
+  assert.throws(
+    () => parseCommand(RELATED, ["--max-rate", "5"]),
+    new UsageError("Option --max-rate needs --udp: it limits datagrams"),
+  );
+  assert.equal(
+    parseCommand(RELATED, ["--interval", "2s", "--count", "3"]).duration("interval"),
+    2000,
+  );
+});
+
+Deno.test("parseCommand() shows help even when the options given conflict", () => {
+  assert.equal(parseCommand(RELATED, ["--any", "--all", "--help"]).flag("help"), true);
+});
+
+Deno.test("parseCommand() refuses a table whose relation names an option it lacks", () => {
+  const spec = {
+    ...RELATED,
+    options: [{ name: "a", type: "boolean" as const, conflicts: ["b"], description: "" }],
+  };
+  assert.throws(() => parseCommand(spec, []), TypeError);
+});
+
+Deno.test("the typed getters return the declared default when the option is absent", () => {
+  const args = parseCommand(RELATED, []);
+  assert.equal(args.integer("count", { min: 1 }), 4);
+  assert.equal(args.duration("interval"), 1000);
+  assert.equal(args.defaultOf("interval"), "1s");
+  assert.equal(args.string("interval"), undefined);
+  assert.equal(args.given("interval"), false);
+  assert.equal(args.duration("timeout"), undefined);
+  assert.throws(() => args.integer("max-rate"), TypeError);
+  // A fallback given by the caller still wins over the declaration.
+  assert.equal(args.integer("count", 9), 9);
+});
+
+Deno.test("the typed getters check a given value against the range, not the default", () => {
+  const args = parseCommand(RELATED, ["--count", "0", "--interval", "5x"]);
+  assert.equal(args.given("count"), true);
+  assert.throws(() => args.integer("count", { min: 1 }), /"0" for --count: out of range/);
+  assert.throws(() => args.duration("interval"), /"5x" for --interval/);
+});
+
+Deno.test("renderHelp() shows the declared default once, after the description", () => {
+  const help = renderHelp(RELATED);
+  assert.match(help, / {4}--count N +Count \(default: 4\)\n/);
+  assert.match(help, / {4}--interval DURATION +Pause \(default: 1s\)\n/);
+});

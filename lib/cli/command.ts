@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { InterruptedError, SockitError } from "../net/errors.ts";
-import type { ErrorKind } from "../net/errors.ts";
+import { InterruptedError } from "../net/errors.ts";
 import { startTimer } from "../net/timer.ts";
 import type { TraceFn } from "../net/trace.ts";
 import { parseCommand, renderHelp, UsageError } from "./args.ts";
@@ -13,8 +12,10 @@ import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { ExitCode, exitCodeFor } from "./exit_codes.ts";
 import { log, setupLogging, teardownLogging, traceLogger } from "./log.ts";
 import type { Verbosity } from "./log.ts";
-import { colorWanted, Output, OutputError, StdoutClosedError } from "./output.ts";
+import { colorWanted, Output, StdoutClosedError } from "./output.ts";
 import type { Io } from "./output.ts";
+import { describeError, writeJsonResult } from "./result.ts";
+import type { HintTable } from "./result.ts";
 
 /** Everything a command body needs. */
 export interface Context {
@@ -33,8 +34,8 @@ export interface Context {
   /** When the command started (`performance.now()`). */
   started: number;
   /**
-   * Set to true once the command has printed its JSON result, so that a failure after it does
-   * not print a second object.
+   * Set to true once the command has printed its JSON result (by `writeJsonResult`, from
+   * `result.ts`), so that a failure after it does not print a second object.
    */
   jsonPrinted: boolean;
   /**
@@ -63,9 +64,6 @@ export interface RunOptions {
    */
   hints?: HintTable;
 }
-
-/** Hints in a command's own terms, by the error kind they answer: a misspelt kind is a type error. */
-export type HintTable = Readonly<Partial<Record<ErrorKind, string>>>;
 
 /** How long a command may take to tidy up (remove a partial file) after SIGINT or SIGTERM. */
 const SIGNAL_GRACE_MS = 2000;
@@ -156,7 +154,7 @@ async function report(
   // Ctrl-C needs no explanation on a terminal (the shell shows ^C); JSON still says what happened.
   if (!(error instanceof InterruptedError && error.signal)) await ctx.out.error(message);
   if (ctx.json && !ctx.jsonPrinted && !ctx.out.stdoutClosed) {
-    await ctx.out.json({ error: message, exit_code: code }).catch(() => {});
+    await writeJsonResult(ctx, {}, { error: message, exit_code: code }).catch(() => {});
   }
   return code;
 }
@@ -226,23 +224,11 @@ async function reportUsage(
   if (!(error instanceof UsageError)) throw error;
   await out.error(error.message);
   await out.note(`Run "sockit ${spec.name} --help" for usage.`);
-  if (json) await out.json({ error: error.message, exit_code: ExitCode.Usage }).catch(() => {});
-  return ExitCode.Usage;
-}
-
-/**
- * The message for an error: sockit's own as they are (with the command's hint for its `kind`,
- * when there is one), others with what kind they are.
- */
-export function describeError(
-  error: unknown,
-  hints: HintTable = {},
-): string {
-  if (error instanceof SockitError) {
-    const hint = error.kind === undefined ? undefined : hints[error.kind];
-    return hint ? `${error.message} (${hint})` : error.message;
+  if (json) {
+    // Even after a result: the command line was wrong, and the last line says so.
+    const to = { out, jsonPrinted: false };
+    await writeJsonResult(to, {}, { error: error.message, exit_code: ExitCode.Usage })
+      .catch(() => {});
   }
-  if (error instanceof UsageError || error instanceof OutputError) return error.message;
-  if (error instanceof Error) return `Unexpected ${error.name}: ${error.message}`;
-  return `Unexpected failure: ${String(error)}`;
+  return ExitCode.Usage;
 }

@@ -1,11 +1,11 @@
 /**
- * The HTTP request and expectation options that `get` and `wait` share, with the same names
- * and meanings: `-H`, `-L`, `--compressed`, `--cacert`, `--resolve`, `--unix-socket` and the
- * `--expect-*` family.
+ * The HTTP request and expectation options that `get` and `wait` share, with the same names,
+ * meanings and defaults: `-H`, `-L`, `--max-redirs`, `--compressed`, `--cacert`, `--resolve`,
+ * `--unix-socket` and the `--expect-*` family.
  *
  * @module
  */
-import { acceptEncoding } from "../http/client.ts";
+import { acceptEncoding } from "../http/decode.ts";
 import { parseHeaderExpectation, parseRegex, parseStatusList } from "../http/expect.ts";
 import type { HttpExpectations } from "../http/expect.ts";
 import { checkField, defaultFields, mergeFields } from "../http/request.ts";
@@ -21,7 +21,15 @@ import { PRODUCT } from "./version.ts";
 
 /** One request option by name, for a command's option table. */
 export function requestOption(
-  name: "header" | "location" | "compressed" | "cacert" | "insecure" | "resolve" | "unix-socket",
+  name:
+    | "header"
+    | "location"
+    | "max-redirs"
+    | "compressed"
+    | "cacert"
+    | "insecure"
+    | "resolve"
+    | "unix-socket",
 ): OptionSpec {
   return REQUEST_OPTIONS.find((o) => o.name === name)!;
 }
@@ -36,6 +44,13 @@ const REQUEST_OPTIONS: OptionSpec[] = [
     description: "Add a request header (replaces a default; 'NAME:' removes it)",
   },
   { name: "location", short: "L", type: "boolean", description: "Follow redirects" },
+  {
+    name: "max-redirs",
+    type: "string",
+    value: "N",
+    default: "20",
+    description: "Most redirects to follow with -L (exit 8 past it)",
+  },
   {
     name: "compressed",
     type: "boolean",
@@ -199,11 +214,11 @@ export async function parseRequestOptions(
 }
 
 /**
- * Reads the `--expect-*` options. `defaultStatus` applies when `--expect-status` is absent
- * (`wait` waits for `2xx`; `get` checks nothing unless asked).
+ * Reads the `--expect-*` options. An absent `--expect-status` is its declared default, when the
+ * command declares one (`wait` waits for `2xx`; `get` checks nothing unless asked).
  */
-export function parseExpectations(args: ParsedArgs, defaultStatus?: string): HttpExpectations {
-  const statusText = args.string("expect-status") ?? defaultStatus;
+export function parseExpectations(args: ParsedArgs): HttpExpectations {
+  const statusText = args.string("expect-status") ?? args.defaultOf("expect-status");
   const regexText = args.string("expect-body-regex");
   return {
     status: statusText === undefined

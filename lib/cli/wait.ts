@@ -25,14 +25,15 @@ import {
 } from "./http_options.ts";
 import { insecureWarning } from "./http_options.ts";
 import type { CommandSpec, ParsedArgs } from "./args.ts";
-import { describeError, runCommand } from "./command.ts";
+import { runCommand } from "./command.ts";
 import type { Context } from "./command.ts";
-import { ExitCode, exitCodeFor } from "./exit_codes.ts";
+import { ExitCode } from "./exit_codes.ts";
 import { log } from "./log.ts";
 import { writeAll } from "../net/io.ts";
 import { formatMs, roundMs, StdoutClosedError } from "./output.ts";
 import type { Io } from "./output.ts";
 import { describePathError } from "./paths.ts";
+import { describeError, outcomeTail, writeJsonResult } from "./result.ts";
 
 /** `sockit wait`. */
 export const WAIT: CommandSpec = {
@@ -72,7 +73,12 @@ export const WAIT: CommandSpec = {
       default: "1s",
       description: "Longest pause between attempts at one target",
     },
-    { name: "any", type: "boolean", description: "Done when any one target is ready" },
+    {
+      name: "any",
+      type: "boolean",
+      conflicts: ["reverse"],
+      description: "Done when any one target is ready",
+    },
     {
       name: "stable",
       type: "string",
@@ -97,13 +103,11 @@ export const WAIT: CommandSpec = {
     {
       name: "no-location",
       type: "boolean",
+      conflicts: ["location", "max-redirs"],
       description: "Do not follow redirects: a 3xx is the answer judged",
     },
     {
-      name: "max-redirs",
-      type: "string",
-      value: "N",
-      default: "20",
+      ...requestOption("max-redirs"),
       description: "Most redirects to follow (past it: not ready)",
     },
     requestOption("compressed"),
@@ -216,25 +220,16 @@ async function planFrom(ctx: Context, command: string[]): Promise<WaitPlan> {
     return text;
   });
   const timeout = args.duration("timeout", 30_000);
-  const follow = !args.flag("no-location");
-  for (const other of ["location", "max-redirs"]) {
-    if (!follow && (args.flag(other) || args.string(other) !== undefined)) {
-      throw new UsageError(`Options --no-location and --${other} cannot be used together`);
-    }
-  }
   if (command.length === 0 && args.flag("run-anyway")) {
     throw new UsageError("Option --run-anyway needs a COMMAND after --");
-  }
-  if (args.flag("any") && args.flag("reverse")) {
-    throw new UsageError("Options --any and --reverse cannot be used together");
   }
   return {
     targets,
     timeoutMs: timeout === 0 ? Infinity : timeout,
-    attemptTimeoutMs: positiveDuration(args, "attempt-timeout", 5000),
-    intervalMs: args.duration("interval", 1000),
+    attemptTimeoutMs: positiveDuration(args, "attempt-timeout"),
+    intervalMs: args.duration("interval")!,
     any: args.flag("any"),
-    stable: args.integer("stable", 1, { min: 1, max: 1000 }),
+    stable: args.integer("stable", { min: 1, max: 1000 }),
     reverse: args.flag("reverse"),
     runAnyway: args.flag("run-anyway"),
     probeOptions: {
@@ -242,23 +237,23 @@ async function planFrom(ctx: Context, command: string[]): Promise<WaitPlan> {
       trace: ctx.trace,
       http: {
         fields: request.fields,
-        follow,
-        maxRedirects: args.integer("max-redirs", 20),
+        follow: !args.flag("no-location"),
+        maxRedirects: args.integer("max-redirs"),
         compressed: request.compressed,
         caCerts: request.caCerts,
         insecure: request.insecure,
         resolve: request.resolve,
         unixSocket: request.unixSocket,
-        expect: parseExpectations(args, "2xx"),
+        expect: parseExpectations(args),
       },
       dns: { server, type, expectAddresses },
     },
   };
 }
 
-/** A duration option that must be more than 0. */
-function positiveDuration(args: ParsedArgs, name: string, fallback: number): number {
-  const ms = args.duration(name, fallback);
+/** A duration option that must be more than 0; absent, its declared default. */
+function positiveDuration(args: ParsedArgs, name: string): number {
+  const ms = args.duration(name)!;
   if (ms === 0) {
     throw new UsageError(
       `Invalid duration "${args.string(name)}" for --${name}: it must be more than 0`,
@@ -307,10 +302,11 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
     await board?.flush();
   }
   const runs = command.length > 0 && (result.ready || (plan.runAnyway && result.timedOut));
+  const failure = failureOf(plan, result);
   if (ctx.json) {
-    ctx.jsonPrinted = !runs;
-    const failure = failureOf(plan, result);
-    await ctx.out.json({
+    // With COMMAND to run, sockit's exit code is COMMAND's: the `exit` line says it.
+    const tail = outcomeTail(failure);
+    await writeJsonResult(ctx, {
       event: "done",
       ready: result.ready,
       elapsed_ms: roundMs(result.elapsedMs),
@@ -321,12 +317,8 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
         last_error: s.ready ? null : s.last,
       })),
       insecure,
-      error: failure ? describeError(failure) : null,
-      // With COMMAND to run, sockit's exit code is COMMAND's: the `exit` line says it.
-      exit_code: runs ? null : failure ? exitCodeFor(failure) : 0,
-    });
+    }, runs ? { ...tail, exit_code: null } : tail);
   }
-  const failure = failureOf(plan, result);
   if (!runs) {
     if (failure) throw failure;
     return ExitCode.Ok;
@@ -336,15 +328,13 @@ async function waitCommand(ctx: Context, command: string[]): Promise<number> {
   const started = performance.now();
   const outcome = await runChild(command);
   if (ctx.json) {
-    ctx.jsonPrinted = true;
-    await ctx.out.json({
+    await writeJsonResult(ctx, {
       event: "exit",
       // The program only: its arguments may hold what should not be in a log (a password).
       command: command[0],
       signal: outcome.signal,
       elapsed_ms: roundMs(performance.now() - started),
-      exit_code: outcome.code,
-    }).catch((error) => {
+    }, { exit_code: outcome.code }).catch((error) => {
       // COMMAND's own code stands even when nobody reads stdout any more.
       if (!(error instanceof StdoutClosedError)) throw error;
     });
@@ -403,9 +393,9 @@ async function emitWaitChecks(ctx: Context, plan: WaitPlan, command: string[]): 
         return [{ name, unix: { path: target.path }, ...common }];
       case "http": {
         const { check, notes: more } = httpCheckFrom(args, target.url, {
-          status: args.string("expect-status") ?? "2xx",
+          status: args.string("expect-status") ?? args.defaultOf("expect-status"),
           follow: plan.probeOptions.http?.follow,
-          maxRedirects: args.string("max-redirs") === undefined
+          maxRedirects: !args.given("max-redirs")
             ? undefined
             : plan.probeOptions.http?.maxRedirects,
           secrets,

@@ -22,7 +22,7 @@ import type { ClientTls } from "../../net/tls_stream.ts";
 import { maxUdpPayload } from "../../net/udp.ts";
 import { UsageError } from "../args.ts";
 import type { ParsedArgs } from "../args.ts";
-import { describeError } from "../command.ts";
+import { describeError } from "../result.ts";
 import type { Context } from "../command.ts";
 import { ExitCode, exitCodeFor } from "../exit_codes.ts";
 import { formatMs, OutputError, roundMs } from "../output.ts";

@@ -10,7 +10,7 @@ import type { HttpUrl } from "../../http/url.ts";
 import { concatBytes } from "../../net/bytes.ts";
 import { InterruptedError } from "../../net/errors.ts";
 import { UsageError } from "../args.ts";
-import { describeError } from "../command.ts";
+import { describeError } from "../result.ts";
 import type { Context } from "../command.ts";
 import { ExitCode, exitCodeFor } from "../exit_codes.ts";
 import { log } from "../log.ts";

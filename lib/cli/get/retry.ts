@@ -14,7 +14,7 @@ import type { RetryWait } from "../../http/retry.ts";
 import type { HttpUrl } from "../../http/url.ts";
 import { formatDuration, withDeadline } from "../../net/deadline.ts";
 import { sleep } from "../../net/timer.ts";
-import { describeError } from "../command.ts";
+import { describeError } from "../result.ts";
 import type { Context } from "../command.ts";
 import type { OutputTarget } from "../paths.ts";
 import { maskHeadText } from "../secrets.ts";

@@ -13,7 +13,7 @@ import { formatServer } from "../../dns/query.ts";
 import type { DnsClient, DnsServer } from "../../dns/query.ts";
 import { systemNameserver } from "../../dns/resolv_conf.ts";
 import { RecordType } from "../../dns/wire.ts";
-import { describeError } from "../command.ts";
+import { describeError } from "../result.ts";
 import type { Context } from "../command.ts";
 import { exitCodeFor } from "../exit_codes.ts";
 import {

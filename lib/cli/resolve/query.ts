@@ -14,7 +14,7 @@ import type { DnsQueryResult } from "../../dns/query.ts";
 import { systemNameserver } from "../../dns/resolv_conf.ts";
 import { formatRecordData, rcodeName, typeName } from "../../dns/wire.ts";
 import type { DnsRecord } from "../../dns/wire.ts";
-import { describeError } from "../command.ts";
+import { describeError } from "../result.ts";
 import type { Context } from "../command.ts";
 import { exitCodeFor } from "../exit_codes.ts";
 import { formatMs, roundMs } from "../output.ts";

@@ -6,7 +6,7 @@
  */
 import type { SystemAddress } from "../../dns/system.ts";
 import type { Context } from "../command.ts";
-import { describeError } from "../command.ts";
+import { describeError } from "../result.ts";
 import { exitCodeFor } from "../exit_codes.ts";
 import {
   checkExpect,
