@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isInvalidInput } from "../net/errors.ts";
 import { parseDuration as parseDurationText } from "../net/duration.ts";
 import { suggest } from "../text/suggest.ts";
 
@@ -372,7 +373,7 @@ export function parseDuration(text: string, option: string): number {
   try {
     return parseDurationText(text);
   } catch (error) {
-    const why = (error as Error).message.replace(/^Invalid duration "(?:[^"\\]|\\.)*": /, "");
+    const why = isInvalidInput(error) ? error.why : (error as Error).message;
     throw new UsageError(`Invalid duration "${text}" for ${option}: ${why}`);
   }
 }

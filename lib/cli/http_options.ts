@@ -11,6 +11,7 @@ import type { HttpExpectations } from "../http/expect.ts";
 import { checkField, defaultFields, mergeFields } from "../http/request.ts";
 import { trimOws } from "../http/response.ts";
 import type { HttpUrl } from "../http/url.ts";
+import { isInvalidInput } from "../net/errors.ts";
 import { parseAddressOverride } from "../net/override.ts";
 import { checkCertificatePem } from "../net/tls.ts";
 import { UsageError } from "./args.ts";
@@ -149,14 +150,14 @@ export function insecureWarning(what: string): string {
 }
 
 /**
- * Parses an option's value with a lib/ parser, turning its TypeError (`Invalid status list
- * "2x": why`) into a usage error that names the option.
+ * Parses an option's value with a lib/ parser, turning its invalid-input error (the why of
+ * `Invalid status list "2x": why`) into a usage error that names the option.
  */
 export function parsedOption<T>(text: string, option: string, parse: (text: string) => T): T {
   try {
     return parse(text);
   } catch (error) {
-    const why = (error as Error).message.replace(/^Invalid [^"]*"(?:[^"\\]|\\.)*": /, "");
+    const why = isInvalidInput(error) ? error.why : (error as Error).message;
     throw new UsageError(`Invalid value "${text}" for ${option}: ${why}`);
   }
 }

@@ -438,9 +438,10 @@ function failureOf(plan: WaitPlan, result: WaitResult): Error | undefined {
     : `${waiting.length} of ${result.targets.length} target${
       result.targets.length === 1 ? "" : "s"
     } ${what}`;
-  return new TimeoutError(
-    `Timed out after ${formatDuration(plan.timeoutMs)}: ${count}: ${list.join("; ")}`,
-  );
+  return new TimeoutError(`Timed out after ${formatDuration(plan.timeoutMs)}`, {
+    why: `${count}: ${list.join("; ")}`,
+    kind: "deadline",
+  });
 }
 
 function report(ctx: Context, event: WaitEvent): void {
