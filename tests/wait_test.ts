@@ -371,6 +371,7 @@ Deno.test("wait rejects malformed targets and options with exit 2", async () => 
       [["wait", "--stable", "0", "x:1"], /out of range, expected 1 to 1000/],
       [["wait", "--timeout", "-1", "x:1"], /cannot be negative/],
       [["wait", "--run-anyway", "x:1"], /needs a COMMAND after --/],
+      [["wait", "127.0.0.1:1", "--"], /Nothing after "--": give the COMMAND to run once ready/],
       [["wait", "--attempt-timeout", "0", "x:1"], /it must be more than 0/],
       [["wait", "unix:/dev/full"], /sockit cannot open devices other than the standard streams/],
       [["wait", "dns:a..b"], /Invalid target "dns:a\.\.b": empty label/],

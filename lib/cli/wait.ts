@@ -157,7 +157,15 @@ export async function runWait(argv: string[], io: Io): Promise<number> {
   const split = argv.indexOf("--");
   const own = split < 0 ? argv : argv.slice(0, split);
   const command = split < 0 ? [] : argv.slice(split + 1);
-  return await runCommand(WAIT, own, io, (ctx) => waitCommand(ctx, command), {
+  return await runCommand(WAIT, own, io, (ctx) => {
+    // An empty COMMAND (often an unset variable after --) would silently run nothing.
+    if (split >= 0 && command.length === 0) {
+      throw new UsageError(
+        'Nothing after "--": give the COMMAND to run once ready, or leave out "--"',
+      );
+    }
+    return waitCommand(ctx, command);
+  }, {
     ownSignals: true,
   });
 }
