@@ -242,7 +242,7 @@ export class SpecReader {
     return node.value;
   }
 
-  /** A duration (`500ms`, `5s`; a number is milliseconds), more than 0 when `positive`. */
+  /** A duration (`500ms`, `5s`; a bare number is seconds), more than 0 when `positive`. */
   duration(node: SpecNode, what: string, positive: boolean): number | undefined {
     const text = node.type === "scalar" && typeof node.value === "number"
       ? String(node.value)
