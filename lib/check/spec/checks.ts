@@ -6,7 +6,7 @@
  * @module
  */
 import type { RetrySchedule } from "../../net/retry.ts";
-import type { MapEntry, SpecNode } from "../tree.ts";
+import type { MapEntry, SourcePos, SpecNode } from "../tree.ts";
 import { readDns } from "./dns.ts";
 import { readHttp } from "./http.ts";
 import { article, describe } from "./reader.ts";
@@ -71,7 +71,7 @@ export async function readSpec(reader: SpecReader, root: SpecNode): Promise<Chec
   }
   if (list.items.length === 0) reader.problem(list.pos, '"checks" is empty: give at least one');
   const checks: CheckDef[] = [];
-  const names = new Map<string, SpecNode["pos"]>();
+  const names = new Map<string, SourcePos>();
   for (const item of list.items) {
     const check = await reader.readingCheck(() => readCheck(reader, item, defaults, names));
     if (check) checks.push(check);
@@ -137,16 +137,15 @@ async function readCheck(
   reader: SpecReader,
   node: SpecNode,
   defaults: Defaults,
-  names: Map<string, SpecNode["pos"]>,
+  names: Map<string, SourcePos>,
 ): Promise<CheckDef | undefined> {
   const keys = reader.map(node, "a check", CHECK_KEYS);
   if (!keys) return undefined;
   const at = node.pos;
   const nameEntry = keys.get("name");
-  const name = nameEntry ? readName(reader, nameEntry, names) : reader.problem(
-    at,
-    'a check needs a "name"',
-  );
+  const name = nameEntry
+    ? readName(reader, nameEntry, names)
+    : reader.problem(at, 'a check needs a "name"');
   const kinds = CHECK_KINDS.filter((kind) => keys.has(kind));
   if (kinds.length === 0) {
     reader.problem(at, `a check needs one of ${CHECK_KINDS.join(", ")}`);
@@ -213,7 +212,7 @@ async function readCheck(
 function readName(
   reader: SpecReader,
   entry: MapEntry,
-  names: Map<string, SpecNode["pos"]>,
+  names: Map<string, SourcePos>,
 ): string | undefined {
   const pos = entry.value.pos;
   const name = reader.string(entry.value, '"name"', {
@@ -245,19 +244,17 @@ async function readKind(
   expect: Map<string, MapEntry>,
 ): Promise<KindReading | undefined> {
   const keys = reader.map(node, `"${kind}"`, KIND_KEYS[kind]);
-  if (keys) {
-    misplaced(
-      reader,
-      node,
-      kind,
-      KIND_KEYS,
-      (key, owner) =>
-        `"${key}" belongs to ${article(owner)} ${owner} check, not in "${kind}" (it takes ${
-          KIND_KEYS[kind].join(", ")
-        })`,
-    );
-  }
   if (!keys) return undefined;
+  misplaced(
+    reader,
+    node,
+    kind,
+    KIND_KEYS,
+    (key, owner) =>
+      `"${key}" belongs to ${article(owner)} ${owner} check, not in "${kind}" (it takes ${
+        KIND_KEYS[kind].join(", ")
+      })`,
+  );
   const need = (key: string): SpecNode | undefined => {
     const entry = keys.get(key);
     if (!entry) {
