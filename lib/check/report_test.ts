@@ -3,14 +3,10 @@
  */
 import assert from "node:assert/strict";
 import { loadSpec } from "./spec.ts";
-import type { LoadSpecOptions } from "./spec.ts";
+import { options } from "./_test_helpers.ts";
 import { runChecks } from "./runner.ts";
 import type { ProbeResult } from "../probe/probe.ts";
 import { jsonReport, junitReport, tapReport, xmlText } from "./report.ts";
-
-function options(extra: Partial<LoadSpecOptions> = {}): LoadSpecOptions {
-  return { file: "s.yaml", baseDir: "/srv/checks", env: () => undefined, ...extra };
-}
 
 Deno.test("reports keep XML legal and TAP names escaped", async () => {
   assert.equal(xmlText("a\u0000b\u0007c <&> \ud800 ok"), "abc &lt;&amp;&gt;  ok");

@@ -4,13 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { loadSpec } from "./spec.ts";
-import type { LoadSpecOptions } from "./spec.ts";
+import { options } from "./_test_helpers.ts";
 import { runChecks } from "./runner.ts";
 import type { ProbeResult } from "../probe/probe.ts";
-
-function options(extra: Partial<LoadSpecOptions> = {}): LoadSpecOptions {
-  return { file: "s.yaml", baseDir: "/srv/checks", env: () => undefined, ...extra };
-}
 
 /** A probe that answers from a script: one result per attempt, in order. */
 function scripted(results: ProbeResult[]) {

@@ -5,20 +5,7 @@
 import assert from "node:assert/strict";
 import { loadSpec, SpecError } from "./spec.ts";
 import type { LoadSpecOptions } from "./spec.ts";
-
-function options(extra: Partial<LoadSpecOptions> = {}): LoadSpecOptions {
-  return { file: "s.yaml", baseDir: "/srv/checks", env: () => undefined, ...extra };
-}
-
-async function problems(text: string, extra: Partial<LoadSpecOptions> = {}): Promise<string[]> {
-  try {
-    await loadSpec(text, options(extra));
-    return [];
-  } catch (error) {
-    assert.ok(error instanceof SpecError, String(error));
-    return error.problems.map((p) => `${p.line}:${p.col}: ${p.message}`);
-  }
-}
+import { options, problems } from "./_test_helpers.ts";
 
 const TCP = (host: string) =>
   `version: 1\nvars: { HOST: vars.test }\nchecks:\n  - { name: a, tcp: { host: "${host}", port: 1 } }\n`;
