@@ -7,6 +7,7 @@
  * @module
  */
 import { closeQuietly } from "../net/close.ts";
+import { describeFileError } from "../net/file_error.ts";
 import { concatBytes } from "../net/bytes.ts";
 import { writeAll } from "../net/io.ts";
 import { resolvePath, splitPath } from "../text/path.ts";
@@ -61,15 +62,8 @@ export function describePathError(path: string, error: unknown): string {
     if (/^\/(dev|proc)\//.test(path)) {
       return `sockit cannot open devices other than the standard streams (${STREAM_PATHS})`;
     }
-    if (error instanceof Deno.errors.NotCapable) return "outside sockit's permission set";
-    return "permission denied";
   }
-  if (error instanceof Deno.errors.NotFound) return "no such file";
-  if (error instanceof Deno.errors.IsADirectory) return "it is a directory";
-  if (error instanceof Deno.errors.NotADirectory) return "a folder in the path is a file";
-  const message = error instanceof Error ? error.message : String(error);
-  const why = message.replace(/[:,]? ?[a-z]+ '[^']*'$/, "").replace(/\s*\(os error \d+\)$/, "");
-  return why.charAt(0).toLowerCase() + why.slice(1);
+  return describeFileError(error);
 }
 
 /** The most a command reads from one input file or stdin (names, certificates). */

@@ -55,6 +55,7 @@ export type {
   InvalidInput,
   SockitErrorOptions,
 } from "./errors.ts";
+export { describeFileError } from "./file_error.ts";
 export { bytesReader, writeAll } from "./io.ts";
 export { overrideKey, parseAddressOverride } from "./override.ts";
 export { pooledBatches } from "./pool.ts";

@@ -9,6 +9,7 @@ import { checkField, defaultFields, mergeFields } from "../../http/request.ts";
 import { basicAuthorization, parseHttpUrl } from "../../http/url.ts";
 import type { HttpUrl } from "../../http/url.ts";
 import { parseAddressOverride } from "../../net/override.ts";
+import { describeFileError } from "../../net/file_error.ts";
 import { checkCertificatePem } from "../../net/tls.ts";
 import type { MapEntry } from "../tree.ts";
 import { readHttpExpect } from "./http_expect.ts";
@@ -148,19 +149,13 @@ async function readCacert(reader: SpecReader, entry: MapEntry): Promise<string[]
     if (!why) return [pem];
     reader.problem(entry.value.pos, `cannot use cacert "${path}": ${why}`);
   } catch (error) {
-    const why = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : readFailure(error as Error);
+    const why = describeFileError(error);
     reader.problem(entry.value.pos, `cannot read cacert "${path}": ${why}`);
   }
   return [];
 }
 
 /** Why a file could not be read: the runtime's message without its `(os error N)` and the rest. */
-function readFailure(error: Error): string {
-  return error.message.replace(/\s*\(os error \d+\).*$/, "");
-}
-
 /**
  * A URL's `user:pass@` that holds a secret is sent as Basic authorization: its base64 is then
  * a secret too (masked in the trace's bytes).

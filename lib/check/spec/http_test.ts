@@ -76,6 +76,6 @@ Deno.test("an http check's keys are checked, each problem at its value", async (
     '9:48: "unix_socket" works with http URLs only',
     '9:79: "headers" must be a mapping of names to values, not a list',
     '10:56: cannot read cacert "/srv/checks/gone.pem": no such file',
-    '11:56: cannot read cacert "/srv/checks/locked.pem": Permission denied',
+    '11:56: cannot read cacert "/srv/checks/locked.pem": permission denied',
   ]);
 });

@@ -7,6 +7,7 @@
  * @module
  */
 import { isAbsolutePath, resolvePath } from "../../text/path.ts";
+import { isInvalidInput } from "../../net/errors.ts";
 import { parseDuration } from "../../net/duration.ts";
 import { ipFamily } from "../../net/addr.ts";
 import { oneLine, quote } from "../../text/quote.ts";
@@ -252,7 +253,7 @@ export class SpecReader {
     try {
       ms = parseDuration(text);
     } catch (error) {
-      const why = durationReason(error as Error);
+      const why = isInvalidInput(error) ? error.why : (error as Error).message;
       return this.problem(node.pos, `invalid duration ${this.quote(text)} for ${what}: ${why}`);
     }
     if (positive && ms === 0) return this.problem(node.pos, `${what} must be more than 0`);
@@ -306,14 +307,6 @@ export class SpecReader {
     }
     return host;
   }
-}
-
-/**
- * Why a duration was refused: {@linkcode parseDuration}'s message without its own
- * `Invalid duration "..."` prefix (the problem quotes the value and names the key itself).
- */
-function durationReason(error: Error): string {
-  return error.message.replace(/^Invalid duration "(?:[^"\\]|\\.)*": /, "");
 }
 
 /** A value's type for messages: `a list`, `a mapping`, `the number 12`, `true`, `null`. */
