@@ -422,6 +422,21 @@ for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
   });
 }
 
+Deno.test("--json: Ctrl-C during the second URL still ends the output with an error object", async () => {
+  await using done = new ReplayServer([OK]);
+  await using stalled = new SilentServer();
+  const { process } = spawnSockit(["get", "--json", done.url(), stalled.url()]);
+  const stdout = new LineReader(process.stdout);
+  const first = JSON.parse((await stdout.next())!);
+  assert.equal(first.exit_code, 0);
+  process.kill("SIGINT");
+  const last = JSON.parse((await stdout.next())!);
+  assert.deepEqual(last, { error: "Interrupted by SIGINT", exit_code: 130 });
+  assert.equal(await stdout.next(), null);
+  assert.equal((await process.status).code, 130);
+  await process.stderr.cancel();
+});
+
 /** Runs sockit under `umask 027`, so that file modes do not depend on the test's own umask. */
 async function runWithUmask027(args: string[]): Promise<{ code: number; err: string }> {
   const [cmd, ...pre] = sockitCommand();

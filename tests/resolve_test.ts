@@ -354,6 +354,14 @@ Deno.test("resolve rejects bad input with exit 2", async (t) => {
     [["resolve", "-x", "999.1.1.1"], /Invalid address "999\.1\.1\.1" for -x/],
     [["resolve", "x", "-4", "-6"], /Options -4 and -6 cannot be used together/],
     [
+      ["resolve", "--compare", "-x", "192.0.2.1"],
+      /Options --compare and -x cannot be used together/,
+    ],
+    [["resolve", "--compare", "x", "--short"], /Options --compare and --short cannot be used/],
+    [["resolve", "--compare", "x", "--expect", "192.0.2.1"], /Options --compare and --expect /],
+    [["resolve", "-6", "-x", "::1"], /Options -6 and -x cannot be used together/],
+    [["resolve", "-4", "-x", "192.0.2.1", "x", "-6"], /Options -4 and -6 cannot be used together/],
+    [
       ["resolve", "x", "--tries", "0"],
       /Invalid value "0" for --tries: out of range, expected 1 to 20/,
     ],

@@ -143,7 +143,7 @@ export function httpCheckFrom(
 /** Options given on a command line that a check has no equivalent for, as notes. */
 export function notCarriedOver(args: ParsedArgs, names: readonly string[]): string[] {
   return names
-    .filter((name) => args.flag(name) || args.strings(name).length > 0)
+    .filter((name) => args.given(name))
     .map((name) => `--${name} has no equivalent in a check: left out`);
 }
 

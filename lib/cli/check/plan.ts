@@ -91,7 +91,7 @@ export async function planFrom(ctx: Context): Promise<CheckPlan> {
   if (tags.includes("")) throw new UsageError('Invalid --tag "": empty tag');
   return {
     files,
-    jobs: args.integer("jobs", 8, { min: 1, max: 1000 }),
+    jobs: args.integer("jobs", { min: 1, max: 1000 }),
     failFast: args.flag("fail-fast"),
     tags,
     nameRegex: nameText === undefined ? undefined : parsedOption(nameText, "--name", parseRegex),

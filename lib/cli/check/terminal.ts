@@ -13,6 +13,7 @@ import type { SpecProblem } from "../../check/tree.ts";
 import type { Context } from "../command.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { insecureWarning } from "../http_options.ts";
+import { outcomeTail, writeJsonResult } from "../result.ts";
 import type { CheckPlan } from "./plan.ts";
 
 /** The lines a person reads: one per check in file order, then the counts. */
@@ -120,13 +121,14 @@ export async function reportSpecErrors(
     await ctx.out.note(`... and ${problems.length - shown.length} more problems`);
   }
   if (ctx.json) {
-    ctx.jsonPrinted = true;
     const first = problems[0]!;
-    await ctx.out.json({
+    const tail = {
       error: `${first.file}:${first.line}:${first.col}: ${first.message}`,
       exit_code: ExitCode.Usage,
-      problems,
-    });
+    };
+    // The tail leads here, before the problems, as it always has: written again after them,
+    // its fields keep their first place.
+    await writeJsonResult(ctx, { ...tail, problems }, tail);
   }
   return ExitCode.Usage;
 }
@@ -140,17 +142,14 @@ export async function reportValid(
   const selected = (spec: CheckSpec) =>
     planned.filter((p) => p.check.file === spec.file && p.skip === undefined).length;
   if (ctx.json) {
-    ctx.jsonPrinted = true;
-    await ctx.out.json({
+    await writeJsonResult(ctx, {
       valid: true,
       files: specs.map((spec) => ({
         file: spec.file,
         checks: spec.checks.length,
         selected: selected(spec),
       })),
-      error: null,
-      exit_code: 0,
-    });
+    }, outcomeTail(undefined));
   } else if (!ctx.quiet) {
     for (const spec of specs) {
       const n = spec.checks.length;

@@ -25,14 +25,14 @@ export async function emitGetChecks(ctx: Context, plan: GetPlan): Promise<number
     "max-filesize",
     "retry-max-time",
   ]);
-  if (!args.flag("fail") && args.string("expect-status") === undefined) {
+  if (!args.flag("fail") && !args.given("expect-status")) {
     notes.push("get accepts any status unless asked; a check expects 2xx (set expect.status)");
   }
   const secrets = new EmittedSecrets();
   const checks = plan.urls.map((url) => {
     const { check, notes: more } = httpCheckFrom(args, url, {
       method: plan.method,
-      maxRedirects: args.string("max-redirs") === undefined ? undefined : plan.maxRedirects,
+      maxRedirects: args.given("max-redirs") ? plan.maxRedirects : undefined,
       status: args.string("expect-status") ?? (args.flag("fail") ? "1xx,2xx,3xx" : undefined),
       secrets,
     });

@@ -71,13 +71,7 @@ export const GET: CommandSpec = {
       description: "No progress bar, as curl -s (the body is still written; -q writes none)",
     },
     requestOption("location"),
-    {
-      name: "max-redirs",
-      type: "string",
-      value: "N",
-      default: "20",
-      description: "Most redirects to follow with -L (exit 8 past it)",
-    },
+    requestOption("max-redirs"),
     {
       name: "fail",
       short: "f",
@@ -225,12 +219,12 @@ async function getCommand(ctx: Context): Promise<number> {
         plan.outputs[index],
         keepAlive,
       );
-      const code = await reportOutcome(ctx, plan, url, outcome);
+      const last = index === plan.urls.length - 1;
+      const code = await reportOutcome(ctx, plan, url, outcome, last);
       if (exitCode === ExitCode.Ok) exitCode = code;
     }
   } finally {
     client.close();
   }
-  if (ctx.json) ctx.jsonPrinted = true;
   return exitCode;
 }

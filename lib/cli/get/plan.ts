@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { DEFAULT_READ_TIMEOUT_MS } from "../../http/connection.ts";
 import type { HttpExpectations } from "../../http/expect.ts";
 import { parseSize } from "../../http/size.ts";
 import { parseHttpUrl, withBasicAuthorization } from "../../http/url.ts";
@@ -59,10 +58,9 @@ export interface GetPlan {
   showSecrets: boolean;
 }
 
-/** A size option (`64K`, `10M`), or `none` for no limit (`Infinity`). */
-function sizeOption(args: ParsedArgs, name: string, fallback: number): number {
-  const text = args.string(name);
-  if (text === undefined) return fallback;
+/** A size option (`64K`, `10M`), or `none` for no limit (`Infinity`); absent, its default. */
+function sizeOption(args: ParsedArgs, name: string): number {
+  const text = args.string(name) ?? args.defaultOf(name)!;
   if (text.trim() === "none") return Infinity;
   try {
     return parseSize(text);
@@ -74,12 +72,14 @@ function sizeOption(args: ParsedArgs, name: string, fallback: number): number {
   }
 }
 
-/** A duration option that also takes `none` (no limit, `Infinity`). */
-function limitOption(args: ParsedArgs, name: string, fallback: number): number {
-  const text = args.string(name);
-  if (text === undefined) return fallback;
-  if (text.trim() === "none") return Infinity;
-  return args.duration(name, fallback);
+/**
+ * A duration option that also takes `none` (no limit, `Infinity`); absent, its default, and no
+ * limit when it declares none.
+ */
+function limitOption(args: ParsedArgs, name: string): number {
+  const text = args.string(name) ?? args.defaultOf(name);
+  if (text === undefined || text.trim() === "none") return Infinity;
+  return args.duration(name)!;
 }
 
 /** Reads the command line into a plan; any value that cannot be used is a `UsageError`. */
@@ -100,10 +100,9 @@ export async function planFrom(ctx: Context): Promise<GetPlan> {
   for (const path of outputPaths) outputs.push(await checkOutput(path, { label: `-o "${path}"` }));
   refuseSameFile(outputs.map((target) => ({ label: `-o "${target.path}"`, target })));
   const request = await parseRequestOptions(args, ctx.io, urls);
-  const maxTimeMs = args.string("max-time") !== undefined
-    ? limitOption(args, "max-time", Infinity)
-    : limitOption(args, "timeout", Infinity);
-  const readTimeoutMs = limitOption(args, "read-timeout", DEFAULT_READ_TIMEOUT_MS);
+  // --max-time's default is --timeout, which declares none: no limit.
+  const maxTimeMs = limitOption(args, args.given("max-time") ? "max-time" : "timeout");
+  const readTimeoutMs = limitOption(args, "read-timeout");
   if (readTimeoutMs === 0) {
     throw new UsageError(
       `Invalid duration "${
@@ -118,21 +117,21 @@ export async function planFrom(ctx: Context): Promise<GetPlan> {
     fields: request.fields,
     include: args.flag("include") || args.flag("head"),
     follow: request.follow,
-    maxRedirects: args.integer("max-redirs", 20),
+    maxRedirects: args.integer("max-redirs"),
     maxTimeMs,
-    connectTimeoutMs: limitOption(args, "connect-timeout", 30_000),
+    connectTimeoutMs: limitOption(args, "connect-timeout"),
     readTimeoutMs,
-    maxHeadBytes: sizeOption(args, "max-header-size", 64 * 1024),
-    maxFields: args.integer("max-header-fields", 100, { min: 1 }),
-    maxBodyBytes: sizeOption(args, "max-filesize", Infinity),
+    maxHeadBytes: sizeOption(args, "max-header-size"),
+    maxFields: args.integer("max-header-fields", { min: 1 }),
+    maxBodyBytes: sizeOption(args, "max-filesize"),
     compressed: request.compressed,
     caCerts: request.caCerts,
     insecure: request.insecure,
     resolve: request.resolve,
     unixSocket: request.unixSocket,
-    retries: args.integer("retry", 0),
-    retryDelayMs: args.duration("retry-delay", 1000),
-    retryMaxTimeMs: limitOption(args, "retry-max-time", Infinity),
+    retries: args.integer("retry"),
+    retryDelayMs: args.duration("retry-delay")!,
+    retryMaxTimeMs: limitOption(args, "retry-max-time"),
     fail: args.flag("fail"),
     expect: parseExpectations(args),
     timing: args.flag("timing"),

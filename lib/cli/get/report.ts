@@ -10,7 +10,7 @@ import type { HttpUrl } from "../../http/url.ts";
 import { concatBytes } from "../../net/bytes.ts";
 import { InterruptedError } from "../../net/errors.ts";
 import { UsageError } from "../args.ts";
-import { describeError } from "../result.ts";
+import { describeError, writeJsonResult } from "../result.ts";
 import type { Context } from "../command.ts";
 import { ExitCode, exitCodeFor } from "../exit_codes.ts";
 import { log } from "../log.ts";
@@ -23,12 +23,15 @@ import { drawTiming, headersObject, timingJson } from "./show.ts";
 /**
  * Reports one URL's outcome: the error or the failed checks on stderr, the --timing waterfall,
  * the --json line; returns its exit code. An error that ends the whole command is thrown.
+ * Only the `last` URL's line ends the command's result: a stop before it (Ctrl-C, a usage
+ * error) still gets its own error object.
  */
 export async function reportOutcome(
   ctx: Context,
   plan: GetPlan,
   url: HttpUrl,
   outcome: Outcome,
+  last: boolean,
 ): Promise<number> {
   const result = outcome.result;
   // A debug line is only shown with -v or --trace: its parts are not even built otherwise.
@@ -55,7 +58,7 @@ export async function reportOutcome(
   if (plan.timing && result && !outcome.error) await drawTiming(ctx, url, result.timing);
   if (ctx.json) {
     const ok = result && !outcome.error;
-    await ctx.out.json({
+    await writeJsonResult(last ? ctx : { out: ctx.out, jsonPrinted: false }, {
       url: url.href,
       status: ok ? result.head.status : null,
       http_version: ok ? result.head.version : null,
@@ -66,9 +69,7 @@ export async function reportOutcome(
       attempts: outcome.attempts,
       connection_reused: ok ? result.reused : false,
       insecure: plan.insecure,
-      error: message ?? null,
-      exit_code: code,
-    });
+    }, { error: message ?? null, exit_code: code });
   }
   return code;
 }

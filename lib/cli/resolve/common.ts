@@ -64,15 +64,6 @@ export function checkExpect(
   return { addresses: expected, missing, error };
 }
 
-/**
- * Prints one name's JSON object. Once one is out, a failure that ends the command (Ctrl-C) adds
- * no `{error, exit_code}` object of its own: each name's object already carries its outcome.
- */
-export async function printJson(ctx: Context, value: Record<string, unknown>): Promise<void> {
-  ctx.jsonPrinted = true;
-  await ctx.out.json(value);
-}
-
 export function expectJson(expectation: Expectation | undefined): Record<string, unknown> {
   return expectation
     ? { expect: { addresses: expectation.addresses, missing: expectation.missing } }

@@ -13,18 +13,9 @@ import { formatServer } from "../../dns/query.ts";
 import type { DnsClient, DnsServer } from "../../dns/query.ts";
 import { systemNameserver } from "../../dns/resolv_conf.ts";
 import { RecordType } from "../../dns/wire.ts";
-import { describeError } from "../result.ts";
+import { describeError, outcomeTail, writeJsonResult } from "../result.ts";
 import type { Context } from "../command.ts";
-import { exitCodeFor } from "../exit_codes.ts";
-import {
-  clientFor,
-  FirstFailure,
-  idnJson,
-  lookup,
-  printJson,
-  quoted,
-  rethrowIfFatal,
-} from "./common.ts";
+import { clientFor, FirstFailure, idnJson, lookup, quoted, rethrowIfFatal } from "./common.ts";
 import type { Plan } from "./plan.ts";
 
 /** `--compare`: each name both ways, one after another; exit 1 when any differs, 3 when both fail. */
@@ -42,13 +33,11 @@ export async function runCompare(ctx: Context, p: Plan): Promise<number> {
     } catch (error) {
       rethrowIfFatal(ctx, error);
       if (ctx.json) {
-        await printJson(ctx, {
+        await writeJsonResult(ctx, {
           name: n.ascii,
           ...idnJson(n.unicode),
           server: formatServer(server),
-          error: describeError(error),
-          exit_code: exitCodeFor(error),
-        });
+        }, outcomeTail(error));
       }
       await ctx.out.error(describeError(error));
       failures.note(error);
@@ -94,7 +83,7 @@ async function compare(
   const c = compareResolvers(system, answers);
   const error = verdictError(c, quoted(n.ascii, n), where);
   if (ctx.json) {
-    await printJson(ctx, {
+    await writeJsonResult(ctx, {
       name: n.ascii,
       ...idnJson(n.unicode),
       server: where,
@@ -105,9 +94,7 @@ async function compare(
       same: c.same,
       system_outcome: c.systemOutcome,
       server_outcome: c.serverOutcome,
-      error: error === undefined ? null : error.message,
-      exit_code: error === undefined ? 0 : exitCodeFor(error),
-    });
+    }, outcomeTail(error));
   } else if (!ctx.quiet) {
     const label = n.unicode === undefined ? n.ascii : `${n.ascii} (${n.unicode})`;
     await ctx.out.line(`${label}: system (getaddrinfo) vs ${where}`);

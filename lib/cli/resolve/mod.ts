@@ -8,7 +8,7 @@
 import { formatHostPort } from "../../net/addr.ts";
 import { formatDuration } from "../../net/deadline.ts";
 import { typeName } from "../../dns/wire.ts";
-import { UsageError, withCommon } from "../args.ts";
+import { withCommon } from "../args.ts";
 import type { CommandSpec } from "../args.ts";
 import { runCommand } from "../command.ts";
 import type { Context } from "../command.ts";
@@ -69,6 +69,7 @@ export const RESOLVE: CommandSpec = {
       type: "string",
       multiple: true,
       value: "ADDRESS",
+      label: "-x",
       description: "Reverse lookup: PTR of in-addr.arpa / ip6.arpa, beside any NAME (repeatable)",
     },
     { name: "tcp", type: "boolean", description: "Ask over TCP only" },
@@ -79,8 +80,15 @@ export const RESOLVE: CommandSpec = {
       default: "3",
       description: "Attempts before giving up (query mode)",
     },
-    { name: "ipv4", short: "4", type: "boolean", description: "IPv4 only (A)" },
-    { name: "ipv6", short: "6", type: "boolean", description: "IPv6 only (AAAA)" },
+    {
+      name: "ipv4",
+      short: "4",
+      type: "boolean",
+      label: "-4",
+      conflicts: ["ipv6"],
+      description: "IPv4 only (A)",
+    },
+    { name: "ipv6", short: "6", type: "boolean", label: "-6", description: "IPv6 only (AAAA)" },
     { name: "short", type: "boolean", description: "Print the data only, one per line" },
     {
       name: "expect",
@@ -89,7 +97,12 @@ export const RESOLVE: CommandSpec = {
       value: "ADDR",
       description: "Exit 1 unless each name answers ADDR (repeatable)",
     },
-    { name: "compare", type: "boolean", description: "System and server answers side by side" },
+    {
+      name: "compare",
+      type: "boolean",
+      conflicts: ["reverse", "short", "expect", "emit-check"],
+      description: "System and server answers side by side",
+    },
     {
       name: "file",
       short: "f",
@@ -131,9 +144,6 @@ async function resolveCommand(ctx: Context): Promise<number> {
 async function emitResolveChecks(ctx: Context, p: Plan): Promise<number> {
   const { emitChecks, notCarriedOver, uniqueNames } = await import("../emit_check.ts");
   const { specLiteral } = await import("../../check/emit.ts");
-  if (p.mode === "compare") {
-    throw new UsageError("Options --compare and --emit-check cannot be used together");
-  }
   const notes = notCarriedOver(ctx.args, ["tcp", "tries", "short"]);
   if (p.mode === "system" && p.family !== undefined) {
     notes.push(`-${p.family} has no equivalent for the system resolver in a check: left out`);
@@ -147,7 +157,7 @@ async function emitResolveChecks(ctx: Context, p: Plan): Promise<number> {
       ...(p.server ? { server: formatHostPort(p.server.address, p.server.port) } : {}),
     },
     ...(p.expect.length > 0 ? { expect: { addresses: p.expect } } : {}),
-    ...(ctx.args.string("timeout") !== undefined ? { timeout: formatDuration(p.timeoutMs) } : {}),
+    ...(ctx.args.given("timeout") ? { timeout: formatDuration(p.timeoutMs) } : {}),
   }));
   return await emitChecks(ctx, uniqueNames(checks), notes);
 }

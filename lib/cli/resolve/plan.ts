@@ -86,7 +86,7 @@ export async function plan(ctx: Context): Promise<Plan> {
     if (word.startsWith("@")) server = parseServer(word.slice(1));
     else names.push(checkedName(word));
   }
-  if (args.string("server") !== undefined) server = parseServer(args.string("server")!);
+  if (args.given("server")) server = parseServer(args.string("server")!);
   const file = args.string("file");
   if (file !== undefined) {
     const text = await readInput(ctx.io, file, "-f");
@@ -111,9 +111,6 @@ export async function plan(ctx: Context): Promise<Plan> {
     throw new UsageError('Missing argument for "sockit resolve": expected NAME');
   }
   const compare = args.flag("compare");
-  if (args.flag("ipv4") && args.flag("ipv6")) {
-    throw new UsageError("Options -4 and -6 cannot be used together");
-  }
   let family: 4 | 6 | undefined = args.flag("ipv4") ? 4 : args.flag("ipv6") ? 6 : undefined;
   const typeText = args.string("type");
   let given: number | undefined;
@@ -122,12 +119,9 @@ export async function plan(ctx: Context): Promise<Plan> {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (reverse.length > 0) {
-    if (compare) throw new UsageError("Options --compare and -x cannot be used together");
-    // -4/-6 choose the names' type; with no name beside -x, they would choose nothing.
-    if (family && names.length === 0) {
-      throw new UsageError(`Options -${family} and -x cannot be used together`);
-    }
+  // -4/-6 choose the names' type; with no name beside -x, they would choose nothing.
+  if (reverse.length > 0 && family && names.length === 0) {
+    throw new UsageError(`Options -${family} and -x cannot be used together`);
   }
   const familyType = family === 6 ? RecordType.AAAA : RecordType.A;
   if (family && given !== undefined && given !== familyType) {
@@ -151,11 +145,6 @@ export async function plan(ctx: Context): Promise<Plan> {
       );
     }
     if (given !== undefined) family = given === RecordType.AAAA ? 6 : 4;
-    for (const option of ["short", "expect"] as const) {
-      if (args.strings(option).length > 0 || args.flag(option)) {
-        throw new UsageError(`Options --compare and --${option} cannot be used together`);
-      }
-    }
   } else if (expect.length > 0) {
     const other = asks.find((a) => a.type !== RecordType.A && a.type !== RecordType.AAAA);
     if (other !== undefined) {
@@ -169,14 +158,14 @@ export async function plan(ctx: Context): Promise<Plan> {
     }
   }
   const query = given !== undefined || server !== undefined || reverse.length > 0 ||
-    args.flag("tcp") || args.string("tries") !== undefined;
+    args.flag("tcp") || args.given("tries");
   return {
     asks,
     mode: compare ? "compare" : query ? "query" : "system",
     server,
     family,
     transport: args.flag("tcp") ? "tcp" : "udp",
-    tries: args.integer("tries", 3, { min: 1, max: 20 }),
+    tries: args.integer("tries", { min: 1, max: 20 }),
     timeoutMs: args.duration("timeout", query || compare ? 2000 : 5000),
     expect,
   };

@@ -14,9 +14,8 @@ import type { DnsQueryResult } from "../../dns/query.ts";
 import { systemNameserver } from "../../dns/resolv_conf.ts";
 import { formatRecordData, rcodeName, typeName } from "../../dns/wire.ts";
 import type { DnsRecord } from "../../dns/wire.ts";
-import { describeError } from "../result.ts";
+import { describeError, outcomeTail } from "../result.ts";
 import type { Context } from "../command.ts";
-import { exitCodeFor } from "../exit_codes.ts";
 import { formatMs, roundMs } from "../output.ts";
 import { checkExpect, clientFor, expectJson, FirstFailure, idnJson, quoted } from "./common.ts";
 import type { Expectation } from "./common.ts";
@@ -40,10 +39,13 @@ class Lines {
     this.#text += line + "\n";
   }
 
-  /** One name's JSON object (see {@linkcode printJson}). */
-  json(value: Record<string, unknown>): void {
+  /**
+   * One name's JSON object: `fields`, then the tail of its outcome. Once one is out, a failure
+   * that ends the command (Ctrl-C) adds no object of its own: each name's carries its outcome.
+   */
+  json(fields: Record<string, unknown>, failure: unknown): void {
     this.#ctx.jsonPrinted = true;
-    this.add(JSON.stringify(value));
+    this.add(JSON.stringify({ ...fields, ...outcomeTail(failure) }));
   }
 
   async flush(): Promise<void> {
@@ -98,9 +100,7 @@ export async function runQueries(ctx: Context, p: Plan): Promise<number> {
           type: typeName(type),
           server: formatServer(server),
           ...expectJson(expectation),
-          error: describeError(error),
-          exit_code: exitCodeFor(error),
-        });
+        }, error);
       }
       if (failure !== undefined) {
         await lines.flush();
@@ -185,9 +185,7 @@ function printQuery(
       tries: result.tries,
       query_ms: roundMs(result.elapsedMs),
       ...expectJson(expectation),
-      error: failure === undefined ? null : describeError(failure),
-      exit_code: failure === undefined ? 0 : exitCodeFor(failure),
-    });
+    }, failure);
     return;
   }
   lines.add(

@@ -6,15 +6,13 @@
  */
 import type { SystemAddress } from "../../dns/system.ts";
 import type { Context } from "../command.ts";
-import { describeError } from "../result.ts";
-import { exitCodeFor } from "../exit_codes.ts";
+import { describeError, outcomeTail, writeJsonResult } from "../result.ts";
 import {
   checkExpect,
   expectJson,
   FirstFailure,
   idnJson,
   lookup,
-  printJson,
   quoted,
   rethrowIfFatal,
 } from "./common.ts";
@@ -39,14 +37,13 @@ export async function runSystem(ctx: Context, p: Plan): Promise<number> {
     );
     failure ??= expectation?.error;
     if (ctx.json) {
-      await printJson(ctx, {
+      // Each name's object carries its outcome: a later stop (Ctrl-C) adds no object of its own.
+      await writeJsonResult(ctx, {
         name: n.ascii,
         ...idnJson(n.unicode),
         addresses: found,
         ...expectJson(expectation),
-        error: failure === undefined ? null : describeError(failure),
-        exit_code: failure === undefined ? 0 : exitCodeFor(failure),
-      });
+      }, outcomeTail(failure));
     } else if (!ctx.quiet) {
       const label = n.unicode === undefined ? n.ascii : `${n.ascii} (${n.unicode})`;
       for (const a of found) {
