@@ -75,9 +75,17 @@ export function sizeOption(
   return args.integer("size", 0, { min, max });
 }
 
-/** The server's first address and port for UDP, resolved (UDP cannot try each in turn). */
-export async function udpTarget(ctx: Context, target: DialTarget): Promise<UdpTarget> {
+/** A host and port: what --udp sends to. */
+export type HostPort = Exclude<DialTarget, { path: string }>;
+
+/** The --host and --port of `echo send --udp`: --unix has no datagrams. */
+export function udpHostPort(target: DialTarget): HostPort {
   if ("path" in target) throw new UsageError("Options --udp and --unix cannot be used together");
+  return target;
+}
+
+/** The server's first address and port for UDP, resolved (UDP cannot try each in turn). */
+export async function udpTarget(ctx: Context, target: HostPort): Promise<UdpTarget> {
   return await resolveUdpTarget(target.hostname, target.port, { trace: ctx.trace });
 }
 
