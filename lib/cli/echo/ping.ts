@@ -22,9 +22,9 @@ import type { ClientTls } from "../../net/tls_stream.ts";
 import { maxUdpPayload } from "../../net/udp.ts";
 import { UsageError } from "../args.ts";
 import type { ParsedArgs } from "../args.ts";
-import { describeError } from "../result.ts";
+import { outcomeTail, writeJsonResult } from "../result.ts";
 import type { Context } from "../command.ts";
-import { ExitCode, exitCodeFor } from "../exit_codes.ts";
+import { ExitCode } from "../exit_codes.ts";
 import { formatMs, OutputError, roundMs } from "../output.ts";
 import { messageBytes, sizeOption, tooLong, udpTarget } from "./options.ts";
 import type { HostPort } from "./options.ts";
@@ -131,13 +131,6 @@ function latencyJson(s: LatencySummary): Record<string, number | null> {
     p99_ms: ms(s.p99),
     max_ms: ms(s.max),
   };
-}
-
-/** `error` and `exit_code` of a JSON result: `null` and 0 when nothing went wrong. */
-function outcomeJson(failure: unknown): { error: string | null; exit_code: number } {
-  return failure === undefined
-    ? { error: null, exit_code: 0 }
-    : { error: describeError(failure), exit_code: exitCodeFor(failure) };
 }
 
 /** --max-loss: a percentage from 0 to 100 (`5`, `2.5`, `5%`). */
@@ -291,13 +284,11 @@ interface PingStatistics {
 async function printPingStatistics(ctx: Context, stats: PingStatistics): Promise<void> {
   const s = stats.summary;
   if (ctx.json) {
-    ctx.jsonPrinted = true;
-    await ctx.out.json({
-      event: "summary",
-      ...stats.fields,
-      ...latencyJson(s),
-      ...outcomeJson(stats.failure),
-    });
+    await writeJsonResult(
+      ctx,
+      { event: "summary", ...stats.fields, ...latencyJson(s) },
+      outcomeTail(stats.failure),
+    );
   } else if (!ctx.quiet) {
     const f = (ms: number) => ms.toFixed(3);
     const parts = [...stats.counts];

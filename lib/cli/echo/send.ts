@@ -20,6 +20,7 @@ import { maxUdpPayload } from "../../net/udp.ts";
 import { UsageError, withCommon } from "../args.ts";
 import type { CommandSpec, ParsedArgs } from "../args.ts";
 import type { Context } from "../command.ts";
+import { outcomeTail, writeJsonResult } from "../result.ts";
 import type { HintTable } from "../result.ts";
 import { logExchange } from "../echo_events.ts";
 import { ExitCode } from "../exit_codes.ts";
@@ -216,8 +217,7 @@ export async function sendCommand(ctx: Context): Promise<number> {
   logExchange(result);
   const mismatch = mismatchError(result);
   if (ctx.json) {
-    ctx.jsonPrinted = true;
-    await ctx.out.json({
+    await writeJsonResult(ctx, {
       remote: result.dialed.remote,
       ...(tls ? { transport: "tls" } : {}),
       sent: result.sent,
@@ -227,9 +227,7 @@ export async function sendCommand(ctx: Context): Promise<number> {
       connect_ms: roundMs(result.dialed.resolveMs + result.dialed.connectMs),
       ...(result.tls ? { tls_ms: roundMs(result.tls.tlsMs), tls: tlsJson(result.tls) } : {}),
       total_ms: roundMs(result.totalMs),
-      error: mismatch?.message ?? null,
-      exit_code: mismatch ? ExitCode.CheckFailed : ExitCode.Ok,
-    });
+    }, outcomeTail(mismatch));
   }
   if (mismatch) throw mismatch;
   return ExitCode.Ok;
@@ -344,8 +342,7 @@ async function sendUdpCommand(ctx: Context, dialTarget: DialTarget): Promise<num
   }`;
   const mismatch = mismatchError(echo);
   if (ctx.json) {
-    ctx.jsonPrinted = true;
-    await ctx.out.json({
+    await writeJsonResult(ctx, {
       remote,
       transport: "udp",
       sent: echo.sent,
@@ -354,9 +351,7 @@ async function sendUdpCommand(ctx: Context, dialTarget: DialTarget): Promise<num
       ...(echo.mismatchOffset === undefined ? {} : { mismatch_offset: echo.mismatchOffset }),
       time_ms: roundMs(echo.timeMs),
       total_ms: roundMs(totalMs),
-      error: mismatch?.message ?? null,
-      exit_code: mismatch ? ExitCode.CheckFailed : ExitCode.Ok,
-    });
+    }, outcomeTail(mismatch));
   } else if (!ctx.quiet) {
     await ctx.out.data(echo.reply);
   }
