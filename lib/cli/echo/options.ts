@@ -72,7 +72,7 @@ export function sizeOption(
   if (args.positionals[0] !== undefined) {
     throw new UsageError("Give MESSAGE or --size, not both");
   }
-  return args.integer("size", 0, { min, max });
+  return args.integer("size", { min, max });
 }
 
 /** A host and port: what --udp sends to. */
