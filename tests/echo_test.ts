@@ -259,6 +259,25 @@ Deno.test("usage errors exit 2 with a hint and no stack trace", async (t) => {
   }
 });
 
+Deno.test("echo send --emit-check leaves out, with a note, options that sending refuses together", async (t) => {
+  // Sending refuses each of these lines; the check it would make is written all the same.
+  const cases: Array<[string[], string]> = [
+    [["--udp", "--unix", "/tmp/x.sock"], "--udp has no equivalent in a check: left out"],
+    [["--udp", "--tls", "x"], "--tls has no equivalent in a check: left out"],
+    [["--cacert", "ca.pem", "x"], "--cacert has no equivalent in a check: left out"],
+    [["--servername", "a.test", "x"], "--servername has no equivalent in a check: left out"],
+    [["--interval", "1s", "x"], "--interval has no equivalent in a check: left out"],
+    [["--max-loss", "5", "x"], "--max-loss has no equivalent in a check: left out"],
+  ];
+  for (const [args, note] of cases) {
+    await t.step(args.join(" "), async () => {
+      const result = await runSockit(["echo", "send", "--emit-check", "--json", ...args]);
+      assert.equal(result.code, 0, result.err);
+      assert.ok(JSON.parse(result.out).notes.includes(note), result.out);
+    });
+  }
+});
+
 Deno.test("echo serve closes a connection that stays silent past --idle-timeout", async () => {
   await using server = await EchoServerProcess.start(["--idle-timeout", "200ms"]);
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });

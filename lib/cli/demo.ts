@@ -81,6 +81,8 @@ async function demo(ctx: Context): Promise<number> {
     await setupLogging({ verbosity: "trace", color: out.color });
     ctx.trace = traceLogger(ctx.started);
   }
+  // With --json, stdout holds the steps and nothing else: a step that fails is told on stderr,
+  // with no {error, exit_code} object after the steps (the runner prints one when this is unset).
   ctx.jsonPrinted = ctx.json;
   await say(
     "== 1. echo serve: bind 127.0.0.1 port 0 (the kernel picks a free port), listen, accept",

@@ -12,9 +12,6 @@ import { UsageError } from "../args.ts";
 import type { OptionSpec, ParsedArgs } from "../args.ts";
 import type { Context } from "../command.ts";
 
-/** The tutorial's port. */
-const DEFAULT_ECHO_PORT = 35555;
-
 /** --host, --port and --unix, as both subcommands take them. */
 export const TARGET_OPTIONS: OptionSpec[] = [
   {
@@ -29,7 +26,8 @@ export const TARGET_OPTIONS: OptionSpec[] = [
     short: "p",
     type: "string",
     value: "PORT",
-    default: String(DEFAULT_ECHO_PORT),
+    // The tutorial's port.
+    default: "35555",
     description: "TCP port",
   },
   {
@@ -44,15 +42,15 @@ export const TARGET_OPTIONS: OptionSpec[] = [
 export function targetFrom(args: ParsedArgs, role: "server" | "client"): DialTarget {
   const unix = args.string("unix");
   if (unix !== undefined) {
-    if (args.string("host") !== undefined || args.string("port") !== undefined) {
+    if (args.given("host") || args.given("port")) {
       throw new UsageError("Options --unix and --host/--port cannot be used together");
     }
     if (unix === "") throw new UsageError('Invalid value "" for --unix: empty path');
     return { path: unix };
   }
   const min = role === "server" ? 0 : 1;
-  const port = args.integer("port", DEFAULT_ECHO_PORT, { min, max: 65535 });
-  const hostname = args.string("host") ?? "127.0.0.1";
+  const port = args.integer("port", { min, max: 65535 });
+  const hostname = args.string("host") ?? args.defaultOf("host")!;
   if (hostname === "") throw new UsageError('Invalid value "" for --host: expected a host name');
   return { hostname, port: checkPort(port) };
 }
@@ -70,16 +68,24 @@ export function sizeOption(
   max = Number.MAX_SAFE_INTEGER,
   min = 0,
 ): number | undefined {
-  if (args.string("size") === undefined) return undefined;
+  if (!args.given("size")) return undefined;
   if (args.positionals[0] !== undefined) {
     throw new UsageError("Give MESSAGE or --size, not both");
   }
-  return args.integer("size", 0, { min, max });
+  return args.integer("size", { min, max });
+}
+
+/** A host and port: what --udp sends to. */
+export type HostPort = Exclude<DialTarget, { path: string }>;
+
+/** The --host and --port of `echo send --udp`: --unix has no datagrams. */
+export function udpHostPort(target: DialTarget): HostPort {
+  if ("path" in target) throw new UsageError("Options --udp and --unix cannot be used together");
+  return target;
 }
 
 /** The server's first address and port for UDP, resolved (UDP cannot try each in turn). */
-export async function udpTarget(ctx: Context, target: DialTarget): Promise<UdpTarget> {
-  if ("path" in target) throw new UsageError("Options --udp and --unix cannot be used together");
+export async function udpTarget(ctx: Context, target: HostPort): Promise<UdpTarget> {
   return await resolveUdpTarget(target.hostname, target.port, { trace: ctx.trace });
 }
 

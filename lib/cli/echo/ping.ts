@@ -22,11 +22,12 @@ import type { ClientTls } from "../../net/tls_stream.ts";
 import { maxUdpPayload } from "../../net/udp.ts";
 import { UsageError } from "../args.ts";
 import type { ParsedArgs } from "../args.ts";
-import { describeError } from "../result.ts";
+import { outcomeTail, writeJsonResult } from "../result.ts";
 import type { Context } from "../command.ts";
-import { ExitCode, exitCodeFor } from "../exit_codes.ts";
+import { ExitCode } from "../exit_codes.ts";
 import { formatMs, OutputError, roundMs } from "../output.ts";
 import { messageBytes, sizeOption, tooLong, udpTarget } from "./options.ts";
+import type { HostPort } from "./options.ts";
 
 const DEFAULT_PING_PAYLOAD = "sockit echo round trip: 64 bytes of payload, as ping sends.....\n";
 
@@ -38,8 +39,8 @@ export async function pingCommand(
   tls: ClientTls | undefined,
 ): Promise<number> {
   const { args, out } = ctx;
-  const count = args.integer("count", 4, { min: 1 });
-  const intervalMs = args.duration("interval", 1000);
+  const count = args.integer("count", { min: 1 });
+  const intervalMs = args.duration("interval")!;
   if (args.positionals[0] === "-") throw new UsageError("Option --count takes MESSAGE, not stdin");
   const size = sizeOption(args, 64 * 1024 * 1024, 1);
   const payload = size !== undefined
@@ -132,17 +133,9 @@ function latencyJson(s: LatencySummary): Record<string, number | null> {
   };
 }
 
-/** `error` and `exit_code` of a JSON result: `null` and 0 when nothing went wrong. */
-function outcomeJson(failure: unknown): { error: string | null; exit_code: number } {
-  return failure === undefined
-    ? { error: null, exit_code: 0 }
-    : { error: describeError(failure), exit_code: exitCodeFor(failure) };
-}
-
 /** --max-loss: a percentage from 0 to 100 (`5`, `2.5`, `5%`). */
 function maxLossOption(args: ParsedArgs): number {
-  const text = args.string("max-loss");
-  if (text === undefined) return 0;
+  const text = args.string("max-loss") ?? args.defaultOf("max-loss")!;
   const match = /^(\d+(?:\.\d+)?)%?$/.exec(text.trim());
   const value = match ? Number(match[1]) : NaN;
   if (!(value >= 0 && value <= 100)) {
@@ -159,24 +152,21 @@ function formatPct(pct: number): string {
 /** `echo send --udp --count`: sequence-numbered datagrams, like ping. */
 export async function pingUdpCommand(
   ctx: Context,
-  dialTarget: DialTarget,
+  hostPort: HostPort,
   timeoutMs: number,
 ): Promise<number> {
   const { args, out } = ctx;
-  const count = args.integer("count", 4, { min: 1 });
-  const intervalMs = args.duration("interval", 1000);
+  const count = args.integer("count", { min: 1 });
+  const intervalMs = args.duration("interval")!;
   const maxLoss = maxLossOption(args);
   if (args.positionals[0] === "-") throw new UsageError("Option --count takes MESSAGE, not stdin");
-  if ("path" in dialTarget) {
-    throw new UsageError("Options --udp and --unix cannot be used together");
-  }
-  const max = maxUdpPayload(isIpLiteral(dialTarget.hostname) ? dialTarget.hostname : "0.0.0.0");
+  const max = maxUdpPayload(isIpLiteral(hostPort.hostname) ? hostPort.hostname : "0.0.0.0");
   const size = sizeOption(args, max, UDP_PING_HEADER_BYTES);
   const message = messageBytes(args);
   if (message && message.length + UDP_PING_HEADER_BYTES > max) {
     throw tooLong(message.length + UDP_PING_HEADER_BYTES, max);
   }
-  const target = await udpTarget(ctx, dialTarget);
+  const target = await udpTarget(ctx, hostPort);
   const template = new Uint8Array(
     size ?? (message ? message.length + UDP_PING_HEADER_BYTES : 64),
   );
@@ -294,13 +284,11 @@ interface PingStatistics {
 async function printPingStatistics(ctx: Context, stats: PingStatistics): Promise<void> {
   const s = stats.summary;
   if (ctx.json) {
-    ctx.jsonPrinted = true;
-    await ctx.out.json({
-      event: "summary",
-      ...stats.fields,
-      ...latencyJson(s),
-      ...outcomeJson(stats.failure),
-    });
+    await writeJsonResult(
+      ctx,
+      { event: "summary", ...stats.fields, ...latencyJson(s) },
+      outcomeTail(stats.failure),
+    );
   } else if (!ctx.quiet) {
     const f = (ms: number) => ms.toFixed(3);
     const parts = [...stats.counts];

@@ -20,6 +20,7 @@ import { maxUdpPayload } from "../../net/udp.ts";
 import { UsageError, withCommon } from "../args.ts";
 import type { CommandSpec, ParsedArgs } from "../args.ts";
 import type { Context } from "../command.ts";
+import { outcomeTail, writeJsonResult } from "../result.ts";
 import type { HintTable } from "../result.ts";
 import { logExchange } from "../echo_events.ts";
 import { ExitCode } from "../exit_codes.ts";
@@ -33,6 +34,7 @@ import {
   TARGET_OPTIONS,
   targetFrom,
   tooLong,
+  udpHostPort,
   udpTarget,
 } from "./options.ts";
 import { pingCommand, pingUdpCommand } from "./ping.ts";
@@ -195,13 +197,13 @@ export async function sendCommand(ctx: Context): Promise<number> {
   const target = targetFrom(args, "client");
   if (args.flag("emit-check")) return await emitSendCheck(ctx, target);
   if (args.flag("udp")) return await sendUdpCommand(ctx, target);
-  if (args.string("max-loss") !== undefined) {
+  if (args.given("max-loss")) {
     throw new UsageError("Option --max-loss needs --udp and --count");
   }
   const tls = await clientTls(ctx, target);
   const timeoutMs = args.duration("timeout", 30_000);
-  if (args.string("count") !== undefined) return await pingCommand(ctx, target, timeoutMs, tls);
-  if (args.string("interval") !== undefined) {
+  if (args.given("count")) return await pingCommand(ctx, target, timeoutMs, tls);
+  if (args.given("interval")) {
     throw new UsageError("Option --interval needs --count");
   }
   const writeData = !ctx.json && !ctx.quiet;
@@ -215,8 +217,7 @@ export async function sendCommand(ctx: Context): Promise<number> {
   logExchange(result);
   const mismatch = mismatchError(result);
   if (ctx.json) {
-    ctx.jsonPrinted = true;
-    await ctx.out.json({
+    await writeJsonResult(ctx, {
       remote: result.dialed.remote,
       ...(tls ? { transport: "tls" } : {}),
       sent: result.sent,
@@ -226,9 +227,7 @@ export async function sendCommand(ctx: Context): Promise<number> {
       connect_ms: roundMs(result.dialed.resolveMs + result.dialed.connectMs),
       ...(result.tls ? { tls_ms: roundMs(result.tls.tlsMs), tls: tlsJson(result.tls) } : {}),
       total_ms: roundMs(result.totalMs),
-      error: mismatch?.message ?? null,
-      exit_code: mismatch ? ExitCode.CheckFailed : ExitCode.Ok,
-    });
+    }, outcomeTail(mismatch));
   }
   if (mismatch) throw mismatch;
   return ExitCode.Ok;
@@ -249,11 +248,11 @@ async function emitSendCheck(ctx: Context, target: DialTarget): Promise<number> 
     "max-loss",
     "interval",
   ]);
-  if (args.string("count") !== undefined) {
+  if (args.given("count")) {
     notes.push("a check makes one round trip: --count left out");
   }
   const message = args.positionals[0];
-  const payload = args.string("size") !== undefined
+  const payload = args.given("size")
     ? undefined
     : message === undefined || message === "-"
     ? undefined
@@ -263,12 +262,12 @@ async function emitSendCheck(ctx: Context, target: DialTarget): Promise<number> 
   if (message === undefined || message === "-") {
     notes.push("stdin cannot be carried over: the check sends its default payload");
   }
-  if (args.string("size") !== undefined) {
+  if (args.given("size")) {
     notes.push("--size left out: the check sends its default payload");
   }
-  const timeout = args.string("timeout") === undefined
-    ? {}
-    : { timeout: formatDuration(args.duration("timeout", 30_000)) };
+  const timeout = args.given("timeout")
+    ? { timeout: formatDuration(args.duration("timeout")!) }
+    : {};
   if ("path" in target) {
     notes.push("a check's unix kind connects only: it does not echo");
     return await emitChecks(ctx, [{
@@ -303,31 +302,29 @@ async function readDatagram(io: Io, max: number): Promise<Uint8Array> {
   );
 }
 
-/** `echo send --udp` without --count: one datagram and its echo. */
+/** `echo send --udp`: one datagram and its echo, or with --count a ping. */
 async function sendUdpCommand(ctx: Context, dialTarget: DialTarget): Promise<number> {
   const { args } = ctx;
   for (const option of ["tls", "cacert", "servername"]) {
-    if (args.flag(option) || args.string(option) !== undefined) {
+    if (args.given(option)) {
       throw new UsageError(
         `Options --udp and --${option} cannot be used together: sockit has no DTLS`,
       );
     }
   }
   const timeoutMs = args.duration("timeout", 2000);
-  if (args.string("count") !== undefined) return await pingUdpCommand(ctx, dialTarget, timeoutMs);
+  const hostPort = udpHostPort(dialTarget);
+  if (args.given("count")) return await pingUdpCommand(ctx, hostPort, timeoutMs);
   for (const option of ["interval", "max-loss"]) {
-    if (args.string(option) !== undefined) {
+    if (args.given(option)) {
       throw new UsageError(`Option --${option} needs --count`);
     }
   }
-  if ("path" in dialTarget) {
-    throw new UsageError("Options --udp and --unix cannot be used together");
-  }
-  const max = maxUdpPayload(isIpLiteral(dialTarget.hostname) ? dialTarget.hostname : "0.0.0.0");
+  const max = maxUdpPayload(isIpLiteral(hostPort.hostname) ? hostPort.hostname : "0.0.0.0");
   const size = sizeOption(args, max);
   const message = messageBytes(args);
   if (message && message.length > max) throw tooLong(message.length, max);
-  const target = await udpTarget(ctx, dialTarget);
+  const target = await udpTarget(ctx, hostPort);
   const limit = maxUdpPayload(target.address);
   const payload = size !== undefined
     ? patternBytes(size)
@@ -345,8 +342,7 @@ async function sendUdpCommand(ctx: Context, dialTarget: DialTarget): Promise<num
   }`;
   const mismatch = mismatchError(echo);
   if (ctx.json) {
-    ctx.jsonPrinted = true;
-    await ctx.out.json({
+    await writeJsonResult(ctx, {
       remote,
       transport: "udp",
       sent: echo.sent,
@@ -355,9 +351,7 @@ async function sendUdpCommand(ctx: Context, dialTarget: DialTarget): Promise<num
       ...(echo.mismatchOffset === undefined ? {} : { mismatch_offset: echo.mismatchOffset }),
       time_ms: roundMs(echo.timeMs),
       total_ms: roundMs(totalMs),
-      error: mismatch?.message ?? null,
-      exit_code: mismatch ? ExitCode.CheckFailed : ExitCode.Ok,
-    });
+    }, outcomeTail(mismatch));
   } else if (!ctx.quiet) {
     await ctx.out.data(echo.reply);
   }

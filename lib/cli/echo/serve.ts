@@ -92,9 +92,15 @@ export const ECHO_SERVE: CommandSpec = {
       type: "string",
       value: "N",
       default: "unlimited",
+      requires: [{ name: "udp", reason: "it limits datagrams" }],
       description: "UDP: echo at most N datagrams per second to each peer",
     },
-    { name: "tls", type: "boolean", description: "Serve TLS (needs --cert and --key)" },
+    {
+      name: "tls",
+      type: "boolean",
+      conflicts: [{ name: "udp", reason: "sockit has no DTLS" }],
+      description: "Serve TLS (needs --cert and --key)",
+    },
     {
       name: "cert",
       type: "string",
@@ -167,22 +173,16 @@ function serveMode(args: ParsedArgs): ServeMode {
   const udp = args.flag("udp");
   const tls = args.flag("tls");
   const stream = args.flag("tcp") || !udp;
-  const unix = args.string("unix") !== undefined;
-  if (tls && udp) {
-    throw new UsageError("Options --tls and --udp cannot be used together: sockit has no DTLS");
-  }
-  if (unix && (udp || tls || args.flag("tcp"))) {
+  // The parser has refused --tls with --udp, and --max-rate without --udp.
+  if (args.given("unix") && (udp || tls || args.flag("tcp"))) {
     throw new UsageError(
       `Option --unix cannot be used with --${udp ? "udp" : tls ? "tls" : "tcp"}`,
     );
   }
-  if (!tls && (args.string("cert") !== undefined || args.string("key") !== undefined)) {
+  if (!tls && (args.given("cert") || args.given("key"))) {
     throw new UsageError("Options --cert and --key need --tls");
   }
-  if (args.string("max-rate") !== undefined && !udp) {
-    throw new UsageError("Option --max-rate needs --udp: it limits datagrams");
-  }
-  if (args.string("max-conns") !== undefined && !stream) {
+  if (args.given("max-conns") && !stream) {
     throw new UsageError("Option --max-conns counts TCP connections: add --tcp to serve both");
   }
   if (args.flag("once") && udp && stream) {
@@ -191,19 +191,20 @@ function serveMode(args: ParsedArgs): ServeMode {
   return { stream, udp, tls };
 }
 
+/** --max-conns or --max-rate: 1 or more, or `Infinity` when absent (its default, `unlimited`). */
+function limitOption(args: ParsedArgs, name: string): number {
+  return args.given(name) ? args.integer(name, { min: 1 }) : Infinity;
+}
+
 /** Runs `sockit echo serve`. */
 export async function serveCommand(ctx: Context): Promise<number> {
   const { args } = ctx;
   const mode = serveMode(args);
   const target = targetFrom(args, "server");
-  const maxConns = args.string("max-conns") === undefined
-    ? Infinity
-    : args.integer("max-conns", 0, { min: 1 });
-  const maxRate = args.string("max-rate") === undefined
-    ? Infinity
-    : args.integer("max-rate", 0, { min: 1 });
-  const idleTimeoutMs = args.duration("idle-timeout", 60_000);
-  const graceMs = args.duration("grace", 5000);
+  const maxConns = limitOption(args, "max-conns");
+  const maxRate = limitOption(args, "max-rate");
+  const idleTimeoutMs = args.duration("idle-timeout")!;
+  const graceMs = args.duration("grace")!;
   const timeoutMs = args.duration("timeout");
   const once = args.flag("once");
   const tls = mode.tls ? await readKeyPair(ctx) : undefined;
