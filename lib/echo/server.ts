@@ -76,14 +76,10 @@ export interface EchoServerOptions {
 export type CloseReason = "eof" | "idle" | "reset" | "shutdown" | "error";
 
 /**
- * What a TLS connection negotiated. Deno's `Deno.listenTls` tells the server only the ALPN
- * protocol: the version and the client's SNI name are `null` until it exposes them.
+ * What a TLS connection negotiated, as far as the runtime tells a server: Deno's
+ * `Deno.listenTls` gives only the ALPN protocol (not the version, nor the client's SNI name).
  */
 export interface TlsSessionInfo {
-  /** The protocol version (`TLSv1.3`), when the runtime says. */
-  version: string | null;
-  /** The server name the client asked for (SNI), when the runtime says. */
-  sni: string | null;
   /** The ALPN protocol agreed on, or `null`. */
   alpn: string | null;
 }
@@ -345,7 +341,7 @@ export class EchoServer implements AsyncDisposable {
       const info = await (session.conn as Deno.TlsConn).handshake();
       session.lastActive = performance.now();
       this.#trace?.({ step: "tls", conn: `#${id}`, detail: "handshake done" });
-      this.#accepted(id, peer, { version: null, sni: null, alpn: info.alpnProtocol });
+      this.#accepted(id, peer, { alpn: info.alpnProtocol });
       return true;
     } catch (error) {
       closeQuietly(session.conn);

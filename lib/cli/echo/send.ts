@@ -180,7 +180,7 @@ async function clientTls(ctx: Context, target: DialTarget): Promise<ClientTls | 
 
 /** The `tls` object of the JSON output: what Deno 2.9's `Deno.startTls` tells a client. */
 function tlsJson(tls: TlsUsed): Record<string, unknown> {
-  return { version: null, alpn: tls.alpn, peer_certificate: null };
+  return { alpn: tls.alpn };
 }
 
 /** Hints for the library's TLS failures, in this command's terms. */
