@@ -22,6 +22,26 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Runs a lib/ parser on a value from the command line: what it throws (its message already names
+ * the value and says why) becomes a {@linkcode UsageError} with the same message.
+ *
+ * @example
+ * ```ts
+ * import { asUsage, UsageError } from "./args.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(asUsage(() => Number.parseInt("42")), 42);
+ * assert.throws(() => asUsage(() => new URL("::")), UsageError);
+ * ```
+ */
+export function asUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
 /** One option of a command. */
 export interface OptionSpec {
   /** Long name, without the dashes. */

@@ -8,7 +8,7 @@ import type { HttpExpectations } from "../../http/expect.ts";
 import { parseSize } from "../../http/size.ts";
 import { parseHttpUrl, withBasicAuthorization } from "../../http/url.ts";
 import type { HttpUrl } from "../../http/url.ts";
-import { UsageError } from "../args.ts";
+import { asUsage, UsageError } from "../args.ts";
 import type { ParsedArgs } from "../args.ts";
 import type { Context } from "../command.ts";
 import type { HintTable } from "../result.ts";
@@ -85,13 +85,7 @@ function limitOption(args: ParsedArgs, name: string): number {
 /** Reads the command line into a plan; any value that cannot be used is a `UsageError`. */
 export async function planFrom(ctx: Context): Promise<GetPlan> {
   const { args } = ctx;
-  const urls = args.positionals.map((text) => {
-    try {
-      return parseHttpUrl(text);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-  });
+  const urls = args.positionals.map((text) => asUsage(() => parseHttpUrl(text)));
   const outputPaths = args.strings("output");
   if (outputPaths.length > urls.length) {
     throw new UsageError(`More -o options (${outputPaths.length}) than URLs (${urls.length})`);

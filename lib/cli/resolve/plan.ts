@@ -10,7 +10,7 @@ import type { DnsNameForms } from "../../dns/name.ts";
 import { parseDnsServer } from "../../dns/outcome.ts";
 import type { DnsServer } from "../../dns/query.ts";
 import { parseRecordType, RecordType, reverseName, typeName } from "../../dns/wire.ts";
-import { UsageError } from "../args.ts";
+import { asUsage, UsageError } from "../args.ts";
 import type { Context } from "../command.ts";
 import { readInput } from "../paths.ts";
 
@@ -21,11 +21,7 @@ import { readInput } from "../paths.ts";
  * literal.
  */
 function parseServer(text: string): DnsServer {
-  try {
-    return parseDnsServer(text);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return asUsage(() => parseDnsServer(text));
 }
 
 /** One name and the record type it is asked for (query mode). */
@@ -113,12 +109,7 @@ export async function plan(ctx: Context): Promise<Plan> {
   const compare = args.flag("compare");
   let family: 4 | 6 | undefined = args.flag("ipv4") ? 4 : args.flag("ipv6") ? 6 : undefined;
   const typeText = args.string("type");
-  let given: number | undefined;
-  try {
-    given = typeText === undefined ? undefined : parseRecordType(typeText);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const given = typeText === undefined ? undefined : asUsage(() => parseRecordType(typeText));
   // -4/-6 choose the names' type; with no name beside -x, they would choose nothing.
   if (reverse.length > 0 && family && names.length === 0) {
     throw new UsageError(`Options -${family} and -x cannot be used together`);
