@@ -8,7 +8,7 @@ import type { CommandSpec } from "../lib/cli/mod.ts";
 import { ECHO_SEND, ECHO_SERVE } from "../lib/cli/echo/mod.ts";
 import { GET } from "../lib/cli/get/mod.ts";
 import { RESOLVE } from "../lib/cli/resolve/mod.ts";
-import { WAIT } from "../lib/cli/wait.ts";
+import { WAIT } from "../lib/cli/wait/mod.ts";
 import { EDNS_UDP_SIZE } from "../lib/dns/wire.ts";
 import { MAX_LABEL_BYTES, MAX_NAME_BYTES } from "../lib/dns/name.ts";
 import {
