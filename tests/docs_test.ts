@@ -21,7 +21,7 @@ import { MAX_CHECKED_BODY } from "../lib/http/expect.ts";
 import { DEFAULT_MAX_FIELDS, DEFAULT_MAX_HEAD_BYTES } from "../lib/http/response.ts";
 import { MAX_RETRY_WAIT_MS } from "../lib/http/retry.ts";
 import { MAX_DURATION_MS } from "../lib/net/duration.ts";
-import { MAX_STREAM_EXPECT_BYTES } from "../lib/probe/probe.ts";
+import { MAX_STREAM_EXPECT_BYTES } from "../lib/probe/stream.ts";
 
 const README = await Deno.readTextFile(new URL("../README.md", import.meta.url));
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { probe } from "../../probe/probe.ts";
-import type { ProbeResult } from "../../probe/probe.ts";
+import type { ProbeResult } from "../../probe/result.ts";
 import { waitFor } from "../../probe/wait.ts";
 import type { WaitResult } from "../../probe/wait.ts";
 import { UsageError, withCommon } from "../args.ts";
