@@ -8,7 +8,7 @@ import type { CommandSpec } from "../lib/cli/mod.ts";
 import { ECHO_SEND, ECHO_SERVE } from "../lib/cli/echo/mod.ts";
 import { GET } from "../lib/cli/get/mod.ts";
 import { RESOLVE } from "../lib/cli/resolve/mod.ts";
-import { WAIT } from "../lib/cli/wait.ts";
+import { WAIT } from "../lib/cli/wait/mod.ts";
 import { EDNS_UDP_SIZE } from "../lib/dns/wire.ts";
 import { MAX_LABEL_BYTES, MAX_NAME_BYTES } from "../lib/dns/name.ts";
 import {
@@ -21,7 +21,7 @@ import { MAX_CHECKED_BODY } from "../lib/http/expect.ts";
 import { DEFAULT_MAX_FIELDS, DEFAULT_MAX_HEAD_BYTES } from "../lib/http/response.ts";
 import { MAX_RETRY_WAIT_MS } from "../lib/http/retry.ts";
 import { MAX_DURATION_MS } from "../lib/net/duration.ts";
-import { MAX_STREAM_EXPECT_BYTES } from "../lib/probe/probe.ts";
+import { MAX_STREAM_EXPECT_BYTES } from "../lib/probe/stream.ts";
 
 const README = await Deno.readTextFile(new URL("../README.md", import.meta.url));
 

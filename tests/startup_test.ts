@@ -73,7 +73,7 @@ const RULES: Array<{ entry: string; never: RegExp[] }> = [
     never: [NODE, LOGTAPE, /^lib\/(http|echo|probe|check)\//, /yaml/],
   },
   {
-    entry: "lib/cli/wait.ts",
+    entry: "lib/cli/wait/mod.ts",
     never: [LOGTAPE, /^lib\/check\//, /yaml/, /^node:util/],
   },
 ];

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { loadSpec } from "./spec.ts";
 import { options } from "./_test_helpers.ts";
 import { runChecks } from "./runner.ts";
-import type { ProbeResult } from "../probe/probe.ts";
+import type { ProbeResult } from "../probe/result.ts";
 import { jsonReport, junitReport, tapReport, xmlText } from "./report.ts";
 
 Deno.test("reports keep XML legal and TAP names escaped", async () => {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { loadSpec } from "./spec.ts";
 import { options } from "./_test_helpers.ts";
 import { runChecks } from "./runner.ts";
-import type { ProbeResult } from "../probe/probe.ts";
+import type { ProbeResult } from "../probe/result.ts";
 
 /** A probe that answers from a script: one result per attempt, in order. */
 function scripted(results: ProbeResult[]) {

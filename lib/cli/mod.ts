@@ -45,7 +45,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   wait: {
     summary: "wait until ports, URLs, sockets, names or files are ready, then run a command",
-    run: async (argv, io) => (await import("./wait.ts")).runWait(argv, io),
+    run: async (argv, io) => (await import("./wait/mod.ts")).runWait(argv, io),
   },
   check: {
     summary: "run a file of smoke checks at once; JUnit, TAP and JSON reports for CI",

@@ -10,7 +10,8 @@ import { InterruptedError, SockitError } from "../net/errors.ts";
 import { pauseBefore } from "../net/retry.ts";
 import type { RetrySchedule } from "../net/retry.ts";
 import { sleep, startTimer } from "../net/timer.ts";
-import type { ProbeOptions, ProbeResult } from "./probe.ts";
+import type { ProbeOptions } from "./probe.ts";
+import type { ProbeResult } from "./result.ts";
 import type { Target } from "./target.ts";
 
 /** The pause before the second attempt at a target, in milliseconds. */

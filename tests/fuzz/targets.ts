@@ -17,7 +17,7 @@ import assert from "node:assert/strict";
 import { CHECK_KINDS, loadSpec, SpecError } from "../../lib/check/spec.ts";
 import { parseCommand, parseDuration, UsageError } from "../../lib/cli/args.ts";
 import { GET } from "../../lib/cli/get/mod.ts";
-import { WAIT } from "../../lib/cli/wait.ts";
+import { WAIT } from "../../lib/cli/wait/mod.ts";
 import {
   encodeDnsName,
   formatDnsName,
