@@ -10,7 +10,7 @@ import { isIpLiteral } from "../../net/addr.ts";
 import type { ProbeOptions } from "../../probe/probe.ts";
 import { parseTarget } from "../../probe/target.ts";
 import type { Target } from "../../probe/target.ts";
-import { UsageError } from "../args.ts";
+import { asUsage, UsageError } from "../args.ts";
 import type { ParsedArgs } from "../args.ts";
 import type { Context } from "../command.ts";
 import { parsedOption, parseExpectations, parseRequestOptions } from "../http_options.ts";
@@ -41,11 +41,7 @@ export async function planFrom(ctx: Context, command: string[]): Promise<WaitPla
       server = parsedOption(text.slice(1), "@SERVER", parseDnsServer);
       continue;
     }
-    try {
-      targets.push(parseTarget(text));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    targets.push(asUsage(() => parseTarget(text)));
   }
   if (targets.length === 0) {
     throw new UsageError('Missing argument for "sockit wait": expected TARGET');
@@ -63,12 +59,7 @@ export async function planFrom(ctx: Context, command: string[]): Promise<WaitPla
   const urls = targets.flatMap((t) => t.kind === "http" ? [t.url] : []);
   const request = await parseRequestOptions(args, ctx.io, urls);
   const typeText = args.string("type");
-  let type: number | undefined;
-  try {
-    type = typeText === undefined ? undefined : parseRecordType(typeText);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const type = typeText === undefined ? undefined : asUsage(() => parseRecordType(typeText));
   const expectAddresses = args.strings("expect-address").map((text) => {
     if (!isIpLiteral(text)) {
       throw new UsageError(`Invalid address "${text}" for --expect-address: not an IP address`);
