@@ -15,6 +15,7 @@ import type { Verbosity } from "./log.ts";
 import { colorWanted, Output, StdoutClosedError } from "./output.ts";
 import type { Io } from "./output.ts";
 import { describeError, writeJsonResult } from "./result.ts";
+import { abortOnSignals } from "./signals.ts";
 import type { HintTable } from "./result.ts";
 
 /** Everything a command body needs. */
@@ -157,30 +158,6 @@ async function report(
     await writeJsonResult(ctx, {}, { error: message, exit_code: code }).catch(() => {});
   }
   return code;
-}
-
-/**
- * Turns SIGINT and SIGTERM into an abort of `controller` with an `InterruptedError` naming the
- * signal, until disposed.
- */
-function abortOnSignals(controller: AbortController): Disposable {
-  const signals: Array<"SIGINT" | "SIGTERM"> = Deno.build.os === "windows"
-    ? ["SIGINT"]
-    : ["SIGINT", "SIGTERM"];
-  const handlers = signals.map((signal) => {
-    const handler = () => {
-      if (!controller.signal.aborted) {
-        controller.abort(new InterruptedError(`Interrupted by ${signal}`, { signal }));
-      }
-    };
-    Deno.addSignalListener(signal, handler);
-    return [signal, handler] as const;
-  });
-  return {
-    [Symbol.dispose]() {
-      for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
-    },
-  };
 }
 
 /** Aborts `controller` with the {@linkcode StdoutClosedError} once stdout's reader has gone. */

@@ -20,6 +20,7 @@ import type { HintTable } from "../result.ts";
 import { serverEvents, udpEvents } from "../echo_events.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { log, preloadLogging } from "../log.ts";
+import { onSignals } from "../signals.ts";
 import { readInput } from "../paths.ts";
 import { TARGET_OPTIONS, targetFrom } from "./options.ts";
 
@@ -286,13 +287,8 @@ async function announce(ctx: Context, addr: Deno.Addr, transport?: "tls" | "udp"
 /** Waits for SIGINT or SIGTERM, --timeout, or the end of a --once server; says which. */
 function waitForStop(served: Promise<void>, timeoutMs: number | undefined): Promise<string> {
   return new Promise((resolve) => {
-    const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
     let timer: { clear(): void } | undefined;
-    const handlers = signals.map((signal) => {
-      const handler = () => done(`received ${signal}`);
-      Deno.addSignalListener(signal, handler);
-      return [signal, handler] as const;
-    });
+    const listening = onSignals(["SIGINT", "SIGTERM"], (signal) => done(`received ${signal}`));
     if (timeoutMs !== undefined) {
       timer = startTimer(
         () => done(`--timeout of ${formatDuration(timeoutMs)} reached`),
@@ -302,7 +298,7 @@ function waitForStop(served: Promise<void>, timeoutMs: number | undefined): Prom
     served.then(() => done("once"));
     function done(reason: string) {
       timer?.clear();
-      for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+      listening[Symbol.dispose]();
       resolve(reason);
     }
   });

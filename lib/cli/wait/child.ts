@@ -4,41 +4,14 @@
  *
  * @module
  */
-import { InterruptedError } from "../../net/errors.ts";
 import { UsageError } from "../args.ts";
-
-/** Turns SIGINT and SIGTERM into an abort of `controller`, until disposed. */
-export function abortOnSignals(controller: AbortController): Disposable {
-  return onSignals(["SIGINT", "SIGTERM"], (signal) => {
-    if (!controller.signal.aborted) {
-      controller.abort(new InterruptedError(`Interrupted by ${signal}`, { signal }));
-    }
-  });
-}
+import { onSignals } from "../signals.ts";
 
 /**
  * The signals a shell, a terminal or a container runtime sends to stop or poke a process, which
  * sockit passes on to COMMAND as an init process (tini, dumb-init) does.
  */
 const FORWARDED_SIGNALS = ["SIGHUP", "SIGINT", "SIGTERM", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
-
-function onSignals<S extends Deno.Signal>(
-  wanted: readonly S[],
-  handler: (signal: S) => void,
-): Disposable {
-  // Windows has SIGINT (Ctrl-C) and SIGBREAK only.
-  const signals = Deno.build.os === "windows" ? wanted.filter((s) => s === "SIGINT") : wanted;
-  const installed = signals.map((signal) => {
-    const listener = () => handler(signal);
-    Deno.addSignalListener(signal, listener);
-    return [signal, listener] as const;
-  });
-  return {
-    [Symbol.dispose]() {
-      for (const [signal, listener] of installed) Deno.removeSignalListener(signal, listener);
-    },
-  };
-}
 
 /** How COMMAND ended. */
 export interface ChildOutcome {
