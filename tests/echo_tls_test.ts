@@ -165,6 +165,11 @@ Deno.test({
     withPki(async (pki) => {
       const other = await addServerCert(pki, "other");
       await Deno.writeTextFile(`${pki.dir}/empty.pem`, "hello\n");
+      // Whole PEM blocks whose contents the runtime cannot parse.
+      const garbage = (label: string) =>
+        `-----BEGIN ${label}-----\nbm90IGl0\n-----END ${label}-----\n`;
+      await Deno.writeTextFile(`${pki.dir}/bad-key.pem`, garbage("PRIVATE KEY"));
+      await Deno.writeTextFile(`${pki.dir}/bad-cert.pem`, garbage("CERTIFICATE"));
       const cases: Array<[string[], RegExp]> = [
         [["--tls", "--cert", pki.cert], /Option --tls needs --cert FILE and --key FILE/],
         [["--cert", pki.cert, "--key", pki.key], /Options --cert and --key need --tls/],
@@ -183,6 +188,14 @@ Deno.test({
         [
           ["--tls", "--cert", pki.cert, "--key", other.key],
           /Cannot use the TLS certificate and key: the key does not belong to the certificate/,
+        ],
+        [
+          ["--tls", "--cert", pki.cert, "--key", `${pki.dir}/bad-key.pem`],
+          /Cannot use the TLS certificate and key: cannot parse the private key \(--key\)/,
+        ],
+        [
+          ["--tls", "--cert", `${pki.dir}/bad-cert.pem`, "--key", pki.key],
+          /Cannot use the TLS certificate and key: a certificate in --cert is malformed/,
         ],
         [["--tls", "--udp", "--cert", pki.cert, "--key", pki.key], /no DTLS/],
         [["--tls", "--unix", "/tmp/x.sock", "--cert", pki.cert, "--key", pki.key], /--unix cannot/],
