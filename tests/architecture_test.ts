@@ -16,6 +16,7 @@ const FLOORS: Record<string, number> = {
   dns: 1, // the DNS protocol over net
   echo: 1, // the echo protocol over net
   http: 1, // the HTTP/1.1 protocol over net
+  metrics: 1, // the Prometheus exposition formats: metric families and their text
   probe: 2, // one readiness or certificate probe over the protocols
   check: 3, // specs of many probes, their runner and reports
   cli: 4, // commands: flags, help, calling the library, printing its results

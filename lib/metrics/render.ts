@@ -1,0 +1,197 @@
+/**
+ * The two Prometheus exposition formats of a {@linkcode MetricsRegistry}: the text format 0.0.4
+ * and OpenMetrics 1.0, and the choice between them from a scraper's `Accept` header.
+ *
+ * @module
+ */
+
+import type { MetricFamily, MetricsRegistry, Sample } from "./registry.ts";
+
+/** An exposition format: the text format 0.0.4 or OpenMetrics 1.0. */
+export type MetricsFormat = "text" | "openmetrics";
+
+/** The `Content-Type` to answer with for each format. */
+export const METRICS_CONTENT_TYPES: Readonly<Record<MetricsFormat, string>> = {
+  text: "text/plain; version=0.0.4; charset=utf-8",
+  openmetrics: "application/openmetrics-text; version=1.0.0; charset=utf-8",
+};
+
+/**
+ * `registry` in the Prometheus text format 0.0.4: for each family `# HELP` and `# TYPE` lines
+ * then its samples, families in registration order, series in first-use order. An info-style
+ * family is a gauge.
+ *
+ * @example
+ * ```ts
+ * import { MetricsRegistry, renderText } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * const registry = new MetricsRegistry();
+ * registry.gauge("up", { help: "Up.", labelNames: ["check"] }).set({ check: 'say "hi"' }, 1);
+ * assert.equal(renderText(registry), '# HELP up Up.\n# TYPE up gauge\nup{check="say \\"hi\\""} 1\n');
+ * ```
+ */
+export function renderText(registry: MetricsRegistry): string {
+  let out = "";
+  for (const family of registry.families()) {
+    const type = family.type === "info" ? "gauge" : family.type;
+    out += `# HELP ${family.name} ${escapeHelp(family.help, false)}\n`;
+    out += `# TYPE ${family.name} ${type}\n`;
+    out += samplesOf(family, false);
+  }
+  return out;
+}
+
+/**
+ * `registry` in OpenMetrics 1.0: for each family `# TYPE`, `# UNIT` (when it has a unit) and
+ * `# HELP` lines named without a counter's `_total`, then its samples, and `# EOF` last. An
+ * info-style family is a gauge (its name need not end with `_info`).
+ *
+ * @example
+ * ```ts
+ * import { MetricsRegistry, renderOpenMetrics } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * const registry = new MetricsRegistry();
+ * registry.counter("runs_total", { help: "Runs." }).inc();
+ * assert.equal(
+ *   renderOpenMetrics(registry),
+ *   "# TYPE runs counter\n# HELP runs Runs.\nruns_total 1\n# EOF\n",
+ * );
+ * ```
+ */
+export function renderOpenMetrics(registry: MetricsRegistry): string {
+  let out = "";
+  for (const family of registry.families()) {
+    const type = family.type === "info" ? "gauge" : family.type;
+    const name = family.type === "counter" ? family.name.slice(0, -"_total".length) : family.name;
+    out += `# TYPE ${name} ${type}\n`;
+    if (family.unit !== undefined) out += `# UNIT ${name} ${family.unit}\n`;
+    out += `# HELP ${name} ${escapeHelp(family.help, true)}\n`;
+    out += samplesOf(family, true);
+  }
+  return `${out}# EOF\n`;
+}
+
+/**
+ * `registry` in `format`.
+ *
+ * @example
+ * ```ts
+ * import { MetricsRegistry, renderMetrics } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(renderMetrics(new MetricsRegistry(), "openmetrics"), "# EOF\n");
+ * ```
+ */
+export function renderMetrics(registry: MetricsRegistry, format: MetricsFormat): string {
+  return format === "openmetrics" ? renderOpenMetrics(registry) : renderText(registry);
+}
+
+/**
+ * The format to answer a scrape with, from its `Accept` header value: OpenMetrics when the
+ * header accepts `application/openmetrics-text` (version 1.0.0, 0.0.1 or none) at least as
+ * strongly as `text/plain`, the text format otherwise (also without a header).
+ *
+ * @example
+ * ```ts
+ * import { negotiateMetricsFormat } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * const prometheus = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;" +
+ *   "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*\/*;q=0.1";
+ * assert.equal(negotiateMetricsFormat(prometheus), "openmetrics");
+ * assert.equal(negotiateMetricsFormat("text/plain;version=0.0.4"), "text");
+ * assert.equal(negotiateMetricsFormat(null), "text");
+ * ```
+ */
+export function negotiateMetricsFormat(accept: string | null | undefined): MetricsFormat {
+  let openMetrics = 0;
+  let text = 0;
+  for (const range of (accept ?? "").split(",")) {
+    const [type = "", ...params] = range.split(";").map((part) => part.trim());
+    const values = new Map<string, string>();
+    for (const param of params) {
+      const equals = param.indexOf("=");
+      if (equals === -1) continue;
+      values.set(
+        param.slice(0, equals).trim().toLowerCase(),
+        param.slice(equals + 1).trim().replace(/^"(.*)"$/, "$1"),
+      );
+    }
+    const q = values.has("q") ? Number(values.get("q")) : 1;
+    if (!(q > 0)) continue;
+    const mediaType = type.toLowerCase();
+    const version = values.get("version");
+    if (
+      mediaType === "application/openmetrics-text" &&
+      (version === undefined || version === "1.0.0" || version === "0.0.1")
+    ) {
+      openMetrics = Math.max(openMetrics, q);
+    } else if (mediaType === "text/plain" || mediaType === "text/*" || mediaType === "*/*") {
+      text = Math.max(text, q);
+    }
+  }
+  return openMetrics > 0 && openMetrics >= text ? "openmetrics" : "text";
+}
+
+/**
+ * A label value escaped for either format: backslash, double quote and line feed as `\\`,
+ * `\"` and `\n`.
+ *
+ * @example
+ * ```ts
+ * import { escapeLabelValue } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(escapeLabelValue('C:\\ "x"\n'), 'C:\\\\ \\"x\\"\\n');
+ * ```
+ */
+export function escapeLabelValue(value: string): string {
+  return value.replace(/[\\"\n]/g, (char) => char === "\n" ? "\\n" : `\\${char}`);
+}
+
+/** `help` escaped for a `# HELP` line: backslash and line feed, and in OpenMetrics double quote. */
+function escapeHelp(help: string, openMetrics: boolean): string {
+  const special = openMetrics ? /[\\"\n]/g : /[\\\n]/g;
+  return help.replace(special, (char) => char === "\n" ? "\\n" : `\\${char}`);
+}
+
+/** The sample lines of `family`. */
+function samplesOf(family: MetricFamily, openMetrics: boolean): string {
+  let out = "";
+  for (const sample of family.samples()) {
+    out += `${family.name}${sample.suffix}${labelsOf(family, sample, openMetrics)} ${
+      formatNumber(sample.value)
+    }\n`;
+  }
+  return out;
+}
+
+/** `{name="value",...}` for `sample`, `le` last; nothing when there are no labels. */
+function labelsOf(family: MetricFamily, sample: Sample, openMetrics: boolean): string {
+  const pairs = family.labelNames.map((name, index) =>
+    `${name}="${escapeLabelValue(sample.labelValues[index]!)}"`
+  );
+  if (sample.le !== undefined) pairs.push(`le="${formatBound(sample.le, openMetrics)}"`);
+  return pairs.length === 0 ? "" : `{${pairs.join(",")}}`;
+}
+
+/** `value` as both formats write numbers: `+Inf`, `-Inf`, `NaN`, else the shortest decimal. */
+function formatNumber(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Infinity) return "+Inf";
+  if (value === -Infinity) return "-Inf";
+  return String(value);
+}
+
+/**
+ * A bucket bound as the `le` label's value, in the canonical form Prometheus' own clients write
+ * it (Go's shortest `%g`: an exponent below 1e-4 and from 1e6, of at least two digits) so that
+ * the same bucket has the same label value whatever wrote it; OpenMetrics adds `.0` to a bound
+ * without a point or an exponent.
+ */
+function formatBound(bound: number, openMetrics: boolean): string {
+  if (!Number.isFinite(bound)) return formatNumber(bound);
+  const [mantissa = "", exponentText = "0"] = bound.toExponential().split("e");
+  const exponent = Number(exponentText);
+  const text = exponent < -4 || exponent >= 6
+    ? `${mantissa}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`
+    : String(bound);
+  return openMetrics && /^-?\d+$/.test(text) ? `${text}.0` : text;
+}
