@@ -19,7 +19,8 @@ const FLOORS: Record<string, number> = {
   metrics: 1, // the Prometheus exposition formats: metric families and their text
   probe: 2, // one readiness or certificate probe over the protocols
   check: 3, // specs of many probes, their runner and reports
-  cli: 4, // commands: flags, help, calling the library, printing its results
+  monitor: 4, // a spec on a schedule: its state, metrics, /probe, health and status page
+  cli: 5, // commands: flags, help, calling the library, printing its results
 };
 
 const LIB = new URL("../lib/", import.meta.url);

@@ -1,15 +1,16 @@
 /**
  * The top of a spec file: its version, variables, defaults and list of checks, and each check's
- * own keys (name, kind, timeout, retry, tags, expect). A check's kind is read by that kind's
+ * own keys (name, kind, timeout, retry, tags, every, expect); and `targets_allowed`. A check's kind is read by that kind's
  * reader, and a key or expectation of another kind is named as such.
  *
  * @module
  */
+import { formatDuration } from "../../net/deadline.ts";
 import type { RetrySchedule } from "../../net/retry.ts";
 import type { MapEntry, SourcePos, SpecNode } from "../tree.ts";
 import { readDns } from "./dns.ts";
 import { readHttp } from "./http.ts";
-import { article, describe } from "./reader.ts";
+import { article, describe, lowerFirst } from "./reader.ts";
 import type { SpecReader } from "./reader.ts";
 import {
   CHECK_DEFAULTS,
@@ -19,6 +20,7 @@ import {
   EXPECT_KEYS,
   KIND_KEYS,
   MAX_ATTEMPTS,
+  MIN_EVERY_MS,
   RETRY_KEYS,
   TOP_KEYS,
 } from "./schema.ts";
@@ -59,6 +61,7 @@ export async function readSpec(reader: SpecReader, root: SpecNode): Promise<Chec
   if (schema) reader.plainString(schema.value, "$schema");
   readVariables(reader, top.get("vars"), top.get("secrets"));
   const defaults = readDefaults(reader, top.get("defaults"));
+  const targetsAllowed = readTargetsAllowed(reader, top.get("targets_allowed"));
   const checksEntry = top.get("checks");
   if (!checksEntry) {
     reader.problem(root.pos, 'missing "checks": a list of checks');
@@ -82,7 +85,38 @@ export async function readSpec(reader: SpecReader, root: SpecNode): Promise<Chec
     checksPos: checksEntry.keyPos,
     secrets: reader.secretValues,
     secretNames: reader.secretNames(),
+    targetsAllowed,
   };
+}
+
+/**
+ * `targets_allowed:`, the targets a monitor's `/probe` may be sent to: regular expressions, each
+ * matching a whole target (anchored, as Prometheus' relabelling regexes are).
+ */
+function readTargetsAllowed(
+  reader: SpecReader,
+  entry: MapEntry | undefined,
+): RegExp[] | undefined {
+  if (!entry) return undefined;
+  const list = entry.value;
+  if (list.type !== "seq") {
+    reader.problem(
+      list.pos,
+      `"targets_allowed" must be a list of regular expressions, not ${describe(list)}`,
+    );
+    return undefined;
+  }
+  const allowed: RegExp[] = [];
+  for (const item of list.items) {
+    const text = reader.string(item, '"targets_allowed"', { numbers: true, nonEmpty: true });
+    if (text === undefined) continue;
+    try {
+      allowed.push(new RegExp(`^(?:${text})$`));
+    } catch (error) {
+      reader.problem(item.pos, `"targets_allowed": ${lowerFirst((error as Error).message)}`);
+    }
+  }
+  return allowed;
 }
 
 function readDefaults(reader: SpecReader, entry: MapEntry | undefined): Defaults {
@@ -161,6 +195,14 @@ async function readCheck(
     : defaults.timeoutMs;
   const retryEntry = keys.get("retry");
   const retry = retryEntry ? readRetry(reader, retryEntry.value, defaults.retry) : defaults.retry;
+  const everyEntry = keys.get("every");
+  const everyMs = everyEntry ? reader.duration(everyEntry.value, "every", true) : undefined;
+  if (everyMs !== undefined && everyMs < MIN_EVERY_MS) {
+    reader.problem(
+      everyEntry!.value.pos,
+      `"every" must be at least ${formatDuration(MIN_EVERY_MS)}, not ${formatDuration(everyMs)}`,
+    );
+  }
   const tagsEntry = keys.get("tags");
   const tags = tagsEntry
     ? reader.strings(tagsEntry.value, '"tags"', { noSecrets: true }) ?? []
@@ -205,6 +247,7 @@ async function readCheck(
     tags,
     probe: built.probe,
     timeUnderMs,
+    everyMs,
   };
 }
 

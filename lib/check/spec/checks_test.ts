@@ -38,7 +38,7 @@ Deno.test("the file needs version 1 and a list of checks", async () => {
   assert.deepEqual(await problems("version: 2\nchecks: []\nextra: 1\n"), [
     '1:10: "version" must be 1, not the number 2',
     '2:9: "checks" is empty: give at least one',
-    '3:1: unknown key "extra" in the file (it takes $schema, version, vars, secrets, defaults, checks)',
+    '3:1: unknown key "extra" in the file (it takes $schema, version, vars, secrets, defaults, targets_allowed, checks)',
   ]);
   assert.deepEqual(await problems("version: 1\nchecks: {}\n"), [
     '2:9: "checks" must be a list, not a mapping',
@@ -78,5 +78,66 @@ Deno.test("retry's keys are checked: attempts from 1 to 100, backoff from 1 to 1
       '3:74: "backoff" must be a number from 1 to 10, not the number 11',
       '3:78: unknown key "tries" in "retry" (it takes attempts, interval, backoff, max_interval)',
     ],
+  );
+});
+
+Deno.test("a check's every: is its monitor interval, at least 100ms", async () => {
+  const spec = await loadSpec(
+    [
+      "version: 1",
+      "checks:",
+      "  - { name: a, tcp: { host: h, port: 1 }, every: 30s }",
+      "  - { name: b, tcp: { host: h, port: 2 } }",
+      "",
+    ].join("\n"),
+    options(),
+  );
+  assert.deepEqual(spec.checks.map((c) => c.everyMs), [30_000, undefined]);
+  assert.deepEqual(
+    await problems(
+      "version: 1\nchecks:\n  - { name: a, tcp: { host: h, port: 1 }, every: 10ms }\n",
+    ),
+    ['3:50: "every" must be at least 100ms, not 10ms'],
+  );
+  assert.deepEqual(
+    await problems("version: 1\nchecks:\n  - { name: a, tcp: { host: h, port: 1 }, every: -1s }\n")
+      .then((p) => p.length),
+    1,
+  );
+});
+
+Deno.test("targets_allowed: is a list of regular expressions, each anchored to the whole target", async () => {
+  const spec = await loadSpec(
+    [
+      "version: 1",
+      'targets_allowed: ["https://.*\\\\.example\\\\.com/.*", "db[0-9]+:5432"]',
+      "checks:",
+      "  - { name: a, tcp: { host: h, port: 1 } }",
+      "",
+    ].join("\n"),
+    options(),
+  );
+  const allowed = spec.targetsAllowed!;
+  assert.equal(allowed.length, 2);
+  assert.ok(allowed[0]!.test("https://api.example.com/health"));
+  assert.ok(!allowed[0]!.test("https://api.example.com.evil.net/x"));
+  assert.ok(allowed[1]!.test("db12:5432"));
+  assert.ok(!allowed[1]!.test("xdb12:5432"));
+  const none = await loadSpec(
+    "version: 1\nchecks:\n  - { name: a, tcp: { host: h, port: 1 } }\n",
+    options(),
+  );
+  assert.equal(none.targetsAllowed, undefined);
+  assert.deepEqual(
+    await problems(
+      'version: 1\ntargets_allowed: ["a(", 3]\nchecks:\n  - { name: a, tcp: { host: h, port: 1 } }\n',
+    ),
+    ['2:19: "targets_allowed": invalid regular expression: /^(?:a()$/: Unterminated group'],
+  );
+  assert.deepEqual(
+    await problems(
+      "version: 1\ntargets_allowed: x\nchecks:\n  - { name: a, tcp: { host: h, port: 1 } }\n",
+    ),
+    ['2:18: "targets_allowed" must be a list of regular expressions, not the string "x"'],
   );
 });

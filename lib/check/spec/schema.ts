@@ -53,9 +53,27 @@ export const EXPECT_KEYS: Readonly<Record<CheckKind, readonly string[]>> = {
 };
 
 /** The keys of the file itself. */
-export const TOP_KEYS = ["$schema", "version", "vars", "secrets", "defaults", "checks"];
+export const TOP_KEYS = [
+  "$schema",
+  "version",
+  "vars",
+  "secrets",
+  "defaults",
+  "targets_allowed",
+  "checks",
+];
 /** The keys of one check. */
-export const CHECK_KEYS = ["name", ...CHECK_KINDS, "expect", "timeout", "retry", "tags"];
+export const CHECK_KEYS = [
+  "name",
+  ...CHECK_KINDS,
+  "expect",
+  "timeout",
+  "retry",
+  "tags",
+  "every",
+];
+/** The shortest `every:` a check may ask of a monitor, in milliseconds. */
+export const MIN_EVERY_MS = 100;
 /** The keys of `defaults`. */
 export const DEFAULT_KEYS = ["timeout", "retry"];
 /** The keys of `retry`. */
@@ -104,6 +122,8 @@ export interface CheckDef {
   probe: Pick<ProbeOptions, "http" | "dns" | "stream" | "echo">;
   /** The attempt must take less than this, in milliseconds. */
   timeUnderMs: number | undefined;
+  /** How often a monitor (`check --every`) runs it, in milliseconds, when the check sets `every:`. */
+  everyMs: number | undefined;
 }
 
 /** A spec file, checked. */
@@ -121,6 +141,11 @@ export interface CheckSpec {
    * values made from them: a URL's Basic authorization).
    */
   secretNames: string[];
+  /**
+   * The targets a monitor's `/probe?target=` may be given (`targets_allowed:`), each a regular
+   * expression that must match the whole target; undefined when the spec does not say.
+   */
+  targetsAllowed: RegExp[] | undefined;
 }
 
 /** Options for reading a spec file (`loadSpec`). */
