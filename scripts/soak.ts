@@ -7,6 +7,9 @@
  * echo server (scripts/bench_floor_server.ts, 4 KiB buffers) takes the same rounds of churn and
  * half-open clients beside it, as the floor of what memory does. Exits 1 when a target is missed.
  *
+ * Then the monitor under time (`check --every --listen`, see tests/abuse/monitor_soak.ts).
+ * `--echo` or `--monitor` runs one part only.
+ *
  * `deno task soak --quick` runs the shortened plan of `deno task test`.
  *
  * @module
@@ -17,6 +20,7 @@ import {
   runAbuse,
   serverState,
 } from "../tests/abuse/scenario.ts";
+import { type MonitorSoakPlan, runMonitorSoak } from "../tests/abuse/monitor_soak.ts";
 
 const FULL: AbusePlan = {
   churnRate: 2000,
@@ -40,129 +44,139 @@ const quick = Deno.args.includes("--quick");
 const plan = quick ? QUICK : FULL;
 const rounds = quick ? 2 : 6;
 
-const dir = await Deno.makeTempDir();
-try {
-  const client = await buildAbuseClient(dir);
-  if (!client) throw new Error("soak needs a C compiler (cc) for scripts/abuse_client.c");
-  print(
-    `soak: ${rounds} rounds of ${plan.churnRate} connections/s reset for ${plan.churnSeconds} s, ` +
-      `${plan.halfOpen} half-open x ${plan.halfOpenBytes / 1024} KiB, one ${
-        plan.floodBytes / 1024 ** 3
-      } GiB sender that never reads; then SIGTERM mid-round; then --max-conns ${plan.maxConns}`,
-  );
-  const started = performance.now();
-  const f = await runAbuse(client, plan, rounds);
-  const floor = await floorRounds(client, plan, rounds);
-  const mb = (n: number) => `${n.toFixed(1)} MB`;
-  const misses: string[] = [];
-  const target = (ok: boolean, what: string) => {
-    if (!ok) misses.push(what);
-    return ok ? "met" : "MISSED";
-  };
+const parts = Deno.args.includes("--monitor")
+  ? ["monitor"]
+  : Deno.args.includes("--echo")
+  ? ["echo"]
+  : ["echo", "monitor"];
 
-  print("");
-  print(
-    "round  churn/s  failed  echoed  half-open  flood stalled at  rtt p50/p99/max us  fds during/after  RSS after (anon)",
-  );
-  f.rounds.forEach((r, i) =>
+if (parts.includes("echo")) {
+  const dir = await Deno.makeTempDir();
+  try {
+    const client = await buildAbuseClient(dir);
+    if (!client) throw new Error("soak needs a C compiler (cc) for scripts/abuse_client.c");
     print(
-      `${String(i + 1).padEnd(7)}${String(r.churn.per_s).padStart(7)}${
-        String(r.churn.failed).padStart(8)
-      }${String(r.churn.echoed).padStart(8)}${String(r.halfOpen.opened).padStart(11)}${
-        `${(r.flood.stalled / 2 ** 20).toFixed(1)} MiB`.padStart(18)
-      }${`${r.rtt.p50_us}/${r.rtt.p99_us}/${r.rtt.max_us}`.padStart(20)}${
-        `${r.fdsDuring}/${r.after.fds}`.padStart(18)
-      }  ${mb(r.after.rssMb)} (${mb(r.after.anonMb)})`,
-    )
-  );
-  const rttFailed = f.rounds.reduce((n, r) => n + r.rtt.failed, 0);
-  const rttTrips = f.rounds.reduce((n, r) => n + r.rtt.round_trips, 0);
-  const worstP99 = Math.max(...f.rounds.map((r) => r.rtt.p99_us));
-  const churnHeld = Math.min(...f.rounds.map((r) => r.churn.per_s));
-  const churnFailed = f.rounds.reduce((n, r) => n + r.churn.failed, 0);
-  const last = f.rounds.at(-1)!;
-  print("");
-  print(
-    `cold (after start-up and 20 round trips): ${f.cold.fds} fds, ${mb(f.cold.rssMb)} RSS (${
-      mb(f.cold.anonMb)
-    } private)`,
-  );
-  print(`peak RSS over the rounds: ${mb(f.peakRssMb)}`);
-  print(
-    `server: ${f.server.accepted} connections served, ${f.server.resets} of them closed by a reset`,
-  );
-  print(
-    `floor: a bare Deno echo server (4 KiB buffers), the same churn and half-open clients: ${
-      mb(floor.before)
-    } before, after each round ${floor.after.map(mb).join(", ")}`,
-  );
-  print("");
-  print(
-    `churn held: ${churnHeld}/s, ${churnFailed} connects failed (target ${plan.churnRate}/s, 0): ${
-      target(churnHeld >= plan.churnRate * 0.95 && churnFailed === 0, "churn rate")
-    }`,
-  );
-  print(
-    `well-behaved client: ${rttTrips} round trips, ${rttFailed} failed, worst p99 ${worstP99} us (target 0 failed, p99 < 20000 us): ${
-      target(rttFailed === 0 && worstP99 < 20_000, "round trips")
-    }`,
-  );
-  print(
-    `descriptors after every round: ${
-      f.rounds.map((r) => r.after.fds).join(", ")
-    } (target ${f.cold.fds}): ${
-      target(f.rounds.every((r) => r.after.fds === f.cold.fds), "descriptors")
-    }`,
-  );
-  const grown = last.after.rssMb - f.cold.rssMb;
-  const floorGrown = floor.after.at(-1)! - floor.before;
-  print(
-    `RSS after the last round against cold: +${mb(grown)} (target < 20 MB): ${
-      target(grown < 20, "memory against cold")
-    }; the bare Deno floor after the same rounds: +${mb(floorGrown)}`,
-  );
-  // Memory settles after a few rounds (the heap and the allocator grow to the load, then stop):
-  // a leak would go on growing by about as much every round.
-  const settled = f.rounds.at(-3) ?? f.rounds[0]!;
-  const lastSteps = last.after.rssMb - settled.after.rssMb;
-  print(
-    `RSS growth over the last two rounds: ${lastSteps >= 0 ? "+" : ""}${
-      mb(lastSteps)
-    } (a leak grows every round; target < 10 MB): ${
-      target(lastSteps < 10, "memory growth per round")
-    }`,
-  );
-  print(
-    `SIGTERM mid-round: exit ${f.sigterm.code} in ${
-      f.sigterm.ms.toFixed(0)
-    } ms (grace ${f.sigterm.grace_ms} ms), ${f.sigterm.forced} connections closed after the grace: ${
-      target(
-        f.sigterm.code === 0 && f.sigterm.ms < f.sigterm.grace_ms + 2000 &&
-          f.sigterm.forced >= plan.halfOpen + 1,
-        "SIGTERM",
+      `soak: ${rounds} rounds of ${plan.churnRate} connections/s reset for ${plan.churnSeconds} s, ` +
+        `${plan.halfOpen} half-open x ${plan.halfOpenBytes / 1024} KiB, one ${
+          plan.floodBytes / 1024 ** 3
+        } GiB sender that never reads; then SIGTERM mid-round; then --max-conns ${plan.maxConns}`,
+    );
+    const started = performance.now();
+    const f = await runAbuse(client, plan, rounds);
+    const floor = await floorRounds(client, plan, rounds);
+    const mb = (n: number) => `${n.toFixed(1)} MB`;
+    const misses: string[] = [];
+    const target = (ok: boolean, what: string) => {
+      if (!ok) misses.push(what);
+      return ok ? "met" : "MISSED";
+    };
+
+    print("");
+    print(
+      "round  churn/s  failed  echoed  half-open  flood stalled at  rtt p50/p99/max us  fds during/after  RSS after (anon)",
+    );
+    f.rounds.forEach((r, i) =>
+      print(
+        `${String(i + 1).padEnd(7)}${String(r.churn.per_s).padStart(7)}${
+          String(r.churn.failed).padStart(8)
+        }${String(r.churn.echoed).padStart(8)}${String(r.halfOpen.opened).padStart(11)}${
+          `${(r.flood.stalled / 2 ** 20).toFixed(1)} MiB`.padStart(18)
+        }${`${r.rtt.p50_us}/${r.rtt.p99_us}/${r.rtt.max_us}`.padStart(20)}${
+          `${r.fdsDuring}/${r.after.fds}`.padStart(18)
+        }  ${mb(r.after.rssMb)} (${mb(r.after.anonMb)})`,
       )
-    }`,
-  );
-  print(
-    `--max-conns ${plan.maxConns} against ${f.maxConns.opened} clients: ${f.maxConns.served} served, ${f.maxConns.refused} refused (summary: ${f.maxConns.summaryRejected}): ${
-      target(
-        f.maxConns.served === plan.maxConns &&
-          f.maxConns.refused === f.maxConns.opened - plan.maxConns &&
-          f.maxConns.summaryRejected === f.maxConns.refused,
-        "max-conns",
-      )
-    }`,
-  );
-  print("");
-  print(
-    `${misses.length === 0 ? "all targets met" : `missed: ${misses.join(", ")}`} in ${
-      ((performance.now() - started) / 1000).toFixed(0)
-    } s`,
-  );
-  Deno.exitCode = misses.length === 0 ? 0 : 1;
-} finally {
-  await Deno.remove(dir, { recursive: true });
+    );
+    const rttFailed = f.rounds.reduce((n, r) => n + r.rtt.failed, 0);
+    const rttTrips = f.rounds.reduce((n, r) => n + r.rtt.round_trips, 0);
+    const worstP99 = Math.max(...f.rounds.map((r) => r.rtt.p99_us));
+    const churnHeld = Math.min(...f.rounds.map((r) => r.churn.per_s));
+    const churnFailed = f.rounds.reduce((n, r) => n + r.churn.failed, 0);
+    const last = f.rounds.at(-1)!;
+    print("");
+    print(
+      `cold (after start-up and 20 round trips): ${f.cold.fds} fds, ${mb(f.cold.rssMb)} RSS (${
+        mb(f.cold.anonMb)
+      } private)`,
+    );
+    print(`peak RSS over the rounds: ${mb(f.peakRssMb)}`);
+    print(
+      `server: ${f.server.accepted} connections served, ${f.server.resets} of them closed by a reset`,
+    );
+    print(
+      `floor: a bare Deno echo server (4 KiB buffers), the same churn and half-open clients: ${
+        mb(floor.before)
+      } before, after each round ${floor.after.map(mb).join(", ")}`,
+    );
+    print("");
+    print(
+      `churn held: ${churnHeld}/s, ${churnFailed} connects failed (target ${plan.churnRate}/s, 0): ${
+        target(churnHeld >= plan.churnRate * 0.95 && churnFailed === 0, "churn rate")
+      }`,
+    );
+    print(
+      `well-behaved client: ${rttTrips} round trips, ${rttFailed} failed, worst p99 ${worstP99} us (target 0 failed, p99 < 20000 us): ${
+        target(rttFailed === 0 && worstP99 < 20_000, "round trips")
+      }`,
+    );
+    print(
+      `descriptors after every round: ${
+        f.rounds.map((r) => r.after.fds).join(", ")
+      } (target ${f.cold.fds}): ${
+        target(f.rounds.every((r) => r.after.fds === f.cold.fds), "descriptors")
+      }`,
+    );
+    const grown = last.after.rssMb - f.cold.rssMb;
+    const floorGrown = floor.after.at(-1)! - floor.before;
+    print(
+      `RSS after the last round against cold: +${mb(grown)} (target < 20 MB): ${
+        target(grown < 20, "memory against cold")
+      }; the bare Deno floor after the same rounds: +${mb(floorGrown)}`,
+    );
+    // Memory settles after a few rounds (the heap and the allocator grow to the load, then stop):
+    // a leak would go on growing by about as much every round.
+    const settled = f.rounds.at(-3) ?? f.rounds[0]!;
+    const lastSteps = last.after.rssMb - settled.after.rssMb;
+    print(
+      `RSS growth over the last two rounds: ${lastSteps >= 0 ? "+" : ""}${
+        mb(lastSteps)
+      } (a leak grows every round; target < 10 MB): ${
+        target(lastSteps < 10, "memory growth per round")
+      }`,
+    );
+    print(
+      `SIGTERM mid-round: exit ${f.sigterm.code} in ${
+        f.sigterm.ms.toFixed(0)
+      } ms (grace ${f.sigterm.grace_ms} ms), ${f.sigterm.forced} connections closed after the grace: ${
+        target(
+          f.sigterm.code === 0 && f.sigterm.ms < f.sigterm.grace_ms + 2000 &&
+            f.sigterm.forced >= plan.halfOpen + 1,
+          "SIGTERM",
+        )
+      }`,
+    );
+    print(
+      `--max-conns ${plan.maxConns} against ${f.maxConns.opened} clients: ${f.maxConns.served} served, ${f.maxConns.refused} refused (summary: ${f.maxConns.summaryRejected}): ${
+        target(
+          f.maxConns.served === plan.maxConns &&
+            f.maxConns.refused === f.maxConns.opened - plan.maxConns &&
+            f.maxConns.summaryRejected === f.maxConns.refused,
+          "max-conns",
+        )
+      }`,
+    );
+    print("");
+    print(
+      `${misses.length === 0 ? "all targets met" : `missed: ${misses.join(", ")}`} in ${
+        ((performance.now() - started) / 1000).toFixed(0)
+      } s`,
+    );
+    if (misses.length > 0) Deno.exitCode = 1;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
+
+if (parts.includes("monitor")) await monitorSoak();
 
 /**
  * The same rounds of churn and half-open clients against the bare Deno floor server: its RSS
@@ -220,4 +234,60 @@ async function floorRounds(
     await reader.cancel();
     await server.status;
   }
+}
+
+/**
+ * The monitor under time: 500 checks every 2 s for 10 minutes (`--quick`: 200 every second for
+ * 30 s), none missed or doubled, RSS flat after the first minute (within 10 MB), descriptors flat.
+ */
+async function monitorSoak(): Promise<void> {
+  const plan: MonitorSoakPlan = quick
+    ? { checks: 200, everyMs: 1000, seconds: 30, sampleSeconds: 5, warmupSeconds: 10 }
+    : { checks: 500, everyMs: 2000, seconds: 600, sampleSeconds: 30, warmupSeconds: 60 };
+  print("");
+  print(
+    `monitor soak: ${plan.checks} checks (half tcp, half http, local servers) every ${plan.everyMs} ms for ${plan.seconds} s, sampled every ${plan.sampleSeconds} s`,
+  );
+  const f = await runMonitorSoak(plan);
+  print("");
+  print("at s  runs     overruns  RSS MB  fds  scrape ms");
+  for (const s of f.samples) {
+    print(
+      `${s.at.toFixed(0).padEnd(6)}${String(s.runs).padEnd(9)}${String(s.overruns).padEnd(10)}${
+        s.rssMb.toFixed(1).padEnd(8)
+      }${String(s.fds).padEnd(5)}${s.scrapeMs.toFixed(1)}`,
+    );
+  }
+  const misses: string[] = [];
+  const target = (ok: boolean, what: string) => {
+    if (!ok) misses.push(what);
+    return ok ? "met" : "MISSED";
+  };
+  const { min, max, owed } = f.runsPerCheck;
+  print("");
+  print(
+    `runs per check: ${min} to ${max}, the schedule owed ${
+      owed - 1
+    } or ${owed}; ${f.missed} checks missed a round, ${f.doubled} ran one twice (target 0, 0): ${
+      target(f.missed === 0 && f.doubled === 0, "rounds")
+    }`,
+  );
+  print(
+    `overruns: ${f.samples.at(-1)!.overruns}; failed runs: ${f.failedRuns} (target 0, 0): ${
+      target(f.samples.at(-1)!.overruns === 0 && f.failedRuns === 0, "overruns")
+    }`,
+  );
+  print(
+    `RSS after the warm-up: ${f.rssGrowthMb >= 0 ? "+" : ""}${
+      f.rssGrowthMb.toFixed(1)
+    } MB (target within 10 MB): ${target(Math.abs(f.rssGrowthMb) < 10, "monitor memory")}`,
+  );
+  print(
+    `descriptors after the warm-up: ${f.fdsRange[0]} to ${f.fdsRange[1]} (target flat, within 8): ${
+      target(f.fdsRange[1] - f.fdsRange[0] <= 8, "monitor descriptors")
+    }`,
+  );
+  print(`SIGTERM: exit ${f.exitCode} (target 0): ${target(f.exitCode === 0, "monitor SIGTERM")}`);
+  print(misses.length === 0 ? "monitor: all targets met" : `monitor: missed ${misses.join(", ")}`);
+  if (misses.length > 0) Deno.exitCode = 1;
 }

@@ -9,6 +9,7 @@ export {
   EXPECT_KEYS,
   KIND_KEYS,
   loadSpec,
+  MIN_EVERY_MS,
   SpecError,
 } from "./spec.ts";
 export type { CheckDef, CheckKind, CheckSpec, LoadSpecOptions } from "./spec.ts";
@@ -25,6 +26,7 @@ export type {
   RunChecksOptions,
 } from "./runner.ts";
 export {
+  checkResultJson,
   classnames,
   countResults,
   githubAnnotations,

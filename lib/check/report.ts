@@ -264,29 +264,58 @@ export function jsonReport(report: RunReport): Record<string, unknown> {
     duration_ms: Math.round(report.durationMs * 1000) / 1000,
     started_at: report.startedAt.toISOString(),
     files: report.files,
-    checks: report.results.map((result) => ({
-      name: result.check.name,
-      file: result.check.file,
-      line: result.check.line,
-      kind: result.check.kind,
-      target: result.check.targetText,
-      tags: result.check.tags,
-      insecure: isInsecure(result),
-      status: result.status,
-      ok: result.status === "skipped" ? null : result.status === "passed",
-      attempts: result.attempts.length,
-      duration_ms: Math.round(result.durationMs * 1000) / 1000,
-      error: result.status === "failed" || result.status === "error" ? result.message : null,
-      skip_reason: result.status === "skipped" ? result.message : null,
-      failures: result.failures,
-      details: result.facts,
-      attempt_log: result.attempts.map((a) => ({
-        attempt: a.attempt,
-        ok: a.ok,
-        start_ms: Math.round(a.startMs * 1000) / 1000,
-        duration_ms: Math.round(a.durationMs * 1000) / 1000,
-        reason: a.reason,
-      })),
+    checks: report.results.map(checkResultJson),
+  };
+}
+
+/**
+ * One check's result as the JSON report shows it (`checks[]`), also one `result` event of a
+ * monitor's `--json` lines and one entry of its `/api/results`.
+ *
+ * @example
+ * ```ts
+ * import { checkResultJson } from "./report.ts";
+ * import { runChecks } from "./runner.ts";
+ * import { loadSpec } from "./spec.ts";
+ * import assert from "node:assert/strict";
+ * const spec = await loadSpec("version: 1\nchecks:\n  - { name: db, tcp: { host: db, port: 5432 } }\n", {
+ *   file: "s.yaml",
+ *   baseDir: ".",
+ *   env: () => undefined,
+ * });
+ * const [result] = await runChecks([{ check: spec.checks[0]!, skip: "not selected" }]);
+ * const json = checkResultJson(result!);
+ * assert.deepEqual([json.name, json.target, json.status, json.skip_reason], [
+ *   "db",
+ *   "db:5432",
+ *   "skipped",
+ *   "not selected",
+ * ]);
+ * ```
+ */
+export function checkResultJson(result: CheckResult): Record<string, unknown> {
+  return {
+    name: result.check.name,
+    file: result.check.file,
+    line: result.check.line,
+    kind: result.check.kind,
+    target: result.check.targetText,
+    tags: result.check.tags,
+    insecure: isInsecure(result),
+    status: result.status,
+    ok: result.status === "skipped" ? null : result.status === "passed",
+    attempts: result.attempts.length,
+    duration_ms: Math.round(result.durationMs * 1000) / 1000,
+    error: result.status === "failed" || result.status === "error" ? result.message : null,
+    skip_reason: result.status === "skipped" ? result.message : null,
+    failures: result.failures,
+    details: result.facts,
+    attempt_log: result.attempts.map((a) => ({
+      attempt: a.attempt,
+      ok: a.ok,
+      start_ms: Math.round(a.startMs * 1000) / 1000,
+      duration_ms: Math.round(a.durationMs * 1000) / 1000,
+      reason: a.reason,
     })),
   };
 }

@@ -22,6 +22,7 @@ export {
   EXPECT_KEYS,
   KIND_KEYS,
   MAX_ATTEMPTS,
+  MIN_EVERY_MS,
 } from "./spec/schema.ts";
 export type { CheckDef, CheckKind, CheckSpec, LoadSpecOptions } from "./spec/schema.ts";
 

@@ -50,15 +50,16 @@ export interface Context {
 export interface RunOptions {
   /**
    * The command installs its own SIGINT/SIGTERM handlers (a server's graceful stop); otherwise
-   * runCommand turns them into an abort of `ctx.signal`.
+   * runCommand turns them into an abort of `ctx.signal`. A function decides from the parsed
+   * arguments (`check` serves only with `--every`).
    */
-  ownSignals?: boolean;
+  ownSignals?: boolean | ((args: ParsedArgs) => boolean);
   /**
    * A server: when stdout's reader goes away, its events are dropped and it keeps serving.
    * Any other command is stopped at its first write into a closed stdout (exit 141), whether or
    * not it awaits that write: `ctx.signal` aborts with the {@linkcode StdoutClosedError}.
    */
-  keepsServing?: boolean;
+  keepsServing?: boolean | ((args: ParsedArgs) => boolean);
   /**
    * Hints in the command's own terms for library errors of a given `kind`: `{ "max-redirects":
    * "raise it with --max-redirs" }`. The library never names a flag; the command does.
@@ -119,8 +120,12 @@ export async function runCommand(
     jsonPrinted: false,
     signal: interrupt.signal,
   };
-  using _signals = options.ownSignals ? undefined : abortOnSignals(interrupt);
-  using _stdout = options.keepsServing ? undefined : abortOnStdoutClosed(ctx.out, interrupt);
+  const choose = (option: boolean | ((args: ParsedArgs) => boolean) | undefined) =>
+    typeof option === "function" ? option(args) : option ?? false;
+  using _signals = choose(options.ownSignals) ? undefined : abortOnSignals(interrupt);
+  using _stdout = choose(options.keepsServing)
+    ? undefined
+    : abortOnStdoutClosed(ctx.out, interrupt);
   try {
     const running = body(ctx);
     return await Promise.race([running, afterInterrupt(interrupt.signal, running)]);

@@ -17,7 +17,7 @@ import { formatDuration } from "../../net/deadline.ts";
 import { TimeoutError } from "../../net/errors.ts";
 import { startTimer } from "../../net/timer.ts";
 import { withCommon } from "../args.ts";
-import type { CommandSpec } from "../args.ts";
+import type { CommandSpec, ParsedArgs } from "../args.ts";
 import { runCommand } from "../command.ts";
 import type { Context } from "../command.ts";
 import type { HintTable } from "../result.ts";
@@ -26,6 +26,7 @@ import { log } from "../log.ts";
 import { StdoutClosedError } from "../output.ts";
 import type { Io } from "../output.ts";
 import { github } from "./github.ts";
+import { monitorSpecs } from "./monitor.ts";
 import { loadSpecs, planFrom } from "./plan.ts";
 import type { CheckPlan } from "./plan.ts";
 import { writeReports } from "./reports.ts";
@@ -57,6 +58,13 @@ export const CHECK: CommandSpec = {
     "",
     "With GITHUB_ACTIONS=true, each failed check is also an ::error annotation at its line,",
     "and a summary table is appended to $GITHUB_STEP_SUMMARY.",
+    "",
+    "With --every, check is a monitor: each check runs once per DURATION, spread over it, never",
+    "twice at once, until SIGINT or SIGTERM (exit 0 after --grace). A line is printed when a",
+    "check changes state (--json: a JSON line per result). SIGHUP re-reads the spec files; an",
+    "invalid one is reported and the old one keeps running. --listen serves /metrics",
+    "(Prometheus), /probe?module=CHECK&target=T (blackbox_exporter's), /healthz (200 or 503),",
+    "/livez, the status page / and /api/results.",
   ].join("\n"),
   options: withCommon([
     {
@@ -110,6 +118,41 @@ export const CHECK: CommandSpec = {
       type: "boolean",
       description: "Accept any certificate in every http check (as insecure: true)",
     },
+    {
+      name: "every",
+      type: "string",
+      value: "DURATION",
+      description:
+        "Monitor: run every check once per DURATION until stopped (a check's every: wins)",
+      conflicts: [
+        { name: "validate", reason: "--validate runs nothing" },
+        { name: "fail-fast", reason: "a monitor keeps running every check" },
+        { name: "timeout", reason: "a monitor runs until stopped; each check keeps its timeout" },
+        { name: "report", reason: "a monitor's results are on --listen's /metrics and /healthz" },
+      ],
+    },
+    {
+      name: "listen",
+      type: "string",
+      value: "[HOST]:PORT",
+      description:
+        "Monitor: serve /metrics, /probe, /healthz and a status page (:PORT: every interface)",
+      requires: [{ name: "every", reason: "a one-shot run has nothing to serve" }],
+    },
+    {
+      name: "grace",
+      type: "string",
+      value: "DURATION",
+      default: "5s",
+      description: "Monitor: on SIGINT or SIGTERM, how long checks in flight may take to end",
+      requires: [{ name: "every", reason: "it bounds a monitor's stop" }],
+    },
+    {
+      name: "probe-any-target",
+      type: "boolean",
+      description: "Monitor: let /probe?target= probe any target, not only the spec's",
+      requires: [{ name: "listen", reason: "it opens /probe" }],
+    },
   ]),
   positionals: { min: 0, max: Infinity, name: "FILE" },
   examples: [
@@ -123,12 +166,25 @@ export const CHECK: CommandSpec = {
       "TAP on stdout, for prove or tap-parser",
       "sockit check --report tap=- --var BASE=http://[::1]:8080",
     ],
+    [
+      "Monitor: every 30s, metrics for Prometheus on port 9115",
+      "sockit check --every 30s --listen 127.0.0.1:9115 sockit.yaml",
+    ],
+    [
+      "For node_exporter's textfile collector (from cron)",
+      "sockit check --report openmetrics=/var/lib/node_exporter/sockit.prom",
+    ],
   ],
 };
 
 /** Runs `sockit check ...`. */
 export async function runCheck(argv: string[], io: Io): Promise<number> {
-  return await runCommand(CHECK, argv, io, checkCommand, { hints: HINTS });
+  const monitoring = (args: ParsedArgs) => args.given("every");
+  return await runCommand(CHECK, argv, io, checkCommand, {
+    hints: HINTS,
+    ownSignals: monitoring,
+    keepsServing: monitoring,
+  });
 }
 
 /** What to add to a library error of each kind, in a spec's terms. */
@@ -172,6 +228,7 @@ async function checkSpecs(
   }
   if (plan.validate) return await reportValid(ctx, specs, planned);
   await warnInsecure(ctx, planned);
+  if (plan.monitor) return await monitorSpecs(ctx, plan, specs, redactor);
 
   const run = new AbortController();
   const onInterrupt = () => run.abort(ctx.signal.reason);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { loadSpec, SpecError } from "../../check/spec.ts";
+import { loadSpec, MIN_EVERY_MS, SpecError } from "../../check/spec.ts";
 import type { CheckSpec } from "../../check/spec.ts";
 import { formatOf } from "../../check/tree.ts";
 import { VAR_NAME } from "../../check/vars.ts";
@@ -22,9 +22,10 @@ import {
 } from "../paths.ts";
 import type { OutputTarget } from "../paths.ts";
 import { PRODUCT } from "../version.ts";
+import { formatDuration } from "../../net/deadline.ts";
 
 /** The report formats. */
-const FORMATS = ["junit", "tap", "json"] as const;
+const FORMATS = ["junit", "tap", "json", "openmetrics"] as const;
 
 export type Format = typeof FORMATS[number];
 
@@ -46,6 +47,30 @@ export interface CheckPlan {
   reports: ReportTarget[];
   validate: boolean;
   timeoutMs: number;
+  /** Set with `--every`: the checks run on a schedule until stopped. */
+  monitor: MonitorPlan | undefined;
+}
+
+/** What `check --every` is asked to do. */
+export interface MonitorPlan {
+  /** `--every`, in milliseconds. */
+  everyMs: number;
+  /** `--listen`: where to serve the endpoints. */
+  listen: ListenAddress | undefined;
+  /** `--grace`, in milliseconds. */
+  graceMs: number;
+  /** `--probe-any-target`. */
+  anyTarget: boolean;
+}
+
+/** A `--listen [HOST]:PORT`. */
+export interface ListenAddress {
+  /** The address to bind: `127.0.0.1` when the host is left out of `HOST:PORT`, `0.0.0.0` for `:PORT`. */
+  hostname: string;
+  /** The port; 0 picks a free one. */
+  port: number;
+  /** `:PORT` was given: every interface. */
+  everyInterface: boolean;
 }
 
 export async function planFrom(ctx: Context): Promise<CheckPlan> {
@@ -99,7 +124,43 @@ export async function planFrom(ctx: Context): Promise<CheckPlan> {
     reports,
     validate: args.flag("validate"),
     timeoutMs: timeout === 0 ? Infinity : timeout,
+    monitor: monitorPlan(ctx),
   };
+}
+
+function monitorPlan(ctx: Context): MonitorPlan | undefined {
+  const { args } = ctx;
+  const everyMs = args.duration("every");
+  if (everyMs === undefined) return undefined;
+  if (everyMs < MIN_EVERY_MS) {
+    throw new UsageError(
+      `Invalid --every "${args.string("every")}": at least ${formatDuration(MIN_EVERY_MS)}`,
+    );
+  }
+  const listenText = args.string("listen");
+  return {
+    everyMs,
+    listen: listenText === undefined ? undefined : parseListen(listenText),
+    graceMs: args.duration("grace")!,
+    anyTarget: args.flag("probe-any-target"),
+  };
+}
+
+/**
+ * Reads `--listen`: `HOST:PORT`, `[IPV6]:PORT`, `:PORT` (every interface) or `PORT` alone
+ * (loopback); port 0 picks a free one.
+ */
+export function parseListen(text: string): ListenAddress {
+  const invalid = (why: string) => new UsageError(`Invalid --listen "${text}": ${why}`);
+  const match = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]\s]*)):)?(\d{1,5})$/.exec(text);
+  if (!match) {
+    throw invalid("expected [HOST]:PORT, [IPV6]:PORT or :PORT (every interface)");
+  }
+  const port = Number(match[3]);
+  if (port > 65535) throw invalid(`port ${port} is out of range (0 to 65535)`);
+  const host = match[1] ?? match[2];
+  if (host === "") return { hostname: "0.0.0.0", port, everyInterface: true };
+  return { hostname: host ?? "127.0.0.1", port, everyInterface: false };
 }
 
 /**

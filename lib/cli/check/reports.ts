@@ -1,15 +1,17 @@
 /**
- * `sockit check --report` and `--json`: each report rendered from the run and written where it
- * was asked to go.
+ * `sockit check --report` and `--json`: each report (JUnit, TAP, JSON, the metrics for a
+ * textfile collector) rendered from the run and written where it was asked to go.
  *
  * @module
  */
 import { jsonReport, junitReport, tapReport } from "../../check/report.ts";
 import type { RunReport } from "../../check/report.ts";
 import { writeAll } from "../../net/io.ts";
+import { runMetrics } from "../../monitor/one_shot.ts";
 import type { Context } from "../command.ts";
 import { log } from "../log.ts";
 import { writeOutputFile } from "../paths.ts";
+import { buildInfo } from "../version.ts";
 import type { CheckPlan, Format } from "./plan.ts";
 
 /** Writes each `--report` (and `--json`, the json report on stdout). */
@@ -18,12 +20,21 @@ export async function writeReports(
   plan: CheckPlan,
   report: RunReport,
 ): Promise<void> {
-  const render = (format: Format) =>
-    format === "junit"
-      ? junitReport(report)
-      : format === "tap"
-      ? tapReport(report)
-      : JSON.stringify(jsonReport(report), null, 2) + "\n";
+  const render = (format: Format) => {
+    switch (format) {
+      case "junit":
+        return junitReport(report);
+      case "tap":
+        return tapReport(report);
+      case "json":
+        return JSON.stringify(jsonReport(report), null, 2) + "\n";
+      case "openmetrics": {
+        // The Prometheus text format: what node_exporter's textfile collector reads.
+        const { version, commit } = buildInfo();
+        return runMetrics(report.results, { build: { version, commit } }).render("text");
+      }
+    }
+  };
   if (ctx.json) {
     ctx.jsonPrinted = true;
     await ctx.out.json(jsonReport(report));

@@ -1,0 +1,248 @@
+/**
+ * `sockit check --every`: the spec's checks on a schedule until SIGINT or SIGTERM, a line when a
+ * check changes state (`--json`: a JSON line per result), SIGHUP to re-read the spec files, and
+ * with `--listen` the endpoints of `lib/monitor/routes.ts` on `lib/http/server.ts`.
+ *
+ * @module
+ */
+import { Redactor } from "../../check/redact.ts";
+import { checkResultJson, showMs } from "../../check/report.ts";
+import type { CheckResult } from "../../check/runner.ts";
+import { emptySelection, selectChecks } from "../../check/select.ts";
+import type { CheckSpec, SpecError } from "../../check/spec.ts";
+import { serveHttp } from "../../http/server.ts";
+import type { HttpServer } from "../../http/server.ts";
+import { Monitor } from "../../monitor/scheduler.ts";
+import { MonitorMetrics } from "../../monitor/metrics.ts";
+import { monitorRoutes } from "../../monitor/routes.ts";
+import type { CheckState, RunRecord } from "../../monitor/snapshot.ts";
+import { formatDuration } from "../../net/deadline.ts";
+import { formatHostPort } from "../../net/addr.ts";
+import type { Context } from "../command.ts";
+import { ExitCode } from "../exit_codes.ts";
+import { log } from "../log.ts";
+import { onSignals } from "../signals.ts";
+import { buildInfo } from "../version.ts";
+import { loadSpecs } from "./plan.ts";
+import type { CheckPlan, MonitorPlan } from "./plan.ts";
+
+/** Runs the selected checks of `specs` as a monitor until SIGINT or SIGTERM; exit 0. */
+export async function monitorSpecs(
+  ctx: Context,
+  plan: CheckPlan,
+  specs: CheckSpec[],
+  redactor: Redactor,
+): Promise<number> {
+  const monitorPlan = plan.monitor!;
+  const info = buildInfo();
+  const metrics = new MonitorMetrics({ build: { version: info.version, commit: info.commit } });
+  let current = { specs, redactor };
+  const printer = new ChangePrinter(ctx);
+  const monitor = new Monitor({
+    checks: selected(specs, plan),
+    everyMs: monitorPlan.everyMs,
+    jobs: plan.jobs,
+    redactor,
+    trace: ctx.trace,
+    onResult: (state, result, previous) => {
+      metrics.record(state, result);
+      printer.result(state, result, previous);
+    },
+    onOverrun: (state) => {
+      metrics.overrun(state);
+      log("check")
+        .warn`${state.check.name}: still running when its next turn came (every ${
+        formatDuration(state.everyMs)
+      }): turn not started`;
+    },
+  });
+  let server: HttpServer | undefined;
+  if (monitorPlan.listen) {
+    server = serveHttp({
+      hostname: monitorPlan.listen.hostname,
+      port: monitorPlan.listen.port,
+      handler: monitorRoutes({
+        snapshot: () => monitor.snapshot(),
+        metrics,
+        specs: () => current.specs,
+        redactor: () => current.redactor.active ? current.redactor : undefined,
+        anyTarget: monitorPlan.anyTarget,
+        trace: ctx.trace,
+      }),
+      onEvent: (event) => {
+        if (event.type === "error") log("check").debug`monitor endpoint: ${event.message}`;
+      },
+    });
+  }
+  // Signal handlers go in before "listening" is announced: a script may signal right after it.
+  const stopped = new Promise<string>((resolve) => {
+    const listening = onSignals(["SIGINT", "SIGTERM"], (signal) => {
+      listening[Symbol.dispose]();
+      resolve(`received ${signal}`);
+    });
+  });
+  let reloading = Promise.resolve();
+  using _reload = onSignals(["SIGHUP"], () => {
+    reloading = reloading.then(async () => {
+      const next = await reload(ctx, plan);
+      if (typeof next === "string") {
+        monitor.reloadFailed(next);
+        return;
+      }
+      const before = new Set(current.specs.flatMap((s) => s.checks.map(keyOf)));
+      const checks = selected(next.specs, plan);
+      const kept = new Set(checks.map(keyOf));
+      for (const spec of current.specs) {
+        for (const check of spec.checks) if (!kept.has(keyOf(check))) metrics.remove(check);
+      }
+      current = next;
+      monitor.replace(checks, { redactor: next.redactor });
+      const added = checks.filter((c) => !before.has(keyOf(c))).length;
+      log("check").info`reloaded ${plan.files.join(", ")}: ${checks.length} checks (${added} new)`;
+      if (ctx.json) {
+        await ctx.out.event({ event: "reload", ok: true, checks: checks.length, added });
+      }
+    }).catch((error) => {
+      log("check").error`reload failed: ${error instanceof Error ? error.message : error}`;
+    });
+  });
+  await announce(ctx, monitorPlan, server, selected(specs, plan).length);
+  monitor.start();
+  const reason = await stopped;
+  log("check").info`${reason}: stopping; checks in flight have ${
+    formatDuration(monitorPlan.graceMs)
+  } to end`;
+  await Promise.all([monitor.stop(monitorPlan.graceMs), server?.shutdown(monitorPlan.graceMs)]);
+  await reloading;
+  if (ctx.json) {
+    const snapshot = monitor.snapshot();
+    const runs = snapshot.checks.reduce(
+      (sum, c) => sum + c.runs.success + c.runs.failure + c.runs.error,
+      0,
+    );
+    await ctx.out.event({ event: "stopped", reason, runs });
+  }
+  return ExitCode.Ok;
+}
+
+function keyOf(check: { file: string; name: string }): string {
+  return `${check.file}\u0000${check.name}`;
+}
+
+/** The checks the filters select. */
+function selected(specs: CheckSpec[], plan: CheckPlan) {
+  return selectChecks(specs, plan).filter((p) => p.skip === undefined).map((p) => p.check);
+}
+
+/**
+ * Reads the spec files again for SIGHUP: the new specs and their secrets, or the problems'
+ * text when they do not hold (the monitor keeps the specs it has).
+ */
+async function reload(
+  ctx: Context,
+  plan: CheckPlan,
+): Promise<{ specs: CheckSpec[]; redactor: Redactor } | string> {
+  if (plan.files.some((f) => f === "-" || f === "/dev/stdin")) {
+    return await refused(ctx, ["a spec read from stdin cannot be read again"]);
+  }
+  let loaded: Awaited<ReturnType<typeof loadSpecs>>;
+  try {
+    loaded = await loadSpecs(ctx, plan);
+  } catch (error) {
+    // A file that went away, or cannot be read: said as any other problem.
+    return await refused(ctx, [error instanceof Error ? error.message : String(error)]);
+  }
+  const { specs, errors } = loaded;
+  const lines = (list: SpecError[]) =>
+    list.flatMap((e) => e.problems.map((p) => `${e.file}:${p.line}:${p.col}: ${p.message}`));
+  if (errors.length > 0) return await refused(ctx, lines(errors));
+  if (selected(specs, plan).length === 0) {
+    return await refused(ctx, lines(emptySelection(specs, plan)));
+  }
+  const redactor = new Redactor(specs.flatMap((s) => s.secrets));
+  return { specs, redactor };
+}
+
+/** Reports a reload that was not taken; returns its first problem. */
+async function refused(ctx: Context, problems: string[]): Promise<string> {
+  for (const problem of problems.slice(0, 50)) await ctx.out.error(problem);
+  const n = problems.length;
+  await ctx.out.error(
+    `Cannot reload the spec: ${n} problem${n === 1 ? "" : "s"}; the running checks go on`,
+  );
+  if (ctx.json) {
+    await ctx.out.event({ event: "reload", ok: false, error: problems[0], problems });
+  }
+  return problems[0]!;
+}
+
+/** Says where the endpoints are, or that there are none. */
+async function announce(
+  ctx: Context,
+  plan: MonitorPlan,
+  server: HttpServer | undefined,
+  checks: number,
+): Promise<void> {
+  const every = formatDuration(plan.everyMs);
+  if (!server) {
+    log("check").info`monitoring ${checks} checks every ${every}`;
+    if (ctx.json) await ctx.out.event({ event: "monitoring", checks, every_ms: plan.everyMs });
+    return;
+  }
+  const { hostname, port } = server.addr;
+  const url = `http://${formatHostPort(hostname, port)}`;
+  if (plan.listen?.everyInterface) {
+    log("check").warn`listening on every interface (${
+      formatHostPort(hostname, port)
+    }): /probe and the status page are open to the network`;
+  }
+  log("check").info`monitoring ${checks} checks every ${every}; metrics at ${url}/metrics`;
+  if (ctx.json) {
+    await ctx.out.event({
+      event: "listening",
+      address: hostname,
+      port,
+      url,
+      checks,
+      every_ms: plan.everyMs,
+    });
+  } else if (!ctx.quiet) {
+    await ctx.out.line(`listening on ${formatHostPort(hostname, port)}`).catch(() => {
+      ctx.out.droppedEvents++;
+    });
+  }
+}
+
+/** The lines a person reads: one when a check changes state; `--json`: one per result. */
+class ChangePrinter {
+  readonly #ctx: Context;
+
+  constructor(ctx: Context) {
+    this.#ctx = ctx;
+  }
+
+  result(state: CheckState, result: CheckResult, previous: RunRecord["status"] | undefined): void {
+    const ctx = this.#ctx;
+    const status = result.status;
+    if (ctx.json) {
+      ctx.out.event({
+        event: "result",
+        at: result.startedAt.toISOString(),
+        ...checkResultJson(result),
+        previous: previous ?? null,
+        changed: previous !== status,
+      });
+      return;
+    }
+    if (previous === status || ctx.quiet && status === "passed") return;
+    const word = status === "passed" ? "ok  " : "FAIL";
+    const why = status === "error" ? `could not run: ${result.message}` : result.message;
+    const was = previous === undefined ? "" : ` (was ${previous === "passed" ? "ok" : "failing"})`;
+    const line = `${result.startedAt.toISOString()}  ${word}  ${state.check.name}  ${why} in ${
+      showMs(result.durationMs)
+    }${was}`;
+    ctx.out.line(line).catch(() => {
+      ctx.out.droppedEvents++;
+    });
+  }
+}

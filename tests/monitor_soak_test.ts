@@ -1,0 +1,29 @@
+/**
+ * The monitor under time, shortened (`deno task soak` runs 500 checks every 2 s for 10 minutes):
+ * every check runs on each of its turns, never twice, with descriptors flat and RSS settling.
+ */
+import assert from "node:assert/strict";
+import { runMonitorSoak } from "./abuse/monitor_soak.ts";
+
+Deno.test({
+  name: "a monitor of 200 checks every second runs each on its every turn, with descriptors flat",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const figures = await runMonitorSoak({
+      checks: 200,
+      everyMs: 1000,
+      seconds: 12,
+      sampleSeconds: 2,
+      warmupSeconds: 4,
+    });
+    const show = JSON.stringify(figures);
+    assert.equal(figures.exitCode, 0, show);
+    assert.equal(figures.missed, 0, show);
+    assert.equal(figures.doubled, 0, show);
+    assert.equal(figures.failedRuns, 0, show);
+    assert.equal(figures.samples.at(-1)!.overruns, 0, show);
+    const [fewest, most] = figures.fdsRange;
+    assert.ok(most - fewest <= 8, `descriptors moved by ${most - fewest}: ${show}`);
+    assert.ok(figures.rssGrowthMb < 10, `RSS grew ${figures.rssGrowthMb} MB: ${show}`);
+  },
+});
