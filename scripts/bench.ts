@@ -58,6 +58,7 @@ const SECTIONS: BenchSection[] = [
   { name: "udp", run: async (ctx) => (await import("./bench_udp.ts")).run(ctx) },
   { name: "tls", run: async (ctx) => (await import("./bench_tls.ts")).run(ctx) },
   { name: "wait", run: async (ctx) => (await import("./bench_wait.ts")).run(ctx) },
+  { name: "monitor", run: async (ctx) => (await import("./bench_monitor.ts")).run(ctx) },
 ];
 
 function print(line: string): void {
