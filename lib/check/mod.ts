@@ -29,6 +29,7 @@ export {
   countResults,
   githubAnnotations,
   jsonReport,
+  jsonResult,
   junitReport,
   markdownSummary,
   summaryLine,

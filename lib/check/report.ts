@@ -264,29 +264,37 @@ export function jsonReport(report: RunReport): Record<string, unknown> {
     duration_ms: Math.round(report.durationMs * 1000) / 1000,
     started_at: report.startedAt.toISOString(),
     files: report.files,
-    checks: report.results.map((result) => ({
-      name: result.check.name,
-      file: result.check.file,
-      line: result.check.line,
-      kind: result.check.kind,
-      target: result.check.targetText,
-      tags: result.check.tags,
-      insecure: isInsecure(result),
-      status: result.status,
-      ok: result.status === "skipped" ? null : result.status === "passed",
-      attempts: result.attempts.length,
-      duration_ms: Math.round(result.durationMs * 1000) / 1000,
-      error: result.status === "failed" || result.status === "error" ? result.message : null,
-      skip_reason: result.status === "skipped" ? result.message : null,
-      failures: result.failures,
-      details: result.facts,
-      attempt_log: result.attempts.map((a) => ({
-        attempt: a.attempt,
-        ok: a.ok,
-        start_ms: Math.round(a.startMs * 1000) / 1000,
-        duration_ms: Math.round(a.durationMs * 1000) / 1000,
-        reason: a.reason,
-      })),
+    checks: report.results.map(jsonResult),
+  };
+}
+
+/**
+ * One check's entry in the JSON report: its name, file, line, kind, target, tags, outcome
+ * (`status`, `ok`), attempts, duration, error or skip reason, failures, details and attempt log.
+ */
+export function jsonResult(result: CheckResult): Record<string, unknown> {
+  return {
+    name: result.check.name,
+    file: result.check.file,
+    line: result.check.line,
+    kind: result.check.kind,
+    target: result.check.targetText,
+    tags: result.check.tags,
+    insecure: isInsecure(result),
+    status: result.status,
+    ok: result.status === "skipped" ? null : result.status === "passed",
+    attempts: result.attempts.length,
+    duration_ms: Math.round(result.durationMs * 1000) / 1000,
+    error: result.status === "failed" || result.status === "error" ? result.message : null,
+    skip_reason: result.status === "skipped" ? result.message : null,
+    failures: result.failures,
+    details: result.facts,
+    attempt_log: result.attempts.map((a) => ({
+      attempt: a.attempt,
+      ok: a.ok,
+      start_ms: Math.round(a.startMs * 1000) / 1000,
+      duration_ms: Math.round(a.durationMs * 1000) / 1000,
+      reason: a.reason,
     })),
   };
 }
