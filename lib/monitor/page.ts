@@ -7,7 +7,8 @@
  * What it shows: a summary line (`3 of 4 passing`), then the checks grouped by tag, each with its
  * state as a word and a symbol (never by colour alone), kind and target, last run (time in UTC
  * and age), duration, attempts, message, and a strip of its last runs, oldest to newest, each
- * cell with a tooltip (time, status, duration, message).
+ * cell with a tooltip (time, status, duration, message) and a height of its own besides its
+ * colour (passed full, failed two thirds, error a third).
  *
  * Grouping: a check with several tags is shown in the group of each (a group is then complete
  * for whoever looks at it); the summary line counts each check once. Groups come in the order
@@ -59,6 +60,7 @@ const STYLE = `
 body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,
 "Segoe UI",Roboto,"DejaVu Sans",sans-serif}
 header,main{max-width:72rem;margin:0 auto;padding:.75rem 1rem}
+main{padding-top:0}
 h1{font-size:1.35rem;margin:.25rem 0}
 h2{font-size:1.05rem;margin:1.25rem 0 .5rem}
 h2 .count{font-weight:normal;color:var(--muted);font-size:.9rem;margin-left:.5rem}
@@ -81,16 +83,14 @@ overflow-wrap:anywhere}
 .s-passed{--st:var(--passed)}.s-failed{--st:var(--failed)}.s-error{--st:var(--error)}
 .s-pending{--st:var(--pending)}
 .summary.s-failed,.summary.s-error,.summary.s-passed{color:var(--st)}
-ol.strip{list-style:none;margin:0;padding:0;display:flex;gap:2px}
-.strip li{width:8px;height:26px;border-radius:2px;background:var(--st)}
-.strip li.s-failed,.strip li.s-error{background:repeating-linear-gradient(135deg,var(--st) 0 3px,
-transparent 3px 5px),var(--st);height:26px;opacity:.95}
-.strip li.s-error{border-radius:50% 50% 2px 2px}
+ol.strip{list-style:none;margin:0;padding:0;display:flex;gap:2px;align-items:flex-end;height:26px}
+.strip li{width:8px;height:100%;border-radius:2px;background:var(--st)}
+.strip li.s-failed{height:62%}
+.strip li.s-error{height:38%;border-radius:4px 4px 2px 2px}
 .strip li.none{background:var(--none)}
-.strip .legend{display:none}
 @media (max-width:44rem){.check{grid-template-columns:minmax(0,1fr)}
 .check>.strip{grid-column:1;grid-row:auto;margin-top:.2rem}
-.strip li{flex:1 1 0;max-width:10px;height:20px}}
+ol.strip{height:20px}.strip li{flex:1 1 0;max-width:10px}}
 `;
 
 /** The state of a check as a symbol and a word. */
@@ -151,9 +151,10 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-/** A `<time>` element: the UTC time, and its age. */
+/** A `<time>` element: the UTC time (without the date when it is today's), and its age. */
 function timeHtml(at: Date, now: Date): string {
-  return `<time datetime="${at.toISOString()}">${utc(at)}</time> (${age(at, now)})`;
+  const text = utc(at).slice(utc(at).slice(0, 10) === utc(now).slice(0, 10) ? 11 : 0);
+  return `<time datetime="${at.toISOString()}">${text}</time> (${age(at, now)})`;
 }
 
 /** The strip: the last runs as cells, oldest first, padded on the left to a full strip. */
@@ -288,11 +289,11 @@ export function renderStatusPage(
     `<p class="summary s-${state}" role="status">${STATE_TEXT[state].split(" ")[0]} ${summary}${
       details.length > 0 ? `: ${details.join(", ")}` : ""
     }</p>`,
-    `<p class="meta">as of ${timeHtml(now, now).replace(" (just now)", "")} &#xB7; checks every ${
-      formatDuration(snapshot.everyMs)
-    } &#xB7; up since ${timeHtml(snapshot.startedAt, now)} &#xB7; ${
-      htmlText(snapshot.files.join(", "))
-    }</p>`,
+    `<p class="meta">as of <time datetime="${now.toISOString()}">${
+      utc(now)
+    }</time> &#xB7; checks every ${formatDuration(snapshot.everyMs)} &#xB7; up since ${
+      timeHtml(snapshot.startedAt, now)
+    } &#xB7; ${htmlText(snapshot.files.join(", "))}</p>`,
   ];
   const reload = snapshot.lastReload;
   if (reload && !reload.ok) {
