@@ -26,11 +26,11 @@ export type {
   RunChecksOptions,
 } from "./runner.ts";
 export {
-  checkResultJson,
   classnames,
   countResults,
   githubAnnotations,
   jsonReport,
+  jsonResult,
   junitReport,
   markdownSummary,
   summaryLine,

@@ -264,36 +264,15 @@ export function jsonReport(report: RunReport): Record<string, unknown> {
     duration_ms: Math.round(report.durationMs * 1000) / 1000,
     started_at: report.startedAt.toISOString(),
     files: report.files,
-    checks: report.results.map(checkResultJson),
+    checks: report.results.map(jsonResult),
   };
 }
 
 /**
- * One check's result as the JSON report shows it (`checks[]`), also one `result` event of a
- * monitor's `--json` lines and one entry of its `/api/results`.
- *
- * @example
- * ```ts
- * import { checkResultJson } from "./report.ts";
- * import { runChecks } from "./runner.ts";
- * import { loadSpec } from "./spec.ts";
- * import assert from "node:assert/strict";
- * const spec = await loadSpec("version: 1\nchecks:\n  - { name: db, tcp: { host: db, port: 5432 } }\n", {
- *   file: "s.yaml",
- *   baseDir: ".",
- *   env: () => undefined,
- * });
- * const [result] = await runChecks([{ check: spec.checks[0]!, skip: "not selected" }]);
- * const json = checkResultJson(result!);
- * assert.deepEqual([json.name, json.target, json.status, json.skip_reason], [
- *   "db",
- *   "db:5432",
- *   "skipped",
- *   "not selected",
- * ]);
- * ```
+ * One check's entry in the JSON report: its name, file, line, kind, target, tags, outcome
+ * (`status`, `ok`), attempts, duration, error or skip reason, failures, details and attempt log.
  */
-export function checkResultJson(result: CheckResult): Record<string, unknown> {
+export function jsonResult(result: CheckResult): Record<string, unknown> {
   return {
     name: result.check.name,
     file: result.check.file,

@@ -7,3 +7,13 @@
  */
 export { checkKey, HISTORY_LENGTH, runResultLabel } from "./snapshot.ts";
 export type { CheckState, MonitorSnapshot, RunCounts, RunRecord } from "./snapshot.ts";
+export { cspHash, htmlText, renderStatusPage } from "./page.ts";
+export type { StatusPage, StatusPageOptions } from "./page.ts";
+export {
+  countStates,
+  displayState,
+  HIDDEN_TARGET,
+  resultsJson,
+  shownTarget,
+} from "./results_json.ts";
+export type { DisplayState, StateCounts } from "./results_json.ts";
