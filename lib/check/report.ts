@@ -271,6 +271,28 @@ export function jsonReport(report: RunReport): Record<string, unknown> {
 /**
  * One check's entry in the JSON report: its name, file, line, kind, target, tags, outcome
  * (`status`, `ok`), attempts, duration, error or skip reason, failures, details and attempt log.
+ * It is also one `result` line of a monitor's `--json` and one entry of its `/api/results`.
+ *
+ * @example
+ * ```ts
+ * import { jsonResult } from "./report.ts";
+ * import { runChecks } from "./runner.ts";
+ * import { loadSpec } from "./spec.ts";
+ * import assert from "node:assert/strict";
+ * const spec = await loadSpec("version: 1\nchecks:\n  - { name: db, tcp: { host: db, port: 5432 } }\n", {
+ *   file: "s.yaml",
+ *   baseDir: ".",
+ *   env: () => undefined,
+ * });
+ * const [result] = await runChecks([{ check: spec.checks[0]!, skip: "not selected" }]);
+ * const json = jsonResult(result!);
+ * assert.deepEqual([json.name, json.target, json.status, json.skip_reason], [
+ *   "db",
+ *   "db:5432",
+ *   "skipped",
+ *   "not selected",
+ * ]);
+ * ```
  */
 export function jsonResult(result: CheckResult): Record<string, unknown> {
   return {

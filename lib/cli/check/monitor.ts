@@ -6,7 +6,7 @@
  * @module
  */
 import { Redactor } from "../../check/redact.ts";
-import { checkResultJson, showMs } from "../../check/report.ts";
+import { jsonResult, showMs } from "../../check/report.ts";
 import type { CheckResult } from "../../check/runner.ts";
 import { emptySelection, selectChecks } from "../../check/select.ts";
 import type { CheckSpec, SpecError } from "../../check/spec.ts";
@@ -228,7 +228,7 @@ class ChangePrinter {
       ctx.out.event({
         event: "result",
         at: result.startedAt.toISOString(),
-        ...checkResultJson(result),
+        ...jsonResult(result),
         previous: previous ?? null,
         changed: previous !== status,
       });
