@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { MetricFamily, MetricsRegistry, Sample } from "./registry.ts";
+import type { MetricFamily, MetricsRegistry } from "./registry.ts";
 
 /** An exposition format: the text format 0.0.4 or OpenMetrics 1.0. */
 export type MetricsFormat = "text" | "openmetrics";
@@ -152,24 +152,40 @@ function escapeHelp(help: string, openMetrics: boolean): string {
   return help.replace(special, (char) => char === "\n" ? "\\n" : `\\${char}`);
 }
 
-/** The sample lines of `family`. */
+/**
+ * The sample lines of `family`. A series' label pairs are escaped once for all its samples (a
+ * histogram's share one label-values array) and each bucket bound is formatted once: a scrape of
+ * a thousand checks' histograms is mostly those.
+ */
 function samplesOf(family: MetricFamily, openMetrics: boolean): string {
   let out = "";
+  let lastValues: readonly string[] | undefined;
+  let pairs = "";
+  const bounds = new Map<number, string>();
   for (const sample of family.samples()) {
-    out += `${family.name}${sample.suffix}${labelsOf(family, sample, openMetrics)} ${
+    if (sample.labelValues !== lastValues) {
+      lastValues = sample.labelValues;
+      pairs = labelPairs(family, sample.labelValues);
+    }
+    let labels = pairs;
+    if (sample.le !== undefined) {
+      let bound = bounds.get(sample.le);
+      if (bound === undefined) bounds.set(sample.le, bound = formatBound(sample.le, openMetrics));
+      labels = labels === "" ? `le="${bound}"` : `${labels},le="${bound}"`;
+    }
+    out += `${family.name}${sample.suffix}${labels === "" ? "" : `{${labels}}`} ${
       formatNumber(sample.value)
     }\n`;
   }
   return out;
 }
 
-/** `{name="value",...}` for `sample`, `le` last; nothing when there are no labels. */
-function labelsOf(family: MetricFamily, sample: Sample, openMetrics: boolean): string {
-  const pairs = family.labelNames.map((name, index) =>
-    `${name}="${escapeLabelValue(sample.labelValues[index]!)}"`
-  );
-  if (sample.le !== undefined) pairs.push(`le="${formatBound(sample.le, openMetrics)}"`);
-  return pairs.length === 0 ? "" : `{${pairs.join(",")}}`;
+/** `name="value",...` for the family's labels (not `le`); empty when there are none. */
+function labelPairs(family: MetricFamily, labelValues: readonly string[]): string {
+  return family.labelNames.map((name, index) =>
+    `${name}="${escapeLabelValue(labelValues[index]!)}"`
+  )
+    .join(",");
 }
 
 /** `value` as both formats write numbers: `+Inf`, `-Inf`, `NaN`, else the shortest decimal. */
