@@ -7,3 +7,7 @@
  */
 export { checkKey, HISTORY_LENGTH, runResultLabel } from "./snapshot.ts";
 export type { CheckState, MonitorSnapshot, RunCounts, RunRecord } from "./snapshot.ts";
+export { CHECK_LABELS, DURATION_BUCKETS, MonitorMetrics } from "./metrics.ts";
+export type { MonitorMetricsOptions } from "./metrics.ts";
+export { FAILURE_REASONS, failureReason } from "./reason.ts";
+export type { FailureReason } from "./reason.ts";
