@@ -4,6 +4,7 @@
  * disappear with their check.
  */
 import assert from "node:assert/strict";
+import { havePromtool, PROMTOOL, promtoolCheck } from "../metrics/_promtool.ts";
 import { MASK, Redactor } from "../check/redact.ts";
 import { runChecks } from "../check/runner.ts";
 import type { CheckResult } from "../check/runner.ts";
@@ -71,35 +72,12 @@ function samples(text: string, name: string): string[] {
   );
 }
 
-const promtool = "/usr/bin/promtool";
-const havePromtool = (() => {
-  try {
-    return Deno.statSync(promtool).isFile;
-  } catch {
-    return false;
-  }
-})();
-if (!havePromtool) {
+const promtoolInstalled = havePromtool();
+if (!promtoolInstalled) {
   // deno-lint-ignore no-console
   console.warn(
-    `${promtool} is not installed: the promtool test of the monitor's metrics is ignored`,
+    `${PROMTOOL} is not installed: the promtool test of the monitor's metrics is ignored`,
   );
-}
-
-/** What `promtool check metrics` says about `text`, read from its stdin. */
-async function promtoolCheck(text: string): Promise<{ code: number; output: string }> {
-  const child = new Deno.Command(promtool, {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(text));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
 }
 
 /**
@@ -239,7 +217,7 @@ Deno.test("a realistic monitor renders every check's latest result, with each fa
 
 Deno.test({
   name: "promtool check metrics finds nothing in a realistic monitor's metrics",
-  ignore: !havePromtool,
+  ignore: !promtoolInstalled,
   fn: async () => {
     const { text } = await realisticMetrics();
     assert.deepEqual(await promtoolCheck(text), { code: 0, output: "" });
