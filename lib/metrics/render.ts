@@ -153,9 +153,9 @@ function escapeHelp(help: string, openMetrics: boolean): string {
 }
 
 /**
- * The sample lines of `family`. A series' label pairs are escaped once for all its samples (a
- * histogram's share one label-values array) and each bucket bound is formatted once: a scrape of
- * a thousand checks' histograms is mostly those.
+ * The sample lines of `family`. A series' label pairs are escaped once and kept for the next
+ * renders (see {@linkcode labelPairs}), and each bucket bound is formatted once per family: a
+ * scrape of a thousand checks is mostly those.
  */
 function samplesOf(family: MetricFamily, openMetrics: boolean): string {
   let out = "";
@@ -165,7 +165,7 @@ function samplesOf(family: MetricFamily, openMetrics: boolean): string {
   for (const sample of family.samples()) {
     if (sample.labelValues !== lastValues) {
       lastValues = sample.labelValues;
-      pairs = labelPairs(family, sample.labelValues);
+      pairs = labelPairs(family, lastValues);
     }
     let labels = pairs;
     if (sample.le !== undefined) {
@@ -180,13 +180,24 @@ function samplesOf(family: MetricFamily, openMetrics: boolean): string {
   return out;
 }
 
-/** `name="value",...` for the family's labels (not `le`); empty when there are none. */
+/**
+ * `name="value",...` for the family's labels (not `le`); empty when there are none. A series
+ * hands out the same label-values array, never changed, for as long as it lives: its pairs are
+ * kept by that array, the same in both formats, and go with the series.
+ */
 function labelPairs(family: MetricFamily, labelValues: readonly string[]): string {
-  return family.labelNames.map((name, index) =>
-    `${name}="${escapeLabelValue(labelValues[index]!)}"`
-  )
-    .join(",");
+  let pairs = PAIRS.get(labelValues);
+  if (pairs === undefined) {
+    pairs = family.labelNames.map((name, index) =>
+      `${name}="${escapeLabelValue(labelValues[index]!)}"`
+    ).join(",");
+    PAIRS.set(labelValues, pairs);
+  }
+  return pairs;
 }
+
+/** The rendered label pairs of each series, by its label-values array. */
+const PAIRS = new WeakMap<readonly string[], string>();
 
 /** `value` as both formats write numbers: `+Inf`, `-Inf`, `NaN`, else the shortest decimal. */
 function formatNumber(value: number): string {
