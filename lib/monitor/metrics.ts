@@ -140,6 +140,8 @@ export class MonitorMetrics {
   readonly registry: MetricsRegistry = new MetricsRegistry();
   readonly #constLabels: Labels;
   readonly #tracked = new Map<string, Tracked>();
+  /** Overruns of checks whose first run has not ended, by key. */
+  readonly #pendingOverruns = new Map<string, number>();
   readonly #success: Gauge;
   readonly #duration: Histogram;
   readonly #attempts: Gauge;
@@ -238,12 +240,13 @@ export class MonitorMetrics {
   }
 
   /**
-   * Takes a finished run: `state` is the check's state after it (its interval and definition),
-   * `result` the run's. A skipped result is ignored.
+   * Takes a finished run: `state` is the check's state after it (its interval), `result` the
+   * run's. The labels are the result's check's, whose target the runner has masked (the spec's
+   * own may hold a secret). A skipped result is ignored.
    */
   record(state: CheckState, result: CheckResult): void {
     if (result.status === "skipped") return;
-    const tracked = this.#track(state.check);
+    const tracked = this.#track(result.check);
     const { labels } = tracked;
     const facts = result.facts;
     this.#success.set(labels, result.status === "passed" ? 1 : 0);
@@ -259,7 +262,7 @@ export class MonitorMetrics {
       if (reason !== undefined) this.#failure.set({ ...labels, reason });
       tracked.reason = reason;
     }
-    if (state.check.kind === "http") {
+    if (result.check.kind === "http") {
       this.#status.set(labels, typeof facts.status === "number" ? facts.status : 0);
       for (const [phase, fact] of PHASES) {
         const ms = facts[fact];
@@ -272,7 +275,7 @@ export class MonitorMetrics {
       if (Number.isFinite(notAfter)) this.#certNotAfter.set(labels, notAfter / 1000);
       else this.#certNotAfter.remove(labels);
     }
-    if (state.check.kind === "dns") {
+    if (result.check.kind === "dns") {
       const rcode = typeof facts.rcode === "string" ? facts.rcode : undefined;
       if (rcode !== tracked.rcode) {
         if (tracked.rcode !== undefined) this.#rcode.remove({ ...labels, rcode: tracked.rcode });
@@ -282,14 +285,20 @@ export class MonitorMetrics {
     }
   }
 
-  /** Counts a turn of the check that was not started because its previous run was going. */
+  /**
+   * Counts a turn of the check that was not started because its previous run was going. Before
+   * the check's first run has ended its labels are not known masked, so the count waits for it.
+   */
   overrun(state: CheckState): void {
-    this.#overruns.inc(this.#track(state.check).labels);
+    const tracked = this.#tracked.get(state.key);
+    if (tracked !== undefined) this.#overruns.inc(tracked.labels);
+    else this.#pendingOverruns.set(state.key, (this.#pendingOverruns.get(state.key) ?? 0) + 1);
   }
 
   /** Forgets a check (gone after a reload): every series of it disappears. */
   remove(check: Pick<CheckDef, "file" | "name">): void {
     const key = checkKey(check);
+    this.#pendingOverruns.delete(key);
     const tracked = this.#tracked.get(key);
     if (tracked === undefined) return;
     this.#tracked.delete(key);
@@ -324,7 +333,8 @@ export class MonitorMetrics {
     this.#tracked.set(key, tracked);
     for (const result of RESULTS) this.#runs.inc({ ...labels, result }, 0);
     this.#retries.inc(labels, 0);
-    this.#overruns.inc(labels, 0);
+    this.#overruns.inc(labels, this.#pendingOverruns.get(key) ?? 0);
+    this.#pendingOverruns.delete(key);
     this.#duration.init(labels);
     return tracked;
   }

@@ -274,16 +274,34 @@ Deno.test("runs are counted once per run, never per render", async () => {
   ]);
 });
 
-Deno.test("overruns are counted, and a check's counters start at zero before its first run", async () => {
+Deno.test("overruns are counted, those before the first run's end once it has ended", async () => {
   const spec = await checksOf(["{ name: a, tcp: { host: h, port: 1 } }"]);
   const check = spec.checks[0]!;
   const metrics = new MonitorMetrics({ build: BUILD });
   metrics.overrun(stateAfter(check, []));
   metrics.overrun(stateAfter(check, []));
+  assert.ok(!metrics.render("text").includes('check="a"'));
+  metrics.record(stateAfter(check, []), made(check, { status: "failed" }));
+  metrics.overrun(stateAfter(check, []));
   const text = metrics.render("text");
-  assert.match(text, /^sockit_check_overruns_total\{check="a",[^}]*\} 2$/m);
-  assert.match(text, /^sockit_check_runs_total\{check="a",[^}]*,result="failure"\} 0$/m);
-  assert.deepEqual(samples(text, "sockit_check_success"), []);
+  assert.match(text, /^sockit_check_overruns_total\{check="a",[^}]*\} 3$/m);
+  assert.match(text, /^sockit_check_runs_total\{check="a",[^}]*,result="success"\} 0$/m);
+});
+
+Deno.test("a target holding a secret is labelled as the runner masked it, never as the spec has it", async () => {
+  const spec = await checksOf(["{ name: a, tcp: { host: h, port: 1 } }"]);
+  const masked = spec.checks[0]!;
+  const plain = { ...masked, targetText: "hunter22.example.test:1" };
+  const metrics = new MonitorMetrics({ build: BUILD });
+  metrics.overrun(stateAfter(plain, []));
+  metrics.record(stateAfter(plain, []), made(masked));
+  metrics.overrun(stateAfter(plain, []));
+  const text = metrics.render("text");
+  assert.ok(!text.includes("hunter22"), text);
+  assert.match(
+    text,
+    /^sockit_check_overruns_total\{check="a",file="s\.yaml",kind="tcp",target="h:1"\} 2$/m,
+  );
 });
 
 Deno.test("the failure reason follows the latest run, and goes when the check passes", async () => {
