@@ -7,6 +7,7 @@
  */
 import { formatDuration } from "../net/deadline.ts";
 import { InterruptedError, SockitError } from "../net/errors.ts";
+import type { ErrorKind } from "../net/errors.ts";
 import { mayRetry, pauseBefore } from "../net/retry.ts";
 import { sleep } from "../net/timer.ts";
 import type { TraceFn } from "../net/trace.ts";
@@ -68,6 +69,16 @@ export interface CheckResult {
   failures: CheckFailure[];
   /** The error's class when the check could not run (status `error`): `ConnectError`. */
   errorType: string | undefined;
+  /**
+   * The {@linkcode ErrorKind} of the error that ended the last attempt (status `error`), when it
+   * was a `SockitError` that says one: `connect`, `name-not-found`, `expired`.
+   */
+  errorKind: ErrorKind | undefined;
+  /**
+   * The system's error code beneath that error (its `cause`'s), when the runtime gave one:
+   * `ECONNREFUSED`, `ENETUNREACH`, `ETIMEDOUT`; it tells apart what one kind (`connect`) covers.
+   */
+  errorCode: string | undefined;
   /** What the last attempt saw. */
   facts: ProbeFacts;
 }
@@ -204,6 +215,8 @@ function passedOver(check: CheckDef, status: CheckStatus, why: string): CheckRes
     message: why,
     failures: [],
     errorType: status === "error" ? "InterruptedError" : undefined,
+    errorKind: undefined,
+    errorCode: undefined,
     facts: {},
   };
 }
@@ -244,6 +257,7 @@ async function runCheck(check: CheckDef, options: RunChecksOptions): Promise<Che
         failures: [],
         facts: {},
         errorType: error instanceof Error ? error.name : "Error",
+        ...errorData(error),
       };
       attempts.push(record(attempt, false, started, attemptStart, mask(last.message)));
       break;
@@ -263,6 +277,8 @@ async function runCheck(check: CheckDef, options: RunChecksOptions): Promise<Che
         status: "error",
         message: `${reasonOf(options.signal)} (the last attempt: ${last.message})`,
         errorType: "InterruptedError",
+        errorKind: undefined,
+        errorCode: undefined,
       };
       break;
     }
@@ -281,6 +297,8 @@ async function runCheck(check: CheckDef, options: RunChecksOptions): Promise<Che
       message: mask(f.message),
     })),
     errorType: last.errorType,
+    errorKind: last.errorKind,
+    errorCode: last.errorCode,
     facts: redactor ? redactor.deep(last.facts) : last.facts,
   };
 }
@@ -307,6 +325,24 @@ interface Outcome {
   failures: CheckFailure[];
   facts: ProbeFacts;
   errorType?: string;
+  errorKind?: ErrorKind | undefined;
+  errorCode?: string | undefined;
+}
+
+/** An error's kind, and the system's error code beneath it (the first `code` down its causes). */
+function errorData(error: unknown): { errorKind?: ErrorKind; errorCode?: string } {
+  const out: { errorKind?: ErrorKind; errorCode?: string } = {};
+  if (error instanceof SockitError && error.kind !== undefined) out.errorKind = error.kind;
+  let cause = error instanceof Error ? error.cause : undefined;
+  for (let depth = 0; depth < 4 && cause instanceof Error; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && code !== "") {
+      out.errorCode = code;
+      break;
+    }
+    cause = cause.cause;
+  }
+  return out;
 }
 
 /** What an attempt's result means for the check: passed, failed (and how), or could not run. */
@@ -324,6 +360,7 @@ function judge(check: CheckDef, result: ProbeResult, elapsedMs: number): Outcome
       failures: [],
       facts,
       errorType: error instanceof Error ? error.name : "Error",
+      ...errorData(error),
     };
   }
   const failures: CheckFailure[] = (result.ready ? [] : result.failures ?? []).map(specFailure);

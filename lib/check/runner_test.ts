@@ -83,3 +83,31 @@ Deno.test("time_under fails a check that answered too slowly", async () => {
   assert.equal(result!.status, "failed");
   assert.equal(result!.message, "took 12.5 ms, expected under 5ms");
 });
+
+Deno.test("a check that cannot connect carries its error's kind and the system's code beneath it", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  const spec = await loadSpec(
+    `version: 1\nchecks:\n  - { name: a, tcp: { host: 127.0.0.1, port: ${port} } }\n`,
+    options(),
+  );
+  const [result] = await runChecks([{ check: spec.checks[0]! }]);
+  assert.deepEqual(
+    [result!.status, result!.errorType, result!.errorKind, result!.errorCode],
+    ["error", "ConnectError", "connect", "ECONNREFUSED"],
+  );
+});
+
+Deno.test("a check that failed or passed has no error kind or code", async () => {
+  const spec = await loadSpec(
+    "version: 1\nchecks:\n  - { name: a, http: { url: 'http://h/' } }\n",
+    options(),
+  );
+  for (const scripted of [DOWN, UP]) {
+    const [result] = await runChecks([{ check: spec.checks[0]! }], {
+      probe: () => Promise.resolve(scripted),
+    });
+    assert.deepEqual([result!.errorKind, result!.errorCode], [undefined, undefined]);
+  }
+});

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { MetricFamily, MetricsRegistry, Sample } from "./registry.ts";
+import type { MetricFamily, MetricsRegistry } from "./registry.ts";
 
 /** An exposition format: the text format 0.0.4 or OpenMetrics 1.0. */
 export type MetricsFormat = "text" | "openmetrics";
@@ -152,25 +152,52 @@ function escapeHelp(help: string, openMetrics: boolean): string {
   return help.replace(special, (char) => char === "\n" ? "\\n" : `\\${char}`);
 }
 
-/** The sample lines of `family`. */
+/**
+ * The sample lines of `family`. A series' label pairs are escaped once and kept for the next
+ * renders (see {@linkcode labelPairs}), and each bucket bound is formatted once per family: a
+ * scrape of a thousand checks is mostly those.
+ */
 function samplesOf(family: MetricFamily, openMetrics: boolean): string {
   let out = "";
+  let lastValues: readonly string[] | undefined;
+  let pairs = "";
+  const bounds = new Map<number, string>();
   for (const sample of family.samples()) {
-    out += `${family.name}${sample.suffix}${labelsOf(family, sample, openMetrics)} ${
+    if (sample.labelValues !== lastValues) {
+      lastValues = sample.labelValues;
+      pairs = labelPairs(family, lastValues);
+    }
+    let labels = pairs;
+    if (sample.le !== undefined) {
+      let bound = bounds.get(sample.le);
+      if (bound === undefined) bounds.set(sample.le, bound = formatBound(sample.le, openMetrics));
+      labels = labels === "" ? `le="${bound}"` : `${labels},le="${bound}"`;
+    }
+    out += `${family.name}${sample.suffix}${labels === "" ? "" : `{${labels}}`} ${
       formatNumber(sample.value)
     }\n`;
   }
   return out;
 }
 
-/** `{name="value",...}` for `sample`, `le` last; nothing when there are no labels. */
-function labelsOf(family: MetricFamily, sample: Sample, openMetrics: boolean): string {
-  const pairs = family.labelNames.map((name, index) =>
-    `${name}="${escapeLabelValue(sample.labelValues[index]!)}"`
-  );
-  if (sample.le !== undefined) pairs.push(`le="${formatBound(sample.le, openMetrics)}"`);
-  return pairs.length === 0 ? "" : `{${pairs.join(",")}}`;
+/**
+ * `name="value",...` for the family's labels (not `le`); empty when there are none. A series
+ * hands out the same label-values array, never changed, for as long as it lives: its pairs are
+ * kept by that array, the same in both formats, and go with the series.
+ */
+function labelPairs(family: MetricFamily, labelValues: readonly string[]): string {
+  let pairs = PAIRS.get(labelValues);
+  if (pairs === undefined) {
+    pairs = family.labelNames.map((name, index) =>
+      `${name}="${escapeLabelValue(labelValues[index]!)}"`
+    ).join(",");
+    PAIRS.set(labelValues, pairs);
+  }
+  return pairs;
 }
+
+/** The rendered label pairs of each series, by its label-values array. */
+const PAIRS = new WeakMap<readonly string[], string>();
 
 /** `value` as both formats write numbers: `+Inf`, `-Inf`, `NaN`, else the shortest decimal. */
 function formatNumber(value: number): string {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { havePromtool, PROMTOOL, promtoolCheck } from "./_promtool.ts";
 import { MetricsRegistry } from "./registry.ts";
 import { negotiateMetricsFormat, renderOpenMetrics, renderText } from "./render.ts";
 
@@ -125,38 +126,15 @@ Deno.test("negotiateMetricsFormat() answers OpenMetrics only when Accept prefers
   }
 });
 
-const promtool = "/usr/bin/promtool";
-const havePromtool = (() => {
-  try {
-    return Deno.statSync(promtool).isFile;
-  } catch {
-    return false;
-  }
-})();
-if (!havePromtool) {
+const promtoolInstalled = havePromtool();
+if (!promtoolInstalled) {
   // deno-lint-ignore no-console
-  console.warn(`${promtool} is not installed: the promtool test is ignored`);
-}
-
-/** What `promtool check metrics` says about `text`, read from its stdin: exit code and output. */
-async function promtoolCheck(text: string): Promise<{ code: number; output: string }> {
-  const child = new Deno.Command(promtool, {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(text));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
+  console.warn(`${PROMTOOL} is not installed: the promtool test is ignored`);
 }
 
 Deno.test({
   name: "promtool check metrics finds nothing in the text format with tricky labels",
-  ignore: !havePromtool,
+  ignore: !promtoolInstalled,
   fn: async () => {
     assert.deepEqual(await promtoolCheck(renderText(trickyRegistry())), { code: 0, output: "" });
   },
@@ -164,7 +142,7 @@ Deno.test({
 
 Deno.test({
   name: "promtool check metrics reports a counter named against the rules, so its silence counts",
-  ignore: !havePromtool,
+  ignore: !promtoolInstalled,
   fn: async () => {
     const { code, output } = await promtoolCheck(
       "# HELP took_milliseconds x\n# TYPE took_milliseconds counter\ntook_milliseconds 1\n",

@@ -17,3 +17,7 @@ export {
   shownTarget,
 } from "./results_json.ts";
 export type { DisplayState, StateCounts } from "./results_json.ts";
+export { CHECK_LABELS, DURATION_BUCKETS, MonitorMetrics } from "./metrics.ts";
+export type { MonitorMetricsOptions } from "./metrics.ts";
+export { FAILURE_REASONS, failureReason } from "./reason.ts";
+export type { FailureReason } from "./reason.ts";
