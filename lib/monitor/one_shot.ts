@@ -9,7 +9,7 @@ import type { CheckResult } from "../check/runner.ts";
 import { MonitorMetrics } from "./metrics.ts";
 import type { MonitorMetricsOptions } from "./metrics.ts";
 import { checkKey, runResultLabel } from "./snapshot.ts";
-import type { CheckState } from "./snapshot.ts";
+import type { CheckState, RunRecord } from "./snapshot.ts";
 
 /**
  * The metrics of a one-shot run: every check that ran (skipped ones are left out), one run each.
@@ -28,18 +28,17 @@ export function runMetrics(
 ): MonitorMetrics {
   const metrics = new MonitorMetrics(options);
   for (const result of results) {
-    if (result.status === "skipped") continue;
-    metrics.record(stateAfterOneRun(result), result);
+    if (result.status !== "skipped") {
+      metrics.record(stateAfterOneRun(result, result.status), result);
+    }
   }
   return metrics;
 }
 
 /** A check's state after its one run. */
-function stateAfterOneRun(
-  result: CheckResult & { status: Exclude<CheckResult["status"], "skipped"> },
-): CheckState {
+function stateAfterOneRun(result: CheckResult, status: RunRecord["status"]): CheckState {
   const runs = { success: 0, failure: 0, error: 0 };
-  runs[runResultLabel(result.status)] = 1;
+  runs[runResultLabel(status)] = 1;
   return {
     key: checkKey(result.check),
     check: result.check,
@@ -47,7 +46,7 @@ function stateAfterOneRun(
     latest: result,
     history: [{
       at: result.startedAt,
-      status: result.status,
+      status,
       durationMs: result.durationMs,
       message: result.message,
     }],
