@@ -13,6 +13,7 @@ export class MonitorProcess implements AsyncDisposable {
   /** The bound port. */
   port = 0;
   #exited = false;
+  #draining: Promise<string[]> | undefined;
 
   private constructor(args: string[], env: Record<string, string>) {
     this.process = spawnSockit(args, { env }).process;
@@ -69,6 +70,14 @@ export class MonitorProcess implements AsyncDisposable {
     }
   }
 
+  /**
+   * Reads the JSON lines from now on in the background (a monitor whose lines nobody reads would
+   * fill the pipe and stall); {@linkcode MonitorProcess.stop} returns them.
+   */
+  drain(): void {
+    this.#draining ??= this.events.rest();
+  }
+
   /** Sends a signal, then waits for the exit; returns the code, the events left and stderr. */
   async stop(
     signal: Deno.Signal = "SIGTERM",
@@ -82,7 +91,7 @@ export class MonitorProcess implements AsyncDisposable {
     }
     this.#exited = true;
     const [events, status, stderr] = await Promise.all([
-      this.events.rest(),
+      this.#draining ?? this.events.rest(),
       this.process.status,
       this.stderr,
     ]);
