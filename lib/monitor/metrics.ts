@@ -15,7 +15,7 @@
  * | `sockit_check_duration_seconds` | histogram | | every run, first attempt's start to last attempt's end |
  * | `sockit_check_attempts` | gauge | | the latest run's attempts |
  * | `sockit_check_last_run_timestamp_seconds` | gauge | | when the latest run ended (Unix time) |
- * | `sockit_check_interval_seconds` | gauge | | how often the check runs |
+ * | `sockit_check_interval_seconds` | gauge | | how often the check runs (a monitor only) |
  * | `sockit_check_runs_total` | counter | `result` (`success`, `failure`, `error`) | finished runs |
  * | `sockit_check_retries_total` | counter | | attempts beyond each run's first |
  * | `sockit_check_overruns_total` | counter | | turns not started: the run before was still going |
@@ -253,7 +253,8 @@ export class MonitorMetrics {
     this.#duration.observe(labels, Math.max(0, result.durationMs) / 1000);
     this.#attempts.set(labels, result.attempts.length);
     this.#lastRun.set(labels, (result.startedAt.getTime() + result.durationMs) / 1000);
-    this.#interval.set(labels, state.everyMs / 1000);
+    // A one-shot run (everyMs 0) has no interval: staleness is then the cron job's to judge.
+    if (state.everyMs > 0) this.#interval.set(labels, state.everyMs / 1000);
     this.#runs.inc({ ...labels, result: runResultLabel(result.status) });
     this.#retries.inc(labels, Math.max(0, result.attempts.length - 1));
     const reason = failureReason(result);
