@@ -7,3 +7,11 @@
  */
 export { checkKey, HISTORY_LENGTH, runResultLabel } from "./snapshot.ts";
 export type { CheckState, MonitorSnapshot, RunCounts, RunRecord } from "./snapshot.ts";
+export { blackboxMetrics, measuringCheck } from "./blackbox.ts";
+export type { BlackboxMetricsOptions } from "./blackbox.ts";
+export {
+  DEFAULT_SCRAPE_TIMEOUT_SECONDS,
+  handleProbe,
+  SCRAPE_TIMEOUT_OFFSET_SECONDS,
+} from "./probe_endpoint.ts";
+export type { ProbeAnswer, ProbeEndpointOptions, ProbeRequest } from "./probe_endpoint.ts";

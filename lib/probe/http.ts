@@ -62,7 +62,8 @@ export interface HttpProbeOptions {
    * `phase_resolve_ms`, `phase_connect_ms`, `phase_tls_ms`, `phase_processing_ms` and
    * `phase_transfer_ms` (the final exchange's phases, as `get --timing` measures them),
    * `content_length` (the `Content-Length` of the final response, -1 when it has none),
-   * `tls` (the final URL is https) and `ip_protocol` (4 or 6, of the address connected to).
+   * `tls` (the final URL is https), `http_version` (1.1) and `ip_protocol` (4 or 6, of the
+   * address connected to).
    * @default {false}
    */
   measure?: boolean | undefined;
@@ -204,6 +205,7 @@ function measured(fetched: FetchResult, url: HttpUrl): ProbeFacts {
     phase_transfer_ms: timing.transferMs,
     content_length: contentLength(head),
     tls: url.scheme === "https",
+    http_version: Number(head.version.slice("HTTP/".length)),
   };
   const protocol = ipProtocolOf(fetched.remote);
   if (protocol !== undefined) facts.ip_protocol = protocol;

@@ -47,7 +47,12 @@ Deno.test("probeHttp() measuring adds the phases, the content length, tls and th
     assert.ok(typeof ms === "number" && ms >= 0, `phase_${phase}_ms is ${ms}`);
   }
   assert.equal(facts.phase_tls_ms, 0);
-  assert.deepEqual([facts.content_length, facts.tls, facts.ip_protocol], [5, false, 4]);
+  assert.deepEqual([facts.content_length, facts.tls, facts.http_version, facts.ip_protocol], [
+    5,
+    false,
+    1.1,
+    4,
+  ]);
 });
 
 Deno.test("probeHttp() measuring a chunked body reports its content length as -1", async () => {

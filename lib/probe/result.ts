@@ -52,7 +52,8 @@ export interface ProbeFailure {
  * `redirects`, `cert_expires` (http), `remote`, `received` (tcp, unix), `rcode`, `answers`,
  * `server` (dns), `bytes` (echo). Asked for by a monitor (the kinds' `measure` and
  * `readCertificate` options): `phase_resolve_ms`, `phase_connect_ms`, `phase_tls_ms`,
- * `phase_processing_ms`, `phase_transfer_ms`, `content_length`, `tls`, `cert_not_after` (http),
+ * `phase_processing_ms`, `phase_transfer_ms`, `content_length`, `tls`, `http_version`,
+ * `cert_not_after` (http),
  * `ip_protocol` (http, tcp, echo).
  */
 export type ProbeFacts = Record<string, string | number | boolean | null | string[]>;
