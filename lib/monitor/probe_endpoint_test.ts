@@ -181,3 +181,25 @@ Deno.test("handleProbe() refuses a target for a unix check, and one not of the m
   assert.equal(web.status, 400);
   assert.match(web.body, /^Invalid target "tcp:\/\/127\.0\.0\.1:1" for http module/);
 });
+
+Deno.test("handleProbe() gives a dns check the target as the name to ask, with its type and server", async () => {
+  const spec = await load(
+    `checks:\n  - { name: ns, dns: { name: example.test, type: AAAA, server: "127.0.0.1:${closedPort()}" } }\n`,
+  );
+  const answer = await handleProbe(
+    [spec],
+    ask({
+      module: "ns",
+      target: "other.test",
+      debug: true,
+      scrapeTimeoutHeader: "1",
+    }),
+    { anyTarget: true },
+  );
+  assert.match(
+    answer.body,
+    /msg="Beginning probe" module="ns" target="other\.test AAAA @127\.0\.0\.1:\d+"/,
+  );
+  assert.match(answer.body, /^probe_dns_answer_rrs 0$/m);
+  assert.match(answer.body, /^probe_success 0$/m);
+});
