@@ -21,3 +21,11 @@ export { CHECK_LABELS, DURATION_BUCKETS, MonitorMetrics } from "./metrics.ts";
 export type { MonitorMetricsOptions } from "./metrics.ts";
 export { FAILURE_REASONS, failureReason } from "./reason.ts";
 export type { FailureReason } from "./reason.ts";
+export { blackboxMetrics, measuringCheck } from "./blackbox.ts";
+export type { BlackboxMetricsOptions } from "./blackbox.ts";
+export {
+  DEFAULT_SCRAPE_TIMEOUT_SECONDS,
+  handleProbe,
+  SCRAPE_TIMEOUT_OFFSET_SECONDS,
+} from "./probe_endpoint.ts";
+export type { ProbeAnswer, ProbeEndpointOptions, ProbeRequest } from "./probe_endpoint.ts";

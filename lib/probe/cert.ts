@@ -24,6 +24,11 @@ export interface PeerCertificate {
   validFrom: Date;
   /** The last moment it is valid. */
   validTo: Date;
+  /**
+   * The earliest last moment of the chain (the leaf and the issuers above it, as the handshake
+   * verified it): an intermediate that expires before the leaf ends the chain's validity.
+   */
+  chainValidTo: Date;
 }
 
 /** Options for {@linkcode readPeerCertificate}. */
@@ -114,7 +119,7 @@ export async function readPeerCertificate(
         });
         socket.once("secureConnect", () => {
           try {
-            outcome ??= { cert: certificateOf(socket.getPeerCertificate()) };
+            outcome ??= { cert: certificateOf(socket.getPeerCertificate(true)) };
           } catch (error) {
             outcome ??= { error: error as Error };
           }
@@ -125,7 +130,7 @@ export async function readPeerCertificate(
   );
 }
 
-function certificateOf(cert: tls.PeerCertificate): PeerCertificate {
+function certificateOf(cert: tls.DetailedPeerCertificate): PeerCertificate {
   if (!cert || !cert.valid_to) {
     throw new TlsError("The server sent no certificate");
   }
@@ -136,5 +141,28 @@ function certificateOf(cert: tls.PeerCertificate): PeerCertificate {
   }
   const name = (entity: tls.Certificate | undefined) =>
     entity?.CN ?? Object.entries(entity ?? {}).map(([k, v]) => `${k}=${v}`).join(", ");
-  return { subject: name(cert.subject), issuer: name(cert.issuer), validFrom, validTo };
+  return {
+    subject: name(cert.subject),
+    issuer: name(cert.issuer),
+    validFrom,
+    validTo,
+    chainValidTo: earliestValidTo(cert, validTo),
+  };
+}
+
+/** The most certificates of a chain looked at: no real chain is longer. */
+const MAX_CHAIN = 16;
+
+/** The earliest `valid_to` from `leaf` up its issuers (a root is its own issuer). */
+function earliestValidTo(leaf: tls.DetailedPeerCertificate, leafValidTo: Date): Date {
+  let earliest = leafValidTo;
+  const seen = new Set<string>();
+  let at: tls.DetailedPeerCertificate | undefined = leaf;
+  while (at?.valid_to && seen.size < MAX_CHAIN && !seen.has(at.fingerprint256)) {
+    seen.add(at.fingerprint256);
+    const validTo = new Date(at.valid_to);
+    if (validTo.getTime() < earliest.getTime()) earliest = validTo;
+    at = at.issuerCertificate;
+  }
+  return earliest;
 }

@@ -14,6 +14,7 @@ import {
 } from "../http/expect.ts";
 import type { HttpExpectations, JsonExpectation } from "../http/expect.ts";
 import { fetchUrl } from "../http/fetch.ts";
+import type { FetchResult } from "../http/fetch.ts";
 import { HttpClient } from "../http/pool.ts";
 import { defaultFields, REDIRECT_STATUSES } from "../http/request.ts";
 import type { ResponseHead } from "../http/response.ts";
@@ -23,7 +24,8 @@ import { formatHostPort } from "../net/addr.ts";
 import { concatBytes } from "../net/bytes.ts";
 import { formatDuration, withDeadline } from "../net/deadline.ts";
 import { overrideKey } from "../net/override.ts";
-import { failed } from "./result.ts";
+import type { PeerCertificate } from "./cert.ts";
+import { failed, ipProtocolOf } from "./result.ts";
 import type { AttemptOptions, ProbeFacts, ProbeFailure, ProbeResult } from "./result.ts";
 
 /** How an HTTP target is asked (a GET) and what its response must show. */
@@ -55,6 +57,22 @@ export interface HttpProbeOptions {
   unixSocket?: string | undefined;
   /** What the response must show. @default {a 2xx status} */
   expect?: HttpExpectations | undefined;
+  /**
+   * Read the whole body, as blackbox_exporter does, and add the facts a monitor's metrics need:
+   * `phase_resolve_ms`, `phase_connect_ms`, `phase_tls_ms`, `phase_processing_ms` and
+   * `phase_transfer_ms` (the final exchange's phases, as `get --timing` measures them),
+   * `content_length` (the `Content-Length` of the final response, -1 when it has none),
+   * `tls` (the final URL is https), `http_version` (1.1) and `ip_protocol` (4 or 6, of the
+   * address connected to).
+   * @default {false}
+   */
+  measure?: boolean | undefined;
+  /**
+   * `https:` only: read the peer's certificate chain over a second handshake (see `cert.ts`)
+   * and add `cert_not_after`, the earliest expiry in it (ISO time). A handshake that fails
+   * leaves the fact out and fails nothing. @default {false}
+   */
+  readCertificate?: boolean | undefined;
 }
 
 /** What an HTTP probe expects when it is told nothing: a 2xx status. */
@@ -80,6 +98,7 @@ export async function probeHttp(
   const json = http.json ?? [];
   const keepBody = needsBody(expect) || json.length > 0;
   const method = http.method ?? "GET";
+  const measure = http.measure ?? false;
   // A user:pass@ URL sends Basic authorization, unless a header gave one.
   const fields = withBasicAuthorization(http.fields ?? defaultFields("sockit"), url);
   const client = new HttpClient({
@@ -94,6 +113,7 @@ export async function probeHttp(
   let bodyBytes = 0;
   let finalUrl = url;
   let responses = 0;
+  let fetched: FetchResult | undefined;
   const started = performance.now();
   try {
     let head: ResponseHead;
@@ -117,7 +137,7 @@ export async function probeHttp(
                 head.headers.has("location");
               // Without body expectations the status and fields say it all: no need to
               // download a large body on every attempt.
-              if (!keepBody && !redirecting) throw new HeadIsEnough(head);
+              if (!keepBody && !redirecting && !measure) throw new HeadIsEnough(head);
             },
             onBody: (chunk) => {
               bodyBytes += chunk.length;
@@ -127,6 +147,7 @@ export async function probeHttp(
         { signal: options.signal },
       );
       head = result.head;
+      fetched = result;
     } catch (error) {
       if (!(error instanceof HeadIsEnough)) throw error;
       head = error.head;
@@ -152,15 +173,19 @@ export async function probeHttp(
         reason: f.reason,
       })),
     ];
-    if (http.certValidForMs !== undefined) {
+    const cert = await certificateOf(finalUrl, http, {
+      ...options,
       // The second handshake has what is left of the attempt's time.
-      const left = Math.max(1, options.timeoutMs - (performance.now() - started));
-      const cert = await checkCertificate(finalUrl, http, http.certValidForMs, {
-        ...options,
-        timeoutMs: left,
-      });
-      facts.cert_expires = cert.expires;
-      if (cert.failure) failures.push(cert.failure);
+      timeoutMs: Math.max(1, options.timeoutMs - (performance.now() - started)),
+    });
+    if (http.certValidForMs !== undefined) {
+      const judged = judgeCertificate(finalUrl, cert, http.certValidForMs);
+      facts.cert_expires = judged.expires;
+      if (judged.failure) failures.push(judged.failure);
+    }
+    if (fetched !== undefined && measure) Object.assign(facts, measured(fetched, finalUrl));
+    if (cert !== undefined && http.readCertificate) {
+      facts.cert_not_after = cert.chainValidTo.toISOString();
     }
     if (failures.length > 0) return failed(failures, facts);
     return { ready: true, detail: `status ${head.status}`, facts };
@@ -169,32 +194,75 @@ export async function probeHttp(
   }
 }
 
+/** The facts of {@linkcode HttpProbeOptions.measure}, from the fetch's outcome. */
+function measured(fetched: FetchResult, url: HttpUrl): ProbeFacts {
+  const { timing, head } = fetched;
+  const facts: ProbeFacts = {
+    phase_resolve_ms: timing.resolveMs,
+    phase_connect_ms: timing.connectMs,
+    phase_tls_ms: timing.tlsMs,
+    phase_processing_ms: timing.firstByteMs,
+    phase_transfer_ms: timing.transferMs,
+    content_length: contentLength(head),
+    tls: url.scheme === "https",
+    http_version: Number(head.version.slice("HTTP/".length)),
+  };
+  const protocol = ipProtocolOf(fetched.remote);
+  if (protocol !== undefined) facts.ip_protocol = protocol;
+  return facts;
+}
+
 /**
- * Reads the certificate of `url`'s server over a handshake of its own, with the same address
- * overrides and trusted CAs, and checks that it stays valid at least `minMs` more.
+ * The `Content-Length` a response declares, -1 when it declares none or its body is framed
+ * otherwise (chunked): what blackbox_exporter reports as `probe_http_content_length`.
  */
-async function checkCertificate(
+function contentLength(head: ResponseHead): number {
+  const declared = head.headers.get("content-length");
+  if (declared === undefined || head.headers.has("transfer-encoding")) return -1;
+  return /^\d+$/.test(declared.trim()) ? Number(declared.trim()) : -1;
+}
+
+/**
+ * The certificate of `url`'s server, read over a handshake of its own with the same address
+ * overrides and trusted CAs, when an expectation or {@linkcode HttpProbeOptions.readCertificate}
+ * asks for it and `url` is https. A failure to read it fails the attempt only for an expectation.
+ */
+async function certificateOf(
   url: HttpUrl,
   http: HttpProbeOptions,
-  minMs: number,
   options: AttemptOptions,
-): Promise<{ expires: string | null; failure?: ProbeFailure }> {
-  const expected = `valid for ${formatDuration(minMs)} more`;
-  if (url.scheme !== "https") {
-    const reason = `${url.href} is not https: there is no certificate to check`;
-    return { expires: null, failure: { expectation: "cert", expected, got: "plain http", reason } };
-  }
+): Promise<PeerCertificate | undefined> {
+  const expected = http.certValidForMs !== undefined;
+  if (url.scheme !== "https" || !(expected || http.readCertificate)) return undefined;
   const address = http.resolve?.get(overrideKey(url.host, url.port))?.[0] ?? url.host;
   // Loaded on first use: node:tls costs tens of milliseconds at start-up, and only this needs it.
   const { readPeerCertificate } = await import("./cert.ts");
-  const cert = await readPeerCertificate(address, url.port, {
-    servername: url.host,
-    caCerts: http.caCerts,
-    insecure: http.insecure,
-    timeoutMs: options.timeoutMs,
-    signal: options.signal,
-    trace: options.trace,
-  });
+  try {
+    return await readPeerCertificate(address, url.port, {
+      servername: url.host,
+      caCerts: http.caCerts,
+      insecure: http.insecure,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      trace: options.trace,
+    });
+  } catch (error) {
+    if (expected || options.signal?.aborted) throw error;
+    return undefined;
+  }
+}
+
+/** Checks that the certificate read for `url` stays valid at least `minMs` more. */
+function judgeCertificate(
+  url: HttpUrl,
+  cert: PeerCertificate | undefined,
+  minMs: number,
+): { expires: string | null; failure?: ProbeFailure } {
+  const expected = `valid for ${formatDuration(minMs)} more`;
+  if (cert === undefined) {
+    const reason = `${url.href} is not https: there is no certificate to check`;
+    return { expires: null, failure: { expectation: "cert", expected, got: "plain http", reason } };
+  }
   const leftMs = cert.validTo.getTime() - Date.now();
   const expires = cert.validTo.toISOString();
   if (leftMs >= minMs) return { expires };

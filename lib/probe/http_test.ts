@@ -34,3 +34,47 @@ Deno.test("probeHttp() with a certificate expectation on plain http fails it: no
   assert.equal(result.reason, `${url} is not https: there is no certificate to check`);
   assert.equal(result.facts?.cert_expires, null);
 });
+
+Deno.test("probeHttp() measuring adds the phases, the content length, tls and the IP version", async () => {
+  await using server = startHttpResponder(["HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"]);
+  const result = await probeHttp(parseHttpUrl(server.url()), { timeoutMs: 2000 }, {
+    measure: true,
+  });
+  assert.equal(result.ready, true);
+  const facts = result.facts ?? {};
+  for (const phase of ["resolve", "connect", "tls", "processing", "transfer"]) {
+    const ms = facts[`phase_${phase}_ms`];
+    assert.ok(typeof ms === "number" && ms >= 0, `phase_${phase}_ms is ${ms}`);
+  }
+  assert.equal(facts.phase_tls_ms, 0);
+  assert.deepEqual([facts.content_length, facts.tls, facts.http_version, facts.ip_protocol], [
+    5,
+    false,
+    1.1,
+    4,
+  ]);
+});
+
+Deno.test("probeHttp() measuring a chunked body reports its content length as -1", async () => {
+  await using server = startHttpResponder([
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+  ]);
+  const result = await probeHttp(parseHttpUrl(server.url()), { timeoutMs: 2000 }, {
+    measure: true,
+  });
+  assert.equal(result.facts?.content_length, -1);
+});
+
+Deno.test("probeHttp() adds no measured facts unless asked, and no certificate for plain http", async () => {
+  await using server = startHttpResponder(["HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]);
+  const result = await probeHttp(parseHttpUrl(server.url()), { timeoutMs: 2000 }, {
+    readCertificate: true,
+  });
+  assert.equal(result.ready, true);
+  assert.deepEqual(Object.keys(result.facts ?? {}).sort(), [
+    "redirects",
+    "status",
+    "time_ms",
+    "url",
+  ]);
+});

@@ -50,7 +50,11 @@ export interface ProbeFailure {
 /**
  * What an attempt saw, for reports: `time_ms` (the exchange), and by kind `status`, `url`,
  * `redirects`, `cert_expires` (http), `remote`, `received` (tcp, unix), `rcode`, `answers`,
- * `server` (dns), `bytes` (echo).
+ * `server` (dns), `bytes` (echo). Asked for by a monitor (the kinds' `measure` and
+ * `readCertificate` options): `phase_resolve_ms`, `phase_connect_ms`, `phase_tls_ms`,
+ * `phase_processing_ms`, `phase_transfer_ms`, `content_length`, `tls`, `http_version`,
+ * `cert_not_after` (http),
+ * `ip_protocol` (http, tcp, echo).
  */
 export type ProbeFacts = Record<string, string | number | boolean | null | string[]>;
 
@@ -62,6 +66,22 @@ export interface AttemptOptions {
   signal?: AbortSignal | undefined;
   /** Receives the attempt's socket steps. */
   trace?: TraceFn | undefined;
+}
+
+/**
+ * The IP version of a connected address as `dial()` writes it (`127.0.0.1:80`, `[::1]:80`):
+ * 4 or 6, undefined for a Unix socket.
+ *
+ * @example
+ * ```ts
+ * import { ipProtocolOf } from "./result.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(["127.0.0.1:80", "[::1]:80", "unix:/run/x"].map(ipProtocolOf), [4, 6, undefined]);
+ * ```
+ */
+export function ipProtocolOf(remote: string): 4 | 6 | undefined {
+  if (remote.startsWith("[")) return 6;
+  return /^\d{1,3}(?:\.\d{1,3}){3}:\d+$/.test(remote) ? 4 : undefined;
 }
 
 /** Turns an attempt's error into "not ready, because ...", fatal when retrying cannot help. */

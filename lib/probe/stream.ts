@@ -9,10 +9,10 @@ import { quotedExcerpt } from "../http/expect.ts";
 import { indexOfBytes } from "../net/bytes.ts";
 import { withConn } from "../net/conn.ts";
 import { formatDuration } from "../net/deadline.ts";
-import type { DialTarget } from "../net/dial.ts";
+import type { Dialed, DialTarget } from "../net/dial.ts";
 import { ProtocolError, TimeoutError } from "../net/errors.ts";
 import { writeAll } from "../net/io.ts";
-import { failed } from "./result.ts";
+import { failed, ipProtocolOf } from "./result.ts";
 import type { AttemptOptions, ProbeFacts, ProbeResult } from "./result.ts";
 import type { Target } from "./target.ts";
 
@@ -22,12 +22,19 @@ export interface StreamProbeOptions {
   send?: Uint8Array | undefined;
   /** Read until these bytes have come (anywhere in what was received). */
   expect?: Uint8Array | undefined;
+  /**
+   * Add the facts a monitor's metrics need: `phase_resolve_ms`, `phase_connect_ms` and
+   * `ip_protocol` (4 or 6, of the address connected to). @default {false}
+   */
+  measure?: boolean | undefined;
 }
 
 /** What an echo probe sends. */
 export interface EchoProbeOptions {
   /** The bytes to send, which must come back exact. @default {"sockit readiness probe\\n"} */
   payload?: Uint8Array | undefined;
+  /** Add the facts of {@linkcode StreamProbeOptions.measure}. @default {false} */
+  measure?: boolean | undefined;
 }
 
 /** What an echo probe sends: a few bytes that must come back exact. */
@@ -37,6 +44,18 @@ function dialTarget(target: Target & { kind: "tcp" | "unix" | "echo" }): DialTar
   return target.kind === "unix"
     ? { path: target.path }
     : { hostname: target.host, port: target.port };
+}
+
+/** The facts of {@linkcode StreamProbeOptions.measure} for a connection made. */
+function dialFacts(dialed: Dialed, measure: boolean | undefined): ProbeFacts {
+  if (!measure) return {};
+  const facts: ProbeFacts = {
+    phase_resolve_ms: dialed.resolveMs,
+    phase_connect_ms: dialed.connectMs,
+  };
+  const protocol = ipProtocolOf(dialed.remote);
+  if (protocol !== undefined) facts.ip_protocol = protocol;
+  return facts;
 }
 
 /** The most a stream probe reads while it looks for its expected bytes. */
@@ -54,7 +73,11 @@ export async function probeConnect(
   const started = performance.now();
   const { send, expect } = stream;
   // What has come so far, for a failure that says what came instead of the expected bytes.
-  const reading = { bytes: new Uint8Array(0), remote: undefined as string | undefined };
+  const reading = {
+    bytes: new Uint8Array(0),
+    remote: undefined as string | undefined,
+    measured: {} as ProbeFacts,
+  };
   const missing = (expected: Uint8Array, why: string): ProbeResult => {
     const got = showBytes(reading.bytes);
     return failed([{
@@ -66,6 +89,7 @@ export async function probeConnect(
       remote: reading.remote ?? null,
       received: receivedText(reading.bytes),
       time_ms: performance.now() - started,
+      ...reading.measured,
     });
   };
   try {
@@ -76,6 +100,7 @@ export async function probeConnect(
       trace: options.trace,
     }, async (dialed): Promise<ProbeResult> => {
       reading.remote = dialed.remote;
+      reading.measured = dialFacts(dialed, stream.measure);
       const facts: ProbeFacts = { remote: dialed.remote };
       if (send !== undefined) {
         await writeAll(dialed.conn, send);
@@ -83,6 +108,7 @@ export async function probeConnect(
       }
       if (expect === undefined) {
         facts.time_ms = performance.now() - started;
+        Object.assign(facts, reading.measured);
         return { ready: true, detail: `accepted on ${dialed.remote}`, facts };
       }
       const received = await readUntil(dialed.conn, expect, reading, options);
@@ -94,6 +120,7 @@ export async function probeConnect(
       }
       facts.time_ms = performance.now() - started;
       facts.received = receivedText(reading.bytes);
+      Object.assign(facts, reading.measured);
       return { ready: true, detail: `${showBytes(expect)} received from ${dialed.remote}`, facts };
     });
   } catch (error) {
@@ -169,13 +196,18 @@ export async function probeEcho(
         expected: showBytes(payload),
         got: error.message,
         reason: error.message,
-      }], { remote: dialed.remote, bytes: payload.length });
+      }], { remote: dialed.remote, bytes: payload.length, ...dialFacts(dialed, echo.measure) });
     }
     const ms = replies[0]?.time_ms ?? 0;
     return {
       ready: true,
       detail: `echoed ${payload.length} bytes in ${ms.toFixed(3)} ms`,
-      facts: { remote: dialed.remote, bytes: payload.length, time_ms: ms },
+      facts: {
+        remote: dialed.remote,
+        bytes: payload.length,
+        time_ms: ms,
+        ...dialFacts(dialed, echo.measure),
+      },
     };
   });
 }

@@ -96,3 +96,29 @@ Deno.test("probeEcho() reports other bytes coming back as a failed echo", async 
   assert.equal(result.ready, false);
   assert.equal(!result.ready && result.failures?.[0]?.expectation, "echo");
 });
+
+Deno.test("probeConnect() measuring adds the dial's phases and the IP version, 6 for [::1]", async () => {
+  using listener = Deno.listen({ hostname: "::1", port: 0 });
+  const accepted = listener.accept().then((conn) => conn.close());
+  const target = parseTarget(`[::1]:${listener.addr.port}`) as ReturnType<typeof tcp>;
+  const result = await probeConnect(target, { timeoutMs: 2000 }, { measure: true });
+  await accepted;
+  assert.equal(result.ready, true);
+  assert.equal(result.facts?.ip_protocol, 6);
+  assert.equal(typeof result.facts?.phase_connect_ms, "number");
+});
+
+Deno.test("probeConnect() adds no measured facts unless asked", async () => {
+  await using server = serveOnce(() => Promise.resolve());
+  const result = await probeConnect(tcp(server.port), { timeoutMs: 2000 });
+  assert.deepEqual(Object.keys(result.facts ?? {}).sort(), ["remote", "time_ms"]);
+});
+
+Deno.test("probeEcho() measuring adds the IP version of the address echoed with", async () => {
+  await using server = serveEcho({ port: 0 });
+  const target = parseTarget(`echo://127.0.0.1:${(server.addr as Deno.NetAddr).port}`);
+  const result = await probeEcho(target as typeof target & { kind: "echo" }, { timeoutMs: 2000 }, {
+    measure: true,
+  });
+  assert.equal(result.facts?.ip_protocol, 4);
+});
