@@ -9,10 +9,11 @@ import { Redactor } from "../../check/redact.ts";
 import { jsonResult, showMs } from "../../check/report.ts";
 import type { CheckResult } from "../../check/runner.ts";
 import { emptySelection, selectChecks } from "../../check/select.ts";
-import type { CheckSpec, SpecError } from "../../check/spec.ts";
+import type { CheckDef, CheckSpec, SpecError } from "../../check/spec.ts";
 import { serveHttp } from "../../http/server.ts";
 import type { HttpServer } from "../../http/server.ts";
 import { Monitor } from "../../monitor/scheduler.ts";
+import { measuringCheck } from "../../monitor/blackbox.ts";
 import { MonitorMetrics } from "../../monitor/metrics.ts";
 import { monitorRoutes } from "../../monitor/routes.ts";
 import type { CheckState, RunRecord } from "../../monitor/snapshot.ts";
@@ -129,9 +130,14 @@ function keyOf(check: { file: string; name: string }): string {
   return `${check.file}\u0000${check.name}`;
 }
 
-/** The checks the filters select. */
-function selected(specs: CheckSpec[], plan: CheckPlan) {
-  return selectChecks(specs, plan).filter((p) => p.skip === undefined).map((p) => p.check);
+/**
+ * The checks the filters select, each measuring what the metrics show (the HTTP phases, the
+ * certificate chain's expiry, the IP version).
+ */
+function selected(specs: CheckSpec[], plan: CheckPlan): CheckDef[] {
+  return selectChecks(specs, plan).filter((p) => p.skip === undefined).map((p) =>
+    measuringCheck(p.check)
+  );
 }
 
 /**
