@@ -7,3 +7,5 @@
  */
 export { checkKey, HISTORY_LENGTH, runResultLabel } from "./snapshot.ts";
 export type { CheckState, MonitorSnapshot, RunCounts, RunRecord } from "./snapshot.ts";
+export { DEFAULT_MONITOR_JOBS, Monitor } from "./scheduler.ts";
+export type { MonitorOptions } from "./scheduler.ts";
