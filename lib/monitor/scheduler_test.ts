@@ -4,6 +4,7 @@
  * where the timing must be controlled: the spread, per-check intervals, overruns, reloads, stops.
  */
 import assert from "node:assert/strict";
+import { Redactor } from "../check/redact.ts";
 import { loadSpec } from "../check/spec.ts";
 import type { CheckDef } from "../check/spec.ts";
 import type { ProbeOptions } from "../probe/probe.ts";
@@ -304,6 +305,33 @@ Deno.test("retries are counted as attempts beyond the first, and the history kee
   assert.equal(state.latest?.attempts.length, 3);
   assert.equal(state.history.at(-1)!.at, state.latest!.startedAt);
   assert.ok(state.history.every((run) => run.status === "failed"));
+});
+
+Deno.test("results arrive masked: a secret in what a run saw is never in the monitor's state", async () => {
+  const checks = await tcpChecks(1, 1);
+  const seen: ProbeResult = {
+    ready: false,
+    reason: 'got "token hunter22", expected "ok"',
+    failures: [{
+      expectation: "expect",
+      expected: "ok",
+      got: "token hunter22",
+      reason: "got token hunter22",
+    }],
+  };
+  const watched = watchedMonitor({
+    checks,
+    everyMs: 60_000,
+    redactor: new Redactor(["hunter22"]),
+    probe: () => Promise.resolve(seen),
+  });
+  watched.monitor.start();
+  await watched.results(key("c0"), 1);
+  await watched.monitor.stop(1000);
+  const state = stateOf(watched.monitor, "c0");
+  assert.equal(state.latest?.status, "failed");
+  assert.doesNotMatch(JSON.stringify(state), /hunter22/);
+  assert.match(state.history[0]!.message, /\*\*\*/);
 });
 
 Deno.test("a probe that throws is an error result, not an unhandled rejection", async () => {
