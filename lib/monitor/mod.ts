@@ -29,3 +29,5 @@ export {
   SCRAPE_TIMEOUT_OFFSET_SECONDS,
 } from "./probe_endpoint.ts";
 export type { ProbeAnswer, ProbeEndpointOptions, ProbeRequest } from "./probe_endpoint.ts";
+export { DEFAULT_MONITOR_JOBS, Monitor } from "./scheduler.ts";
+export type { MonitorOptions } from "./scheduler.ts";

@@ -78,12 +78,34 @@ export interface MonitorSnapshot {
   };
 }
 
-/** The key of a check in a monitor: its file and name. */
+/**
+ * The key of a check in a monitor: its file and name.
+ *
+ * @example
+ * ```ts
+ * import { checkKey } from "./snapshot.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(checkKey({ file: "sockit.yaml", name: "web" }), "sockit.yaml\u0000web");
+ * assert.notEqual(checkKey({ file: "a", name: "b c" }), checkKey({ file: "a b", name: "c" }));
+ * ```
+ */
 export function checkKey(check: Pick<CheckDef, "file" | "name">): string {
   return `${check.file}\u0000${check.name}`;
 }
 
-/** `sockit_check_runs_total{result=...}`'s label for a run that ended so. */
+/**
+ * `sockit_check_runs_total{result=...}`'s label for a run that ended so.
+ *
+ * @example
+ * ```ts
+ * import { runResultLabel } from "./snapshot.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(
+ *   (["passed", "failed", "error"] as const).map(runResultLabel),
+ *   ["success", "failure", "error"],
+ * );
+ * ```
+ */
 export function runResultLabel(status: RunRecord["status"]): keyof RunCounts {
   return status === "passed" ? "success" : status === "failed" ? "failure" : "error";
 }
