@@ -107,7 +107,7 @@ interface Entry {
  * ```
  */
 export class Monitor {
-  readonly #options: MonitorOptions;
+  #options: MonitorOptions;
   readonly #jobs: number;
   readonly #files: string[];
   #entries: Entry[] = [];
@@ -176,9 +176,11 @@ export class Monitor {
    * Takes a reloaded spec's checks. A check kept (same file and name) keeps its state, counters,
    * history and next turn, and runs with its new definition from its next run (its interval too:
    * a new interval starts its grid at that next turn). A new check is spread in at its index's
-   * phase. A check no longer there stops: a run of it in flight is ended, unreported.
+   * phase. A check no longer there stops: a run of it in flight is ended, unreported. A new
+   * `redactor` (the reloaded spec's secrets) masks every run from now on.
    */
-  replace(checks: readonly CheckDef[]): void {
+  replace(checks: readonly CheckDef[], options: { redactor?: Redactor | undefined } = {}): void {
+    if ("redactor" in options) this.#options = { ...this.#options, redactor: options.redactor };
     const kept = new Map(this.#entries.map((entry) => [entry.state.key, entry]));
     const entries = this.#entriesFor(checks, kept);
     const now = performance.now();
@@ -413,6 +415,8 @@ function failedRun(check: CheckDef, error: unknown): CheckResult {
     message: error instanceof Error ? error.message : String(error),
     failures: [],
     errorType: error instanceof Error ? error.name : "Error",
+    errorKind: undefined,
+    errorCode: undefined,
     facts: {},
   };
 }
