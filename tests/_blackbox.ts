@@ -1,29 +1,12 @@
 /**
  * A real blackbox_exporter (Debian's `prometheus-blackbox-exporter`) on loopback, for tests
- * that compare sockit's `/probe` with it: its configuration in a temporary folder, a free port,
- * ready once it logs that it listens, stopped by its own process id.
+ * that compare sockit's `/probe` with it, and what reads its answers.
  *
  * @module
  */
-import { LineReader } from "./_helpers.ts";
-import { freePort } from "./_http.ts";
+import { type BlackboxExporter as StartedBlackbox, startBlackboxExporter } from "./_prometheus.ts";
 
-/** The exporter's binary names, Debian's first. */
-const NAMES = ["prometheus-blackbox-exporter", "blackbox_exporter"];
-
-/** The path of blackbox_exporter, or undefined when it is not installed. */
-export function blackboxExporterPath(): string | undefined {
-  for (const dir of ["/usr/bin", "/usr/local/bin", "/usr/sbin"]) {
-    for (const name of NAMES) {
-      try {
-        if (Deno.statSync(`${dir}/${name}`).isFile) return `${dir}/${name}`;
-      } catch {
-        // not there
-      }
-    }
-  }
-  return undefined;
-}
+export { hasBlackboxExporter } from "./_prometheus.ts";
 
 /** One `/probe` answer: the HTTP status, the body, and its samples by `name{labels}`. */
 export interface BlackboxAnswer {
@@ -32,68 +15,28 @@ export interface BlackboxAnswer {
   samples: Map<string, number>;
 }
 
-/** blackbox_exporter running in the foreground on a free loopback port. */
+/** blackbox_exporter on a free loopback port (started by tests/_prometheus.ts), for `/probe`. */
 export class BlackboxExporter implements AsyncDisposable {
-  readonly #process: Deno.ChildProcess;
+  readonly #daemon: StartedBlackbox;
   readonly #dir: string;
-  readonly #log: string[];
-  readonly #draining: Promise<void>;
   /** Its port. */
   readonly port: number;
 
-  private constructor(
-    process: Deno.ChildProcess,
-    dir: string,
-    port: number,
-    log: string[],
-    draining: Promise<void>,
-  ) {
-    this.#process = process;
+  private constructor(daemon: StartedBlackbox, dir: string) {
+    this.#daemon = daemon;
     this.#dir = dir;
-    this.port = port;
-    this.#log = log;
-    this.#draining = draining;
+    this.port = daemon.port;
   }
 
-  /**
-   * Starts it with `config` (the YAML of its `modules:`) and waits for its "Listening on" line;
-   * a port taken meanwhile is retried on another.
-   */
+  /** Starts it with `config` (the YAML of its `modules:`) in a folder of its own. */
   static async start(config: string): Promise<BlackboxExporter> {
-    const binary = blackboxExporterPath();
-    if (binary === undefined) throw new Error("blackbox_exporter is not installed");
     const dir = await Deno.makeTempDir({ prefix: "sockit-blackbox-" });
-    await Deno.writeTextFile(`${dir}/blackbox.yml`, config);
-    let lastLog = "";
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const port = freePort();
-      const process = new Deno.Command(binary, {
-        args: [`--config.file=${dir}/blackbox.yml`, `--web.listen-address=127.0.0.1:${port}`],
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      const lines = new LineReader(process.stderr);
-      const log: string[] = [];
-      // Its log goes to stderr: read until it listens or exits (the stream then ends).
-      let listening = false;
-      for (let line = await lines.next(); line !== null; line = await lines.next()) {
-        log.push(line);
-        if (line.includes('msg="Listening on"')) {
-          listening = true;
-          break;
-        }
-      }
-      // The rest of its log is read on, so that the pipe never fills.
-      const draining = lines.rest().then((rest) => void log.push(...rest));
-      if (listening) return new BlackboxExporter(process, dir, port, log, draining);
-      await process.status;
-      await draining;
-      lastLog = log.join("\n");
-      if (!/address already in use/i.test(lastLog)) break;
+    try {
+      return new BlackboxExporter(await startBlackboxExporter({ config, dir }), dir);
+    } catch (error) {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      throw error;
     }
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-    throw new Error(`blackbox_exporter did not start:\n${lastLog}`);
   }
 
   /** Asks `/probe` for `module` and `target`, with the scrape timeout header when given. */
@@ -115,20 +58,9 @@ export class BlackboxExporter implements AsyncDisposable {
     return { status: response.status, body, samples: parseSamples(body) };
   }
 
-  /** Its log so far. */
-  get log(): string {
-    return this.#log.join("\n");
-  }
-
   /** Stops it by its process id and removes its folder. */
   async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.#process.kill("SIGTERM");
-    } catch {
-      // exited
-    }
-    await this.#process.status;
-    await this.#draining;
+    await this.#daemon.stop();
     await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
   }
 }

@@ -12,8 +12,8 @@
 import assert from "node:assert/strict";
 import {
   BlackboxExporter,
-  blackboxExporterPath,
   familyNames,
+  hasBlackboxExporter,
   parseSamples,
   promtoolCheckMetrics,
 } from "./_blackbox.ts";
@@ -50,7 +50,7 @@ const DECISIONS = [
 const BANNER = "SSH-2.0-sockit-test\r\n";
 const SCRAPE_TIMEOUT_SECONDS = 1.5;
 
-const blackbox = blackboxExporterPath() !== undefined;
+const blackbox = hasBlackboxExporter();
 if (!blackbox) {
   // deno-lint-ignore no-console
   console.error("note: blackbox_exporter is not installed; the comparison with it is skipped");
