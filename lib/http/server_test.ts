@@ -429,3 +429,31 @@ Deno.test("serveHttp() says which address it cannot listen on", async () => {
       error.message === `Cannot listen on 127.0.0.1:${port}: address already in use`,
   );
 });
+
+Deno.test("serveHttp() closes a client that pipelines requests and never reads, once its writes stall", async () => {
+  const body = new Uint8Array(1024 * 1024);
+  const { server, events } = start(() => ({ status: 200, body }), { idleTimeoutMs: 200 });
+  await using _ = server;
+  using client = await Client.open(server);
+  await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(50));
+  const closed = await events.closed();
+  assert.equal(closed.reason, "idle");
+  assert.ok(closed.requests < 50, `${closed.requests} requests answered`);
+});
+
+Deno.test("serveHttp() serves a well-behaved client while slow ones hold connections", async () => {
+  const { server, events } = start(paths, { headTimeoutMs: 300, maxConns: 30 });
+  await using _ = server;
+  const slow = await Promise.all(Array.from({ length: 20 }, () => Client.open(server)));
+  try {
+    await Promise.all(slow.map((c) => c.send("GET / HTTP/1.1\r\nHost: x\r\nX-A: ")));
+    const started = performance.now();
+    assert.match(await exchange(server, "GET /ok HTTP/1.0\r\n\r\n"), /\r\n\r\n\/ok\n$/);
+    assert.ok(performance.now() - started < 200);
+    const ends = await Promise.all(slow.map((c) => c.rest()));
+    assert.ok(ends.every((end) => end.startsWith("HTTP/1.1 408 ")));
+    await events.when(() => server.active === 0);
+  } finally {
+    for (const client of slow) client[Symbol.dispose]();
+  }
+});
