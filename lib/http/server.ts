@@ -9,7 +9,8 @@
  * - A new connection has `headTimeoutMs` for its first request head from the accept; a
  *   kept-alive one has `idleTimeoutMs` for the first byte of the next, then `headTimeoutMs`.
  *   408 is sent only when part of a head came; a connection that sent nothing is just closed.
- * - Empty lines before a request line are skipped (section 2.2); obs-fold is unfolded.
+ * - What a request head may be (its versions, targets, no body) is `request_head.ts`'s.
+ * - The handler sees HEAD as HEAD (a router answers it as GET); the server drops the body.
  * - A refusal (400, 413, 431, 505, and 503 over `maxConns`) is sent with `Connection: close`,
  *   then the server half-closes and reads what the peer still sends, for a bounded time and
  *   size, so that the peer reads the answer instead of a reset.
