@@ -8,7 +8,7 @@
 import { formatAddr } from "../net/addr.ts";
 import { closeQuietly } from "../net/close.ts";
 import { describeNetError, isPeerGone } from "../net/dial.ts";
-import { sleep } from "../net/timer.ts";
+import { settleWithin, sleep } from "../net/timer.ts";
 import { isTlsTruncation } from "../net/tls.ts";
 import type { TlsKeyPair } from "../net/tls.ts";
 import type { TraceFn } from "../net/trace.ts";
@@ -234,13 +234,7 @@ export class EchoServer implements AsyncDisposable {
   async #stop(graceMs: number): Promise<EchoServerSummary> {
     await this.stopAccepting();
     const all = () => Promise.all([...this.#sessions.values()].map((s) => s.done));
-    if (this.#sessions.size > 0 && graceMs > 0) {
-      const graceOver = new AbortController();
-      await Promise.race([
-        all().finally(() => graceOver.abort()),
-        sleep(graceMs, graceOver.signal),
-      ]);
-    }
+    if (this.#sessions.size > 0 && graceMs > 0) await settleWithin(all(), graceMs);
     for (const session of this.#sessions.values()) {
       session.reason = "shutdown";
       this.#summary.forced++;

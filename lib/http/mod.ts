@@ -1,6 +1,7 @@
 /**
  * sockit's HTTP/1.1 client, written on raw sockets: request heads, response parsing and body
- * framing by RFC 9112, keep-alive connections, TLS, redirects and body decoding.
+ * framing by RFC 9112, keep-alive connections, TLS, redirects and body decoding; and a small
+hardened server for GET and HEAD endpoints (`serveHttp`).
  *
  * @example Fetch a URL from a local server
  * ```ts
@@ -62,6 +63,7 @@ export {
   HttpHeaders,
   isToken,
   latin1,
+  nextHeadLine,
   parseFieldLine,
   parseStatusLine,
   readFields,
@@ -91,6 +93,16 @@ export type {
 } from "./expect.ts";
 export { startHttpResponder } from "./responder.ts";
 export type { HttpResponder } from "./responder.ts";
+export { readRequestHead, RequestError, wantsKeepAlive } from "./request_head.ts";
+export { HttpServer, serveHttp } from "./server.ts";
+export type {
+  HttpCloseReason,
+  HttpHandler,
+  HttpReply,
+  HttpRequest,
+  HttpServerEvent,
+  HttpServerOptions,
+} from "./server.ts";
 export { formatSize, parseSize } from "./size.ts";
 export { basicAuthorization, parseHttpUrl, withBasicAuthorization } from "./url.ts";
 export type { HttpUrl } from "./url.ts";

@@ -223,7 +223,7 @@ export async function readFields(
   while (true) {
     const before = reader.bytesRead - reader.buffered;
     // A line already buffered is taken without a promise: a head usually comes in one read.
-    let raw = headLine(reader, budget - bytes, what);
+    let raw = nextHeadLine(reader, budget - bytes, what);
     if (raw instanceof Promise) raw = await raw;
     bytes += reader.bytesRead - reader.buffered - before;
     if (raw.length === 0) return { fields, bytes };
@@ -246,8 +246,16 @@ export async function readFields(
   }
 }
 
-/** The next line of a head: at once when it is buffered, else a promise of it. */
-function headLine(
+/**
+ * The next line of a head (a request's or a response's): at once when it is buffered, else a
+ * promise of it.
+ *
+ * @param budget Bytes the line may take, its ending included.
+ * @param what The head, for messages: `response head`, `request head`.
+ * @throws {LimitError} (`max-head`) When the line does not end within `budget` bytes.
+ * @throws {ProtocolError} When the connection closes in the middle of the line (or before it).
+ */
+export function nextHeadLine(
   reader: BufReader,
   budget: number,
   what: string,

@@ -63,7 +63,7 @@ export type { AddressOverride } from "./override.ts";
 export { readWithTimeout } from "./read_timeout.ts";
 export { mayRetry, pauseBefore } from "./retry.ts";
 export type { RetrySchedule } from "./retry.ts";
-export { MAX_TIMER_MS, sleep, startTimer } from "./timer.ts";
+export { MAX_TIMER_MS, settleWithin, sleep, startTimer } from "./timer.ts";
 export type { Timer } from "./timer.ts";
 export type { ByteReader, ByteWriter } from "./io.ts";
 export { percentile, summarize } from "./stats.ts";

@@ -82,3 +82,29 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", done, { once: true });
   });
 }
+
+/**
+ * Waits for `promise` at most `ms` milliseconds (a shutdown's grace period): resolves when it
+ * settles, either way, or when the time is up, whichever comes first, and leaves no timer
+ * behind.
+ *
+ * @returns Whether `promise` settled in time.
+ *
+ * @example
+ * ```ts
+ * import { settleWithin } from "./timer.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(await settleWithin(Promise.resolve(), 2 ** 40), true);
+ * assert.equal(await settleWithin(new Promise(() => {}), 1), false);
+ * ```
+ */
+export async function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const over = new AbortController();
+  let settled = false;
+  const done = () => {
+    settled = true;
+    over.abort();
+  };
+  await Promise.race([promise.then(done, done), sleep(ms, over.signal)]);
+  return settled;
+}

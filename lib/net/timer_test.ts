@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MAX_TIMER_MS, sleep, startTimer } from "./timer.ts";
+import { MAX_TIMER_MS, settleWithin, sleep, startTimer } from "./timer.ts";
 
 Deno.test("startTimer() holds a delay past 2^31-1 ms instead of firing at once", async () => {
   // setTimeout(fn, 2 ** 31) fires on the next tick with a TimeoutOverflowWarning.
@@ -63,4 +63,11 @@ startTimer(() => console.log("cleared, yet fired"), 30_000).clear();`;
   assert.equal(new TextDecoder().decode(out.stderr), "");
   assert.equal(new TextDecoder().decode(out.stdout), "fired\n");
   assert.ok(performance.now() - started < 20_000, "the cleared timer held the process");
+});
+
+Deno.test("settleWithin() counts a rejection as settled and gives up on a promise past its time", async () => {
+  assert.equal(await settleWithin(Promise.reject(new Error("x")), 1000), true);
+  const started = performance.now();
+  assert.equal(await settleWithin(new Promise(() => {}), 20), false);
+  assert.ok(performance.now() - started >= 15);
 });
