@@ -26,6 +26,8 @@ function resultOf(check: CheckDef, facts: ProbeFacts, overrides: Partial<CheckRe
     message: "",
     failures: [],
     errorType: undefined,
+    errorKind: undefined,
+    errorCode: undefined,
     facts,
     ...overrides,
   } satisfies CheckResult;

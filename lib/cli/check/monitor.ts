@@ -71,7 +71,12 @@ export async function monitorSpecs(
         trace: ctx.trace,
       }),
       onEvent: (event) => {
-        if (event.type === "error") log("check").debug`monitor endpoint: ${event.message}`;
+        if (event.event === "error") {
+          log("check").warn`${event.method} ${event.target}: ${event.error}`;
+        } else if (event.event === "request") {
+          log("check")
+            .debug`${event.peer} ${event.method} ${event.target} ${event.status} (${event.duration_ms} ms)`;
+        }
       },
     });
   }
