@@ -126,7 +126,7 @@ Deno.test("without --json, a monitor prints a line when a check changes state, a
     const down = (await lines.next())!;
     assert.match(
       down,
-      /^\S+Z {2}FAIL {2}svc {2}could not run: connection refused in .+ \(was ok\)$/,
+      /^\S+Z {2}FAIL {2}svc {2}could not run: Cannot connect to 127\.0\.0\.1:\d+: connection refused in .+ \(was ok\)$/,
     );
     const again = Deno.listen({ hostname: "127.0.0.1", port });
     accepting = (async () => {
