@@ -6,15 +6,16 @@ import assert from "node:assert/strict";
 import { runMonitorSoak } from "./abuse/monitor_soak.ts";
 
 Deno.test({
-  name: "a monitor of 200 checks every second runs each on its every turn, with descriptors flat",
+  name:
+    "a monitor of 200 checks every second runs each on its every turn, with descriptors flat and RSS peaks settled",
   ignore: Deno.build.os !== "linux",
   async fn() {
     const figures = await runMonitorSoak({
       checks: 200,
       everyMs: 1000,
-      seconds: 12,
-      sampleSeconds: 2,
-      warmupSeconds: 4,
+      seconds: 24,
+      sampleSeconds: 1,
+      warmupSeconds: 6,
     });
     const show = JSON.stringify(figures);
     assert.equal(figures.exitCode, 0, show);

@@ -5,7 +5,7 @@
  * rendered per scrape, so that a scrape never counts anything.
  *
  * Every series but `sockit_build_info`'s carries the labels `check`, `file`, `kind` and
- * `target` (the spec's target text, secrets masked), then the constant labels given to the
+ * `target` (the spec's target text, secrets masked; an http check's URL without its method), then the constant labels given to the
  * constructor (a `vantage`, say); none is called `instance`, which Prometheus sets.
  *
  * | metric | type | labels beside those | what |
@@ -318,16 +318,17 @@ export class MonitorMetrics {
   #track(check: CheckDef): Tracked {
     const key = checkKey(check);
     const known = this.#tracked.get(key);
+    const target = targetLabel(check);
     if (known !== undefined) {
       const { labels } = known;
-      if (labels.kind === check.kind && labels.target === check.targetText) return known;
+      if (labels.kind === check.kind && labels.target === target) return known;
       this.#forget(known);
     }
     const labels: Labels = {
       check: check.name,
       file: check.file,
       kind: check.kind,
-      target: check.targetText,
+      target,
       ...this.#constLabels,
     };
     const tracked: Tracked = { labels, reason: undefined, rcode: undefined };
@@ -359,4 +360,12 @@ export class MonitorMetrics {
     if (reason !== undefined) this.#failure.remove({ ...labels, reason });
     if (rcode !== undefined) this.#rcode.remove({ ...labels, rcode });
   }
+}
+
+/**
+ * The `target` label: the check's target as reports show it (secrets masked), an http check's
+ * without the method before its URL, so that the label is the URL a dashboard links to.
+ */
+function targetLabel(check: CheckDef): string {
+  return check.kind === "http" ? check.targetText.replace(/^[A-Z]+ /, "") : check.targetText;
 }

@@ -171,7 +171,7 @@ Deno.test("a realistic monitor renders every check's latest result, with each fa
   );
   assert.equal(samples(text, "sockit_http_phase_duration_seconds").length, 5);
   assert.deepEqual(samples(text, "sockit_tls_cert_not_after_timestamp_seconds"), [
-    'sockit_tls_cert_not_after_timestamp_seconds{check="front",file="s.yaml",kind="http",target="GET https://front.example.test/"} 1803859200',
+    'sockit_tls_cert_not_after_timestamp_seconds{check="front",file="s.yaml",kind="http",target="https://front.example.test/"} 1803859200',
   ]);
   assert.match(
     text,

@@ -51,7 +51,11 @@ export interface MonitorSoakFigures {
   runsPerCheck: { min: number; max: number; owed: number };
   /** Runs that failed (the servers are local: none should). */
   failedRuns: number;
-  /** RSS growth after the warm-up, in MB (last against the first sample after the warm-up). */
+  /**
+   * RSS growth after the warm-up, in MB: the highest RSS of the last third of the samples after
+   * the warm-up against the highest of the first third (the heap swings between collections;
+   * its peaks settle unless something leaks).
+   */
   rssGrowthMb: number;
   /** Descriptors after the warm-up: fewest and most. */
   fdsRange: [number, number];
@@ -141,7 +145,7 @@ export async function runMonitorSoak(plan: MonitorSoakPlan): Promise<MonitorSoak
       doubled: counts.filter((c) => c > owed).length,
       runsPerCheck: { min: Math.min(...counts), max: Math.max(...counts), owed },
       failedRuns,
-      rssGrowthMb: settled.at(-1)!.rssMb - settled[0]!.rssMb,
+      rssGrowthMb: peak(settled.slice(-third(settled))) - peak(settled.slice(0, third(settled))),
       fdsRange: [Math.min(...settled.map((s) => s.fds)), Math.max(...settled.map((s) => s.fds))],
       exitCode,
     };
@@ -159,6 +163,14 @@ export async function runMonitorSoak(plan: MonitorSoakPlan): Promise<MonitorSoak
     await http.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+function third(samples: readonly MonitorSample[]): number {
+  return Math.max(1, Math.floor(samples.length / 3));
+}
+
+function peak(samples: readonly MonitorSample[]): number {
+  return Math.max(...samples.map((s) => s.rssMb));
 }
 
 /** `sockit_check_runs_total` summed over `result`, by check. */
