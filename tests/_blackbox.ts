@@ -7,6 +7,7 @@
 import { type BlackboxExporter as StartedBlackbox, startBlackboxExporter } from "./_prometheus.ts";
 
 export { hasBlackboxExporter } from "./_prometheus.ts";
+import { promtoolCheck } from "../lib/metrics/_promtool.ts";
 
 /** One `/probe` answer: the HTTP status, the body, and its samples by `name{labels}`. */
 export interface BlackboxAnswer {
@@ -83,14 +84,6 @@ export function familyNames(text: string): string[] {
 
 /** What `promtool check metrics` says of `text` (read from its stdin): "" when it finds nothing. */
 export async function promtoolCheckMetrics(text: string): Promise<string> {
-  const child = new Deno.Command("promtool", {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  await ReadableStream.from([new TextEncoder().encode(text)]).pipeTo(child.stdin);
-  const { success, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return success ? "" : `${decoder.decode(stdout)}${decoder.decode(stderr)}`.trim();
+  const { code, output } = await promtoolCheck(text);
+  return code === 0 ? "" : output.trim();
 }

@@ -204,6 +204,9 @@ export class SilentServer implements AsyncDisposable {
   readonly #accepting: Promise<void>;
   /** Connections accepted so far. */
   connections = 0;
+  readonly #first = Promise.withResolvers<void>();
+  /** Settles once the first connection is accepted. */
+  readonly accepted: Promise<void> = this.#first.promise;
 
   constructor() {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -213,6 +216,7 @@ export class SilentServer implements AsyncDisposable {
         for await (const conn of listener) {
           this.connections++;
           this.#held.push(conn);
+          this.#first.resolve();
         }
       } catch {
         // closed

@@ -5,8 +5,10 @@
  * kept), SIGTERM, the options' usage errors, and `--report openmetrics=FILE`.
  */
 import assert from "node:assert/strict";
-import { closedPort, hasProgram, LineReader, runSockit, spawnSockit } from "./_helpers.ts";
+import { closedPort, LineReader, runSockit, spawnSockit } from "./_helpers.ts";
+import { SilentServer } from "./_http.ts";
 import { MonitorProcess, sampleValue } from "./_monitor.ts";
+import { havePromtool, promtoolCheck } from "../lib/metrics/_promtool.ts";
 
 /** A TCP port that accepts and closes every connection, until disposed. */
 class OpenPort implements AsyncDisposable {
@@ -64,6 +66,9 @@ Deno.test("a monitor runs every check on its interval, prints a JSON line per re
     }),
     1,
   );
+  if (havePromtool()) {
+    assert.deepEqual(await promtoolCheck(metrics.body), { code: 0, output: "" });
+  }
   const openMetrics = await monitor.get("/metrics", {
     Accept: "application/openmetrics-text;version=1.0.0,text/plain;q=0.5",
   });
@@ -243,7 +248,7 @@ Deno.test("--listen :PORT binds every interface and says so", async () => {
 Deno.test({
   name:
     "--report openmetrics=FILE writes the monitor's metrics for a textfile collector, clean under promtool",
-  ignore: !hasProgram("promtool"),
+  ignore: !havePromtool(),
   async fn() {
     await using open = new OpenPort();
     const dir = await Deno.makeTempDir();
@@ -265,19 +270,26 @@ Deno.test({
       "mon.yaml",
       "sockit.prom",
     ]);
-    const lint = await new Deno.Command("promtool", {
-      args: ["check", "metrics"],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const writer = lint.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(text));
-    await writer.close();
-    const out = await lint.output();
-    const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 0, said);
-    assert.equal(said.trim(), "");
+    assert.deepEqual(await promtoolCheck(text), { code: 0, output: "" });
     await Deno.remove(dir, { recursive: true });
   },
+});
+
+Deno.test("on SIGTERM a monitor gives a check in flight --grace, then ends it and exits 0", async () => {
+  await using silent = new SilentServer();
+  const dir = await Deno.makeTempDir();
+  const spec = await specFile(dir, [
+    `  - { name: slow, tcp: { host: 127.0.0.1, port: ${silent.port}, expect: "never" }, timeout: 1m }`,
+  ]);
+  await using monitor = await MonitorProcess.start(["--grace", "300ms", spec], { every: "1m" });
+  await silent.accepted;
+  const asked = performance.now();
+  const { code, events, stderr } = await monitor.stop("SIGTERM");
+  const took = performance.now() - asked;
+  assert.equal(code, 0, stderr);
+  assert.ok(took >= 300 && took < 5000, `stopped after ${took} ms`);
+  assert.match(stderr, /received SIGTERM: stopping; checks in flight have 300ms to end/);
+  // The run ended by the stop is not a result: the check never finished.
+  assert.deepEqual(events.map((e) => JSON.parse(e).event), ["stopped"]);
+  await Deno.remove(dir, { recursive: true });
 });

@@ -105,7 +105,7 @@ export const CHECK: CommandSpec = {
       type: "string",
       multiple: true,
       value: "FORMAT=PATH",
-      description: "Write a junit, tap or json report to PATH (- for stdout)",
+      description: "Write a junit, tap, json or openmetrics report (- for stdout)",
     },
     {
       name: "validate",
@@ -122,8 +122,7 @@ export const CHECK: CommandSpec = {
       name: "every",
       type: "string",
       value: "DURATION",
-      description:
-        "Monitor: run every check once per DURATION until stopped (a check's every: wins)",
+      description: "Monitor: run each check every DURATION (or its every:) until stopped",
       conflicts: [
         { name: "validate", reason: "--validate runs nothing" },
         { name: "fail-fast", reason: "a monitor keeps running every check" },
@@ -135,8 +134,7 @@ export const CHECK: CommandSpec = {
       name: "listen",
       type: "string",
       value: "[HOST]:PORT",
-      description:
-        "Monitor: serve /metrics, /probe, /healthz and a status page (:PORT: every interface)",
+      description: "Monitor: serve /metrics, /probe, /healthz, / (:PORT for all interfaces)",
       requires: [{ name: "every", reason: "a one-shot run has nothing to serve" }],
     },
     {
@@ -144,7 +142,7 @@ export const CHECK: CommandSpec = {
       type: "string",
       value: "DURATION",
       default: "5s",
-      description: "Monitor: on SIGINT or SIGTERM, how long checks in flight may take to end",
+      description: "Monitor: time for checks in flight after SIGINT/SIGTERM",
       requires: [{ name: "every", reason: "it bounds a monitor's stop" }],
     },
     {
