@@ -16,6 +16,7 @@ import { Monitor } from "../../monitor/scheduler.ts";
 import { measuringCheck } from "../../monitor/blackbox.ts";
 import { MonitorMetrics } from "../../monitor/metrics.ts";
 import { monitorRoutes } from "../../monitor/routes.ts";
+import { checkKey } from "../../monitor/snapshot.ts";
 import type { CheckState, RunRecord } from "../../monitor/snapshot.ts";
 import { formatDuration } from "../../net/deadline.ts";
 import { formatHostPort } from "../../net/addr.ts";
@@ -95,15 +96,15 @@ export async function monitorSpecs(
         monitor.reloadFailed(next);
         return;
       }
-      const before = new Set(current.specs.flatMap((s) => s.checks.map(keyOf)));
+      const before = new Set(current.specs.flatMap((s) => s.checks.map(checkKey)));
       const checks = selected(next.specs, plan);
-      const kept = new Set(checks.map(keyOf));
+      const kept = new Set(checks.map(checkKey));
       for (const spec of current.specs) {
-        for (const check of spec.checks) if (!kept.has(keyOf(check))) metrics.remove(check);
+        for (const check of spec.checks) if (!kept.has(checkKey(check))) metrics.remove(check);
       }
       current = next;
       monitor.replace(checks, { redactor: next.redactor });
-      const added = checks.filter((c) => !before.has(keyOf(c))).length;
+      const added = checks.filter((c) => !before.has(checkKey(c))).length;
       log("check").info`reloaded ${plan.files.join(", ")}: ${checks.length} checks (${added} new)`;
       if (ctx.json) {
         await ctx.out.event({ event: "reload", ok: true, checks: checks.length, added });
@@ -129,10 +130,6 @@ export async function monitorSpecs(
     await ctx.out.event({ event: "stopped", reason, runs });
   }
   return ExitCode.Ok;
-}
-
-function keyOf(check: { file: string; name: string }): string {
-  return `${check.file}\u0000${check.name}`;
 }
 
 /**
