@@ -351,10 +351,12 @@ export class HttpServer implements AsyncDisposable {
         const reply = await this.#handle(s, request);
         if (reply === undefined) break;
         const keep = wantsKeepAlive(request) && !this.#stopping.signal.aborted;
-        const bytes = encodeReply(reply, request.method === "HEAD", keep);
-        for (let offset = 0; offset < bytes.length;) {
-          this.#arm(s, idleTimeoutMs, "idle");
-          offset += await conn.write(bytes.subarray(offset));
+        // The head and a large body go out as they are: no copy of the body into one buffer.
+        for (const bytes of encodeReplyParts(reply, request.method === "HEAD", keep)) {
+          for (let offset = 0; offset < bytes.length;) {
+            this.#arm(s, idleTimeoutMs, "idle");
+            offset += await conn.write(bytes.subarray(offset));
+          }
         }
         s.timer?.clear();
         const { method, target } = request;
@@ -441,6 +443,16 @@ function checkReply(reply: HttpReply): void {
 
 /** A reply's bytes: head and body (no body for HEAD, nor Content-Length for 204 and 304). */
 function encodeReply(reply: HttpReply, head: boolean, keep: boolean): Uint8Array {
+  const parts = encodeReplyParts(reply, head, keep);
+  if (parts.length === 1) return parts[0]!;
+  const bytes = new Uint8Array(parts[0]!.length + parts[1]!.length);
+  bytes.set(parts[0]!);
+  bytes.set(parts[1]!, parts[0]!.length);
+  return bytes;
+}
+
+/** A reply's head, and its body when it is sent: a small body rides in the head's buffer. */
+function encodeReplyParts(reply: HttpReply, head: boolean, keep: boolean): Uint8Array[] {
   const { status } = reply;
   const body = typeof reply.body === "string" ? encoder.encode(reply.body) : reply.body;
   let text = `HTTP/1.1 ${status} ${REASONS[status] ?? ""}\r\n`;
@@ -453,11 +465,12 @@ function encodeReply(reply: HttpReply, head: boolean, keep: boolean): Uint8Array
     keep ? "keep-alive" : "close"
   }\r\n\r\n`;
   const headBytes = encoder.encode(text);
-  if (head || bodiless || body === undefined || body.length === 0) return headBytes;
+  if (head || bodiless || body === undefined || body.length === 0) return [headBytes];
+  if (body.length > 16 * 1024) return [headBytes, body];
   const bytes = new Uint8Array(headBytes.length + body.length);
   bytes.set(headBytes);
   bytes.set(body, headBytes.length);
-  return bytes;
+  return [bytes];
 }
 
 /** A refusal the server sends itself, with `Connection: close` and why as text. */

@@ -10,9 +10,17 @@ import { ConnectError, LimitError, ProtocolError } from "./errors.ts";
 import type { ByteReader } from "./io.ts";
 import type { TraceFn } from "./trace.ts";
 
+/** The size a {@linkcode BufReader}'s buffer starts at, when its `bufferSize` is larger. */
+const FIRST_BUFFER_SIZE = 16 * 1024;
+
 /** Options for {@linkcode BufReader}. */
 export interface BufReaderOptions {
-  /** Size of the one buffer, in bytes; lines longer than it grow it up to their limit. @default {262144} */
+  /**
+   * The most the buffer holds for reads, in bytes; lines longer than it grow it up to their
+   * limit. The buffer starts at 16 KiB (or this, when smaller) and doubles each time a read
+   * fills it, up to this: a short exchange costs no large allocation, a long stream reaches
+   * full-size reads after a few. @default {262144}
+   */
   bufferSize?: number;
   /** Receives a `recv` step, with the bytes, for each read from the source. */
   trace?: TraceFn | undefined;
@@ -37,6 +45,10 @@ export class BufReader {
   readonly #source: ByteReader;
   readonly #trace: TraceFn | undefined;
   #buf: Uint8Array;
+  /** The size reads may grow the buffer to. */
+  readonly #max: number;
+  /** The last read filled the buffer's free space: the stream may be faster than the buffer. */
+  #filled = false;
   #start = 0;
   #end = 0;
   #eof = false;
@@ -47,7 +59,17 @@ export class BufReader {
   constructor(source: ByteReader, options: BufReaderOptions = {}) {
     this.#source = source;
     this.#trace = options.trace;
-    this.#buf = new Uint8Array(options.bufferSize ?? 256 * 1024);
+    this.#max = options.bufferSize ?? 256 * 1024;
+    this.#buf = new Uint8Array(Math.min(this.#max, FIRST_BUFFER_SIZE));
+  }
+
+  /** Moves the buffered bytes into a buffer of `size` bytes, at its start. */
+  #resize(size: number): void {
+    const grown = new Uint8Array(size);
+    grown.set(this.#buf.subarray(this.#start, this.#end));
+    this.#end -= this.#start;
+    this.#start = 0;
+    this.#buf = grown;
   }
 
   /** Bytes read from the source but not yet handed out. */
@@ -64,7 +86,9 @@ export class BufReader {
   async #fillOnce(): Promise<boolean> {
     if (this.#eof) return false;
     if (this.#start === this.#end) this.#start = this.#end = 0;
-    if (this.#end === this.#buf.length) {
+    if (this.#filled && this.#buf.length < this.#max) {
+      this.#resize(Math.min(this.#max, this.#buf.length * 2));
+    } else if (this.#end === this.#buf.length) {
       this.#buf.copyWithin(0, this.#start, this.#end);
       this.#end -= this.#start;
       this.#start = 0;
@@ -88,6 +112,7 @@ export class BufReader {
       return false;
     }
     this.#trace?.({ step: "recv", bytes: n, data: this.#buf.subarray(this.#end, this.#end + n) });
+    this.#filled = this.#end + n === this.#buf.length;
     this.#end += n;
     this.bytesRead += n;
     return true;
@@ -188,12 +213,15 @@ export class BufReader {
   }
 
   /**
-   * Reads exactly `n` bytes (at most the buffer's size).
+   * Reads exactly `n` bytes (at most the buffer's size, `bufferSize`).
    *
    * @throws {ProtocolError} When the stream ends first.
    */
   async readExact(n: number): Promise<Uint8Array> {
-    if (n > this.#buf.length) throw new RangeError(`Cannot read ${n} bytes into a smaller buffer`);
+    if (n > Math.max(this.#max, this.#buf.length)) {
+      throw new RangeError(`Cannot read ${n} bytes into a smaller buffer`);
+    }
+    if (n > this.#buf.length) this.#resize(n);
     while (this.#end - this.#start < n) {
       if (this.#start + n > this.#buf.length) {
         this.#buf.copyWithin(0, this.#start, this.#end);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { LimitError, ProtocolError } from "./errors.ts";
 import type { ByteReader } from "./io.ts";
 import { BufReader } from "./reader.ts";
+import { bytesReader } from "./io.ts";
 
 /** A source that hands out the given pieces one read at a time (split when the buffer is short). */
 function pieces(...parts: string[]): ByteReader {
@@ -89,4 +90,36 @@ Deno.test("BufReader.takeLine() throws LimitError for a buffered line past its l
   await reader.fill();
   assert.throws(() => reader.takeLine(5), LimitError);
   assert.equal(text(reader.takeLine(6)!), "12345");
+});
+
+Deno.test("the buffer starts small and doubles while reads fill it, up to bufferSize", async () => {
+  const asked: number[] = [];
+  let left = 1 << 20;
+  const reader = new BufReader({
+    read(buf: Uint8Array) {
+      asked.push(buf.length);
+      if (left === 0) return Promise.resolve(null);
+      const n = Math.min(left, buf.length);
+      left -= n;
+      return Promise.resolve(n);
+    },
+  }, { bufferSize: 128 * 1024 });
+  let total = 0;
+  for (let chunk = await reader.readSome(); chunk !== null; chunk = await reader.readSome()) {
+    total += chunk.length;
+  }
+  assert.equal(total, 1 << 20);
+  assert.deepEqual(asked.slice(0, 5), [16384, 32768, 65536, 131072, 131072]);
+  // A short exchange never grows it.
+  const short = new BufReader(bytesReader(new TextEncoder().encode("HTTP/1.1 204\r\n\r\n")), {
+    bufferSize: 1 << 20,
+  });
+  assert.equal(new TextDecoder().decode((await short.readLine(100))!), "HTTP/1.1 204");
+  // readExact past the current size grows it, up to bufferSize and no further.
+  const exact = new BufReader(bytesReader(new Uint8Array(100_000)), { bufferSize: 100_000 });
+  assert.equal((await exact.readExact(100_000)).length, 100_000);
+  await assert.rejects(
+    new BufReader(bytesReader(new Uint8Array(10)), { bufferSize: 8 }).readExact(10),
+    RangeError,
+  );
 });
