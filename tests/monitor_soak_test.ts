@@ -1,13 +1,13 @@
 /**
  * The monitor under time, shortened (`deno task soak` runs 500 checks every 2 s for 10 minutes):
- * every check runs on each of its turns, never twice, with descriptors flat and RSS settling.
+ * every check runs on each of its turns, never twice, with descriptors flat. Memory is judged
+ * by the full soak only: in half a minute the heap is still growing to its working size.
  */
 import assert from "node:assert/strict";
 import { runMonitorSoak } from "./abuse/monitor_soak.ts";
 
 Deno.test({
-  name:
-    "a monitor of 200 checks every second runs each on its every turn, with descriptors flat and RSS peaks settled",
+  name: "a monitor of 200 checks every second runs each on its every turn, with descriptors flat",
   ignore: Deno.build.os !== "linux",
   async fn() {
     const figures = await runMonitorSoak({
@@ -25,6 +25,5 @@ Deno.test({
     assert.equal(figures.samples.at(-1)!.overruns, 0, show);
     const [fewest, most] = figures.fdsRange;
     assert.ok(most - fewest <= 8, `descriptors moved by ${most - fewest}: ${show}`);
-    assert.ok(figures.rssGrowthMb < 10, `RSS grew ${figures.rssGrowthMb} MB: ${show}`);
   },
 });
