@@ -57,8 +57,13 @@ export interface MonitorSoakFigures {
    * its peaks settle unless something leaks).
    */
   rssGrowthMb: number;
-  /** Descriptors after the warm-up: fewest and most. */
+  /** Descriptors after the warm-up: fewest and most (the most includes the runs in flight). */
   fdsRange: [number, number];
+  /**
+   * The fewest descriptors in the first and in the last third of the samples after the warm-up:
+   * what the monitor holds with no run in flight, which grows when something leaks.
+   */
+  fdsBaseline: [number, number];
   /** SIGTERM at the end: the exit code. */
   exitCode: number;
 }
@@ -147,6 +152,10 @@ export async function runMonitorSoak(plan: MonitorSoakPlan): Promise<MonitorSoak
       failedRuns,
       rssGrowthMb: peak(settled.slice(-third(settled))) - peak(settled.slice(0, third(settled))),
       fdsRange: [Math.min(...settled.map((s) => s.fds)), Math.max(...settled.map((s) => s.fds))],
+      fdsBaseline: [
+        Math.min(...settled.slice(0, third(settled)).map((s) => s.fds)),
+        Math.min(...settled.slice(-third(settled)).map((s) => s.fds)),
+      ],
       exitCode,
     };
   } finally {
