@@ -18,6 +18,7 @@ import { CronJob } from "kubernetes-models/batch/v1/CronJob";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { hasProgram, runSockit } from "./_helpers.ts";
+import { MonitorProcess } from "./_monitor.ts";
 
 const ROOT = new URL("../deploy/kubernetes/", import.meta.url).pathname;
 const kubectl = hasProgram("kubectl");
@@ -417,6 +418,40 @@ Deno.test(
         const run = await runSockit([...args, "--validate"]);
         assert.equal(run.code, 0, `${at}: sockit ${args.join(" ")} --validate: ${run.err}`);
       }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "the Deployment's monitor on the sample spec is alive on /livez while /healthz is not ready",
+  {
+    ignore: !kubectl,
+  },
+  async () => {
+    // Here no check of the sample can pass (no cluster): the pod must be unready, never restarted.
+    const base = (await rendered()).get("base")!;
+    const deployment = base.find((o) => o.kind === "Deployment")!;
+    const configMap = base.find((o) => o.kind === "ConfigMap") as Obj & {
+      data: Record<string, string>;
+    };
+    const args = [...podSpec(deployment).containers[0]!.args!];
+    const dir = await Deno.makeTempDir({ prefix: "sockit-kubernetes-" });
+    try {
+      const spec = `${dir}/sockit.yaml`;
+      await Deno.writeTextFile(spec, configMap.data["sockit.yaml"]!);
+      // The manifest's args but the file, and --every and --listen, which the harness sets.
+      args.splice(args.indexOf("--every"), 2);
+      args.splice(args.indexOf("--listen"), 2);
+      assert.deepEqual(args, ["check", "/etc/sockit/sockit.yaml"]);
+      await using monitor = await MonitorProcess.start([spec], { every: "30s" });
+      monitor.drain();
+      const live = await monitor.get("/livez");
+      const ready = await monitor.get("/healthz");
+      assert.equal(live.status, 200, live.body);
+      assert.equal(ready.status, 503, ready.body);
+      assert.equal((await monitor.stop()).code, 0);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
