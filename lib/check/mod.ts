@@ -33,8 +33,10 @@ export {
   jsonResult,
   junitReport,
   markdownSummary,
+  MAX_VANTAGE_LENGTH,
   summaryLine,
   tapReport,
+  vantageProblem,
 } from "./report.ts";
 export type { Counts, RunReport } from "./report.ts";
 export { MASK, Redactor } from "./redact.ts";

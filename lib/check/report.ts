@@ -20,7 +20,58 @@ export interface RunReport {
   startedAt: Date;
   /** How long it took, in milliseconds. */
   durationMs: number;
+  /**
+   * Where the run was made from (`check --vantage`, the host name by default): the JSON
+   * report's `vantage`, a JUnit suite's property and name, a TAP comment. Left out of every
+   * report when not given.
+   */
+  vantage?: string | undefined;
 }
+
+/** The longest vantage point name, in characters: a DNS name or a Kubernetes node name fits. */
+export const MAX_VANTAGE_LENGTH = 256;
+
+/**
+ * Why `name` cannot name a vantage point, or `undefined` when it can: it must not be empty, be at
+ * most {@linkcode MAX_VANTAGE_LENGTH} characters, begin or end with white space, or hold a control
+ * character, a format character (zero-width, bidi), a line or paragraph separator or a lone
+ * surrogate. Any other character goes (a Prometheus label value takes any UTF-8), escaped where a
+ * report needs it.
+ *
+ * @example
+ * ```ts
+ * import { vantageProblem } from "./report.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(vantageProblem("eu-west-1"), undefined);
+ * assert.equal(vantageProblem('node "7" <b>'), undefined);
+ * assert.equal(vantageProblem("a\nb"), "it holds a control character (U+000A)");
+ * assert.equal(vantageProblem(""), "it is empty");
+ * ```
+ */
+export function vantageProblem(name: string): string | undefined {
+  if (name === "") return "it is empty";
+  const length = [...name].length;
+  if (length > MAX_VANTAGE_LENGTH) {
+    return `it is ${length} characters long, over the ${MAX_VANTAGE_LENGTH} allowed`;
+  }
+  const bad = UNPRINTABLE.exec(name);
+  if (bad) {
+    const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+    const what = /\p{Cc}/u.test(bad[0])
+      ? "a control character"
+      : /\p{Cs}/u.test(bad[0])
+      ? "a lone surrogate"
+      : /\p{Cf}/u.test(bad[0])
+      ? "an invisible format character"
+      : "a line or paragraph separator";
+    return `it holds ${what} (U+${code})`;
+  }
+  if (/^\s|\s$/u.test(name)) return "it begins or ends with white space";
+  return undefined;
+}
+
+/** What a vantage point name may not hold: controls, format characters, separators, surrogates. */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
 /** How many checks ended each way; `failed` counts the checks that could not run too. */
 export interface Counts {
@@ -121,9 +172,10 @@ function attemptLines(result: CheckResult): string[] {
 
 /**
  * The JUnit XML report: `<testsuites>`, a `<testsuite>` per file with its counts, time and
- * timestamp, a `<testcase>` per check (`classname` the file name without extension, `name` the
- * check's), `<failure>` for an expectation that did not hold, `<error>` for a check that could
- * not run, `<skipped>` for one left out; attempts and timings in `<system-out>`.
+ * timestamp (with a vantage point, its name is `FILE (VANTAGE)` and its `<properties>` hold a
+ * `vantage` property), a `<testcase>` per check (`classname` the file name without extension,
+ * `name` the check's), `<failure>` for an expectation that did not hold, `<error>` for a check
+ * that could not run, `<skipped>` for one left out; attempts and timings in `<system-out>`.
  */
 export function junitReport(report: RunReport): string {
   const names = classnames(report.files);
@@ -144,13 +196,21 @@ export function junitReport(report: RunReport): string {
     for (const r of results) start = Math.min(start, r.startedAt.getTime());
     let end = start;
     for (const r of results) end = Math.max(end, r.startedAt.getTime() + r.durationMs);
+    const suite = report.vantage === undefined ? file : `${file} (${report.vantage})`;
     lines.push(
-      `  <testsuite name="${xmlText(file)}" file="${xmlText(file)}" tests="${c.total}" failures="${
+      `  <testsuite name="${xmlText(suite)}" file="${xmlText(file)}" tests="${c.total}" failures="${
         c.failed - c.errors
       }" errors="${c.errors}" skipped="${c.skipped}" time="${
         ((end - start) / 1000).toFixed(3)
       }" timestamp="${new Date(start).toISOString()}">`,
     );
+    if (report.vantage !== undefined) {
+      lines.push(
+        `    <properties><property name="vantage" value="${
+          xmlText(report.vantage)
+        }"/></properties>`,
+      );
+    }
     for (const result of results) {
       const { check } = result;
       const open = `    <testcase name="${xmlText(check.name)}" classname="${
@@ -209,14 +269,18 @@ function tapDescription(text: string): string {
 }
 
 /**
- * The TAP version 14 report: the plan, `ok N - name` or `not ok N - name` with YAML
- * diagnostics (`message`, `severity`, `got`, `expected`, `attempts`...), `# SKIP` for checks
- * left out, and the counts as a comment.
+ * The TAP version 14 report: the plan, `# vantage: NAME` with a vantage point, `ok N - name` or
+ * `not ok N - name` with YAML diagnostics (`message`, `severity`, `got`, `expected`,
+ * `attempts`...), `# SKIP` for checks left out, and the counts as a comment.
  */
 export function tapReport(report: RunReport): string {
   const several = report.files.length > 1;
   const names = classnames(report.files);
   const lines = ["TAP version 14", `1..${report.results.length}`];
+  // A comment is one line: a line break in a library caller's name must not end it.
+  if (report.vantage !== undefined) {
+    lines.push(`# vantage: ${report.vantage.replace(/[\r\n\u2028\u2029]+/g, " ")}`);
+  }
   report.results.forEach((result, i) => {
     const { check } = result;
     const prefix = several ? `${names[report.files.indexOf(check.file)]}: ` : "";
@@ -251,12 +315,13 @@ export function tapReport(report: RunReport): string {
 }
 
 /**
- * The JSON report: counts, the duration, and every check with its kind, target, outcome,
- * attempts, error and details.
+ * The JSON report: the vantage point (`vantage`, when there is one), counts, the duration, and
+ * every check with its kind, target, outcome, attempts, error and details.
  */
 export function jsonReport(report: RunReport): Record<string, unknown> {
   const c = countResults(report.results);
   return {
+    ...(report.vantage === undefined ? {} : { vantage: report.vantage }),
     passed: c.passed,
     failed: c.failed,
     skipped: c.skipped,

@@ -4,11 +4,11 @@
  * allowed by hash in the Content-Security-Policy it comes with, so the page works offline and
  * under `default-src 'none'`; it refreshes itself with `<meta http-equiv="refresh">`.
  *
- * What it shows: a summary line (`3 of 4 passing`), then the checks grouped by tag, each with its
- * state as a word and a symbol (never by colour alone), kind and target, last run (time in UTC
- * and age), duration, attempts, message, and a strip of its last runs, oldest to newest, each
- * cell with a tooltip (time, status, duration, message) and a height of its own besides its
- * colour (passed full, failed two thirds, error a third).
+ * What it shows: a summary line (`3 of 4 passing`), the vantage point (in the title too), then
+ * the checks grouped by tag, each with its state as a word and a symbol (never by colour alone),
+ * kind and target, last run (time in UTC and age), duration, attempts, message, and a strip of
+ * its last runs, oldest to newest, each cell with a tooltip (time, status, duration, message)
+ * and a height of its own besides its colour (passed full, failed two thirds, error a third).
  *
  * Grouping: a check with several tags is shown in the group of each (a group is then complete
  * for whoever looks at it); the summary line counts each check once. Groups come in the order
@@ -282,6 +282,8 @@ export function renderStatusPage(
   const showFile = snapshot.files.length > 1;
   const groups = groupByTag(snapshot.checks);
   const named = groups.some((g) => g.tag !== undefined);
+  const vantage = snapshot.vantage;
+  const from = vantage === undefined ? "" : ` &#xB7; from ${htmlText(vantage)}`;
 
   const body: string[] = [
     "<header>",
@@ -291,7 +293,7 @@ export function renderStatusPage(
     }</p>`,
     `<p class="meta">as of <time datetime="${now.toISOString()}">${
       utc(now)
-    }</time> &#xB7; checks every ${formatDuration(snapshot.everyMs)} &#xB7; up since ${
+    }</time>${from} &#xB7; checks every ${formatDuration(snapshot.everyMs)} &#xB7; up since ${
       timeHtml(snapshot.startedAt, now)
     } &#xB7; ${htmlText(snapshot.files.join(", "))}</p>`,
   ];
@@ -331,7 +333,9 @@ export function renderStatusPage(
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="color-scheme" content="light dark">',
     ...(refresh > 0 ? [`<meta http-equiv="refresh" content="${refresh}">`] : []),
-    `<title>${htmlText(title)}: ${summary}</title>`,
+    `<title>${htmlText(title)}${
+      vantage === undefined ? "" : ` (${htmlText(vantage)})`
+    }: ${summary}</title>`,
     '<link rel="icon" href="data:,">',
     `<style>${STYLE}</style>`,
     "</head>",

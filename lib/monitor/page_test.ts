@@ -207,3 +207,10 @@ Deno.test("renderStatusPage()'s policy allows its inline style by hash, and noth
   assert.deepEqual([...html.matchAll(/\s(?:src|href)="([^"]*)"/g)].map((m) => m[1]), ["data:,"]);
   assert.ok(!/url\(|@import/.test(styles[0]!));
 });
+
+Deno.test("renderStatusPage() names the vantage point in the title and beside the time, as text", () => {
+  const { html } = renderStatusPage({ ...snapshotOf([]), vantage: "<b>eu</b>" }, { now: NOW });
+  assert.match(html, /<title>sockit status \(&lt;b&gt;eu&lt;\/b&gt;\): 0 of 0 passing<\/title>/);
+  assert.match(html, /<\/time> &#xB7; from &lt;b&gt;eu&lt;\/b&gt; &#xB7; checks every /);
+  assert.doesNotMatch(renderStatusPage(snapshotOf([]), { now: NOW }).html, / from /);
+});

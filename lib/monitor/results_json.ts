@@ -7,6 +7,7 @@
  *
  * ```text
  * {
+ *   "vantage": "eu-west-1",       // where the checks run from (check --vantage), when known
  *   "passed": 3, "failed": 1, "errors": 0, "pending": 1, "total": 5,
  *   "started_at": "...",          // when the monitor started
  *   "every_ms": 30000,            // the default interval (--every)
@@ -130,7 +131,7 @@ function checkJson(state: CheckState): Record<string, unknown> {
 }
 
 /**
- * The body of `/api/results`: the counts, the monitor's start, interval, files and last reload,
+ * The body of `/api/results`: the vantage point, the counts, the monitor's start, interval, files and last reload,
  * and every check with its latest result, its history and its counters (the module doc gives
  * the shape).
  *
@@ -171,6 +172,7 @@ export function resultsJson(snapshot: MonitorSnapshot): Record<string, unknown> 
   const counts = countStates(snapshot.checks);
   const reload = snapshot.lastReload;
   return {
+    ...(snapshot.vantage === undefined ? {} : { vantage: snapshot.vantage }),
     passed: counts.passed,
     failed: counts.failed,
     errors: counts.errors,

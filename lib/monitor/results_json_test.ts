@@ -110,3 +110,12 @@ Deno.test("resultsJson() gives a check that has not run as pending, with the sam
   );
   assert.ok(!JSON.stringify(body).includes("hunter2"));
 });
+
+Deno.test("resultsJson() names the monitor's vantage point first, and nothing when it has none", () => {
+  const snapshot = snapshotOf([]);
+  assert.deepEqual(Object.entries(resultsJson({ ...snapshot, vantage: 'eu "1"' }))[0], [
+    "vantage",
+    'eu "1"',
+  ]);
+  assert.ok(!("vantage" in resultsJson(snapshot)));
+});

@@ -156,6 +156,7 @@ function healthReply(snapshot: MonitorSnapshot, request: HttpRequest): HttpReply
       files: snapshot.files,
       startedAt: snapshot.startedAt,
       durationMs: Date.now() - snapshot.startedAt.getTime(),
+      vantage: snapshot.vantage,
     });
     return reply(status, JSON_TYPE, JSON.stringify({ healthy, pending, ...report }) + "\n");
   }

@@ -67,6 +67,8 @@ export interface MonitorSnapshot {
   everyMs: number;
   /** Every monitored check, in file order. */
   checks: CheckState[];
+  /** Where the monitor runs its checks from (`check --vantage`), when it says. */
+  vantage?: string | undefined;
   /** The last SIGHUP reload, when there was one. */
   lastReload?: {
     /** When it happened. */

@@ -65,6 +65,10 @@ export const CHECK: CommandSpec = {
     "invalid one is reported and the old one keeps running. --listen serves /metrics",
     "(Prometheus), /probe?module=CHECK&target=T (blackbox_exporter's), /healthz (200 or 503),",
     "/livez, the status page / and /api/results.",
+    "",
+    "--vantage names where the checks run from (default: $SOCKIT_VANTAGE, else the host",
+    "name): it is in every report and a vantage label on every metric, so that the reports",
+    "and metrics of one spec run from many places can be told apart and compared.",
   ].join("\n"),
   options: withCommon([
     {
@@ -106,6 +110,13 @@ export const CHECK: CommandSpec = {
       multiple: true,
       value: "FORMAT=PATH",
       description: "Write a junit, tap, json or openmetrics report (- for stdout)",
+    },
+    {
+      name: "vantage",
+      type: "string",
+      value: "NAME",
+      description:
+        "Name this vantage point in reports and metrics (else $SOCKIT_VANTAGE, host name)",
     },
     {
       name: "validate",
@@ -167,6 +178,10 @@ export const CHECK: CommandSpec = {
     [
       "Monitor: every 30s, metrics for Prometheus on port 9115",
       "sockit check --every 30s --listen 127.0.0.1:9115 sockit.yaml",
+    ],
+    [
+      "From one of many places: its name in the JSON report (and on every metric)",
+      "sockit check --vantage eu-west-1 --report json=reports/eu-west-1.json",
     ],
     [
       "For node_exporter's textfile collector (from cron)",
@@ -273,6 +288,7 @@ async function checkSpecs(
     files: specs.map((s) => s.file),
     startedAt,
     durationMs: performance.now() - started,
+    vantage: plan.vantage,
   };
   await terminal.summary(report);
   await writeReports(ctx, plan, report);

@@ -20,13 +20,14 @@ import { checkKey } from "../../monitor/snapshot.ts";
 import type { CheckState, RunRecord } from "../../monitor/snapshot.ts";
 import { formatDuration } from "../../net/deadline.ts";
 import { formatHostPort } from "../../net/addr.ts";
+import { quote } from "../../text/quote.ts";
 import type { Context } from "../command.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { log } from "../log.ts";
 import { onSignals } from "../signals.ts";
 import { buildInfo } from "../version.ts";
 import { loadSpecs } from "./plan.ts";
-import type { CheckPlan, MonitorPlan } from "./plan.ts";
+import type { CheckPlan } from "./plan.ts";
 
 /** Runs the selected checks of `specs` as a monitor until SIGINT or SIGTERM; exit 0. */
 export async function monitorSpecs(
@@ -37,9 +38,18 @@ export async function monitorSpecs(
 ): Promise<number> {
   const monitorPlan = plan.monitor!;
   const info = buildInfo();
-  const metrics = new MonitorMetrics({ build: { version: info.version, commit: info.commit } });
+  const { vantage } = plan;
+  const metrics = new MonitorMetrics({
+    build: { version: info.version, commit: info.commit },
+    constLabels: { vantage },
+  });
   let current = { specs, redactor };
-  const printer = new ChangePrinter(ctx);
+  // Every JSON line says where it comes from, as the reports do: lines of many monitors merge.
+  const event: EventPrinter = (fields) => {
+    const { event, ...rest } = fields;
+    return ctx.out.event({ event, vantage, ...rest });
+  };
+  const printer = new ChangePrinter(ctx, event);
   const monitor = new Monitor({
     checks: selected(specs, plan),
     everyMs: monitorPlan.everyMs,
@@ -64,7 +74,7 @@ export async function monitorSpecs(
       hostname: monitorPlan.listen.hostname,
       port: monitorPlan.listen.port,
       handler: monitorRoutes({
-        snapshot: () => monitor.snapshot(),
+        snapshot: () => ({ ...monitor.snapshot(), vantage }),
         metrics,
         specs: () => current.specs,
         redactor: () => current.redactor.active ? current.redactor : undefined,
@@ -91,7 +101,7 @@ export async function monitorSpecs(
   let reloading = Promise.resolve();
   using _reload = onSignals(["SIGHUP"], () => {
     reloading = reloading.then(async () => {
-      const next = await reload(ctx, plan);
+      const next = await reload(ctx, plan, event);
       if (typeof next === "string") {
         monitor.reloadFailed(next);
         return;
@@ -107,13 +117,13 @@ export async function monitorSpecs(
       const added = checks.filter((c) => !before.has(checkKey(c))).length;
       log("check").info`reloaded ${plan.files.join(", ")}: ${checks.length} checks (${added} new)`;
       if (ctx.json) {
-        await ctx.out.event({ event: "reload", ok: true, checks: checks.length, added });
+        await event({ event: "reload", ok: true, checks: checks.length, added });
       }
     }).catch((error) => {
       log("check").error`reload failed: ${error instanceof Error ? error.message : error}`;
     });
   });
-  await announce(ctx, monitorPlan, server, selected(specs, plan).length);
+  await announce(ctx, plan, server, selected(specs, plan).length, event);
   monitor.start();
   const reason = await stopped;
   log("check").info`${reason}: stopping; checks in flight have ${
@@ -127,7 +137,7 @@ export async function monitorSpecs(
       (sum, c) => sum + c.runs.success + c.runs.failure + c.runs.error,
       0,
     );
-    await ctx.out.event({ event: "stopped", reason, runs });
+    await event({ event: "stopped", reason, runs });
   }
   return ExitCode.Ok;
 }
@@ -149,52 +159,59 @@ function selected(specs: CheckSpec[], plan: CheckPlan): CheckDef[] {
 async function reload(
   ctx: Context,
   plan: CheckPlan,
+  event: EventPrinter,
 ): Promise<{ specs: CheckSpec[]; redactor: Redactor } | string> {
   if (plan.files.some((f) => f === "-" || f === "/dev/stdin")) {
-    return await refused(ctx, ["a spec read from stdin cannot be read again"]);
+    return await refused(ctx, event, ["a spec read from stdin cannot be read again"]);
   }
   let loaded: Awaited<ReturnType<typeof loadSpecs>>;
   try {
     loaded = await loadSpecs(ctx, plan);
   } catch (error) {
     // A file that went away, or cannot be read: said as any other problem.
-    return await refused(ctx, [error instanceof Error ? error.message : String(error)]);
+    return await refused(ctx, event, [error instanceof Error ? error.message : String(error)]);
   }
   const { specs, errors } = loaded;
   const lines = (list: SpecError[]) =>
     list.flatMap((e) => e.problems.map((p) => `${e.file}:${p.line}:${p.col}: ${p.message}`));
-  if (errors.length > 0) return await refused(ctx, lines(errors));
+  if (errors.length > 0) return await refused(ctx, event, lines(errors));
   if (selected(specs, plan).length === 0) {
-    return await refused(ctx, lines(emptySelection(specs, plan)));
+    return await refused(ctx, event, lines(emptySelection(specs, plan)));
   }
   const redactor = new Redactor(specs.flatMap((s) => s.secrets));
   return { specs, redactor };
 }
 
 /** Reports a reload that was not taken; returns its first problem. */
-async function refused(ctx: Context, problems: string[]): Promise<string> {
+async function refused(ctx: Context, event: EventPrinter, problems: string[]): Promise<string> {
   for (const problem of problems.slice(0, 50)) await ctx.out.error(problem);
   const n = problems.length;
   await ctx.out.error(
     `Cannot reload the spec: ${n} problem${n === 1 ? "" : "s"}; the running checks go on`,
   );
   if (ctx.json) {
-    await ctx.out.event({ event: "reload", ok: false, error: problems[0], problems });
+    await event({ event: "reload", ok: false, error: problems[0], problems });
   }
   return problems[0]!;
 }
 
+/** Prints a `--json` line of the monitor's: its `event`, the vantage point, then the fields. */
+type EventPrinter = (fields: Record<string, unknown> & { event: string }) => Promise<void>;
+
 /** Says where the endpoints are, or that there are none. */
 async function announce(
   ctx: Context,
-  plan: MonitorPlan,
+  checkPlan: CheckPlan,
   server: HttpServer | undefined,
   checks: number,
+  event: EventPrinter,
 ): Promise<void> {
+  const plan = checkPlan.monitor!;
   const every = formatDuration(plan.everyMs);
+  const from = quote(checkPlan.vantage);
   if (!server) {
-    log("check").info`monitoring ${checks} checks every ${every}`;
-    if (ctx.json) await ctx.out.event({ event: "monitoring", checks, every_ms: plan.everyMs });
+    log("check").info`monitoring ${checks} checks every ${every} from ${from}`;
+    if (ctx.json) await event({ event: "monitoring", checks, every_ms: plan.everyMs });
     return;
   }
   const { hostname, port } = server.addr;
@@ -204,9 +221,10 @@ async function announce(
       formatHostPort(hostname, port)
     }): /probe and the status page are open to the network`;
   }
-  log("check").info`monitoring ${checks} checks every ${every}; metrics at ${url}/metrics`;
+  log("check")
+    .info`monitoring ${checks} checks every ${every} from ${from}; metrics at ${url}/metrics`;
   if (ctx.json) {
-    await ctx.out.event({
+    await event({
       event: "listening",
       address: hostname,
       port,
@@ -224,16 +242,18 @@ async function announce(
 /** The lines a person reads: one when a check changes state; `--json`: one per result. */
 class ChangePrinter {
   readonly #ctx: Context;
+  readonly #event: EventPrinter;
 
-  constructor(ctx: Context) {
+  constructor(ctx: Context, event: EventPrinter) {
     this.#ctx = ctx;
+    this.#event = event;
   }
 
   result(state: CheckState, result: CheckResult, previous: RunRecord["status"] | undefined): void {
     const ctx = this.#ctx;
     const status = result.status;
     if (ctx.json) {
-      ctx.out.event({
+      this.#event({
         event: "result",
         at: result.startedAt.toISOString(),
         ...jsonResult(result),

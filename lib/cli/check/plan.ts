@@ -4,12 +4,14 @@
  *
  * @module
  */
+import { vantageProblem } from "../../check/report.ts";
 import { loadSpec, MIN_EVERY_MS, SpecError } from "../../check/spec.ts";
 import type { CheckSpec } from "../../check/spec.ts";
 import { formatOf } from "../../check/tree.ts";
 import { VAR_NAME } from "../../check/vars.ts";
 import { parseRegex } from "../../http/expect.ts";
 import { resolvePath, splitPath } from "../../text/path.ts";
+import { quote } from "../../text/quote.ts";
 import { UsageError } from "../args.ts";
 import type { Context } from "../command.ts";
 import { parsedOption } from "../http_options.ts";
@@ -47,6 +49,8 @@ export interface CheckPlan {
   reports: ReportTarget[];
   validate: boolean;
   timeoutMs: number;
+  /** Where the checks run from: `--vantage`, else `SOCKIT_VANTAGE`, else the host name. */
+  vantage: string;
   /** Set with `--every`: the checks run on a schedule until stopped. */
   monitor: MonitorPlan | undefined;
 }
@@ -124,8 +128,49 @@ export async function planFrom(ctx: Context): Promise<CheckPlan> {
     reports,
     validate: args.flag("validate"),
     timeoutMs: timeout === 0 ? Infinity : timeout,
+    vantage: vantageOf(ctx),
     monitor: monitorPlan(ctx),
   };
+}
+
+/** The environment variable that names the vantage point when `--vantage` is not given. */
+export const VANTAGE_ENV = "SOCKIT_VANTAGE";
+
+/**
+ * The vantage point's name: `--vantage NAME`, else `SOCKIT_VANTAGE` when set and not empty (an
+ * empty one, as a template leaves an unset variable, counts as unset), else the host name; a name
+ * {@linkcode vantageProblem} refuses is a usage error naming where it came from.
+ */
+function vantageOf(ctx: Context): string {
+  const given = ctx.args.string("vantage");
+  const fromEnv = ctx.io.env(VANTAGE_ENV);
+  let name: string;
+  let source: string;
+  if (given !== undefined) {
+    [name, source] = [given, "--vantage"];
+  } else if (fromEnv !== undefined && fromEnv !== "") {
+    [name, source] = [fromEnv, VANTAGE_ENV];
+  } else {
+    try {
+      name = Deno.hostname();
+    } catch (error) {
+      throw new UsageError(
+        `Cannot read the host name to name the vantage point: ${
+          error instanceof Error ? error.message : error
+        } (name it with --vantage NAME or ${VANTAGE_ENV})`,
+      );
+    }
+    source = "the host name";
+  }
+  const problem = vantageProblem(name);
+  if (problem === undefined) return name;
+  throw new UsageError(
+    source === "the host name"
+      ? `Cannot use the host name ${
+        quote(name)
+      } as the vantage point: ${problem} (name it with --vantage NAME or ${VANTAGE_ENV})`
+      : `Invalid ${source} ${quote(name)}: ${problem}`,
+  );
 }
 
 function monitorPlan(ctx: Context): MonitorPlan | undefined {

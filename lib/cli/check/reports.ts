@@ -31,7 +31,10 @@ export async function writeReports(
       case "openmetrics": {
         // The Prometheus text format: what node_exporter's textfile collector reads.
         const { version, commit } = buildInfo();
-        return runMetrics(report.results, { build: { version, commit } }).render("text");
+        return runMetrics(report.results, {
+          build: { version, commit },
+          constLabels: report.vantage === undefined ? {} : { vantage: report.vantage },
+        }).render("text");
       }
     }
   };
