@@ -172,7 +172,7 @@ export const FINGERPRINT_VERSION = 1;
  * system) and the `answers` sorted; tcp and unix whether any bytes were `received`; echo
  * nothing more (the verdict). Never timings, the target or the vantage point, so that two
  * vantage points that saw the same thing have the same fingerprint; `undefined` for a skipped
- * check (it saw nothing). It takes a check's entry of the JSON report ({@linkcode jsonResult}),
+ * check (it saw nothing). It takes a check's entry of the JSON report (`jsonResult`),
  * so that `check merge` and a monitor's `sockit_check_result_fingerprint` agree.
  *
  * @example
@@ -189,11 +189,10 @@ export const FINGERPRINT_VERSION = 1;
  * assert.notEqual(resultFingerprint(seen(["192.0.2.9"])), a);
  * ```
  */
-export function resultFingerprint(
-  entry: Pick<ReportCheck, "kind" | "status" | "error" | "failures" | "details">,
-): string | undefined {
+export function resultFingerprint(entry: Readonly<Record<string, unknown>>): string | undefined {
   if (entry.status === "skipped") return undefined;
-  const details = entry.details;
+  const details = isObject(entry.details) ? entry.details : {};
+  const failures = Array.isArray(entry.failures) ? entry.failures.filter(isObject) : [];
   const text = (key: string) => typeof details[key] === "string" ? details[key] as string : null;
   const seen: Record<string, unknown> = {};
   switch (entry.kind) {
@@ -214,8 +213,8 @@ export function resultFingerprint(
     v: FINGERPRINT_VERSION,
     kind: entry.kind,
     status: entry.status,
-    failures: entry.failures.map((f) => [f.expectation, f.expected]).sort(compareJson),
-    error: entry.status === "error" ? entry.error : null,
+    failures: failures.map((f) => [f.expectation ?? null, f.expected ?? null]).sort(compareJson),
+    error: entry.status === "error" && typeof entry.error === "string" ? entry.error : null,
     seen,
   });
   return createHash("sha256").update(canonical).digest("hex").slice(0, 12);
@@ -384,7 +383,11 @@ export function mergeReports(
   const checks = first.checks.map((c): MergedCheck => {
     const views = reports.map((r, i): VantageView => {
       const entry = index[i]!.get(keyOf(c))!;
-      return { vantage: r.vantage, entry, fingerprint: resultFingerprint(entry) };
+      return {
+        vantage: r.vantage,
+        entry,
+        fingerprint: resultFingerprint(entry as unknown as Record<string, unknown>),
+      };
     });
     const ran = views.filter((v) => v.fingerprint !== undefined);
     const failedAt = ran.filter((v) => v.entry.status !== "passed").map((v) => v.vantage);

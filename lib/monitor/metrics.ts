@@ -32,7 +32,6 @@
  * @module
  */
 import { resultFingerprint } from "../check/merge.ts";
-import type { ReportCheck } from "../check/merge.ts";
 import { jsonResult } from "../check/report.ts";
 import type { CheckResult } from "../check/runner.ts";
 import type { CheckDef } from "../check/spec.ts";
@@ -275,7 +274,7 @@ export class MonitorMetrics {
       if (reason !== undefined) this.#failure.set({ ...labels, reason });
       tracked.reason = reason;
     }
-    const fingerprint = resultFingerprint(jsonResult(result) as unknown as ReportCheck);
+    const fingerprint = resultFingerprint(jsonResult(result));
     if (fingerprint !== tracked.fingerprint) {
       if (tracked.fingerprint !== undefined) {
         this.#fingerprint.remove({ ...labels, fingerprint: tracked.fingerprint });
