@@ -91,7 +91,7 @@ Deno.test("check merge prints a matrix, then what each vantage point saw of the 
     );
     assert.equal(
       lines.at(-2),
-      "2 checks from 2 vantage points: 1 passed everywhere, 1 differ, 1 fails with --fail-on any",
+      "2 checks from 2 vantage points: 1 passed everywhere, 1 differs, 1 fails with --fail-on any",
     );
     assert.ok(!result.out.includes("\x1b["), "no colour with NO_COLOR");
     // A narrow terminal: the columns that do not fit go to a block below, with the names again.

@@ -479,7 +479,7 @@ export function mergeCounts(
 
 /**
  * The merged JSON report: `vantages` (each `name`, `report`, `started_at`, `duration_ms` and
- * its counts), `files`, `fail_on`, the counts (`checks`, `failing`, `differing`,
+ * its counts), `files`, `fail_on`, the counts (`total`, `failing`, `differing`,
  * `passed_everywhere`), `ok`, and `checks`, each with `name`, `file`, `line`, `kind`,
  * `differs`, `views` (distinct fingerprints), `failed_at`, `fails` and `by_vantage` (each
  * vantage point's entry of its own report, with its `fingerprint`).
@@ -501,7 +501,7 @@ export function mergedJsonReport(run: MergedRun): Record<string, unknown> {
     }),
     files: run.files,
     fail_on: run.failOn,
-    checks_total: counts.total,
+    total: counts.total,
     failing: counts.failing,
     differing: counts.differing,
     passed_everywhere: counts.passedEverywhere,

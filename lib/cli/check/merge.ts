@@ -279,9 +279,9 @@ async function printMatrix(
   const n = run.vantages.length;
   const line = `${counts.total} check${counts.total === 1 ? "" : "s"} from ${n} vantage point${
     n === 1 ? "" : "s"
-  }: ${counts.passedEverywhere} passed everywhere, ${counts.differing} differ, ${counts.failing} fail${
-    counts.failing === 1 ? "s" : ""
-  } with --fail-on ${run.failOn}`;
+  }: ${counts.passedEverywhere} passed everywhere, ${counts.differing} differ${
+    counts.differing === 1 ? "s" : ""
+  }, ${counts.failing} fail${counts.failing === 1 ? "s" : ""} with --fail-on ${run.failOn}`;
   await write("");
   await write(counts.failing > 0 ? paint("1;31", line) : paint("32", line));
 }
