@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import { showMs, vantageProblem, xmlText } from "./report.ts";
+import { classnames, showMs, vantageProblem, xmlText } from "./report.ts";
 import type { CheckStatus } from "./runner.ts";
 
 /** A check's entry of a JSON report, as much of it as a merge reads (the rest is kept too). */
@@ -528,6 +528,7 @@ export function mergedJsonReport(run: MergedRun): Record<string, unknown> {
  * `<failure>`, `<error>` or `<skipped>` as that vantage point saw it.
  */
 export function mergedJunitReport(run: MergedRun): string {
+  const classes = classnames(run.files);
   let [tests, failures, errors, skipped] = [0, 0, 0, 0];
   const suites: string[] = [];
   for (const v of run.vantages) {
@@ -551,7 +552,7 @@ export function mergedJunitReport(run: MergedRun): string {
       const view = c.views.find((x) => x.vantage === v.vantage)!;
       const e = view.entry;
       const open = `    <testcase name="${xmlText(c.name)}" classname="${
-        xmlText(c.file.replace(/\.(ya?ml|json)$/i, ""))
+        xmlText(classes[run.files.indexOf(c.file)] ?? c.file)
       }" file="${xmlText(c.file)}" line="${c.line}" time="${(e.duration_ms / 1000).toFixed(3)}"`;
       const message = e.error ?? "";
       if (e.status === "passed") {
