@@ -39,6 +39,30 @@ export {
   vantageProblem,
 } from "./report.ts";
 export type { Counts, RunReport } from "./report.ts";
+export {
+  cellText,
+  distinctViews,
+  FINGERPRINT_VERSION,
+  MAX_MERGED_REPORTS,
+  mergeCounts,
+  mergedJsonReport,
+  mergedJunitReport,
+  mergedTapReport,
+  MergeError,
+  mergeReports,
+  parseFailOn,
+  parseReport,
+  resultFingerprint,
+  viewText,
+} from "./merge.ts";
+export type {
+  FailOn,
+  MergedCheck,
+  MergedRun,
+  ReportCheck,
+  VantageReport,
+  VantageView,
+} from "./merge.ts";
 export { MASK, Redactor } from "./redact.ts";
 export { emptySelection, selectChecks } from "./select.ts";
 export type { CheckFilter } from "./select.ts";

@@ -24,12 +24,15 @@
  * | `sockit_http_phase_duration_seconds` | gauge | `phase` (`resolve`, `connect`, `tls`, `processing`, `transfer`) | http: the latest run's phases, as `get --timing` measures them |
  * | `sockit_tls_cert_not_after_timestamp_seconds` | gauge | | https: the earliest notAfter of the latest chain (Unix time) |
  * | `sockit_dns_rcode` | gauge | `rcode` | dns, asking a server: 1 for the latest reply's RCODE |
+ * | `sockit_check_result_fingerprint` | gauge | `fingerprint` | 1 for what the latest run saw (`resultFingerprint`) |
  *
  * The duration buckets are {@linkcode DURATION_BUCKETS}: from 1 ms (loopback and LAN) through
  * the 5 s default timeout to 30 s (retries), in 1-2.5-5 steps.
  *
  * @module
  */
+import { resultFingerprint } from "../check/merge.ts";
+import { jsonResult } from "../check/report.ts";
 import type { CheckResult } from "../check/runner.ts";
 import type { CheckDef } from "../check/spec.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
@@ -79,6 +82,7 @@ const RESERVED = new Set<string>([
   "reason",
   "phase",
   "rcode",
+  "fingerprint",
   "version",
   "commit",
   "le",
@@ -102,6 +106,7 @@ interface Tracked {
   labels: Labels;
   reason: string | undefined;
   rcode: string | undefined;
+  fingerprint: string | undefined;
 }
 
 /**
@@ -155,6 +160,7 @@ export class MonitorMetrics {
   readonly #phase: Gauge;
   readonly #certNotAfter: Gauge;
   readonly #rcode: Info;
+  readonly #fingerprint: Info;
 
   /**
    * @throws {TypeError} When a constant label's name is not a label name, or is one the
@@ -237,6 +243,11 @@ export class MonitorMetrics {
       help: "The RCODE of the DNS reply the check last received (1).",
       labelNames: [...CHECK_LABELS, "rcode", ...own],
     });
+    this.#fingerprint = registry.info("sockit_check_result_fingerprint", {
+      help: "What the check's latest run saw, as a short hash (1): vantage points that saw " +
+        "the same thing have the same one.",
+      labelNames: [...CHECK_LABELS, "fingerprint", ...own],
+    });
   }
 
   /**
@@ -262,6 +273,14 @@ export class MonitorMetrics {
       if (tracked.reason !== undefined) this.#failure.remove({ ...labels, reason: tracked.reason });
       if (reason !== undefined) this.#failure.set({ ...labels, reason });
       tracked.reason = reason;
+    }
+    const fingerprint = resultFingerprint(jsonResult(result));
+    if (fingerprint !== tracked.fingerprint) {
+      if (tracked.fingerprint !== undefined) {
+        this.#fingerprint.remove({ ...labels, fingerprint: tracked.fingerprint });
+      }
+      if (fingerprint !== undefined) this.#fingerprint.set({ ...labels, fingerprint });
+      tracked.fingerprint = fingerprint;
     }
     if (result.check.kind === "http") {
       this.#status.set(labels, typeof facts.status === "number" ? facts.status : 0);
@@ -331,7 +350,12 @@ export class MonitorMetrics {
       target,
       ...this.#constLabels,
     };
-    const tracked: Tracked = { labels, reason: undefined, rcode: undefined };
+    const tracked: Tracked = {
+      labels,
+      reason: undefined,
+      rcode: undefined,
+      fingerprint: undefined,
+    };
     this.#tracked.set(key, tracked);
     for (const result of RESULTS) this.#runs.inc({ ...labels, result }, 0);
     this.#retries.inc(labels, 0);
@@ -341,7 +365,7 @@ export class MonitorMetrics {
     return tracked;
   }
 
-  #forget({ labels, reason, rcode }: Tracked): void {
+  #forget({ labels, reason, rcode, fingerprint }: Tracked): void {
     for (
       const family of [
         this.#success,
@@ -359,6 +383,7 @@ export class MonitorMetrics {
     for (const [phase] of PHASES) this.#phase.remove({ ...labels, phase });
     if (reason !== undefined) this.#failure.remove({ ...labels, reason });
     if (rcode !== undefined) this.#rcode.remove({ ...labels, rcode });
+    if (fingerprint !== undefined) this.#fingerprint.remove({ ...labels, fingerprint });
   }
 }
 

@@ -5,7 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { havePromtool, PROMTOOL, promtoolCheck } from "../metrics/_promtool.ts";
+import { resultFingerprint } from "../check/merge.ts";
 import { MASK, Redactor } from "../check/redact.ts";
+import { jsonResult } from "../check/report.ts";
 import { runChecks } from "../check/runner.ts";
 import type { CheckResult } from "../check/runner.ts";
 import { loadSpec } from "../check/spec.ts";
@@ -211,6 +213,7 @@ Deno.test("a realistic monitor renders every check's latest result, with each fa
     "sockit_http_phase_duration_seconds gauge",
     "sockit_tls_cert_not_after_timestamp_seconds gauge",
     "sockit_dns_rcode gauge",
+    "sockit_check_result_fingerprint gauge",
   ]);
   assert.equal([...text.matchAll(/^# HELP /gm)].length, families.length);
 });
@@ -401,4 +404,30 @@ Deno.test("constant labels follow the check's own on every series; a name the me
     () => new MonitorMetrics({ build: BUILD, constLabels: { "bad-name": "x" } }),
     TypeError,
   );
+});
+
+Deno.test("the result fingerprint is one series per check, replaced when what the check saw changes", async () => {
+  const spec = await checksOf([
+    "{ name: a, dns: { name: a.example.test, type: A, server: 127.0.0.1 } }",
+  ]);
+  const check = spec.checks[0]!;
+  const metrics = new MonitorMetrics({ build: BUILD, constLabels: { vantage: "eu-1" } });
+  const fingerprints = () =>
+    samples(metrics.render("text"), "sockit_check_result_fingerprint").map((line) =>
+      line.match(/fingerprint="([0-9a-f]{12})",vantage="eu-1"\} 1$/)![1]
+    );
+  const seen = (answers: string[], timeMs: number) =>
+    made(check, { facts: { rcode: "NOERROR", answers, time_ms: timeMs } });
+  const first = seen(["192.0.2.1", "192.0.2.2"], 1.5);
+  metrics.record(stateAfter(check, []), first);
+  assert.deepEqual(fingerprints(), [resultFingerprint(jsonResult(first))]);
+  // The same answers in another order, at another speed: the same view.
+  metrics.record(stateAfter(check, []), seen(["192.0.2.2", "192.0.2.1"], 9));
+  assert.deepEqual(fingerprints(), [resultFingerprint(jsonResult(first))]);
+  const changed = seen(["192.0.2.66"], 1);
+  metrics.record(stateAfter(check, []), changed);
+  assert.deepEqual(fingerprints(), [resultFingerprint(jsonResult(changed))]);
+  assert.notEqual(fingerprints()[0], resultFingerprint(jsonResult(first)));
+  metrics.remove(check);
+  assert.deepEqual(fingerprints(), []);
 });

@@ -42,7 +42,7 @@ import {
 export const CHECK: CommandSpec = {
   name: "check",
   summary: "run a file of smoke checks at once; JUnit, TAP and JSON reports for CI",
-  usage: ["check [options] [FILE...]"],
+  usage: ["check [options] [FILE...]", "check merge [options] REPORT.json..."],
   description: [
     "Runs the checks of each spec FILE (default: sockit.yaml; - for stdin; .json files are",
     "JSON, others YAML): http, tcp, dns, echo and unix checks, at most --jobs at once, each",
@@ -69,6 +69,7 @@ export const CHECK: CommandSpec = {
     "--vantage names where the checks run from (default: $SOCKIT_VANTAGE, else the host",
     "name): it is in every report and a vantage label on every metric, so that the reports",
     "and metrics of one spec run from many places can be told apart and compared.",
+    '"sockit check merge REPORT.json..." merges their JSON reports (see check merge --help).',
   ].join("\n"),
   options: withCommon([
     {
@@ -192,6 +193,10 @@ export const CHECK: CommandSpec = {
 
 /** Runs `sockit check ...`. */
 export async function runCheck(argv: string[], io: Io): Promise<number> {
+  // `merge` first is the subcommand, always: a spec file named merge is `./merge`.
+  if (argv[0] === "merge") {
+    return await (await import("./merge.ts")).runCheckMerge(argv.slice(1), io);
+  }
   const monitoring = (args: ParsedArgs) => args.given("every");
   return await runCommand(CHECK, argv, io, checkCommand, {
     hints: HINTS,
