@@ -2,9 +2,11 @@
  * One spec from three vantage points on loopback: monitors `a`, `b` and `c` run it, `c` asking a
  * second dnsmasq that gives a wrong address, so one check fails from `c` alone. A real Prometheus
  * scrapes all three with the shipped rules loaded: its API shows the check failing from `c` only,
- * and the "some vantage points" alert fires for it, naming `c`.
+ * and the "some vantage points" alert fires for it, naming `c`. The three one-shot JSON reports
+ * of the same spec, merged, name that check as the one that differs, with what `c` saw.
  */
 import assert from "node:assert/strict";
+import { runSockit } from "./_helpers.ts";
 import { Dnsmasq, hasDnsmasq } from "./_dns.ts";
 import { MonitorProcess } from "./_monitor.ts";
 import { hasPrometheus, type PromSample, startPrometheus } from "./_prometheus.ts";
@@ -100,6 +102,34 @@ scrape_configs:
       assert.equal(some.annotations.failing_vantages, "c");
       assert.equal(some.labels.check, "api name");
       for (const monitor of [a, b, c]) assert.equal((await monitor.stop("SIGTERM")).code, 0);
+
+      // The same spec once from each place, and the three JSON reports merged.
+      const reports: string[] = [];
+      for (const [vantage, dns] of [["a", good], ["b", good], ["c", wrong]] as const) {
+        const report = `${dir}/${vantage}.json`;
+        const run = await runSockit([
+          "check",
+          "--vantage",
+          vantage,
+          "--var",
+          `DNS=${dns.server}`,
+          "--report",
+          `json=${report}`,
+          spec,
+        ]);
+        assert.equal(run.code, vantage === "c" ? 1 : 0, run.err);
+        reports.push(report);
+      }
+      const merged = await runSockit(["check", "merge", ...reports]);
+      assert.equal(merged.code, 1, merged.err);
+      const differs = merged.out.slice(merged.out.indexOf("Differs between vantage points:"));
+      assert.ok(differs.length > 0 && merged.out.includes("Differs between"), merged.out);
+      assert.match(differs, /api name/);
+      assert.doesNotMatch(differs, /db port/);
+      assert.match(differs, /198\.51\.100\.66/);
+      const json = await runSockit(["check", "merge", "--json", ...reports]);
+      const differing = JSON.parse(json.out).checks.filter((x: { differs: boolean }) => x.differs);
+      assert.deepEqual(differing.map((x: { name: string }) => x.name), ["api name"]);
       listener.close();
       await accepting;
     } finally {
