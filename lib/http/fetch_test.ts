@@ -201,3 +201,85 @@ Deno.test("HttpClient.closeOnAbort(): ending a use twice counts once, so close()
   client.close();
   assert.equal(s.live(), 0);
 });
+
+/**
+ * A loopback server that reads each request whole (the head, then `Content-Length` body bytes)
+ * and answers it with the next of `replies`; keeps what it read.
+ */
+function bodyServer(replies: string[]) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const requests: string[] = [];
+  const conns: Deno.Conn[] = [];
+  const done = (async () => {
+    for await (const conn of listener) {
+      conns.push(conn);
+      const buf = new Uint8Array(4096);
+      let pending = "";
+      while (replies.length > 0) {
+        const end = pending.indexOf("\r\n\r\n");
+        const length = Number(/^content-length: *(\d+)/im.exec(pending.slice(0, end))?.[1] ?? 0);
+        if (end >= 0 && pending.length >= end + 4 + length) {
+          requests.push(pending.slice(0, end + 4 + length));
+          pending = pending.slice(end + 4 + length);
+          await conn.write(encoder.encode(replies.shift()!));
+          continue;
+        }
+        const n = await conn.read(buf);
+        if (n === null) break;
+        pending += new TextDecoder().decode(buf.subarray(0, n));
+      }
+    }
+  })().catch(() => {});
+  return {
+    url: parseHttpUrl(`http://127.0.0.1:${listener.addr.port}/put`),
+    requests,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      for (const conn of conns) conn.close();
+      await done;
+    },
+  };
+}
+
+Deno.test("fetchUrl() sends a body after the head with its Content-Length", async () => {
+  await using server = bodyServer(["HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]);
+  const client = new HttpClient();
+  try {
+    const result = await fetchUrl(client, server.url, {
+      method: "PUT",
+      fields: [["Content-Type", "text/plain"]],
+      body: encoder.encode("a 1\n"),
+    });
+    assert.equal(result.head.status, 200);
+    assert.match(server.requests[0]!, /^PUT \/put HTTP\/1\.1\r\n/);
+    assert.match(server.requests[0]!, /\r\nContent-Length: 4\r\n/);
+    assert.ok(server.requests[0]!.endsWith("\r\n\r\na 1\n"), server.requests[0]);
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("fetchUrl() keeps a body through a 307 and drops it, with the method, on a 302", async () => {
+  for (const [status, method, sent] of [[307, "PUT", "x=1"], [302, "GET", ""]] as const) {
+    await using server = bodyServer([
+      `HTTP/1.1 ${status} Moved\r\nLocation: /next\r\nContent-Length: 0\r\n\r\n`,
+      "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+    ]);
+    const client = new HttpClient();
+    try {
+      await fetchUrl(client, server.url, {
+        method: "PUT",
+        fields: [],
+        body: encoder.encode("x=1"),
+        followRedirects: true,
+        keepAlive: () => true,
+      });
+      const second = server.requests[1]!;
+      assert.match(second, new RegExp(`^${method} /next HTTP/1\\.1\\r\\n`), `after ${status}`);
+      assert.ok(second.endsWith(`\r\n\r\n${sent}`), `after ${status}: ${second}`);
+      assert.equal(/content-length/i.test(second), sent !== "", `after ${status}`);
+    } finally {
+      client.close();
+    }
+  }
+});
