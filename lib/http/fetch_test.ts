@@ -3,7 +3,7 @@ import { LimitError, TimeoutError } from "../net/errors.ts";
 import { sleep } from "../net/timer.ts";
 import { fetchUrl } from "./fetch.ts";
 import { HttpClient } from "./pool.ts";
-import { serve } from "./_scripted_server.ts";
+import { serve, serveRequests } from "./_scripted_server.ts";
 import { parseHttpUrl } from "./url.ts";
 
 const encoder = new TextEncoder();
@@ -202,47 +202,8 @@ Deno.test("HttpClient.closeOnAbort(): ending a use twice counts once, so close()
   assert.equal(s.live(), 0);
 });
 
-/**
- * A loopback server that reads each request whole (the head, then `Content-Length` body bytes)
- * and answers it with the next of `replies`; keeps what it read.
- */
-function bodyServer(replies: string[]) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const requests: string[] = [];
-  const conns: Deno.Conn[] = [];
-  const done = (async () => {
-    for await (const conn of listener) {
-      conns.push(conn);
-      const buf = new Uint8Array(4096);
-      let pending = "";
-      while (replies.length > 0) {
-        const end = pending.indexOf("\r\n\r\n");
-        const length = Number(/^content-length: *(\d+)/im.exec(pending.slice(0, end))?.[1] ?? 0);
-        if (end >= 0 && pending.length >= end + 4 + length) {
-          requests.push(pending.slice(0, end + 4 + length));
-          pending = pending.slice(end + 4 + length);
-          await conn.write(encoder.encode(replies.shift()!));
-          continue;
-        }
-        const n = await conn.read(buf);
-        if (n === null) break;
-        pending += new TextDecoder().decode(buf.subarray(0, n));
-      }
-    }
-  })().catch(() => {});
-  return {
-    url: parseHttpUrl(`http://127.0.0.1:${listener.addr.port}/put`),
-    requests,
-    async [Symbol.asyncDispose]() {
-      listener.close();
-      for (const conn of conns) conn.close();
-      await done;
-    },
-  };
-}
-
 Deno.test("fetchUrl() sends a body after the head with its Content-Length", async () => {
-  await using server = bodyServer(["HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]);
+  await using server = serveRequests(["HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]);
   const client = new HttpClient();
   try {
     const result = await fetchUrl(client, server.url, {
@@ -261,7 +222,7 @@ Deno.test("fetchUrl() sends a body after the head with its Content-Length", asyn
 
 Deno.test("fetchUrl() keeps a body through a 307 and drops it, with the method, on a 302", async () => {
   for (const [status, method, sent] of [[307, "PUT", "x=1"], [302, "GET", ""]] as const) {
-    await using server = bodyServer([
+    await using server = serveRequests([
       `HTTP/1.1 ${status} Moved\r\nLocation: /next\r\nContent-Length: 0\r\n\r\n`,
       "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
     ]);
