@@ -15,7 +15,7 @@ import { fetchUrl } from "../http/fetch.ts";
 import { HttpClient } from "../http/pool.ts";
 import { defaultFields } from "../http/request.ts";
 import { isRetryableError, isRetryableStatus } from "../http/retry.ts";
-import { parseHttpUrl } from "../http/url.ts";
+import { parseHttpUrl, withBasicAuthorization } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { METRICS_CONTENT_TYPES } from "../metrics/render.ts";
 
@@ -129,7 +129,7 @@ type Attempt =
 /**
  * Pushes metrics to a Pushgateway, replacing the group's (`PUT`), on a retry schedule: a gateway
  * that cannot be reached, times out, or answers 429 or 5xx is tried again; any other answer but
- * 2xx is final. Never throws for the push's own failure: the result says what happened.
+ * 2xx is final. A `user:pass@` in the gateway's URL is sent as Basic authorization. Never throws for the push's own failure: the result says what happened.
  *
  * @example Push to a gateway that takes it
  * ```ts
@@ -155,14 +155,20 @@ export async function pushMetrics(
   gateway: string | HttpUrl,
   options: PushOptions,
 ): Promise<PushResult> {
-  const url = pushUrl(gateway, options.job, options.groupingKey);
+  const base = typeof gateway === "string" ? parseHttpUrl(gateway) : gateway;
+  const url = pushUrl(base, options.job, options.groupingKey);
+  // A `user:pass@` gateway URL sends Basic authorization (never shown: `href` leaves it out).
+  const fields = withBasicAuthorization([
+    ...defaultFields(options.userAgent ?? "sockit"),
+    ["Content-Type", METRICS_CONTENT_TYPES.text],
+  ], base);
   const retry = options.retry ?? PUSH_RETRY;
   const body = new TextEncoder().encode(options.body);
   const started = performance.now();
   let attempts = 0;
   while (true) {
     attempts++;
-    const attempt = await pushOnce(url, body, options);
+    const attempt = await pushOnce(url, fields, body, options);
     if (attempt.status !== undefined && attempt.why === undefined) {
       return { ok: true, url: url.href, status: attempt.status, attempts, error: undefined };
     }
@@ -179,7 +185,12 @@ export async function pushMetrics(
   }
 }
 
-async function pushOnce(url: HttpUrl, body: Uint8Array, options: PushOptions): Promise<Attempt> {
+async function pushOnce(
+  url: HttpUrl,
+  fields: Array<[string, string]>,
+  body: Uint8Array,
+  options: PushOptions,
+): Promise<Attempt> {
   const client = new HttpClient({
     caCerts: options.caCerts,
     insecure: options.insecure,
@@ -194,10 +205,7 @@ async function pushOnce(url: HttpUrl, body: Uint8Array, options: PushOptions): P
       (signal) =>
         fetchUrl(client, url, {
           method: "PUT",
-          fields: [
-            ...defaultFields(options.userAgent ?? "sockit"),
-            ["Content-Type", METRICS_CONTENT_TYPES.text],
-          ],
+          fields,
           body,
           maxBodyBytes: MAX_ANSWER_BYTES,
           signal,

@@ -97,3 +97,14 @@ Deno.test("pushMetrics() stops at once when its signal aborts, with the signal's
   });
   await assert.rejects(pushed, (error) => error === reason);
 });
+
+Deno.test("pushMetrics() sends a gateway URL's user and password as Basic authorization", async () => {
+  await using server = serveRequests([OK]);
+  const result = await pushMetrics(`http://ann:pw@127.0.0.1:${server.url.port}`, {
+    job: "j",
+    body: "a 1\n",
+  });
+  assert.equal(result.ok, true);
+  assert.doesNotMatch(result.url, /ann|pw/);
+  assert.match(server.requests[0]!, /\r\nAuthorization: Basic YW5uOnB3\r\n/);
+});
