@@ -1,11 +1,13 @@
 /**
  * `sockit check --push URL`: a one-shot run's metrics sent to a real Prometheus Pushgateway and
  * read back from it, grouped by job and vantage point; a gateway that is stopped, refuses the
- * push or fails for a while; and the exit code of each case, the checks' own outcome first.
+ * push or fails for a while; and the exit code of each case, the checks' own outcome first. A
+ * monitor's pushes, once per interval and once as it stops.
  */
 import assert from "node:assert/strict";
 import { closedPort, runSockit } from "./_helpers.ts";
 import { ReplayServer } from "./_http.ts";
+import { MonitorProcess } from "./_monitor.ts";
 import { hasPushgateway, startPushgateway } from "./_prometheus.ts";
 
 const noGateway = !hasPushgateway();
@@ -191,7 +193,6 @@ Deno.test("check refuses a --push URL that is not http or https, or has a query,
     ],
     [["--push", "http://gw", "--push-job", ""], /^error: Invalid --push-job "": empty name/],
     [["--push-job", "x"], /--push-job.*--push/],
-    [["--push", "http://gw", "--every", "1s"], /--push.*--every|--every.*--push/],
     [["--push", "http://gw", "--push-cacert", "/nonexistent.pem"], /--push-cacert/],
   ];
   await withSpec(async (spec) => {
@@ -201,5 +202,58 @@ Deno.test("check refuses a --push URL that is not http or https, or has a query,
       assert.match(run.err, expected, args.join(" "));
       assert.equal(run.out, "", args.join(" "));
     }
+  });
+});
+
+Deno.test({
+  name: "check --every --push pushes the monitor's metrics each interval and once more as it stops",
+  ignore: noGateway,
+  async fn() {
+    await withSpec(async (spec, dir) => {
+      await using gateway = await startPushgateway({ dir });
+      await using monitor = await MonitorProcess.start(
+        ["--vantage", "node-1", "--push", gateway.url, spec],
+        { every: "200ms" },
+      );
+      const pushed = await monitor.until((e) => e.event === "push");
+      assert.deepEqual(pushed, {
+        event: "push",
+        vantage: "node-1",
+        ok: true,
+        url: `${gateway.url}/metrics/job/sockit/vantage/node-1`,
+        status: 200,
+        attempts: 1,
+        error: null,
+      });
+      const [group] = await gateway.groups();
+      assert.deepEqual(group!.labels, { job: "sockit", vantage: "node-1" });
+      assert.deepEqual(
+        group!.families.get("sockit_check_interval_seconds")?.map((s) => s.value),
+        ["0.2"],
+      );
+      const { code, events, stderr } = await monitor.stop();
+      assert.equal(code, 0, stderr);
+      const last = events.map((line) => JSON.parse(line)).filter((e) => e.event === "push").at(-1);
+      assert.equal(last?.ok, true, events.join("\n"));
+      assert.equal(JSON.parse(events.at(-1)!).event, "stopped");
+    });
+  },
+});
+
+Deno.test("check --every --push warns of each failed push and exits 9 when the last one fails", async () => {
+  const port = closedPort();
+  await withSpec(async (spec) => {
+    await using monitor = await MonitorProcess.start(
+      ["--vantage", "node-1", "--push", `http://127.0.0.1:${port}`, spec],
+      { every: "200ms" },
+    );
+    const pushed = await monitor.until((e) => e.event === "push");
+    assert.equal(pushed.ok, false);
+    assert.match(String(pushed.error), /^Cannot connect to 127\.0\.0\.1:\d+: connection refused$/);
+    const { code, stderr } = await monitor.stop();
+    assert.equal(code, 9, stderr);
+    const url = `http://127.0.0.1:${port}/metrics/job/sockit/vantage/node-1`;
+    assert.match(stderr, new RegExp(`WARN sockit\\.check Cannot push the metrics to ${url}: `));
+    assert.match(stderr, new RegExp(`^error: Cannot push the metrics to ${url}: .*refused$`, "m"));
   });
 });

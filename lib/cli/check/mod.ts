@@ -166,7 +166,6 @@ export const CHECK: CommandSpec = {
         { name: "fail-fast", reason: "a monitor keeps running every check" },
         { name: "timeout", reason: "a monitor runs until stopped; each check keeps its timeout" },
         { name: "report", reason: "a monitor's results are on --listen's /metrics and /healthz" },
-        { name: "push", reason: "a monitor is scraped: --push is for one-shot runs" },
       ],
     },
     {
