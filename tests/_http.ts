@@ -49,6 +49,8 @@ export class ReplayServer implements AsyncDisposable {
   readonly #accepting: Promise<void>;
   /** The request heads received, in order, as text. */
   readonly requests: string[] = [];
+  /** The requests' bodies (by `Content-Length`; empty without one), in order, as text. */
+  readonly bodies: string[] = [];
   /** Connections accepted. */
   connections = 0;
 
@@ -97,6 +99,16 @@ export class ReplayServer implements AsyncDisposable {
       const request = pending.slice(0, end);
       pending = pending.slice(end);
       this.requests.push(request);
+      // A body (Content-Length) is read and kept, so that it is neither taken for the next
+      // request nor left unread when the connection closes (which would reset it).
+      const length = Number(/^content-length: *(\d+)\r?$/im.exec(request)?.[1] ?? 0);
+      while (pending.length < length) {
+        const n = await conn.read(buf);
+        if (n === null) return;
+        pending += String.fromCharCode(...buf.subarray(0, n));
+      }
+      this.bodies.push(pending.slice(0, length));
+      pending = pending.slice(length);
       const reply = this.#replies.shift();
       if (!reply) return;
       const bytes = bytesOf(reply.bytes);

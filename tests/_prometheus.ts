@@ -74,6 +74,26 @@ export interface BlackboxExporter extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
+/** A Pushgateway started by {@linkcode startPushgateway}. */
+export interface Pushgateway extends AsyncDisposable {
+  /** `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  /** Its port. */
+  readonly port: number;
+  /** Stops it and waits for its exit; safe to call twice. */
+  stop(): Promise<void>;
+  /** The groups it holds, as `/api/v1/metrics` gives them. */
+  groups(): Promise<PushedGroup[]>;
+}
+
+/** One group of a Pushgateway's `/api/v1/metrics`: its labels and its metric families. */
+export interface PushedGroup {
+  /** The grouping key (`job`, `vantage`...). */
+  labels: Record<string, string>;
+  /** The families pushed, by name, each with its samples' labels and values. */
+  families: Map<string, Array<{ labels: Record<string, string>; value: string }>>;
+}
+
 /** How often a readiness endpoint or a query is asked again while waiting. */
 const POLL_MS = 100;
 /** Most bytes of a daemon's stderr kept for a failure's message (the last ones). */
@@ -115,6 +135,15 @@ function program(what: string, names: string[]): string | undefined {
 /** Whether Prometheus is installed; says so on stderr when it is not. */
 export function hasPrometheus(): boolean {
   return program("prometheus", ["prometheus"]) !== undefined;
+}
+
+/** Whether the Pushgateway is installed (Debian's name or upstream's); says so when not. */
+export function hasPushgateway(): boolean {
+  return pushgatewayPath() !== undefined;
+}
+
+function pushgatewayPath(): string | undefined {
+  return program("pushgateway", ["prometheus-pushgateway", "pushgateway"]);
 }
 
 /** Whether blackbox_exporter is installed (Debian's name or upstream's); says so when not. */
@@ -171,24 +200,28 @@ class Daemon {
   }
 
   /**
-   * Writes `options.config` to `DIR/CONFIG_NAME`, starts `path` with it, `extraArgs` and a free
+   * Writes `options.config` to `DIR/CONFIG_NAME` (when the daemon takes one), starts `path` with it, `extraArgs` and a free
    * port on 127.0.0.1, and waits for `readyPath` to answer 200; a port taken between choosing
    * and binding it is worth another try, nothing else.
    */
   static async start(
     name: string,
     path: string | undefined,
-    how: { configName: string; extraArgs: string[]; readyPath: string },
-    options: DaemonOptions,
+    how: { configName: string | undefined; extraArgs: string[]; readyPath: string },
+    options: Omit<DaemonOptions, "config"> & { config?: string },
   ): Promise<Daemon> {
     assert.ok(path, `${name} is not installed`);
-    const configFile = `${options.dir}/${how.configName}`;
-    await Deno.writeTextFile(configFile, options.config);
+    const configArgs: string[] = [];
+    if (how.configName !== undefined) {
+      const configFile = `${options.dir}/${how.configName}`;
+      await Deno.writeTextFile(configFile, options.config ?? "");
+      configArgs.push(`--config.file=${configFile}`);
+    }
     let why = "";
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = freePort();
       const args = [
-        `--config.file=${configFile}`,
+        ...configArgs,
         `--web.listen-address=127.0.0.1:${port}`,
         ...how.extraArgs,
       ];
@@ -361,6 +394,47 @@ export async function startBlackboxExporter(options: DaemonOptions): Promise<Bla
     address: `127.0.0.1:${daemon.port}`,
     port: daemon.port,
     stop: () => daemon.stop(),
+    [Symbol.asyncDispose]: () => daemon.stop(),
+  };
+}
+
+/**
+ * Starts a Pushgateway listening on 127.0.0.1 on a free port, its persistence file in `DIR`;
+ * resolves once `/-/ready` answers 200.
+ */
+export async function startPushgateway(
+  options: Omit<DaemonOptions, "config">,
+): Promise<Pushgateway> {
+  const daemon = await Daemon.start("pushgateway", pushgatewayPath(), {
+    configName: undefined,
+    extraArgs: [`--persistence.file=${options.dir}/pushgateway.data`],
+    readyPath: "/-/ready",
+  }, options);
+
+  async function groups(): Promise<PushedGroup[]> {
+    const [status, body] = await get(`${daemon.url}/api/v1/metrics`);
+    assert.equal(status, 200, `pushgateway answered /api/v1/metrics with ${status}: ${body}`);
+    type Family = { metrics: Array<{ labels: Record<string, string>; value?: string }> };
+    const answer = JSON.parse(body) as {
+      data: Array<{ labels: Record<string, string> } & Record<string, unknown>>;
+    };
+    return answer.data.map((group) => {
+      const families = new Map<string, Array<{ labels: Record<string, string>; value: string }>>();
+      for (const [name, family] of Object.entries(group)) {
+        if (name === "labels" || typeof family !== "object" || family === null) continue;
+        const metrics = (family as Family).metrics;
+        if (!Array.isArray(metrics)) continue;
+        families.set(name, metrics.map((m) => ({ labels: m.labels, value: m.value ?? "" })));
+      }
+      return { labels: group.labels, families };
+    });
+  }
+
+  return {
+    url: daemon.url,
+    port: daemon.port,
+    stop: () => daemon.stop(),
+    groups,
     [Symbol.asyncDispose]: () => daemon.stop(),
   };
 }

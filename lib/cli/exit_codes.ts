@@ -37,6 +37,8 @@ export const ExitCode = {
   Protocol: 7,
   /** A limit was exceeded (sizes, counts, redirects). */
   Limit: 8,
+  /** `check --push`: every check passed but the metrics could not be pushed. */
+  PushFailed: 9,
   /** Internal error: a bug in sockit (or a local failure such as a full disk). */
   Internal: 70,
   /** Interrupted by SIGINT (128 + 2). */
@@ -64,6 +66,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.Tls, "TLS failure"],
   [ExitCode.Protocol, "protocol error: the peer's bytes break the protocol, or data ended early"],
   [ExitCode.Limit, "a limit was exceeded (sizes, counts, redirects)"],
+  [ExitCode.PushFailed, "check --push: every check passed, but the metrics could not be pushed"],
   [ExitCode.Internal, "internal error: a bug, or a local failure such as a full disk"],
   [ExitCode.Interrupted, "interrupted (SIGINT)"],
   [ExitCode.StdoutClosed, "stdout was closed by its reader (| head): a client stops quietly"],

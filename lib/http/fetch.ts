@@ -17,8 +17,13 @@ import type { HttpUrl } from "./url.ts";
 
 /** Where redirects may lead and what to do with the body's content coding. */
 export interface FetchOptions {
-  /** `GET` or `HEAD`. */
+  /** `GET` or `HEAD`, or `PUT` or `POST` with a `body`. */
   method: string;
+  /**
+   * The request's body, sent with a `Content-Length`. A redirect keeps it (and the method) only
+   * for 307 and 308; any other redirect is followed with a `GET` without a body.
+   */
+  body?: Uint8Array | undefined;
   /** Fields after `Host` (defaults merged with the user's). */
   fields: Array<[string, string]>;
   /** Follow 301, 302, 303, 307 and 308 responses. @default {false} */
@@ -133,6 +138,7 @@ export async function fetchUrl(
   let url = start;
   let method = options.method;
   let fields = options.fields;
+  let body = options.body;
   const unwatch = options.signal ? client.closeOnAbort(options.signal) : undefined;
   try {
     while (true) {
@@ -142,6 +148,7 @@ export async function fetchUrl(
         url,
         fields,
         close: !(options.keepAlive?.(url.origin) ?? false),
+        body,
       };
       const exchange = await client.send(request, {
         signal: options.signal,
@@ -171,6 +178,12 @@ export async function fetchUrl(
         }
         redirects.push({ url: url.href, status: head.status, location: next.href });
         if (head.status === 303 && method !== "HEAD") method = "GET";
+        if (body !== undefined && head.status !== 307 && head.status !== 308) {
+          // A body goes on only where the method does (307, 308); a 301, 302 or 303 after a
+          // PUT or POST is followed with a GET, as browsers and curl do.
+          body = undefined;
+          if (method !== "HEAD") method = "GET";
+        }
         if (next.origin !== url.origin) {
           fields = fields.filter(([name]) => !CREDENTIALS.has(name.toLowerCase()));
         }

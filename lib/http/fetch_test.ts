@@ -3,7 +3,7 @@ import { LimitError, TimeoutError } from "../net/errors.ts";
 import { sleep } from "../net/timer.ts";
 import { fetchUrl } from "./fetch.ts";
 import { HttpClient } from "./pool.ts";
-import { serve } from "./_scripted_server.ts";
+import { serve, serveRequests } from "./_scripted_server.ts";
 import { parseHttpUrl } from "./url.ts";
 
 const encoder = new TextEncoder();
@@ -200,4 +200,47 @@ Deno.test("HttpClient.closeOnAbort(): ending a use twice counts once, so close()
   assert.equal(s.live(), 1, "kept for the next use");
   client.close();
   assert.equal(s.live(), 0);
+});
+
+Deno.test("fetchUrl() sends a body after the head with its Content-Length", async () => {
+  await using server = serveRequests(["HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]);
+  const client = new HttpClient();
+  try {
+    const result = await fetchUrl(client, server.url, {
+      method: "PUT",
+      fields: [["Content-Type", "text/plain"]],
+      body: encoder.encode("a 1\n"),
+    });
+    assert.equal(result.head.status, 200);
+    assert.match(server.requests[0]!, /^PUT \/put HTTP\/1\.1\r\n/);
+    assert.match(server.requests[0]!, /\r\nContent-Length: 4\r\n/);
+    assert.ok(server.requests[0]!.endsWith("\r\n\r\na 1\n"), server.requests[0]);
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("fetchUrl() keeps a body through a 307 and drops it, with the method, on a 302", async () => {
+  for (const [status, method, sent] of [[307, "PUT", "x=1"], [302, "GET", ""]] as const) {
+    await using server = serveRequests([
+      `HTTP/1.1 ${status} Moved\r\nLocation: /next\r\nContent-Length: 0\r\n\r\n`,
+      "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+    ]);
+    const client = new HttpClient();
+    try {
+      await fetchUrl(client, server.url, {
+        method: "PUT",
+        fields: [],
+        body: encoder.encode("x=1"),
+        followRedirects: true,
+        keepAlive: () => true,
+      });
+      const second = server.requests[1]!;
+      assert.match(second, new RegExp(`^${method} /next HTTP/1\\.1\\r\\n`), `after ${status}`);
+      assert.ok(second.endsWith(`\r\n\r\n${sent}`), `after ${status}: ${second}`);
+      assert.equal(/content-length/i.test(second), sent !== "", `after ${status}`);
+    } finally {
+      client.close();
+    }
+  }
 });

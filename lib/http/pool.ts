@@ -254,6 +254,9 @@ export class HttpClient {
     const receivedBefore = connection.reader.bytesRead;
     try {
       await writeAll(connection.conn, bytes);
+      if (request.body !== undefined && request.body.length > 0) {
+        await writeAll(connection.conn, request.body);
+      }
     } catch (error) {
       if (isPeerGone(error)) {
         if (reused) throw new StaleConnection();
@@ -266,6 +269,9 @@ export class HttpClient {
     }
     connection.requests++;
     trace?.({ step: "send", bytes: bytes.length, data: bytes });
+    if (request.body !== undefined && request.body.length > 0) {
+      trace?.({ step: "send", bytes: request.body.length, data: request.body });
+    }
     options.onRequest?.(request, bytes);
     const sent = performance.now();
     const maxHeadBytes = this.#options.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;

@@ -20,6 +20,11 @@ export interface RequestHead {
   fields: Array<[string, string]>;
   /** Add `Connection: close`: this is the last request on the connection. */
   close: boolean;
+  /**
+   * The request's body, sent after the head with a `Content-Length` (unless the fields give
+   * one). None for a request without a body (`GET`, `HEAD`).
+   */
+  body?: Uint8Array | undefined;
 }
 
 /** The three characters a header field may not hold, and what a message calls each. */
@@ -102,8 +107,8 @@ export function mergeFields(
 }
 
 /**
- * Encodes a request head: request line, `Host`, the fields, `Connection: close` when asked,
- * and the empty line.
+ * Encodes a request head: request line, `Host`, the fields, `Content-Length` when there is a
+ * body, `Connection: close` when asked, and the empty line (the body is not part of the head).
  *
  * @throws {TypeError} When a field fails {@linkcode checkField}.
  *
@@ -126,6 +131,9 @@ export function encodeRequestHead(head: RequestHead): Uint8Array {
   const { lines, hasHost } = fieldLines(head.fields);
   if (!hasHost) text += `Host: ${head.url.hostField}\r\n`;
   text += lines;
+  if (head.body !== undefined && !hasLength(head.fields)) {
+    text += `Content-Length: ${head.body.length}\r\n`;
+  }
   if (head.close) text += "Connection: close\r\n";
   text += "\r\n";
   // UTF-8, as curl sends a header value: the request line and the names are ASCII already.
@@ -133,6 +141,11 @@ export function encodeRequestHead(head: RequestHead): Uint8Array {
 }
 
 const encoder = new TextEncoder();
+
+/** Whether the caller's fields give a `Content-Length` of their own. */
+function hasLength(fields: Array<[string, string]>): boolean {
+  return fields.some(([name]) => name.toLowerCase() === "content-length");
+}
 
 /** The last fields encoded (a copy), and their lines: a client sends the same ones each time. */
 let last: { fields: Array<[string, string]>; lines: string; hasHost: boolean } = {

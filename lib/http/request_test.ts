@@ -47,3 +47,16 @@ Deno.test("REDIRECT_STATUSES holds 301, 302, 303, 307 and 308 and no other 3xx",
   );
   assert.deepEqual(redirects, [301, 302, 303, 307, 308]);
 });
+
+Deno.test("encodeRequestHead() adds the body's Content-Length unless the fields give one", () => {
+  const url = parseHttpUrl("http://example.test/m");
+  const text = (fields: Array<[string, string]>) =>
+    new TextDecoder().decode(
+      encodeRequestHead({ method: "PUT", url, fields, close: true, body: new Uint8Array(5) }),
+    );
+  assert.equal(
+    text([]),
+    "PUT /m HTTP/1.1\r\nHost: example.test\r\nContent-Length: 5\r\nConnection: close\r\n\r\n",
+  );
+  assert.doesNotMatch(text([["content-length", "5"]]), /Content-Length/);
+});

@@ -31,3 +31,5 @@ export {
 export type { ProbeAnswer, ProbeEndpointOptions, ProbeRequest } from "./probe_endpoint.ts";
 export { DEFAULT_MONITOR_JOBS, Monitor } from "./scheduler.ts";
 export type { MonitorOptions } from "./scheduler.ts";
+export { PUSH_RETRY, PUSH_TIMEOUT_MS, pushMetrics, pushUrl } from "./push.ts";
+export type { PushOptions, PushResult } from "./push.ts";

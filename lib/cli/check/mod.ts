@@ -29,7 +29,8 @@ import { github } from "./github.ts";
 import { monitorSpecs } from "./monitor.ts";
 import { loadSpecs, planFrom } from "./plan.ts";
 import type { CheckPlan } from "./plan.ts";
-import { writeReports } from "./reports.ts";
+import { pushRun } from "./push.ts";
+import { runExposition, writeReports } from "./reports.ts";
 import {
   reportSpecErrors,
   reportValid,
@@ -69,7 +70,16 @@ export const CHECK: CommandSpec = {
     "--vantage names where the checks run from (default: $SOCKIT_VANTAGE, else the host",
     "name): it is in every report and a vantage label on every metric, so that the reports",
     "and metrics of one spec run from many places can be told apart and compared.",
+<<<<<<< HEAD
     '"sockit check merge REPORT.json..." merges their JSON reports (see check merge --help).',
+=======
+    "",
+    "--push URL sends the run's metrics (those of --report openmetrics) to a Prometheus",
+    "Pushgateway once the checks are done: a PUT to URL/metrics/job/JOB/vantage/NAME, tried",
+    "up to 3 times, 1s then 2s apart, when the gateway cannot be reached or answers 429 or",
+    "5xx. A push that fails is an error line; the exit code is 9 when every check passed,",
+    "1 when one failed (the checks' outcome comes first).",
+>>>>>>> w-push
   ].join("\n"),
   options: withCommon([
     {
@@ -118,6 +128,26 @@ export const CHECK: CommandSpec = {
       value: "NAME",
       description:
         "Name this vantage point in reports and metrics (else $SOCKIT_VANTAGE, host name)",
+    },
+    {
+      name: "push",
+      type: "string",
+      value: "URL",
+      description: "Push the run's metrics to a Prometheus Pushgateway at URL (http or https)",
+    },
+    {
+      name: "push-job",
+      type: "string",
+      value: "NAME",
+      description: "The job of the pushed group (default: sockit)",
+      requires: [{ name: "push", reason: "it names the pushed group" }],
+    },
+    {
+      name: "push-cacert",
+      type: "string",
+      value: "FILE",
+      description: "Trust this CA (PEM) for an https --push gateway, on top of the system's",
+      requires: [{ name: "push", reason: "it verifies the gateway" }],
     },
     {
       name: "validate",
@@ -183,6 +213,10 @@ export const CHECK: CommandSpec = {
     [
       "From one of many places: its name in the JSON report (and on every metric)",
       "sockit check --vantage eu-west-1 --report json=reports/eu-west-1.json",
+    ],
+    [
+      "From a CI runner: the metrics to a Pushgateway, grouped by job and vantage point",
+      "sockit check --vantage ci-linux --push http://pushgateway:9091",
     ],
     [
       "For node_exporter's textfile collector (from cron)",
@@ -296,9 +330,15 @@ async function checkSpecs(
     vantage: plan.vantage,
   };
   await terminal.summary(report);
-  await writeReports(ctx, plan, report);
+  // Pushed before the reports are written, so that --json can say how the push went.
+  const push = plan.push && !ctx.signal.aborted
+    ? await pushRun(ctx, plan.push, plan.vantage, runExposition(report))
+    : undefined;
+  await writeReports(ctx, plan, report, push);
   await github(ctx, report, terminal);
   if (ctx.signal.aborted) throw ctx.signal.reason;
   const counts = countResults(results);
-  return counts.failed > 0 ? ExitCode.CheckFailed : ExitCode.Ok;
+  // A failed check is the run's outcome: a failed push does not hide it (its error is printed).
+  if (counts.failed > 0) return ExitCode.CheckFailed;
+  return push && !push.ok ? ExitCode.PushFailed : ExitCode.Ok;
 }

@@ -27,6 +27,7 @@ import { log } from "../log.ts";
 import { onSignals } from "../signals.ts";
 import { buildInfo } from "../version.ts";
 import { loadSpecs } from "./plan.ts";
+import { MonitorPusher } from "./push.ts";
 import type { CheckPlan } from "./plan.ts";
 
 /** Runs the selected checks of `specs` as a monitor until SIGINT or SIGTERM; exit 0. */
@@ -123,14 +124,35 @@ export async function monitorSpecs(
       log("check").error`reload failed: ${error instanceof Error ? error.message : error}`;
     });
   });
+  const pusher = plan.push &&
+    new MonitorPusher(ctx, plan.push, {
+      vantage,
+      everyMs: monitorPlan.everyMs,
+      render: () => metrics.render("text"),
+      onPush: async (result) => {
+        if (!ctx.json) return;
+        const { ok, url, status, attempts, error } = result;
+        await event({
+          event: "push",
+          ok,
+          url,
+          status: status ?? null,
+          attempts,
+          error: error ?? null,
+        });
+      },
+    });
   await announce(ctx, plan, server, selected(specs, plan).length, event);
   monitor.start();
+  pusher?.start();
   const reason = await stopped;
   log("check").info`${reason}: stopping; checks in flight have ${
     formatDuration(monitorPlan.graceMs)
   } to end`;
   await Promise.all([monitor.stop(monitorPlan.graceMs), server?.shutdown(monitorPlan.graceMs)]);
   await reloading;
+  // The final state, pushed once the checks in flight have ended.
+  const pushed = await pusher?.stop(monitorPlan.graceMs);
   if (ctx.json) {
     const snapshot = monitor.snapshot();
     const runs = snapshot.checks.reduce(
@@ -139,7 +161,7 @@ export async function monitorSpecs(
     );
     await event({ event: "stopped", reason, runs });
   }
-  return ExitCode.Ok;
+  return pushed && !pushed.ok ? ExitCode.PushFailed : ExitCode.Ok;
 }
 
 /**

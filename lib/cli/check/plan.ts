@@ -10,6 +10,10 @@ import type { CheckSpec } from "../../check/spec.ts";
 import { formatOf } from "../../check/tree.ts";
 import { VAR_NAME } from "../../check/vars.ts";
 import { parseRegex } from "../../http/expect.ts";
+import { parseHttpUrl } from "../../http/url.ts";
+import type { HttpUrl } from "../../http/url.ts";
+import { pushUrl } from "../../monitor/push.ts";
+import { checkCertificatePem } from "../../net/tls.ts";
 import { resolvePath, splitPath } from "../../text/path.ts";
 import { quote } from "../../text/quote.ts";
 import { UsageError } from "../args.ts";
@@ -53,6 +57,18 @@ export interface CheckPlan {
   vantage: string;
   /** Set with `--every`: the checks run on a schedule until stopped. */
   monitor: MonitorPlan | undefined;
+  /** Set with `--push`: where the run's metrics go. */
+  push: PushPlan | undefined;
+}
+
+/** What `check --push` is asked to do. */
+export interface PushPlan {
+  /** The Pushgateway's URL, as given (its path a prefix). */
+  gateway: HttpUrl;
+  /** `--push-job`. */
+  job: string;
+  /** `--push-cacert`: PEM text, for a gateway whose CA is private. */
+  caCerts: string[];
 }
 
 /** What `check --every` is asked to do. */
@@ -130,7 +146,38 @@ export async function planFrom(ctx: Context): Promise<CheckPlan> {
     timeoutMs: timeout === 0 ? Infinity : timeout,
     vantage: vantageOf(ctx),
     monitor: monitorPlan(ctx),
+    push: await pushPlan(ctx),
   };
+}
+
+/** The default `--push-job`. */
+export const DEFAULT_PUSH_JOB = "sockit";
+
+/** Reads `--push URL`, `--push-job NAME` and `--push-cacert FILE`. */
+async function pushPlan(ctx: Context): Promise<PushPlan | undefined> {
+  const { args } = ctx;
+  const text = args.string("push");
+  if (text === undefined) return undefined;
+  let gateway: HttpUrl;
+  try {
+    gateway = parseHttpUrl(text);
+    pushUrl(gateway, DEFAULT_PUSH_JOB);
+  } catch (error) {
+    // The URL is quoted once: `Invalid URL "x": ...` says only why.
+    const why = (error as Error).message.replace(/^Invalid URL ".*": /, "");
+    throw new UsageError(`Invalid --push ${quote(text)}: ${why}`);
+  }
+  const job = args.string("push-job") ?? DEFAULT_PUSH_JOB;
+  if (job === "") throw new UsageError('Invalid --push-job "": empty name');
+  const caCerts: string[] = [];
+  const cacert = args.string("push-cacert");
+  if (cacert !== undefined) {
+    const pem = await readInput(ctx.io, cacert, "--push-cacert");
+    const why = checkCertificatePem(pem);
+    if (why) throw new UsageError(`Cannot use --push-cacert ${quote(cacert)}: ${why}`);
+    caCerts.push(pem);
+  }
+  return { gateway, job, caCerts };
 }
 
 /** The environment variable that names the vantage point when `--vantage` is not given. */
