@@ -70,16 +70,13 @@ export const CHECK: CommandSpec = {
     "--vantage names where the checks run from (default: $SOCKIT_VANTAGE, else the host",
     "name): it is in every report and a vantage label on every metric, so that the reports",
     "and metrics of one spec run from many places can be told apart and compared.",
-<<<<<<< HEAD
     '"sockit check merge REPORT.json..." merges their JSON reports (see check merge --help).',
-=======
     "",
     "--push URL sends the run's metrics (those of --report openmetrics) to a Prometheus",
     "Pushgateway once the checks are done: a PUT to URL/metrics/job/JOB/vantage/NAME, tried",
     "up to 3 times, 1s then 2s apart, when the gateway cannot be reached or answers 429 or",
     "5xx. A push that fails is an error line; the exit code is 9 when every check passed,",
     "1 when one failed (the checks' outcome comes first).",
->>>>>>> w-push
   ].join("\n"),
   options: withCommon([
     {
