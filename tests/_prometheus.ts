@@ -438,3 +438,8 @@ export async function startPushgateway(
     [Symbol.asyncDispose]: () => daemon.stop(),
   };
 }
+
+/** The value of the one sample of a query's answer, when there is exactly one. */
+export function only(samples: PromSample[]): number | undefined {
+  return samples.length === 1 ? samples[0]!.value : undefined;
+}

@@ -8,14 +8,9 @@ import assert from "node:assert/strict";
 import { closedPort } from "./_helpers.ts";
 import { hasNginx, Nginx } from "./_http.ts";
 import { MonitorProcess } from "./_monitor.ts";
-import { hasPrometheus, type PromSample, startPrometheus } from "./_prometheus.ts";
+import { hasPrometheus, only, startPrometheus } from "./_prometheus.ts";
 
 const peers = hasPrometheus() && hasNginx();
-
-/** The one sample of a series, when there is exactly one. */
-function only(samples: PromSample[]): number | undefined {
-  return samples.length === 1 ? samples[0]!.value : undefined;
-}
 
 Deno.test({
   name:

@@ -9,17 +9,12 @@ import { hasNginx, Nginx } from "./_http.ts";
 import {
   hasBlackboxExporter,
   hasPrometheus,
-  type PromSample,
+  only,
   startBlackboxExporter,
   startPrometheus,
 } from "./_prometheus.ts";
 
 const peers = hasPrometheus() && hasBlackboxExporter() && hasNginx();
-
-/** The one sample of a series, when there is exactly one. */
-function only(samples: PromSample[]): number | undefined {
-  return samples.length === 1 ? samples[0]!.value : undefined;
-}
 
 Deno.test({
   name:
