@@ -282,6 +282,20 @@ checks:
       }
       const health = byName.get("nginx health") as { details: { status: number } };
       assert.equal(health.details.status, 200);
+      // The certificate read for cert_valid_for is named by its SHA-256, as openssl prints it.
+      const fingerprint = await new Deno.Command("openssl", {
+        args: ["x509", "-noout", "-fingerprint", "-sha256", "-in", shortLived.cert],
+      }).output();
+      const sha256 = new TextDecoder().decode(fingerprint.stdout).trim().split("=")[1];
+      assert.match(sha256 ?? "", /^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/);
+      const viaCa = byName.get("tls with the test CA") as { details: Record<string, unknown> };
+      assert.equal(viaCa.details.cert_sha256, sha256);
+      assert.equal(
+        viaCa.details.cert_expires,
+        (byName.get("FAIL cert expires in a day") as {
+          details: Record<string, unknown>;
+        }).details.cert_expires,
+      );
     } finally {
       unix.close();
       await accepting;

@@ -94,7 +94,9 @@ Deno.test({
           "",
         ].join("\n"),
       );
-      await using monitor = await MonitorProcess.start([spec], { every: "1m" });
+      await using monitor = await MonitorProcess.start(["--vantage", "lab-1", spec], {
+        every: "1m",
+      });
       monitor.drain();
       await using prometheus = await startPrometheus({
         dir,
@@ -118,7 +120,9 @@ scrape_configs:
         replacement: 127.0.0.1:${monitor.port}
 `,
       });
-      const success = (target: string) => `probe_success{job="sockit_probe",instance="${target}"}`;
+      // The monitor's vantage point is on /probe's series too, as on /metrics'.
+      const success = (target: string) =>
+        `probe_success{job="sockit_probe",instance="${target}",vantage="lab-1"}`;
       await prometheus.waitFor(success(up), (s) => only(s) === 1, 20_000);
       await prometheus.waitFor(success(refused), (s) => only(s) === 0, 20_000);
       assert.equal(only(await prometheus.query(`probe_http_status_code{instance="${up}"}`)), 200);

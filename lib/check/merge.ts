@@ -160,7 +160,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** The version of what {@linkcode resultFingerprint} hashes; a change of its input bumps it. */
-export const FINGERPRINT_VERSION = 1;
+export const FINGERPRINT_VERSION = 2;
 
 /**
  * A short, stable hash of what a check saw: the first 12 hex digits of the SHA-256 of a
@@ -168,7 +168,8 @@ export const FINGERPRINT_VERSION = 1;
  * `error`), the failed expectations as `[expectation, expected]` pairs sorted (not what came
  * instead: a `time_under` would differ at every run), for an `error` the error's message, and
  * by kind from `details`: http the final `status` (`null` without a response) and
- * `cert_expires` when the check asked `cert_valid_for`; dns the `rcode` (`null` asking the
+ * `cert_expires` and the certificate's `cert_sha256` when the check asked `cert_valid_for`
+ * (the one time the certificate is read); dns the `rcode` (`null` asking the
  * system) and the `answers` sorted; tcp and unix whether any bytes were `received`; echo
  * nothing more (the verdict). Never timings, the target or the vantage point, so that two
  * vantage points that saw the same thing have the same fingerprint; `undefined` for a skipped
@@ -199,6 +200,7 @@ export function resultFingerprint(entry: Readonly<Record<string, unknown>>): str
     case "http":
       seen.status = typeof details.status === "number" ? details.status : null;
       if (text("cert_expires") !== null) seen.cert_expires = text("cert_expires");
+      if (text("cert_sha256") !== null) seen.cert_sha256 = text("cert_sha256");
       break;
     case "dns":
       seen.rcode = text("rcode");
@@ -426,7 +428,10 @@ export function viewText(view: VantageView): string {
   const seen: string[] = [];
   if (entry.kind === "http" && typeof d.status === "number") seen.push(`status ${d.status}`);
   if (entry.kind === "http" && typeof d.cert_expires === "string") {
-    seen.push(`certificate until ${d.cert_expires}`);
+    const sha = typeof d.cert_sha256 === "string"
+      ? ` SHA-256 ${d.cert_sha256.slice(0, 23)}...`
+      : "";
+    seen.push(`certificate${sha} until ${d.cert_expires}`);
   }
   if (entry.kind === "dns") {
     const answers = Array.isArray(d.answers) ? d.answers.map(String) : [];

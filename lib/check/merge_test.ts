@@ -113,6 +113,10 @@ Deno.test("resultFingerprint() is what was seen: not the time, the target, the o
     resultFingerprint(http(200, { cert_expires: "2027-01-01T00:00:00.000Z" })),
     resultFingerprint(http(200, { cert_expires: "2027-02-01T00:00:00.000Z" })),
   );
+  const cert = (sha256: string) =>
+    http(200, { cert_expires: "2027-01-01T00:00:00.000Z", cert_sha256: sha256 });
+  assert.notEqual(resultFingerprint(cert("AB:CD")), resultFingerprint(cert("AB:CE")));
+  assert.equal(resultFingerprint(cert("AB:CD")), resultFingerprint(cert("AB:CD")));
   const error = (message: string) => entry("e", { status: "error", ok: false, error: message });
   assert.equal(resultFingerprint(error(REFUSED)), resultFingerprint(error(REFUSED)));
   assert.notEqual(resultFingerprint(error(REFUSED)), resultFingerprint(error("timed out")));

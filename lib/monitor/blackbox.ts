@@ -17,6 +17,11 @@ import type { ProbeFacts } from "../probe/result.ts";
 export interface BlackboxMetricsOptions {
   /** The time the probe was given, in seconds (`probe_timeout_seconds`). */
   timeoutSeconds: number;
+  /**
+   * Labels on every series (a monitor's `vantage`), after blackbox_exporter's own: two monitors
+   * probing one target for one Prometheus give apart series.
+   */
+  constLabels?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The phases of `probe_http_duration_seconds`, with the fact each is read from. */
@@ -99,8 +104,10 @@ export function blackboxMetrics(
 ): MetricsRegistry {
   const registry = new MetricsRegistry();
   const { facts, check } = result;
+  const labels = { ...options.constLabels };
   const gauge = (name: string, help: string, value: number, unit?: string) =>
-    registry.gauge(name, { help, ...(unit ? { unit } : {}) }).set({}, value);
+    registry.gauge(name, { help, ...(unit ? { unit } : {}), labelNames: Object.keys(labels) })
+      .set(labels, value);
   const regexFailed = result.failures.some((f) => REGEX_EXPECTATIONS.has(f.expectation));
   const kind = check.kind;
   if (kind === "dns") {
@@ -131,7 +138,7 @@ export function blackboxMetrics(
       regexFailed ? 1 : 0,
     );
   }
-  if (kind === "http") httpMetrics(registry, facts);
+  if (kind === "http") httpMetrics(registry, facts, labels);
   const ipProtocol = kind === "dns" && typeof facts.server === "string"
     ? ipProtocolOf(facts.server)
     : num(facts, "ip_protocol");
@@ -164,9 +171,13 @@ export function blackboxMetrics(
 }
 
 /** The `probe_http_*` families, in blackbox_exporter's order. */
-function httpMetrics(registry: MetricsRegistry, facts: ProbeFacts): void {
+function httpMetrics(
+  registry: MetricsRegistry,
+  facts: ProbeFacts,
+  labels: Record<string, string>,
+): void {
   const gauge = (name: string, help: string, value: number) =>
-    registry.gauge(name, { help }).set({}, value);
+    registry.gauge(name, { help, labelNames: Object.keys(labels) }).set(labels, value);
   gauge(
     "probe_http_content_length",
     "Length of the HTTP response body as its Content-Length says (-1 when it does not)",
@@ -175,9 +186,11 @@ function httpMetrics(registry: MetricsRegistry, facts: ProbeFacts): void {
   const phases = registry.gauge("probe_http_duration_seconds", {
     help: "Duration of the HTTP request by phase, of the final exchange",
     unit: "seconds",
-    labelNames: ["phase"],
+    labelNames: ["phase", ...Object.keys(labels)],
   });
-  for (const [phase, fact] of HTTP_PHASES) phases.set({ phase }, num(facts, fact) / 1000);
+  for (const [phase, fact] of HTTP_PHASES) {
+    phases.set({ phase, ...labels }, num(facts, fact) / 1000);
+  }
   gauge("probe_http_redirects", "The number of redirects followed", num(facts, "redirects"));
   gauge("probe_http_ssl", "Indicates if TLS was used for the final request", facts.tls ? 1 : 0);
   gauge("probe_http_status_code", "Response HTTP status code", num(facts, "status"));

@@ -155,3 +155,16 @@ Deno.test("measuringCheck() asks tcp and echo probes for their facts and keeps t
   assert.equal(echo.probe.echo?.measure, true);
   assert.ok(echo.probe.echo?.payload);
 });
+
+Deno.test("blackboxMetrics() puts its constant labels (a vantage point) on every series, the phases' too", async () => {
+  const check = await checkOf("http: { url: 'http://x.test/' }");
+  const text = renderText(blackboxMetrics(resultOf(check, { status: 200, phase_connect_ms: 3 }), {
+    timeoutSeconds: 5,
+    constLabels: { vantage: "eu-1" },
+  }));
+  const lines = text.split("\n").filter((line) => line && !line.startsWith("#"));
+  assert.ok(lines.length > 10, text);
+  for (const line of lines) assert.match(line, /vantage="eu-1"\} /, line);
+  assert.equal(samples(text)['probe_http_duration_seconds{phase="connect",vantage="eu-1"}'], 0.003);
+  assert.equal(samples(text)['probe_success{vantage="eu-1"}'], 1);
+});

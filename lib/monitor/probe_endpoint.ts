@@ -50,6 +50,8 @@ export interface ProbeEndpointOptions {
   signal?: AbortSignal | undefined;
   /** Receives the probe's socket steps too. */
   trace?: TraceFn | undefined;
+  /** Labels on every series answered: the monitor's `vantage`. */
+  constLabels?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The answer to a `/probe` request. */
@@ -152,7 +154,9 @@ export async function handleProbe(
     redactor: options.redactor,
     trace,
   });
-  const metrics = renderText(blackboxMetrics(result!, { timeoutSeconds }));
+  const metrics = renderText(
+    blackboxMetrics(result!, { timeoutSeconds, constLabels: options.constLabels }),
+  );
   if (!request.debug) {
     return { status: 200, contentType: METRICS_CONTENT_TYPES.text, body: metrics };
   }

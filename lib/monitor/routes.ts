@@ -131,6 +131,7 @@ async function probeReply(
     scrapeTimeoutHeader: request.headers.get("x-prometheus-scrape-timeout-seconds"),
   }, {
     anyTarget: options.anyTarget,
+    constLabels: vantageLabel(options.snapshot().vantage),
     redactor: options.redactor(),
     signal,
     trace: options.trace,
@@ -166,4 +167,9 @@ function healthReply(snapshot: MonitorSnapshot, request: HttpRequest): HttpReply
   if (failing.length > 0) parts.push(`failing: ${failing.map((c) => c.check.name).join(", ")}`);
   if (pending > 0) parts.push(`${pending} not run yet`);
   return reply(status, TEXT, `${healthy ? "ok" : "not ok"}: ${parts.join("; ")}\n`);
+}
+
+/** The `vantage` label of `/probe`'s series, as `/metrics` has it. */
+function vantageLabel(vantage: string | undefined): Record<string, string> | undefined {
+  return vantage === undefined ? undefined : { vantage };
 }

@@ -29,6 +29,11 @@ export interface PeerCertificate {
    * verified it): an intermediate that expires before the leaf ends the chain's validity.
    */
   chainValidTo: Date;
+  /**
+   * The SHA-256 of the leaf certificate (its DER form) as `openssl x509 -fingerprint -sha256`
+   * prints it: upper-case hex in pairs joined by `:`.
+   */
+  sha256: string;
 }
 
 /** Options for {@linkcode readPeerCertificate}. */
@@ -147,6 +152,7 @@ function certificateOf(cert: tls.DetailedPeerCertificate): PeerCertificate {
     validFrom,
     validTo,
     chainValidTo: earliestValidTo(cert, validTo),
+    sha256: cert.fingerprint256,
   };
 }
 

@@ -181,6 +181,7 @@ export async function probeHttp(
     if (http.certValidForMs !== undefined) {
       const judged = judgeCertificate(finalUrl, cert, http.certValidForMs);
       facts.cert_expires = judged.expires;
+      facts.cert_sha256 = cert?.sha256 ?? null;
       if (judged.failure) failures.push(judged.failure);
     }
     if (fetched !== undefined && measure) Object.assign(facts, measured(fetched, finalUrl));

@@ -49,7 +49,7 @@ export interface ProbeFailure {
 
 /**
  * What an attempt saw, for reports: `time_ms` (the exchange), and by kind `status`, `url`,
- * `redirects`, `cert_expires` (http), `remote`, `received` (tcp, unix), `rcode`, `answers`,
+ * `redirects`, `cert_expires` and `cert_sha256` (http, with `cert_valid_for`), `remote`, `received` (tcp, unix), `rcode`, `answers`,
  * `server` (dns), `bytes` (echo). Asked for by a monitor (the kinds' `measure` and
  * `readCertificate` options): `phase_resolve_ms`, `phase_connect_ms`, `phase_tls_ms`,
  * `phase_processing_ms`, `phase_transfer_ms`, `content_length`, `tls`, `http_version`,
