@@ -243,15 +243,16 @@ Deno.test("the merged JUnit report has a suite per vantage point; TAP a test poi
   assert.match(tap, /^ {6}saw: "error: Cannot connect to db:5432: connection refused"$/m);
 });
 
-Deno.test("merging 50 reports of 200 checks each takes under a second", () => {
+Deno.test("mergeReports() of 50 reports of 200 checks each keeps every check and vantage point", () => {
+  // How long it takes is the bench's (`deno task bench merge`), not a test's.
   const checks = Array.from({ length: 200 }, (_, i) => entry(`check ${i}`));
   const texts = Array.from({ length: 50 }, (_, v) => reportText(`v${v}`, checks));
-  const started = performance.now();
   const run = mergeReports(texts.map((text, v) => parseReport(text, `v${v}.json`)));
-  mergedJsonReport(run);
-  mergedJunitReport(run);
-  mergedTapReport(run);
-  const ms = performance.now() - started;
   assert.equal(run.checks.length, 200);
-  assert.ok(ms < 1000, `${ms} ms`);
+  assert.ok(run.checks.every((c) => c.views.length === 50));
+  const json = mergedJsonReport(run) as { vantages: unknown[]; checks: unknown[] };
+  assert.equal(json.vantages.length, 50);
+  assert.equal(json.checks.length, 200);
+  assert.match(mergedJunitReport(run), /<testsuites name="sockit check merge" tests="10000"/);
+  assert.match(mergedTapReport(run), /^1\.\.200$/m);
 });
