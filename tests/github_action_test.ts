@@ -114,7 +114,7 @@ Deno.test("the action's inputs reach its script through env, each declared and e
 Deno.test("the README lists every input and output of the action", async () => {
   const action = await readAction();
   const readme = await Deno.readTextFile(`${ROOT}README.md`);
-  const section = readme.split("**The GitHub action**")[1]?.split("\n### ")[0];
+  const section = readme.split("**On GitHub Actions**")[1]?.split("\n### ")[0];
   assert.ok(section, "no GitHub action part in the README");
   const rows = [...section.matchAll(/^\| `([\w-]+)` +\|/gm)].map((m) => m[1]);
   assert.deepEqual(rows, Object.keys(action.inputs));
