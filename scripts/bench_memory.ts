@@ -119,6 +119,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       .map(samples),
     ratio: "cost",
     target: 1.2,
+    before: 1.44,
     note: `${CONNECTIONS} connections`,
   });
 }

@@ -58,7 +58,20 @@ export interface Figure {
   target: number;
   /** How the work was set up, for the reader: `1000 URLs`, `pinned: nginx core 0, client core 1`. */
   note?: string;
+  /**
+   * The target holds in every run, not only for the medians: each round's ratio (sockit's and
+   * the other's runs of one round, which `interleaved` measures side by side) must meet it.
+   */
+  everyRun?: boolean;
+  /**
+   * The ratio measured before the current performance work (the same kind of ratio, from its
+   * issue's table): the report says whether this run is better, within the noise, or worse.
+   */
+  before?: number;
 }
+
+/** How far a ratio may move from `before` and still be the noise of a shared machine: 10%. */
+export const NOISE = 0.1;
 
 /** The ratio of a figure, from the medians; of its floor instead of sockit with `of`. */
 export function figureRatio(figure: Figure, of: Samples = figure.sockit): number {
@@ -68,10 +81,46 @@ export function figureRatio(figure: Figure, of: Samples = figure.sockit): number
   return figure.lowerIsBetter ? a / s : s / a;
 }
 
+/** The ratio of each round (sockit's run `i` against the other's run `i`). */
+export function roundRatios(figure: Figure, of: Samples = figure.sockit): number[] {
+  return of.values.flatMap((v, i) => {
+    const a = figure.against.values[i];
+    if (a === undefined) return [];
+    const one = {
+      ...figure,
+      sockit: { ...of, values: [v] },
+      against: { ...figure.against, values: [a] },
+    };
+    return [figureRatio(one)];
+  });
+}
+
+/** The worst of the rounds' ratios. */
+function worstRound(figure: Figure, of: Samples = figure.sockit): number {
+  const ratios = roundRatios(figure, of);
+  return figure.ratio === "speed" ? Math.min(...ratios) : Math.max(...ratios);
+}
+
 /** Whether a figure meets its target; its floor's ratio instead of sockit's with `of`. */
 export function figurePasses(figure: Figure, of: Samples = figure.sockit): boolean {
-  const ratio = figureRatio(figure, of);
-  return figure.ratio === "speed" ? ratio >= figure.target : ratio <= figure.target;
+  const meets = (ratio: number) =>
+    figure.ratio === "speed" ? ratio >= figure.target : ratio <= figure.target;
+  if (!meets(figureRatio(figure, of))) return false;
+  return !figure.everyRun || meets(worstRound(figure, of));
+}
+
+/**
+ * This run against the ratio before the work (`Figure.before`): `better`, `same` (within
+ * {@linkcode NOISE}) or `worse`; undefined without one.
+ */
+export function againstBefore(figure: Figure): "better" | "same" | "worse" | undefined {
+  if (figure.before === undefined) return undefined;
+  const ratio = figureRatio(figure);
+  // How much better this run is, as a fraction of the ratio before (negative: worse).
+  const gain = figure.ratio === "speed"
+    ? (ratio - figure.before) / figure.before
+    : (figure.before - ratio) / figure.before;
+  return gain > NOISE ? "better" : gain < -NOISE ? "worse" : "same";
 }
 
 /** The verdict: PASS, MISSED, or MISSED when even the bare Deno floor misses the target. */
@@ -111,6 +160,26 @@ export function formatFigure(figure: Figure): string[] {
         : `against ${figure.against.label}`
     }, target ${figure.ratio === "cost" ? "at most" : "at least"} ${figure.target}x`;
   lines.push(`    => ${shown}: ${verdict(figure)}`);
+  if (figure.everyRun) {
+    const worst = worstRound(figure);
+    lines.push(
+      `    => in every run: the worst round's ratio ${
+        figure.ratio === "absolute" ? value(worst, unit) : `${worst.toFixed(2)}x`
+      }`,
+    );
+  }
+  const before = againstBefore(figure);
+  if (before !== undefined) {
+    lines.push(
+      `    => before this work: ${figure.before!.toFixed(2)}x; this run is ${
+        before === "same"
+          ? `within the noise (${NOISE * 100}%)`
+          : before === "better"
+          ? "better"
+          : `WORSE, beyond the noise (${NOISE * 100}%)`
+      }`,
+    );
+  }
   if (figure.floor && figure.ratio === "speed") {
     // How far sockit is from the floor, and whether the floor itself reaches the target.
     const floorRatio = figureRatio(figure, figure.floor);
@@ -128,7 +197,7 @@ export function formatSummary(figures: readonly Figure[]): string[] {
   const lines = [
     `${"figure".padEnd(50)}${"sockit".padStart(12)}${"floor/peer".padStart(12)}${
       "ratio".padStart(9)
-    }${"target".padStart(10)}${"floor".padStart(8)}  verdict`,
+    }${"target".padStart(10)}${"floor".padStart(8)}${"before".padStart(8)}  verdict`,
   ];
   for (const f of figures) {
     const ratio = figureRatio(f);
@@ -140,7 +209,9 @@ export function formatSummary(figures: readonly Figure[]): string[] {
         (f.ratio === "absolute"
           ? `<=${f.target}`
           : `${f.ratio === "cost" ? "<=" : ">="}${f.target}x`).padStart(10)
-      }${(f.floor ? `${figureRatio(f, f.floor).toFixed(2)}x` : "").padStart(8)}  ${verdict(f)}`,
+      }${(f.floor ? `${figureRatio(f, f.floor).toFixed(2)}x` : "").padStart(8)}${
+        (f.before !== undefined ? `${f.before.toFixed(2)}x` : "").padStart(8)
+      }  ${verdict(f)}${againstBefore(f) === "worse" ? ", WORSE than before" : ""}`,
     );
   }
   return lines;
