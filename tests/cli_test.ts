@@ -350,3 +350,27 @@ Deno.test("a duration under a millisecond is a limit of that length in every com
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("an input file past 16 MiB is refused at the limit, not read whole: /dev/zero, a sparse 2 GB file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-input-" });
+  try {
+    const sparse = `${dir}/sparse.txt`;
+    await Deno.writeTextFile(sparse, "");
+    await Deno.truncate(sparse, 2 * 1024 ** 3);
+    for (const path of ["/dev/zero", sparse]) {
+      const child = spawnSockit(["resolve", "-f", path]);
+      // A watchdog, not a synchronisation: read whole, either input would run for many seconds
+      // (/dev/zero forever) and take gigabytes.
+      const watchdog = setTimeout(() => child.process.kill("SIGKILL"), 15_000);
+      const [status, err] = await Promise.all([
+        child.process.status,
+        new Response(child.process.stderr).text(),
+        child.process.stdout.cancel(),
+      ]).finally(() => clearTimeout(watchdog));
+      assert.equal(status.code, 2, `${path}: ${err}`);
+      assert.match(err, new RegExp(`^error: Cannot read -f "${path}": larger than 16 MiB`), path);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -83,18 +83,29 @@ export async function readInput(io: Io, path: string, option: string): Promise<s
   if (stream !== undefined && stream !== "stdin") {
     throw new UsageError(`Cannot read ${option} "${path}": it is an output stream`);
   }
-  const bytes = stream === "stdin"
-    ? await readAll(io.stdin, path, option)
-    : await Deno.readFile(path).catch((error) => {
-      throw new UsageError(`Cannot read ${option} "${path}": ${describePathError(path, error)}`);
+  if (stream === "stdin") return new TextDecoder().decode(await readAll(io.stdin, path, option));
+  const cannot = (error: unknown) =>
+    new UsageError(`Cannot read ${option} "${path}": ${describePathError(path, error)}`);
+  // Read while counting, not whole: a 2 GB file or /dev/zero stops at the limit.
+  const file = await Deno.open(path).catch((error) => {
+    throw cannot(error);
+  });
+  try {
+    const bytes = await readAll(file, path, option).catch((error) => {
+      throw error instanceof UsageError ? error : cannot(error);
     });
-  if (bytes.length > MAX_INPUT_BYTES) {
-    throw new UsageError(`Cannot read ${option} "${path}": larger than 16 MiB`);
+    return new TextDecoder().decode(bytes);
+  } finally {
+    file.close();
   }
-  return new TextDecoder().decode(bytes);
 }
 
-async function readAll(source: Io["stdin"], path: string, option: string): Promise<Uint8Array> {
+/** Reads `source` to its end, refusing more than {@linkcode MAX_INPUT_BYTES}. */
+async function readAll(
+  source: Pick<Io["stdin"], "read">,
+  path: string,
+  option: string,
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   const buf = new Uint8Array(64 * 1024);
