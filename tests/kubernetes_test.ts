@@ -366,6 +366,28 @@ Deno.test("the DaemonSet's vantage point is its node's name", {
   }
 });
 
+Deno.test(
+  "the other workloads take a fixed vantage point from one ConfigMap, never their pod's name",
+  {
+    ignore: !kubectl,
+  },
+  async () => {
+    const built = await rendered();
+    const others = (await workloads()).filter((w) => w.obj.kind !== "DaemonSet");
+    assert.ok(others.length >= 3, "the Deployment, the CronJob and the Job");
+    for (const w of others) {
+      assert.equal(w.container.env?.find((e) => e.name === "SOCKIT_VANTAGE"), undefined, where(w));
+      const from = w.container.envFrom?.map((e) => e.configMapRef?.name) ?? [];
+      const maps = built.get(w.build)!.filter((o) => o.kind === "ConfigMap") as Array<
+        Obj & { data?: Record<string, string> }
+      >;
+      const vantage = maps.find((m) => from.includes(m.metadata.name))?.data?.SOCKIT_VANTAGE;
+      assert.equal(vantage, "cluster", where(w));
+      assert.equal(flagValue(w.container.args!, "--vantage"), undefined, where(w));
+    }
+  },
+);
+
 Deno.test("the one-shot runs are bounded: --timeout under the Job's deadline, retries capped", {
   ignore: !kubectl,
 }, async () => {
