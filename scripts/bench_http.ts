@@ -58,7 +58,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     sockit: coldSockit!,
     against: coldFloor!,
     ratio: "cost",
-    target: 1.3,
+    target: 1.25,
   });
 
   const bigUrl = nginx.url("/big.bin");

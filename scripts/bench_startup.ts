@@ -29,7 +29,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       sockit: sockit!,
       against: floor!,
       ratio: "cost",
-      target: 1.15,
+      target: 1.1,
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
