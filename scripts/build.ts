@@ -88,7 +88,8 @@ export async function bundleText(build: "bundle" | "binary"): Promise<string> {
     // The "browser" platform picks the npm packages' builds that do not import node's modules
     // (logtape's util.js rather than util.node.js, yaml's ESM build): one `import ... from "node:*"`
     // anywhere in a single-file bundle is loaded at start-up, and Node's compatibility layer costs
-    // every command 20 to 70 ms. sockit's own code imports node's modules only where it uses them.
+    // every command 20 to 70 ms. sockit's own code imports node's modules with import() where
+    // it uses them.
     // Minified, with the names of classes and functions kept (error classes name themselves):
     // a third of the size, which is what V8 parses before --version can answer.
     await run(Deno.execPath(), [
@@ -105,6 +106,15 @@ export async function bundleText(build: "bundle" | "binary"): Promise<string> {
       "main.ts",
     ]);
     const text = await Deno.readTextFile(temp);
+    // The bundler hoists a static import to the bundle's first line even from a module loaded
+    // by import(), so one of a node: module anywhere would be loaded by every command.
+    const hoisted = [...text.matchAll(/(?:\bfrom|\bimport)\s*"(node:[\w/]+)"/g)].map((m) => m[1]);
+    if (hoisted.length > 0) {
+      throw new Error(
+        `The bundle imports ${[...new Set(hoisted)].join(", ")} statically: every command would ` +
+          `load Node's compatibility layer at start-up (about 20 ms); use await import() instead`,
+      );
+    }
     const commit = await gitCommit();
     for (const marker of ["@@SOCKIT_COMMIT@@", "@@SOCKIT_BUILD@@"]) {
       if (!text.includes(`"${marker}"`)) throw new Error(`The bundle lost its ${marker} marker`);

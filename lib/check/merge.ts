@@ -6,10 +6,13 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { classnames, showMs, vantageProblem, xmlText } from "./report.ts";
 import type { CheckStatus } from "./runner.ts";
+
+// import(), not `import`: a bundle hoists a static import of a node: module to its first line,
+// where Node's compatibility layer would cost every command about 20 ms at start-up.
+const { createHash } = await import("node:crypto");
 
 /** A check's entry of a JSON report, as much of it as a merge reads (the rest is kept too). */
 export interface ReportCheck {

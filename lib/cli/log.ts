@@ -1,7 +1,8 @@
 /**
  * Logging for the CLI, through `@logtape/logtape`: `time LEVEL logger message` lines on stderr,
- * with ISO times. This is the one module that knows which logging library is used; library code
- * reports through callbacks and never logs on its own.
+ * with ISO times. This is the one module that knows which logging library is used (through
+ * `logtape.ts`, which names the parts it loads); library code reports through callbacks and never
+ * logs on its own.
  *
  * @module
  */
@@ -80,7 +81,7 @@ const RANK: Record<LogLevel, number> = {
 /** The configuration of this process's logging, set synchronously by setupLogging. */
 let current: { lowest: LogLevel; color: boolean; write: (line: string) => void } | undefined;
 /** logtape, once loaded and configured. */
-let logtape: typeof import("@logtape/logtape") | undefined;
+let logtape: typeof import("./logtape.ts") | undefined;
 let loading: Promise<void> | undefined;
 /** Whether logtape is configured for {@linkcode current}: lines go straight to it. */
 let ready = false;
@@ -123,7 +124,7 @@ function load(): Promise<void> {
   const config = current;
   ready = false;
   loading = (async () => {
-    logtape ??= await import("@logtape/logtape");
+    logtape ??= await import("./logtape.ts");
     if (!config) return;
     await logtape.configure({
       reset: true,

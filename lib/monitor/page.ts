@@ -20,7 +20,6 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { escapeXml } from "../check/redact.ts";
 import { showMs } from "../check/report.ts";
 import { formatDuration } from "../net/deadline.ts";
@@ -28,6 +27,10 @@ import { countStates, displayState, shownTarget } from "./results_json.ts";
 import type { DisplayState } from "./results_json.ts";
 import { HISTORY_LENGTH } from "./snapshot.ts";
 import type { CheckState, MonitorSnapshot, RunRecord } from "./snapshot.ts";
+
+// import(), not `import`: a bundle hoists a static import of a node: module to its first line,
+// where Node's compatibility layer would cost every command about 20 ms at start-up.
+const { createHash } = await import("node:crypto");
 
 /** Options for {@linkcode renderStatusPage}. */
 export interface StatusPageOptions {

@@ -11,10 +11,15 @@
  *
  * @module
  */
-import { Duplex } from "node:stream";
-import tls from "node:tls";
+import type { Duplex as NodeDuplex } from "node:stream";
+import type { TLSSocket } from "node:tls";
 import { isIpLiteral } from "./addr.ts";
 import { writeAll } from "./io.ts";
+
+// import(), not `import`: a bundle hoists every static import of a node: module to its first
+// line, and Node's compatibility layer would then cost every command about 20 ms at start-up.
+const { Duplex } = await import("node:stream");
+const { default: tls } = await import("node:tls");
 
 /** Options for {@linkcode nodeStartTls}. */
 export interface NodeTlsOptions {
@@ -113,7 +118,7 @@ class ReadAhead {
 const READ_AHEAD = 256 * 1024;
 
 /** `conn` as a node stream, for node:tls to run over. */
-function duplexOf(conn: Deno.Conn, readAhead: ReadAhead): Duplex {
+function duplexOf(conn: Deno.Conn, readAhead: ReadAhead): NodeDuplex {
   const buffer = new Uint8Array(16 * 1024);
   return new Duplex({
     read() {
@@ -143,7 +148,7 @@ function duplexOf(conn: Deno.Conn, readAhead: ReadAhead): Duplex {
 
 /** A node TLS socket with the `Deno.TlsConn` methods the clients use. */
 class NodeTlsAdapter {
-  readonly #socket: tls.TLSSocket;
+  readonly #socket: TLSSocket;
   readonly #tcp: Deno.Conn;
   readonly #readAhead: ReadAhead;
   readonly #chunks: Uint8Array[] = [];
@@ -158,7 +163,7 @@ class NodeTlsAdapter {
   /** The ALPN protocol, once the handshake is done. */
   alpn: string | null = null;
 
-  constructor(socket: tls.TLSSocket, tcp: Deno.Conn, readAhead: ReadAhead) {
+  constructor(socket: TLSSocket, tcp: Deno.Conn, readAhead: ReadAhead) {
     this.#socket = socket;
     this.#tcp = tcp;
     this.#readAhead = readAhead;
