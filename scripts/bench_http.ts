@@ -64,6 +64,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     beside: [coldVersion!],
     ratio: "cost",
     target: 1.25,
+    before: 1.71,
   });
 
   const bigUrl = nginx.url("/big.bin");

@@ -41,6 +41,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       beside: [sized!],
       ratio: "cost",
       target: 1.1,
+      before: 1.17,
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
