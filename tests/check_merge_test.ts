@@ -123,6 +123,37 @@ Deno.test("check merge --fail-on chooses when a check fails the merge: any, diff
   });
 });
 
+Deno.test("check merge finds two vantage points refused on different ports to agree", async () => {
+  await withReports(async ({ dir, spec, reports, server }) => {
+    const b = JSON.parse(await Deno.readTextFile(reports.b));
+    let port = closedPort();
+    while (b.checks[0].target.endsWith(`:${port}`)) port = closedPort();
+    const d = `${dir}/d.json`;
+    const result = await runSockit([
+      "check",
+      "--vantage",
+      "d",
+      "--var",
+      `PORT=${port}`,
+      "--var",
+      `LOCAL=${server.port}`,
+      "--report",
+      `json=${d}`,
+      spec,
+    ]);
+    assert.equal(result.code, 1, result.err);
+    const entry = JSON.parse(await Deno.readTextFile(d)).checks[0];
+    assert.deepEqual([entry.error_kind, entry.error_code], ["connect", "ECONNREFUSED"]);
+    const merged = await merge(["--fail-on", "differs", "--report", "json=-", reports.b, d]);
+    assert.equal(merged.code, 0, merged.err);
+    assert.doesNotMatch(merged.err, / {2}differs$/m);
+    const db = JSON.parse(merged.out).checks[0];
+    assert.equal(db.differs, false);
+    assert.notEqual(db.by_vantage.b.target, db.by_vantage.d.target);
+    assert.equal(db.by_vantage.b.fingerprint, db.by_vantage.d.fingerprint);
+  });
+});
+
 Deno.test("check merge writes JUnit with a suite per vantage point, TAP and JSON, - on stdout", async () => {
   await withReports(async ({ dir, reports }) => {
     const junit = `${dir}/out/merged.xml`;
@@ -277,6 +308,7 @@ Deno.test("a monitor's /metrics has the result fingerprint of each check, the me
       const [db, local] = merged.checks;
       // The monitor sees db refused, as b does, and local accepted, as every one does.
       assert.equal(fingerprintOf("local"), local.by_vantage.a.fingerprint);
+      assert.equal(fingerprintOf("db"), db.by_vantage.b.fingerprint);
       assert.notEqual(fingerprintOf("db"), db.by_vantage.a.fingerprint);
       if (havePromtool()) assert.deepEqual(await promtoolCheck(text), { code: 0, output: "" });
     } finally {

@@ -31,6 +31,10 @@ export interface ReportCheck {
   attempts: number;
   /** Why it did not pass (failed, error), else `null`. */
   error: string | null;
+  /** The error's kind (an `ErrorKind` word), else `null`; absent from an older report. */
+  error_kind?: string | null;
+  /** The system's error code beneath the error (`ECONNREFUSED`), else `null`; absent from an older report. */
+  error_code?: string | null;
   /** The expectations that did not hold. */
   failures: Array<{ expectation: string; expected: string; got: string; message: string }>;
   /** What the last attempt saw. */
@@ -123,8 +127,11 @@ export function parseReport(text: string, source: string): VantageReport {
     if (!STATUSES.includes(entry.status as string)) {
       throw fail(`${where}.status is not one of ${STATUSES.join(", ")}`);
     }
-    if (entry.error !== null && typeof entry.error !== "string") {
-      throw fail(`${where}.error is not a string or null`);
+    for (const key of ["error", "error_kind", "error_code"]) {
+      if (key !== "error" && entry[key] === undefined) continue;
+      if (entry[key] !== null && typeof entry[key] !== "string") {
+        throw fail(`${where}.${key} is not a string or null`);
+      }
     }
     if (
       !Array.isArray(entry.failures) ||
@@ -160,13 +167,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** The version of what {@linkcode resultFingerprint} hashes; a change of its input bumps it. */
-export const FINGERPRINT_VERSION = 2;
+export const FINGERPRINT_VERSION = 3;
 
 /**
  * A short, stable hash of what a check saw: the first 12 hex digits of the SHA-256 of a
  * canonical JSON (keys sorted) of `v` (1), the `kind`, the `status` (`passed`, `failed`,
  * `error`), the failed expectations as `[expectation, expected]` pairs sorted (not what came
- * instead: a `time_under` would differ at every run), for an `error` the error's message, and
+ * instead: a `time_under` would differ at every run), for an `error` its `error_kind` and
+ * `error_code` (an older report's, or an error of no kind: its message with the `target` taken
+ * out, since a message names the host and port), and
  * by kind from `details`: http the final `status` (`null` without a response) and
  * `cert_expires` and the certificate's `cert_sha256` when the check asked `cert_valid_for`
  * (the one time the certificate is read); dns the `rcode` (`null` asking the
@@ -216,10 +225,20 @@ export function resultFingerprint(entry: Readonly<Record<string, unknown>>): str
     kind: entry.kind,
     status: entry.status,
     failures: failures.map((f) => [f.expectation ?? null, f.expected ?? null]).sort(compareJson),
-    error: entry.status === "error" && typeof entry.error === "string" ? entry.error : null,
+    error: entry.status === "error" ? errorSeen(entry) : null,
     seen,
   });
   return createHash("sha256").update(canonical).digest("hex").slice(0, 12);
+}
+
+/** What an error says, the target left out: its kind and code, else its message without the target. */
+function errorSeen(entry: Readonly<Record<string, unknown>>): unknown {
+  const text = (key: string) => typeof entry[key] === "string" ? entry[key] as string : null;
+  const [kind, code] = [text("error_kind"), text("error_code")];
+  if (kind !== null || code !== null) return [kind, code];
+  const message = text("error");
+  const target = text("target");
+  return message !== null && target ? message.replaceAll(target, "<target>") : message;
 }
 
 function compareJson(a: unknown, b: unknown): number {

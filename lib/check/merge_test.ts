@@ -117,9 +117,36 @@ Deno.test("resultFingerprint() is what was seen: not the time, the target, the o
     http(200, { cert_expires: "2027-01-01T00:00:00.000Z", cert_sha256: sha256 });
   assert.notEqual(resultFingerprint(cert("AB:CD")), resultFingerprint(cert("AB:CE")));
   assert.equal(resultFingerprint(cert("AB:CD")), resultFingerprint(cert("AB:CD")));
-  const error = (message: string) => entry("e", { status: "error", ok: false, error: message });
+  // An old report's error (no error_kind, no error_code): its message, the target left out.
+  const error = (message: string, extra: Record<string, unknown> = {}) =>
+    entry("e", { status: "error", ok: false, error: message, ...extra });
   assert.equal(resultFingerprint(error(REFUSED)), resultFingerprint(error(REFUSED)));
   assert.notEqual(resultFingerprint(error(REFUSED)), resultFingerprint(error("timed out")));
+  assert.equal(
+    resultFingerprint(error(REFUSED)),
+    resultFingerprint(
+      error("Cannot connect to db:5433: connection refused", { target: "db:5433" }),
+    ),
+  );
+  // A new one's: its kind and system code, whatever the message names.
+  const refused = (target: string) =>
+    error(`Cannot connect to ${target}: connection refused`, {
+      target,
+      error_kind: "connect",
+      error_code: "ECONNREFUSED",
+    });
+  assert.equal(
+    resultFingerprint(refused("10.0.0.1:53")),
+    resultFingerprint(refused("10.0.0.2:53")),
+  );
+  assert.notEqual(
+    resultFingerprint(refused("db:5432")),
+    resultFingerprint(error(REFUSED, { error_kind: "connect", error_code: "EHOSTUNREACH" })),
+  );
+  assert.notEqual(
+    resultFingerprint(refused("db:5432")),
+    resultFingerprint(error(REFUSED, { error_kind: "deadline", error_code: null })),
+  );
   assert.notEqual(
     resultFingerprint(entry("r", { details: { received: "SSH-2.0" } })),
     resultFingerprint(entry("r")),

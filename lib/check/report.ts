@@ -335,7 +335,9 @@ export function jsonReport(report: RunReport): Record<string, unknown> {
 
 /**
  * One check's entry in the JSON report: its name, file, line, kind, target, tags, outcome
- * (`status`, `ok`), attempts, duration, error or skip reason, failures, details and attempt log.
+ * (`status`, `ok`), attempts, duration, error (its message, its `error_kind`, an `ErrorKind`
+ * word, and its `error_code`, the system's code such as `ECONNREFUSED`; `null` when none) or skip
+ * reason, failures, details and attempt log.
  * It is also one `result` line of a monitor's `--json` and one entry of its `/api/results`.
  *
  * @example
@@ -373,6 +375,8 @@ export function jsonResult(result: CheckResult): Record<string, unknown> {
     attempts: result.attempts.length,
     duration_ms: Math.round(result.durationMs * 1000) / 1000,
     error: result.status === "failed" || result.status === "error" ? result.message : null,
+    error_kind: result.errorKind ?? null,
+    error_code: result.errorCode ?? null,
     skip_reason: result.status === "skipped" ? result.message : null,
     failures: result.failures,
     details: result.facts,
