@@ -8,6 +8,8 @@
  */
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
+import { normalPath } from "../text/path.ts";
+import { quote } from "../text/quote.ts";
 import { classnames, showMs, vantageProblem, xmlText } from "./report.ts";
 import type { CheckStatus } from "./runner.ts";
 
@@ -113,6 +115,7 @@ export function parseReport(text: string, source: string): VantageReport {
   if (typeof value.started_at !== "string") throw fail('"started_at" is not a string');
   if (typeof value.duration_ms !== "number") throw fail('"duration_ms" is not a number');
   const files = value.files as string[];
+  const normalFiles = new Set(files.map(normalPath));
   const checks: ReportCheck[] = [];
   const seen = new Set<string>();
   value.checks.forEach((entry: unknown, i: number) => {
@@ -144,11 +147,13 @@ export function parseReport(text: string, source: string): VantageReport {
     }
     if (!isObject(entry.details)) throw fail(`${where}.details is not an object`);
     const check = entry as unknown as ReportCheck;
-    if (!files.includes(check.file)) {
-      throw fail(`${where} is of file "${check.file}", which is not among "files"`);
+    if (!normalFiles.has(normalPath(check.file))) {
+      throw fail(`${where} is of file ${quote(check.file)}, which is not among "files"`);
     }
-    const key = `${check.file}\u0000${check.name}`;
-    if (seen.has(key)) throw fail(`check "${check.name}" of "${check.file}" is in it twice`);
+    const key = keyOf(check);
+    if (seen.has(key)) {
+      throw fail(`check ${quote(check.name)} of ${quote(check.file)} is in it twice`);
+    }
     seen.add(key);
     checks.push(check);
   });
@@ -160,6 +165,11 @@ export function parseReport(text: string, source: string): VantageReport {
     files,
     checks,
   };
+}
+
+/** A check's key: its file (written the one way) and its name. */
+function keyOf(check: Pick<ReportCheck, "file" | "name">): string {
+  return `${normalPath(check.file)}\u0000${check.name}`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -371,35 +381,44 @@ export function mergeReports(
     if (other !== undefined) {
       throw new MergeError(
         `Reports "${other.source}" and "${report.source}" are both from vantage point ${
-          JSON.stringify(report.vantage)
+          quote(report.vantage, Infinity)
         }: merge one report per vantage point`,
       );
     }
     byVantage.set(report.vantage, report);
   }
-  const keyOf = (c: Pick<ReportCheck, "file" | "name">) => `${c.file}\u0000${c.name}`;
   const index = reports.map((r) => new Map(r.checks.map((c) => [keyOf(c), c])));
+  const filesOf = reports.map((r) => new Set(r.files.map(normalPath)));
   for (const [i, report] of reports.entries()) {
     if (i === 0) continue;
     const different = (why: string) =>
       new MergeError(
         `Reports "${first.source}" and "${report.source}" are of different specs: ${why}`,
       );
-    const files = new Set(report.files);
-    const extra = report.files.find((f) => !first.files.includes(f));
-    const missing = first.files.find((f) => !files.has(f));
+    const missing = first.files.find((f) => !filesOf[i]!.has(normalPath(f)));
     if (missing !== undefined) {
-      throw different(`"${report.source}" has no file "${missing}"`);
+      throw different(
+        `"${report.source}" has no file ${quote(missing)}; it has ${someOf(report.files)}`,
+      );
     }
-    if (extra !== undefined) throw different(`"${first.source}" has no file "${extra}"`);
+    const extra = report.files.find((f) => !filesOf[0]!.has(normalPath(f)));
+    if (extra !== undefined) {
+      throw different(
+        `"${first.source}" has no file ${quote(extra)}; it has ${someOf(first.files)}`,
+      );
+    }
+    const noCheck = (source: string, check: ReportCheck, of: VantageReport) => {
+      const same = of.checks.filter((c) => normalPath(c.file) === normalPath(check.file));
+      return different(
+        `"${source}" has no check ${quote(check.name)} (${
+          quote(check.file)
+        }); its checks of that file are ${someOf(same.map((c) => c.name))}`,
+      );
+    };
     const absent = first.checks.find((c) => !index[i]!.has(keyOf(c)));
-    if (absent !== undefined) {
-      throw different(`"${report.source}" has no check "${absent.name}" (${absent.file})`);
-    }
+    if (absent !== undefined) throw noCheck(report.source, absent, report);
     const added = report.checks.find((c) => !index[0]!.has(keyOf(c)));
-    if (added !== undefined) {
-      throw different(`"${first.source}" has no check "${added.name}" (${added.file})`);
-    }
+    if (added !== undefined) throw noCheck(first.source, added, first);
   }
   const checks = first.checks.map((c): MergedCheck => {
     const views = reports.map((r, i): VantageView => {
@@ -435,6 +454,13 @@ export function mergeReports(
   return { vantages: [...reports], files: first.files, checks, failOn };
 }
 
+/** A few of `items`, quoted: `"a", "b" and 3 more`, or `none`. */
+function someOf(items: readonly string[], most = 5): string {
+  if (items.length === 0) return "none";
+  const shown = items.slice(0, most).map((item) => quote(item)).join(", ");
+  return items.length > most ? `${shown} and ${items.length - most} more` : shown;
+}
+
 /** What a view saw, in a few words: `status 200`, `NOERROR 192.0.2.1`, the error. */
 export function viewText(view: VantageView): string {
   const { entry } = view;
@@ -460,7 +486,7 @@ export function viewText(view: VantageView): string {
   if ((entry.kind === "tcp" || entry.kind === "unix")) {
     seen.push(
       typeof d.received === "string" && d.received !== ""
-        ? `received ${JSON.stringify(excerpt(d.received))}`
+        ? `received ${quote(d.received)}`
         : "connected",
     );
   }
@@ -469,11 +495,6 @@ export function viewText(view: VantageView): string {
   return `${entry.status}${seen.length > 0 ? `: ${seen.join(", ")}` : ""}${
     failures.length > 0 ? `; ${failures.join("; ")}` : ""
   }`;
-}
-
-function excerpt(text: string): string {
-  const chars = [...text];
-  return chars.length <= 60 ? text : `${chars.slice(0, 60).join("")}...`;
 }
 
 /** The views of a check grouped by what they saw, in the order each was first seen. */

@@ -169,7 +169,7 @@ Deno.test("mergeReports() refuses two reports from one vantage point, naming bot
 Deno.test("mergeReports() refuses reports of different specs, naming them and the difference", () => {
   assert.throws(
     () => mergeReports([report("a", [entry("db"), entry("web")]), report("b", [entry("db")])]),
-    /^MergeError: Reports "a\.json" and "b\.json" are of different specs: "b\.json" has no check "web" \(s\.yaml\)$/,
+    /^MergeError: Reports "a\.json" and "b\.json" are of different specs: "b\.json" has no check "web" \("s\.yaml"\); its checks of that file are "db"$/,
   );
   assert.throws(
     () => mergeReports([report("a", [entry("db")]), report("b", [entry("db"), entry("dns")])]),
@@ -179,9 +179,27 @@ Deno.test("mergeReports() refuses reports of different specs, naming them and th
   other.files = ["s.yaml", "t.yaml"];
   assert.throws(
     () => mergeReports([report("a", []), parseReport(JSON.stringify(other), "b.json")]),
-    /different specs: "a\.json" has no file "t\.yaml"/,
+    /different specs: "a\.json" has no file "t\.yaml"; it has "s\.yaml"$/,
   );
   assert.throws(() => mergeReports([]), /No report to merge/);
+});
+
+Deno.test("mergeReports() takes one spec file named two ways as one: ./s.yaml and s.yaml", () => {
+  const named = (vantage: string, file: string) => {
+    const text = JSON.parse(reportText(vantage, [entry("db", { file })]));
+    text.files = [file];
+    return parseReport(JSON.stringify(text), `${vantage}.json`);
+  };
+  const run = mergeReports([
+    named("a", "s.yaml"),
+    named("b", "./s.yaml"),
+    named("c", "x/../s.yaml"),
+  ]);
+  assert.deepEqual(run.checks.map((c) => [c.name, c.views.length, c.differs]), [["db", 3, false]]);
+  assert.throws(
+    () => mergeReports([named("a", "s.yaml"), named("b", "ci/s.yaml")]),
+    /"b\.json" has no file "s\.yaml"; it has "ci\/s\.yaml"$/,
+  );
 });
 
 /** Three vantage points: `db` refused from c only, `down` refused from all, `dns` seen two ways. */
