@@ -201,6 +201,8 @@ Deno.test("check merge refuses other specs, one vantage point twice, a missing, 
       assert.equal(result.code, 2, result.err);
       assert.equal(result.out, "");
       assert.match(result.err, pattern);
+      // A report's problem is no usage error: the command line was right.
+      assert.doesNotMatch(result.err, /--help/);
     };
     const other = `${dir}/other.yaml`;
     await Deno.writeTextFile(
@@ -230,10 +232,13 @@ Deno.test("check merge refuses other specs, one vantage point twice, a missing, 
       [reports.a, reports.b, copy],
       new RegExp(`^error: Reports "${reports.a}" and "${copy}" are both from vantage point "a"`),
     );
-    await refused(
-      [reports.a, `${dir}/gone.json`],
-      new RegExp(`^error: Cannot read report "${dir}/gone\\.json": `),
-    );
+    const gone = await merge([reports.a, `${dir}/gone.json`]);
+    assert.equal(gone.code, 2);
+    assert.match(gone.err, new RegExp(`^error: Cannot read report "${dir}/gone\\.json": `));
+    // The options are checked before any report is read.
+    const early = await merge(["--fail-on", "most", reports.a, `${dir}/gone.json`]);
+    assert.equal(early.code, 2);
+    assert.match(early.err, /^error: Invalid --fail-on "most"/);
     const text = await Deno.readTextFile(reports.b);
     const truncated = `${dir}/truncated.json`;
     await Deno.writeTextFile(truncated, text.slice(0, text.length - 40));
@@ -252,7 +257,72 @@ Deno.test("check merge refuses other specs, one vantage point twice, a missing, 
     const { vantage: _, ...rest } = JSON.parse(text);
     await Deno.writeTextFile(older, JSON.stringify(rest));
     await refused([reports.a, older], /it has no "vantage": .*--vantage NAME/);
-    await refused([], /REPORT\.json/);
+    const none = await merge([]);
+    assert.equal(none.code, 2);
+    assert.match(none.err, /REPORT\.json/);
+  });
+});
+
+/** Copies of `report` as if from each of `vantages`, changed by `edit`; their paths. */
+async function copies(
+  report: string,
+  vantages: string[],
+  edit: (json: Record<string, unknown>) => void = () => {},
+): Promise<string[]> {
+  const json = JSON.parse(await Deno.readTextFile(report));
+  edit(json);
+  const paths: string[] = [];
+  for (const [i, vantage] of vantages.entries()) {
+    const path = report.replace(/[^/]+$/, `copy-${i}.json`);
+    await Deno.writeTextFile(path, JSON.stringify({ ...json, vantage }));
+    paths.push(path);
+  }
+  return paths;
+}
+
+Deno.test("check merge heads each column with its own vantage point: long names cut in the middle, never alike", async () => {
+  await withReports(async ({ reports }) => {
+    const names = Array.from({ length: 12 }, (_, i) => `vantage-point-number-${i + 1}`);
+    const result = await merge(await copies(reports.a, names), { COLUMNS: "1000" });
+    assert.equal(result.code, 0, result.err);
+    const headers = result.out.split("\n")[0]!.split(/ +/).slice(1);
+    assert.equal(headers.length, 12);
+    assert.equal(new Set(headers).size, 12, headers.join(" "));
+    assert.ok(headers.every((h) => h.length <= 20 && h.includes("~")), headers.join(" "));
+    assert.ok(headers[9]!.endsWith("-number-10"), headers[9]);
+    // Names alike at both ends are shown whole rather than alike.
+    const alike = ["a-very-long-vantage-X-point-name", "a-very-long-vantage-Y-point-name"];
+    const whole = await merge(await copies(reports.a, alike), { COLUMNS: "1000" });
+    assert.deepEqual(whole.out.split("\n")[0]!.split(/ +/).slice(1), alike);
+  });
+});
+
+Deno.test("check merge prints a report's names, targets and errors escaped, on one line each", async () => {
+  await withReports(async ({ reports }) => {
+    const crafted = (error: string) => (json: Record<string, unknown>) => {
+      const [db] = json.checks as Array<Record<string, unknown>>;
+      Object.assign(db!, {
+        name: "db\x1b]0;owned\x07",
+        target: "host\n\x1b[2J",
+        status: "error",
+        error,
+        error_kind: null,
+        error_code: null,
+      });
+    };
+    const [x] = await copies(reports.b, ["x"], crafted("refused\x1b[31m\nfake line"));
+    const y = x!.replace("copy-0", "y");
+    const json = JSON.parse(await Deno.readTextFile(x!));
+    crafted("other\u202e")(json);
+    await Deno.writeTextFile(y, JSON.stringify({ ...json, vantage: "y" }));
+    const result = await merge([x!, y]);
+    assert.equal(result.code, 1, result.err);
+    assert.ok(!result.out.includes("\x1b"), result.out);
+    assert.ok(!result.out.includes("\u202e"), result.out);
+    assert.match(result.out, /^db\\u001b\]0;owned\\u0007 +ERROR/m);
+    assert.match(result.out, /^ {4}x: host\\n\\u001b\[2J \[[0-9a-f]{12}\]$/m);
+    assert.match(result.out, /^ {6}error: refused\\u001b\[31m\\nfake line$/m);
+    assert.doesNotMatch(result.out, /^fake line/m);
   });
 });
 

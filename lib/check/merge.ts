@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { normalPath } from "../text/path.ts";
-import { quote } from "../text/quote.ts";
+import { oneLine, quote } from "../text/quote.ts";
 import { classnames, showMs, vantageProblem, xmlText } from "./report.ts";
 import type { CheckStatus } from "./runner.ts";
 
@@ -639,8 +639,7 @@ export function mergedJunitReport(run: MergedRun): string {
  */
 export function mergedTapReport(run: MergedRun): string {
   const lines = ["TAP version 14", `1..${run.checks.length}`];
-  const oneLine = (text: string) => text.replace(/[\r\n\u2028\u2029]+/g, " ");
-  lines.push(`# vantages: ${oneLine(run.vantages.map((v) => v.vantage).join(", "))}`);
+  lines.push(`# vantages: ${oneLine(run.vantages.map((v) => v.vantage).join(", "), Infinity)}`);
   const several = run.files.length > 1;
   run.checks.forEach((c, i) => {
     const name = (several ? `${c.file}: ${c.name}` : c.name).replace(/\\/g, "\\\\")
