@@ -184,7 +184,11 @@ Deno.test("check merge writes JUnit with a suite per vantage point, TAP and JSON
 
     const xml = await Deno.readTextFile(junit);
     assert.deepEqual([...xml.matchAll(/<testsuite name="(\w)"/g)].map((m) => m[1]), ["a", "b"]);
-    assert.match(xml, /<error message="Cannot connect to 127\.0\.0\.1:\d+: connection refused">/);
+    assert.match(
+      xml,
+      /<testcase name="db" classname="sockit \(b\)"[^>]*>\n {6}<error message="Cannot connect to 127\.0\.0\.1:\d+: connection refused" type="connect">/,
+    );
+    assert.match(xml, /<testcase name="db" classname="sockit \(a\)"/);
     await assertJunitParses(junit);
 
     const tapText = await Deno.readTextFile(tap);

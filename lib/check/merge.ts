@@ -10,7 +10,14 @@ import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { normalPath } from "../text/path.ts";
 import { oneLine, quote } from "../text/quote.ts";
-import { classnames, showMs, vantageProblem, xmlText } from "./report.ts";
+import {
+  classnames,
+  countResults,
+  junitTestcase,
+  showMs,
+  vantageProblem,
+  xmlText,
+} from "./report.ts";
 import type { CheckStatus } from "./runner.ts";
 
 /** A check's entry of a JSON report, as much of it as a merge reads (the rest is kept too). */
@@ -533,15 +540,15 @@ export function mergedJsonReport(run: MergedRun): Record<string, unknown> {
   const counts = mergeCounts(run);
   return {
     vantages: run.vantages.map((v) => {
-      const of = (...s: string[]) => v.checks.filter((c) => s.includes(c.status)).length;
+      const c = countResults(v.checks);
       return {
         name: v.vantage,
         report: v.source,
         started_at: v.startedAt,
         duration_ms: v.durationMs,
-        passed: of("passed"),
-        failed: of("failed", "error"),
-        skipped: of("skipped"),
+        passed: c.passed,
+        failed: c.failed,
+        skipped: c.skipped,
       };
     }),
     files: run.files,
@@ -569,62 +576,51 @@ export function mergedJsonReport(run: MergedRun): Record<string, unknown> {
 
 /**
  * The merged JUnit report: a `<testsuite>` per vantage point (`name` the vantage point, a
- * `vantage` and a `report` property), a `<testcase>` per check (`classname` its file), with
- * `<failure>`, `<error>` or `<skipped>` as that vantage point saw it.
+ * `vantage` and a `report` property), a `<testcase>` per check (`classname` its file's class name
+ * and the vantage point, `smoke (eu-west-1)`, so that no two suites share a case), with
+ * `<failure>`, `<error>` (`type` the error's kind) or `<skipped>` as that vantage point saw it.
  */
 export function mergedJunitReport(run: MergedRun): string {
   const classes = classnames(run.files);
-  let [tests, failures, errors, skipped] = [0, 0, 0, 0];
+  const all = countResults(run.vantages.flatMap((v) => v.checks));
   const suites: string[] = [];
   for (const v of run.vantages) {
-    const of = (s: string) => v.checks.filter((c) => c.status === s).length;
-    const counts = [v.checks.length, of("failed"), of("error"), of("skipped")] as const;
-    tests += counts[0];
-    failures += counts[1];
-    errors += counts[2];
-    skipped += counts[3];
+    const c = countResults(v.checks);
     suites.push(
-      `  <testsuite name="${xmlText(v.vantage)}" tests="${counts[0]}" failures="${
-        counts[1]
-      }" errors="${counts[2]}" skipped="${counts[3]}" time="${
+      `  <testsuite name="${xmlText(v.vantage)}" tests="${c.total}" failures="${
+        c.failed - c.errors
+      }" errors="${c.errors}" skipped="${c.skipped}" time="${
         (v.durationMs / 1000).toFixed(3)
       }" timestamp="${xmlText(v.startedAt)}">`,
       `    <properties><property name="vantage" value="${
         xmlText(v.vantage)
       }"/><property name="report" value="${xmlText(v.source)}"/></properties>`,
     );
-    for (const c of run.checks) {
-      const view = c.views.find((x) => x.vantage === v.vantage)!;
+    for (const check of run.checks) {
+      const view = check.views.find((x) => x.vantage === v.vantage)!;
       const e = view.entry;
-      const open = `    <testcase name="${xmlText(c.name)}" classname="${
-        xmlText(classes[run.files.indexOf(c.file)] ?? c.file)
-      }" file="${xmlText(c.file)}" line="${c.line}" time="${(e.duration_ms / 1000).toFixed(3)}"`;
-      const message = e.error ?? "";
-      if (e.status === "passed") {
-        suites.push(`${open}/>`);
-        continue;
-      }
-      suites.push(`${open}>`);
-      if (e.status === "failed") {
-        suites.push(
-          `      <failure message="${xmlText(message)}" type="${
-            xmlText(e.failures[0]?.expectation ?? "expectation")
-          }">${xmlText(viewText(view))}</failure>`,
-        );
-      } else if (e.status === "error") {
-        suites.push(
-          `      <error message="${xmlText(message)}">${xmlText(viewText(view))}</error>`,
-        );
-      } else {
-        suites.push(`      <skipped message="${xmlText(viewText(view))}"/>`);
-      }
-      suites.push("    </testcase>");
+      const classname = classes[run.files.indexOf(check.file)] ?? check.file;
+      suites.push(...junitTestcase({
+        name: check.name,
+        classname: `${classname} (${v.vantage})`,
+        file: check.file,
+        line: check.line,
+        durationMs: e.duration_ms,
+        status: e.status,
+        message: e.status === "skipped" ? viewText(view) : e.error ?? "",
+        type: e.status === "failed"
+          ? e.failures[0]?.expectation ?? "expectation"
+          : e.error_kind ?? "Error",
+        text: viewText(view),
+      }));
     }
     suites.push("  </testsuite>");
   }
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="sockit check merge" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}">`,
+    `<testsuites name="sockit check merge" tests="${all.total}" failures="${
+      all.failed - all.errors
+    }" errors="${all.errors}" skipped="${all.skipped}">`,
     ...suites,
     "</testsuites>",
     "",

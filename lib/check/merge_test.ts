@@ -281,6 +281,16 @@ Deno.test("the merged JUnit report has a suite per vantage point; TAP a test poi
     /<testsuites name="sockit check merge" tests="12" failures="0" errors="4" skipped="1">/,
   );
   assert.match(junit, /<property name="vantage" value="c"\/>/);
+  // A case per check and vantage point: the classname tells the places apart.
+  const cases = [...junit.matchAll(/<testcase name="([^"]+)" classname="([^"]+)"/g)]
+    .map((m) => `${m[2]}.${m[1]}`);
+  assert.equal(cases.length, 12);
+  assert.equal(new Set(cases).size, 12);
+  assert.ok(cases.includes("s (c).db"), cases.join(" "));
+  assert.match(
+    junit,
+    /<testcase name="db" classname="s \(c\)"[^>]*>\n {6}<error message="Cannot connect to db:5432: connection refused" type="Error">/,
+  );
   const tap = mergedTapReport(run);
   assert.match(tap, /^1\.\.4$/m);
   assert.match(tap, /^not ok 1 - db$/m);
