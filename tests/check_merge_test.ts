@@ -28,6 +28,8 @@ interface Setup {
   /** a.json from vantage "a" (db reachable), b.json from "b" (db refused), c.json from "c" (reachable). */
   reports: { a: string; b: string; c: string };
   server: ReflectingServer;
+  /** Runs the spec (or `file`) once from `vantage` with the db's port `port`: its report's path. */
+  checkFrom(vantage: string, port: number, file?: string): Promise<{ path: string; code: number }>;
 }
 
 /** Writes the spec and the three vantage points' reports into a temporary folder for `use`. */
@@ -37,8 +39,7 @@ async function withReports(use: (setup: Setup) => Promise<void>): Promise<void> 
   try {
     const spec = `${dir}/sockit.yaml`;
     await Deno.writeTextFile(spec, SPEC);
-    const closed = closedPort();
-    const run = async (vantage: string, port: number) => {
+    const checkFrom = async (vantage: string, port: number, file = spec) => {
       const path = `${dir}/${vantage}.json`;
       const result = await runSockit([
         "check",
@@ -50,9 +51,15 @@ async function withReports(use: (setup: Setup) => Promise<void>): Promise<void> 
         `LOCAL=${server.port}`,
         "--report",
         `json=${path}`,
-        spec,
+        file,
       ]);
-      assert.equal(result.code, port === closed ? 1 : 0, result.err);
+      assert.ok(result.code <= 1, result.err);
+      return { path, code: result.code };
+    };
+    const closed = closedPort();
+    const run = async (vantage: string, port: number) => {
+      const { path, code } = await checkFrom(vantage, port);
+      assert.equal(code, port === closed ? 1 : 0);
       return path;
     };
     const reports = {
@@ -60,7 +67,7 @@ async function withReports(use: (setup: Setup) => Promise<void>): Promise<void> 
       b: await run("b", closed),
       c: await run("c", server.port),
     };
-    await use({ dir, spec, reports, server });
+    await use({ dir, spec, reports, server, checkFrom });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -124,24 +131,12 @@ Deno.test("check merge --fail-on chooses when a check fails the merge: any, diff
 });
 
 Deno.test("check merge finds two vantage points refused on different ports to agree", async () => {
-  await withReports(async ({ dir, spec, reports, server }) => {
+  await withReports(async ({ reports, checkFrom }) => {
     const b = JSON.parse(await Deno.readTextFile(reports.b));
     let port = closedPort();
     while (b.checks[0].target.endsWith(`:${port}`)) port = closedPort();
-    const d = `${dir}/d.json`;
-    const result = await runSockit([
-      "check",
-      "--vantage",
-      "d",
-      "--var",
-      `PORT=${port}`,
-      "--var",
-      `LOCAL=${server.port}`,
-      "--report",
-      `json=${d}`,
-      spec,
-    ]);
-    assert.equal(result.code, 1, result.err);
+    const { path: d, code } = await checkFrom("d", port);
+    assert.equal(code, 1);
     const entry = JSON.parse(await Deno.readTextFile(d)).checks[0];
     assert.deepEqual([entry.error_kind, entry.error_code], ["connect", "ECONNREFUSED"]);
     const merged = await merge(["--fail-on", "differs", "--report", "json=-", reports.b, d]);
@@ -151,6 +146,16 @@ Deno.test("check merge finds two vantage points refused on different ports to ag
     assert.equal(db.differs, false);
     assert.notEqual(db.by_vantage.b.target, db.by_vantage.d.target);
     assert.equal(db.by_vantage.b.fingerprint, db.by_vantage.d.fingerprint);
+  });
+});
+
+Deno.test("check merge takes one spec file named two ways as one", async () => {
+  await withReports(async ({ dir, reports, server, checkFrom }) => {
+    const { path } = await checkFrom("e", server.port, `${dir}/./sockit.yaml`);
+    assert.equal(JSON.parse(await Deno.readTextFile(path)).files[0], `${dir}/./sockit.yaml`);
+    const result = await merge([reports.a, path]);
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.out, /^2 checks from 2 vantage points: 2 passed everywhere/m);
   });
 });
 
