@@ -28,6 +28,8 @@ interface Setup {
   /** a.json from vantage "a" (db reachable), b.json from "b" (db refused), c.json from "c" (reachable). */
   reports: { a: string; b: string; c: string };
   server: ReflectingServer;
+  /** Runs the spec (or `file`) once from `vantage` with the db's port `port`: its report's path. */
+  checkFrom(vantage: string, port: number, file?: string): Promise<{ path: string; code: number }>;
 }
 
 /** Writes the spec and the three vantage points' reports into a temporary folder for `use`. */
@@ -37,8 +39,7 @@ async function withReports(use: (setup: Setup) => Promise<void>): Promise<void> 
   try {
     const spec = `${dir}/sockit.yaml`;
     await Deno.writeTextFile(spec, SPEC);
-    const closed = closedPort();
-    const run = async (vantage: string, port: number) => {
+    const checkFrom = async (vantage: string, port: number, file = spec) => {
       const path = `${dir}/${vantage}.json`;
       const result = await runSockit([
         "check",
@@ -50,9 +51,15 @@ async function withReports(use: (setup: Setup) => Promise<void>): Promise<void> 
         `LOCAL=${server.port}`,
         "--report",
         `json=${path}`,
-        spec,
+        file,
       ]);
-      assert.equal(result.code, port === closed ? 1 : 0, result.err);
+      assert.ok(result.code <= 1, result.err);
+      return { path, code: result.code };
+    };
+    const closed = closedPort();
+    const run = async (vantage: string, port: number) => {
+      const { path, code } = await checkFrom(vantage, port);
+      assert.equal(code, port === closed ? 1 : 0);
       return path;
     };
     const reports = {
@@ -60,7 +67,7 @@ async function withReports(use: (setup: Setup) => Promise<void>): Promise<void> 
       b: await run("b", closed),
       c: await run("c", server.port),
     };
-    await use({ dir, spec, reports, server });
+    await use({ dir, spec, reports, server, checkFrom });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -123,6 +130,35 @@ Deno.test("check merge --fail-on chooses when a check fails the merge: any, diff
   });
 });
 
+Deno.test("check merge finds two vantage points refused on different ports to agree", async () => {
+  await withReports(async ({ reports, checkFrom }) => {
+    const b = JSON.parse(await Deno.readTextFile(reports.b));
+    let port = closedPort();
+    while (b.checks[0].target.endsWith(`:${port}`)) port = closedPort();
+    const { path: d, code } = await checkFrom("d", port);
+    assert.equal(code, 1);
+    const entry = JSON.parse(await Deno.readTextFile(d)).checks[0];
+    assert.deepEqual([entry.error_kind, entry.error_code], ["connect", "ECONNREFUSED"]);
+    const merged = await merge(["--fail-on", "differs", "--report", "json=-", reports.b, d]);
+    assert.equal(merged.code, 0, merged.err);
+    assert.doesNotMatch(merged.err, / {2}differs$/m);
+    const db = JSON.parse(merged.out).checks[0];
+    assert.equal(db.differs, false);
+    assert.notEqual(db.by_vantage.b.target, db.by_vantage.d.target);
+    assert.equal(db.by_vantage.b.fingerprint, db.by_vantage.d.fingerprint);
+  });
+});
+
+Deno.test("check merge takes one spec file named two ways as one", async () => {
+  await withReports(async ({ dir, reports, server, checkFrom }) => {
+    const { path } = await checkFrom("e", server.port, `${dir}/./sockit.yaml`);
+    assert.equal(JSON.parse(await Deno.readTextFile(path)).files[0], `${dir}/./sockit.yaml`);
+    const result = await merge([reports.a, path]);
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.out, /^2 checks from 2 vantage points: 2 passed everywhere/m);
+  });
+});
+
 Deno.test("check merge writes JUnit with a suite per vantage point, TAP and JSON, - on stdout", async () => {
   await withReports(async ({ dir, reports }) => {
     const junit = `${dir}/out/merged.xml`;
@@ -153,7 +189,11 @@ Deno.test("check merge writes JUnit with a suite per vantage point, TAP and JSON
 
     const xml = await Deno.readTextFile(junit);
     assert.deepEqual([...xml.matchAll(/<testsuite name="(\w)"/g)].map((m) => m[1]), ["a", "b"]);
-    assert.match(xml, /<error message="Cannot connect to 127\.0\.0\.1:\d+: connection refused">/);
+    assert.match(
+      xml,
+      /<testcase name="db" classname="sockit \(b\)"[^>]*>\n {6}<error message="Cannot connect to 127\.0\.0\.1:\d+: connection refused" type="connect">/,
+    );
+    assert.match(xml, /<testcase name="db" classname="sockit \(a\)"/);
     await assertJunitParses(junit);
 
     const tapText = await Deno.readTextFile(tap);
@@ -170,6 +210,8 @@ Deno.test("check merge refuses other specs, one vantage point twice, a missing, 
       assert.equal(result.code, 2, result.err);
       assert.equal(result.out, "");
       assert.match(result.err, pattern);
+      // A report's problem is no usage error: the command line was right.
+      assert.doesNotMatch(result.err, /--help/);
     };
     const other = `${dir}/other.yaml`;
     await Deno.writeTextFile(
@@ -199,10 +241,13 @@ Deno.test("check merge refuses other specs, one vantage point twice, a missing, 
       [reports.a, reports.b, copy],
       new RegExp(`^error: Reports "${reports.a}" and "${copy}" are both from vantage point "a"`),
     );
-    await refused(
-      [reports.a, `${dir}/gone.json`],
-      new RegExp(`^error: Cannot read report "${dir}/gone\\.json": `),
-    );
+    const gone = await merge([reports.a, `${dir}/gone.json`]);
+    assert.equal(gone.code, 2);
+    assert.match(gone.err, new RegExp(`^error: Cannot read report "${dir}/gone\\.json": `));
+    // The options are checked before any report is read.
+    const early = await merge(["--fail-on", "most", reports.a, `${dir}/gone.json`]);
+    assert.equal(early.code, 2);
+    assert.match(early.err, /^error: Invalid --fail-on "most"/);
     const text = await Deno.readTextFile(reports.b);
     const truncated = `${dir}/truncated.json`;
     await Deno.writeTextFile(truncated, text.slice(0, text.length - 40));
@@ -221,7 +266,72 @@ Deno.test("check merge refuses other specs, one vantage point twice, a missing, 
     const { vantage: _, ...rest } = JSON.parse(text);
     await Deno.writeTextFile(older, JSON.stringify(rest));
     await refused([reports.a, older], /it has no "vantage": .*--vantage NAME/);
-    await refused([], /REPORT\.json/);
+    const none = await merge([]);
+    assert.equal(none.code, 2);
+    assert.match(none.err, /REPORT\.json/);
+  });
+});
+
+/** Copies of `report` as if from each of `vantages`, changed by `edit`; their paths. */
+async function copies(
+  report: string,
+  vantages: string[],
+  edit: (json: Record<string, unknown>) => void = () => {},
+): Promise<string[]> {
+  const json = JSON.parse(await Deno.readTextFile(report));
+  edit(json);
+  const paths: string[] = [];
+  for (const [i, vantage] of vantages.entries()) {
+    const path = report.replace(/[^/]+$/, `copy-${i}.json`);
+    await Deno.writeTextFile(path, JSON.stringify({ ...json, vantage }));
+    paths.push(path);
+  }
+  return paths;
+}
+
+Deno.test("check merge heads each column with its own vantage point: long names cut in the middle, never alike", async () => {
+  await withReports(async ({ reports }) => {
+    const names = Array.from({ length: 12 }, (_, i) => `vantage-point-number-${i + 1}`);
+    const result = await merge(await copies(reports.a, names), { COLUMNS: "1000" });
+    assert.equal(result.code, 0, result.err);
+    const headers = result.out.split("\n")[0]!.split(/ +/).slice(1);
+    assert.equal(headers.length, 12);
+    assert.equal(new Set(headers).size, 12, headers.join(" "));
+    assert.ok(headers.every((h) => h.length <= 20 && h.includes("~")), headers.join(" "));
+    assert.ok(headers[9]!.endsWith("-number-10"), headers[9]);
+    // Names alike at both ends are shown whole rather than alike.
+    const alike = ["a-very-long-vantage-X-point-name", "a-very-long-vantage-Y-point-name"];
+    const whole = await merge(await copies(reports.a, alike), { COLUMNS: "1000" });
+    assert.deepEqual(whole.out.split("\n")[0]!.split(/ +/).slice(1), alike);
+  });
+});
+
+Deno.test("check merge prints a report's names, targets and errors escaped, on one line each", async () => {
+  await withReports(async ({ reports }) => {
+    const crafted = (error: string) => (json: Record<string, unknown>) => {
+      const [db] = json.checks as Array<Record<string, unknown>>;
+      Object.assign(db!, {
+        name: "db\x1b]0;owned\x07",
+        target: "host\n\x1b[2J",
+        status: "error",
+        error,
+        error_kind: null,
+        error_code: null,
+      });
+    };
+    const [x] = await copies(reports.b, ["x"], crafted("refused\x1b[31m\nfake line"));
+    const y = x!.replace("copy-0", "y");
+    const json = JSON.parse(await Deno.readTextFile(x!));
+    crafted("other\u202e")(json);
+    await Deno.writeTextFile(y, JSON.stringify({ ...json, vantage: "y" }));
+    const result = await merge([x!, y]);
+    assert.equal(result.code, 1, result.err);
+    assert.ok(!result.out.includes("\x1b"), result.out);
+    assert.ok(!result.out.includes("\u202e"), result.out);
+    assert.match(result.out, /^db\\u001b\]0;owned\\u0007 +ERROR/m);
+    assert.match(result.out, /^ {4}x: host\\n\\u001b\[2J \[[0-9a-f]{12}\]$/m);
+    assert.match(result.out, /^ {6}error: refused\\u001b\[31m\\nfake line$/m);
+    assert.doesNotMatch(result.out, /^fake line/m);
   });
 });
 
@@ -277,6 +387,7 @@ Deno.test("a monitor's /metrics has the result fingerprint of each check, the me
       const [db, local] = merged.checks;
       // The monitor sees db refused, as b does, and local accepted, as every one does.
       assert.equal(fingerprintOf("local"), local.by_vantage.a.fingerprint);
+      assert.equal(fingerprintOf("db"), db.by_vantage.b.fingerprint);
       assert.notEqual(fingerprintOf("db"), db.by_vantage.a.fingerprint);
       if (havePromtool()) assert.deepEqual(await promtoolCheck(text), { code: 0, output: "" });
     } finally {

@@ -7,7 +7,16 @@
  * @module
  */
 import { stringify } from "yaml";
-import { classnames, showMs, vantageProblem, xmlText } from "./report.ts";
+import { normalPath } from "../text/path.ts";
+import { oneLine, quote } from "../text/quote.ts";
+import {
+  classnames,
+  countResults,
+  junitTestcase,
+  showMs,
+  vantageProblem,
+  xmlText,
+} from "./report.ts";
 import type { CheckStatus } from "./runner.ts";
 
 // import(), not `import`: a bundle hoists a static import of a node: module to its first line,
@@ -34,6 +43,10 @@ export interface ReportCheck {
   attempts: number;
   /** Why it did not pass (failed, error), else `null`. */
   error: string | null;
+  /** The error's kind (an `ErrorKind` word), else `null`; absent from an older report. */
+  error_kind?: string | null;
+  /** The system's error code beneath the error (`ECONNREFUSED`), else `null`; absent from an older report. */
+  error_code?: string | null;
   /** The expectations that did not hold. */
   failures: Array<{ expectation: string; expected: string; got: string; message: string }>;
   /** What the last attempt saw. */
@@ -112,6 +125,7 @@ export function parseReport(text: string, source: string): VantageReport {
   if (typeof value.started_at !== "string") throw fail('"started_at" is not a string');
   if (typeof value.duration_ms !== "number") throw fail('"duration_ms" is not a number');
   const files = value.files as string[];
+  const normalFiles = new Set(files.map(normalPath));
   const checks: ReportCheck[] = [];
   const seen = new Set<string>();
   value.checks.forEach((entry: unknown, i: number) => {
@@ -126,8 +140,11 @@ export function parseReport(text: string, source: string): VantageReport {
     if (!STATUSES.includes(entry.status as string)) {
       throw fail(`${where}.status is not one of ${STATUSES.join(", ")}`);
     }
-    if (entry.error !== null && typeof entry.error !== "string") {
-      throw fail(`${where}.error is not a string or null`);
+    for (const key of ["error", "error_kind", "error_code"]) {
+      if (key !== "error" && entry[key] === undefined) continue;
+      if (entry[key] !== null && typeof entry[key] !== "string") {
+        throw fail(`${where}.${key} is not a string or null`);
+      }
     }
     if (
       !Array.isArray(entry.failures) ||
@@ -140,11 +157,13 @@ export function parseReport(text: string, source: string): VantageReport {
     }
     if (!isObject(entry.details)) throw fail(`${where}.details is not an object`);
     const check = entry as unknown as ReportCheck;
-    if (!files.includes(check.file)) {
-      throw fail(`${where} is of file "${check.file}", which is not among "files"`);
+    if (!normalFiles.has(normalPath(check.file))) {
+      throw fail(`${where} is of file ${quote(check.file)}, which is not among "files"`);
     }
-    const key = `${check.file}\u0000${check.name}`;
-    if (seen.has(key)) throw fail(`check "${check.name}" of "${check.file}" is in it twice`);
+    const key = keyOf(check);
+    if (seen.has(key)) {
+      throw fail(`check ${quote(check.name)} of ${quote(check.file)} is in it twice`);
+    }
     seen.add(key);
     checks.push(check);
   });
@@ -158,18 +177,25 @@ export function parseReport(text: string, source: string): VantageReport {
   };
 }
 
+/** A check's key: its file (written the one way) and its name. */
+function keyOf(check: Pick<ReportCheck, "file" | "name">): string {
+  return `${normalPath(check.file)}\u0000${check.name}`;
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** The version of what {@linkcode resultFingerprint} hashes; a change of its input bumps it. */
-export const FINGERPRINT_VERSION = 2;
+export const FINGERPRINT_VERSION = 3;
 
 /**
  * A short, stable hash of what a check saw: the first 12 hex digits of the SHA-256 of a
  * canonical JSON (keys sorted) of `v` (1), the `kind`, the `status` (`passed`, `failed`,
  * `error`), the failed expectations as `[expectation, expected]` pairs sorted (not what came
- * instead: a `time_under` would differ at every run), for an `error` the error's message, and
+ * instead: a `time_under` would differ at every run), for an `error` its `error_kind` and
+ * `error_code` (an older report's, or an error of no kind: its message with the `target` taken
+ * out, since a message names the host and port), and
  * by kind from `details`: http the final `status` (`null` without a response) and
  * `cert_expires` and the certificate's `cert_sha256` when the check asked `cert_valid_for`
  * (the one time the certificate is read); dns the `rcode` (`null` asking the
@@ -219,10 +245,20 @@ export function resultFingerprint(entry: Readonly<Record<string, unknown>>): str
     kind: entry.kind,
     status: entry.status,
     failures: failures.map((f) => [f.expectation ?? null, f.expected ?? null]).sort(compareJson),
-    error: entry.status === "error" && typeof entry.error === "string" ? entry.error : null,
+    error: entry.status === "error" ? errorSeen(entry) : null,
     seen,
   });
   return createHash("sha256").update(canonical).digest("hex").slice(0, 12);
+}
+
+/** What an error says, the target left out: its kind and code, else its message without the target. */
+function errorSeen(entry: Readonly<Record<string, unknown>>): unknown {
+  const text = (key: string) => typeof entry[key] === "string" ? entry[key] as string : null;
+  const [kind, code] = [text("error_kind"), text("error_code")];
+  if (kind !== null || code !== null) return [kind, code];
+  const message = text("error");
+  const target = text("target");
+  return message !== null && target ? message.replaceAll(target, "<target>") : message;
 }
 
 function compareJson(a: unknown, b: unknown): number {
@@ -355,35 +391,44 @@ export function mergeReports(
     if (other !== undefined) {
       throw new MergeError(
         `Reports "${other.source}" and "${report.source}" are both from vantage point ${
-          JSON.stringify(report.vantage)
+          quote(report.vantage, Infinity)
         }: merge one report per vantage point`,
       );
     }
     byVantage.set(report.vantage, report);
   }
-  const keyOf = (c: Pick<ReportCheck, "file" | "name">) => `${c.file}\u0000${c.name}`;
   const index = reports.map((r) => new Map(r.checks.map((c) => [keyOf(c), c])));
+  const filesOf = reports.map((r) => new Set(r.files.map(normalPath)));
   for (const [i, report] of reports.entries()) {
     if (i === 0) continue;
     const different = (why: string) =>
       new MergeError(
         `Reports "${first.source}" and "${report.source}" are of different specs: ${why}`,
       );
-    const files = new Set(report.files);
-    const extra = report.files.find((f) => !first.files.includes(f));
-    const missing = first.files.find((f) => !files.has(f));
+    const missing = first.files.find((f) => !filesOf[i]!.has(normalPath(f)));
     if (missing !== undefined) {
-      throw different(`"${report.source}" has no file "${missing}"`);
+      throw different(
+        `"${report.source}" has no file ${quote(missing)}; it has ${someOf(report.files)}`,
+      );
     }
-    if (extra !== undefined) throw different(`"${first.source}" has no file "${extra}"`);
+    const extra = report.files.find((f) => !filesOf[0]!.has(normalPath(f)));
+    if (extra !== undefined) {
+      throw different(
+        `"${first.source}" has no file ${quote(extra)}; it has ${someOf(first.files)}`,
+      );
+    }
+    const noCheck = (source: string, check: ReportCheck, of: VantageReport) => {
+      const same = of.checks.filter((c) => normalPath(c.file) === normalPath(check.file));
+      return different(
+        `"${source}" has no check ${quote(check.name)} (${
+          quote(check.file)
+        }); its checks of that file are ${someOf(same.map((c) => c.name))}`,
+      );
+    };
     const absent = first.checks.find((c) => !index[i]!.has(keyOf(c)));
-    if (absent !== undefined) {
-      throw different(`"${report.source}" has no check "${absent.name}" (${absent.file})`);
-    }
+    if (absent !== undefined) throw noCheck(report.source, absent, report);
     const added = report.checks.find((c) => !index[0]!.has(keyOf(c)));
-    if (added !== undefined) {
-      throw different(`"${first.source}" has no check "${added.name}" (${added.file})`);
-    }
+    if (added !== undefined) throw noCheck(first.source, added, first);
   }
   const checks = first.checks.map((c): MergedCheck => {
     const views = reports.map((r, i): VantageView => {
@@ -419,6 +464,13 @@ export function mergeReports(
   return { vantages: [...reports], files: first.files, checks, failOn };
 }
 
+/** A few of `items`, quoted: `"a", "b" and 3 more`, or `none`. */
+function someOf(items: readonly string[], most = 5): string {
+  if (items.length === 0) return "none";
+  const shown = items.slice(0, most).map((item) => quote(item)).join(", ");
+  return items.length > most ? `${shown} and ${items.length - most} more` : shown;
+}
+
 /** What a view saw, in a few words: `status 200`, `NOERROR 192.0.2.1`, the error. */
 export function viewText(view: VantageView): string {
   const { entry } = view;
@@ -444,7 +496,7 @@ export function viewText(view: VantageView): string {
   if ((entry.kind === "tcp" || entry.kind === "unix")) {
     seen.push(
       typeof d.received === "string" && d.received !== ""
-        ? `received ${JSON.stringify(excerpt(d.received))}`
+        ? `received ${quote(d.received)}`
         : "connected",
     );
   }
@@ -453,11 +505,6 @@ export function viewText(view: VantageView): string {
   return `${entry.status}${seen.length > 0 ? `: ${seen.join(", ")}` : ""}${
     failures.length > 0 ? `; ${failures.join("; ")}` : ""
   }`;
-}
-
-function excerpt(text: string): string {
-  const chars = [...text];
-  return chars.length <= 60 ? text : `${chars.slice(0, 60).join("")}...`;
 }
 
 /** The views of a check grouped by what they saw, in the order each was first seen. */
@@ -496,15 +543,15 @@ export function mergedJsonReport(run: MergedRun): Record<string, unknown> {
   const counts = mergeCounts(run);
   return {
     vantages: run.vantages.map((v) => {
-      const of = (...s: string[]) => v.checks.filter((c) => s.includes(c.status)).length;
+      const c = countResults(v.checks);
       return {
         name: v.vantage,
         report: v.source,
         started_at: v.startedAt,
         duration_ms: v.durationMs,
-        passed: of("passed"),
-        failed: of("failed", "error"),
-        skipped: of("skipped"),
+        passed: c.passed,
+        failed: c.failed,
+        skipped: c.skipped,
       };
     }),
     files: run.files,
@@ -532,62 +579,51 @@ export function mergedJsonReport(run: MergedRun): Record<string, unknown> {
 
 /**
  * The merged JUnit report: a `<testsuite>` per vantage point (`name` the vantage point, a
- * `vantage` and a `report` property), a `<testcase>` per check (`classname` its file), with
- * `<failure>`, `<error>` or `<skipped>` as that vantage point saw it.
+ * `vantage` and a `report` property), a `<testcase>` per check (`classname` its file's class name
+ * and the vantage point, `smoke (eu-west-1)`, so that no two suites share a case), with
+ * `<failure>`, `<error>` (`type` the error's kind) or `<skipped>` as that vantage point saw it.
  */
 export function mergedJunitReport(run: MergedRun): string {
   const classes = classnames(run.files);
-  let [tests, failures, errors, skipped] = [0, 0, 0, 0];
+  const all = countResults(run.vantages.flatMap((v) => v.checks));
   const suites: string[] = [];
   for (const v of run.vantages) {
-    const of = (s: string) => v.checks.filter((c) => c.status === s).length;
-    const counts = [v.checks.length, of("failed"), of("error"), of("skipped")] as const;
-    tests += counts[0];
-    failures += counts[1];
-    errors += counts[2];
-    skipped += counts[3];
+    const c = countResults(v.checks);
     suites.push(
-      `  <testsuite name="${xmlText(v.vantage)}" tests="${counts[0]}" failures="${
-        counts[1]
-      }" errors="${counts[2]}" skipped="${counts[3]}" time="${
+      `  <testsuite name="${xmlText(v.vantage)}" tests="${c.total}" failures="${
+        c.failed - c.errors
+      }" errors="${c.errors}" skipped="${c.skipped}" time="${
         (v.durationMs / 1000).toFixed(3)
       }" timestamp="${xmlText(v.startedAt)}">`,
       `    <properties><property name="vantage" value="${
         xmlText(v.vantage)
       }"/><property name="report" value="${xmlText(v.source)}"/></properties>`,
     );
-    for (const c of run.checks) {
-      const view = c.views.find((x) => x.vantage === v.vantage)!;
+    for (const check of run.checks) {
+      const view = check.views.find((x) => x.vantage === v.vantage)!;
       const e = view.entry;
-      const open = `    <testcase name="${xmlText(c.name)}" classname="${
-        xmlText(classes[run.files.indexOf(c.file)] ?? c.file)
-      }" file="${xmlText(c.file)}" line="${c.line}" time="${(e.duration_ms / 1000).toFixed(3)}"`;
-      const message = e.error ?? "";
-      if (e.status === "passed") {
-        suites.push(`${open}/>`);
-        continue;
-      }
-      suites.push(`${open}>`);
-      if (e.status === "failed") {
-        suites.push(
-          `      <failure message="${xmlText(message)}" type="${
-            xmlText(e.failures[0]?.expectation ?? "expectation")
-          }">${xmlText(viewText(view))}</failure>`,
-        );
-      } else if (e.status === "error") {
-        suites.push(
-          `      <error message="${xmlText(message)}">${xmlText(viewText(view))}</error>`,
-        );
-      } else {
-        suites.push(`      <skipped message="${xmlText(viewText(view))}"/>`);
-      }
-      suites.push("    </testcase>");
+      const classname = classes[run.files.indexOf(check.file)] ?? check.file;
+      suites.push(...junitTestcase({
+        name: check.name,
+        classname: `${classname} (${v.vantage})`,
+        file: check.file,
+        line: check.line,
+        durationMs: e.duration_ms,
+        status: e.status,
+        message: e.status === "skipped" ? viewText(view) : e.error ?? "",
+        type: e.status === "failed"
+          ? e.failures[0]?.expectation ?? "expectation"
+          : e.error_kind ?? "Error",
+        text: viewText(view),
+      }));
     }
     suites.push("  </testsuite>");
   }
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="sockit check merge" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}">`,
+    `<testsuites name="sockit check merge" tests="${all.total}" failures="${
+      all.failed - all.errors
+    }" errors="${all.errors}" skipped="${all.skipped}">`,
     ...suites,
     "</testsuites>",
     "",
@@ -602,8 +638,7 @@ export function mergedJunitReport(run: MergedRun): string {
  */
 export function mergedTapReport(run: MergedRun): string {
   const lines = ["TAP version 14", `1..${run.checks.length}`];
-  const oneLine = (text: string) => text.replace(/[\r\n\u2028\u2029]+/g, " ");
-  lines.push(`# vantages: ${oneLine(run.vantages.map((v) => v.vantage).join(", "))}`);
+  lines.push(`# vantages: ${oneLine(run.vantages.map((v) => v.vantage).join(", "), Infinity)}`);
   const several = run.files.length > 1;
   run.checks.forEach((c, i) => {
     const name = (several ? `${c.file}: ${c.name}` : c.name).replace(/\\/g, "\\\\")

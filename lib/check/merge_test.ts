@@ -117,9 +117,36 @@ Deno.test("resultFingerprint() is what was seen: not the time, the target, the o
     http(200, { cert_expires: "2027-01-01T00:00:00.000Z", cert_sha256: sha256 });
   assert.notEqual(resultFingerprint(cert("AB:CD")), resultFingerprint(cert("AB:CE")));
   assert.equal(resultFingerprint(cert("AB:CD")), resultFingerprint(cert("AB:CD")));
-  const error = (message: string) => entry("e", { status: "error", ok: false, error: message });
+  // An old report's error (no error_kind, no error_code): its message, the target left out.
+  const error = (message: string, extra: Record<string, unknown> = {}) =>
+    entry("e", { status: "error", ok: false, error: message, ...extra });
   assert.equal(resultFingerprint(error(REFUSED)), resultFingerprint(error(REFUSED)));
   assert.notEqual(resultFingerprint(error(REFUSED)), resultFingerprint(error("timed out")));
+  assert.equal(
+    resultFingerprint(error(REFUSED)),
+    resultFingerprint(
+      error("Cannot connect to db:5433: connection refused", { target: "db:5433" }),
+    ),
+  );
+  // A new one's: its kind and system code, whatever the message names.
+  const refused = (target: string) =>
+    error(`Cannot connect to ${target}: connection refused`, {
+      target,
+      error_kind: "connect",
+      error_code: "ECONNREFUSED",
+    });
+  assert.equal(
+    resultFingerprint(refused("10.0.0.1:53")),
+    resultFingerprint(refused("10.0.0.2:53")),
+  );
+  assert.notEqual(
+    resultFingerprint(refused("db:5432")),
+    resultFingerprint(error(REFUSED, { error_kind: "connect", error_code: "EHOSTUNREACH" })),
+  );
+  assert.notEqual(
+    resultFingerprint(refused("db:5432")),
+    resultFingerprint(error(REFUSED, { error_kind: "deadline", error_code: null })),
+  );
   assert.notEqual(
     resultFingerprint(entry("r", { details: { received: "SSH-2.0" } })),
     resultFingerprint(entry("r")),
@@ -142,7 +169,7 @@ Deno.test("mergeReports() refuses two reports from one vantage point, naming bot
 Deno.test("mergeReports() refuses reports of different specs, naming them and the difference", () => {
   assert.throws(
     () => mergeReports([report("a", [entry("db"), entry("web")]), report("b", [entry("db")])]),
-    /^MergeError: Reports "a\.json" and "b\.json" are of different specs: "b\.json" has no check "web" \(s\.yaml\)$/,
+    /^MergeError: Reports "a\.json" and "b\.json" are of different specs: "b\.json" has no check "web" \("s\.yaml"\); its checks of that file are "db"$/,
   );
   assert.throws(
     () => mergeReports([report("a", [entry("db")]), report("b", [entry("db"), entry("dns")])]),
@@ -152,9 +179,27 @@ Deno.test("mergeReports() refuses reports of different specs, naming them and th
   other.files = ["s.yaml", "t.yaml"];
   assert.throws(
     () => mergeReports([report("a", []), parseReport(JSON.stringify(other), "b.json")]),
-    /different specs: "a\.json" has no file "t\.yaml"/,
+    /different specs: "a\.json" has no file "t\.yaml"; it has "s\.yaml"$/,
   );
   assert.throws(() => mergeReports([]), /No report to merge/);
+});
+
+Deno.test("mergeReports() takes one spec file named two ways as one: ./s.yaml and s.yaml", () => {
+  const named = (vantage: string, file: string) => {
+    const text = JSON.parse(reportText(vantage, [entry("db", { file })]));
+    text.files = [file];
+    return parseReport(JSON.stringify(text), `${vantage}.json`);
+  };
+  const run = mergeReports([
+    named("a", "s.yaml"),
+    named("b", "./s.yaml"),
+    named("c", "x/../s.yaml"),
+  ]);
+  assert.deepEqual(run.checks.map((c) => [c.name, c.views.length, c.differs]), [["db", 3, false]]);
+  assert.throws(
+    () => mergeReports([named("a", "s.yaml"), named("b", "ci/s.yaml")]),
+    /"b\.json" has no file "s\.yaml"; it has "ci\/s\.yaml"$/,
+  );
 });
 
 /** Three vantage points: `db` refused from c only, `down` refused from all, `dns` seen two ways. */
@@ -236,6 +281,16 @@ Deno.test("the merged JUnit report has a suite per vantage point; TAP a test poi
     /<testsuites name="sockit check merge" tests="12" failures="0" errors="4" skipped="1">/,
   );
   assert.match(junit, /<property name="vantage" value="c"\/>/);
+  // A case per check and vantage point: the classname tells the places apart.
+  const cases = [...junit.matchAll(/<testcase name="([^"]+)" classname="([^"]+)"/g)]
+    .map((m) => `${m[2]}.${m[1]}`);
+  assert.equal(cases.length, 12);
+  assert.equal(new Set(cases).size, 12);
+  assert.ok(cases.includes("s (c).db"), cases.join(" "));
+  assert.match(
+    junit,
+    /<testcase name="db" classname="s \(c\)"[^>]*>\n {6}<error message="Cannot connect to db:5432: connection refused" type="Error">/,
+  );
   const tap = mergedTapReport(run);
   assert.match(tap, /^1\.\.4$/m);
   assert.match(tap, /^not ok 1 - db$/m);

@@ -32,13 +32,14 @@ export {
   jsonReport,
   jsonResult,
   junitReport,
+  junitTestcase,
   markdownSummary,
   MAX_VANTAGE_LENGTH,
   summaryLine,
   tapReport,
   vantageProblem,
 } from "./report.ts";
-export type { Counts, RunReport } from "./report.ts";
+export type { Counts, JunitTestcase, RunReport } from "./report.ts";
 export {
   cellText,
   distinctViews,

@@ -87,8 +87,8 @@ export interface Counts {
   skipped: number;
 }
 
-/** Counts results by how they ended. */
-export function countResults(results: readonly CheckResult[]): Counts {
+/** Counts results (a run's, or a JSON report's entries) by how they ended. */
+export function countResults(results: readonly { status: CheckStatus }[]): Counts {
   const of = (...statuses: CheckStatus[]) =>
     results.filter((r) => statuses.includes(r.status)).length;
   return {
@@ -213,46 +213,106 @@ export function junitReport(report: RunReport): string {
     }
     for (const result of results) {
       const { check } = result;
-      const open = `    <testcase name="${xmlText(check.name)}" classname="${
-        xmlText(names[index]!)
-      }" file="${xmlText(file)}" line="${check.line}" time="${
-        (result.durationMs / 1000).toFixed(3)
-      }"`;
-      const inner: string[] = [];
-      if (isInsecure(result)) {
-        inner.push('      <properties><property name="insecure" value="true"/></properties>');
-      }
-      if (result.status === "failed") {
-        inner.push(
-          `      <failure message="${xmlText(result.message)}" type="${
-            xmlText(result.failures[0]?.expectation ?? "expectation")
-          }">${xmlText(fullText(result))}</failure>`,
-        );
-      } else if (result.status === "error") {
-        inner.push(
-          `      <error message="${xmlText(result.message)}" type="${
-            xmlText(result.errorType ?? "Error")
-          }">${xmlText(fullText(result))}</error>`,
-        );
-      } else if (result.status === "skipped") {
-        inner.push(`      <skipped message="${xmlText(result.message)}"/>`);
-      }
       const out = [
         `${check.kind} ${check.targetText}`,
         ...(isInsecure(result) ? [INSECURE_NOTE] : []),
         ...(result.status === "passed" ? [`passed: ${result.message}`] : []),
         ...attemptLines(result),
       ];
-      if (result.attempts.length > 0 || result.status === "passed") {
-        inner.push(`      <system-out>${xmlText(out.join("\n"))}</system-out>`);
-      }
-      lines.push(inner.length === 0 ? `${open}/>` : `${open}>`, ...inner, "    </testcase>");
-      if (inner.length === 0) lines.pop();
+      lines.push(...junitTestcase({
+        name: check.name,
+        classname: names[index]!,
+        file,
+        line: check.line,
+        durationMs: result.durationMs,
+        status: result.status,
+        message: result.message,
+        type: result.status === "failed"
+          ? result.failures[0]?.expectation ?? "expectation"
+          : result.errorType ?? "Error",
+        text: fullText(result),
+        properties: isInsecure(result) ? [["insecure", "true"]] : [],
+        systemOut: result.attempts.length > 0 || result.status === "passed"
+          ? out.join("\n")
+          : undefined,
+      }));
     }
     lines.push("  </testsuite>");
   });
   lines.push("</testsuites>");
   return lines.join("\n") + "\n";
+}
+
+/** One `<testcase>` of a JUnit report, for {@linkcode junitTestcase}. */
+export interface JunitTestcase {
+  /** The check's name. */
+  name: string;
+  /** Its class name. */
+  classname: string;
+  /** Its spec file. */
+  file: string;
+  /** Its line there. */
+  line: number;
+  /** How long it took. */
+  durationMs: number;
+  /** How it ended. */
+  status: CheckStatus;
+  /** The `message` of its `<failure>`, `<error>` or `<skipped>`. */
+  message: string;
+  /** The `type` of its `<failure>` (the expectation) or `<error>` (the error's class or kind). */
+  type: string;
+  /** The text of its `<failure>` or `<error>`. */
+  text: string;
+  /** Its `<properties>`, as name and value. */
+  properties?: ReadonlyArray<readonly [string, string]>;
+  /** Its `<system-out>`, if any. */
+  systemOut?: string | undefined;
+}
+
+/**
+ * A JUnit `<testcase>` as its lines (indented for a `<testsuite>`): `<failure>` for a check that
+ * failed, `<error>` for one that could not run, `<skipped>` for one left out, with its
+ * properties and `<system-out>`; every text escaped for XML.
+ *
+ * @example
+ * ```ts
+ * import { junitTestcase } from "./report.ts";
+ * import assert from "node:assert/strict";
+ * const lines = junitTestcase({
+ *   name: "db", classname: "smoke", file: "smoke.yaml", line: 4, durationMs: 2, status: "error",
+ *   message: "Cannot connect to db:5432: connection refused", type: "ConnectError", text: "...",
+ * });
+ * assert.match(lines[1]!, /^ {6}<error message="Cannot connect to db:5432: connection refused" type="ConnectError">/);
+ * ```
+ */
+export function junitTestcase(c: JunitTestcase): string[] {
+  const open = `    <testcase name="${xmlText(c.name)}" classname="${xmlText(c.classname)}" file="${
+    xmlText(c.file)
+  }" line="${c.line}" time="${(c.durationMs / 1000).toFixed(3)}"`;
+  const inner: string[] = [];
+  if (c.properties !== undefined && c.properties.length > 0) {
+    inner.push(
+      `      <properties>${
+        c.properties.map(([name, value]) =>
+          `<property name="${xmlText(name)}" value="${xmlText(value)}"/>`
+        ).join("")
+      }</properties>`,
+    );
+  }
+  if (c.status === "failed" || c.status === "error") {
+    const tag = c.status === "failed" ? "failure" : "error";
+    inner.push(
+      `      <${tag} message="${xmlText(c.message)}" type="${xmlText(c.type)}">${
+        xmlText(c.text)
+      }</${tag}>`,
+    );
+  } else if (c.status === "skipped") {
+    inner.push(`      <skipped message="${xmlText(c.message)}"/>`);
+  }
+  if (c.systemOut !== undefined) {
+    inner.push(`      <system-out>${xmlText(c.systemOut)}</system-out>`);
+  }
+  return inner.length === 0 ? [`${open}/>`] : [`${open}>`, ...inner, "    </testcase>"];
 }
 
 /** Whether the check accepted any certificate (`insecure: true`, or `-k`). */
@@ -335,7 +395,9 @@ export function jsonReport(report: RunReport): Record<string, unknown> {
 
 /**
  * One check's entry in the JSON report: its name, file, line, kind, target, tags, outcome
- * (`status`, `ok`), attempts, duration, error or skip reason, failures, details and attempt log.
+ * (`status`, `ok`), attempts, duration, error (its message, its `error_kind`, an `ErrorKind`
+ * word, and its `error_code`, the system's code such as `ECONNREFUSED`; `null` when none) or skip
+ * reason, failures, details and attempt log.
  * It is also one `result` line of a monitor's `--json` and one entry of its `/api/results`.
  *
  * @example
@@ -373,6 +435,8 @@ export function jsonResult(result: CheckResult): Record<string, unknown> {
     attempts: result.attempts.length,
     duration_ms: Math.round(result.durationMs * 1000) / 1000,
     error: result.status === "failed" || result.status === "error" ? result.message : null,
+    error_kind: result.errorKind ?? null,
+    error_code: result.errorCode ?? null,
     skip_reason: result.status === "skipped" ? result.message : null,
     failures: result.failures,
     details: result.facts,

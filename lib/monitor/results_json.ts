@@ -18,7 +18,8 @@
  *     "name", "file", "line", "kind", "target", "tags", "insecure",
  *     "status": "passed" | "failed" | "error" | "pending",
  *     "ok": true | false | null,  // null while pending
- *     "attempts", "duration_ms" (null while pending), "error", "failures", "details", "attempt_log",
+ *     "attempts", "duration_ms" (null while pending), "error", "error_kind", "error_code",
+ *     "failures", "details", "attempt_log",
  *     // the monitor's own:
  *     "started_at": null | "...", // when the latest run started
  *     "every_ms", "running", "next_run_at": null | "...",
@@ -105,6 +106,8 @@ function checkJson(state: CheckState): Record<string, unknown> {
     attempts: 0,
     duration_ms: null,
     error: null,
+    error_kind: null,
+    error_code: null,
     failures: [],
     details: {},
     attempt_log: [],

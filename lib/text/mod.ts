@@ -11,6 +11,6 @@
  *
  * @module
  */
-export { isAbsolutePath, resolvePath, splitPath } from "./path.ts";
+export { isAbsolutePath, normalPath, resolvePath, splitPath } from "./path.ts";
 export { oneLine, quote } from "./quote.ts";
 export { suggest } from "./suggest.ts";

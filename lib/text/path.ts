@@ -71,3 +71,31 @@ export function resolvePath(path: string, base: string = Deno.cwd()): string {
   }
   return `${drive}${windows && drive ? "\\" : "/"}${parts.join(windows && drive ? "\\" : "/")}`;
 }
+
+/**
+ * `path` written the one way POSIX would (`node:path`'s `posix.normalize` without a trailing
+ * separator): `.` segments and repeated `/` gone, `..` taken back where a folder precedes it,
+ * without reading the file system, so that `./smoke.yaml` and `smoke.yaml` are one text.
+ *
+ * @example
+ * ```ts
+ * import { normalPath } from "./path.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(normalPath("./ci//smoke.yaml"), "ci/smoke.yaml");
+ * assert.equal(normalPath("ci/../smoke.yaml"), "smoke.yaml");
+ * assert.equal(normalPath("../x/./y/"), "../x/y");
+ * assert.equal(normalPath("/../etc"), "/etc");
+ * ```
+ */
+export function normalPath(path: string): string {
+  const absolute = path.startsWith("/");
+  const parts: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part !== "..") parts.push(part);
+    else if (parts.length > 0 && parts.at(-1) !== "..") parts.pop();
+    else if (!absolute) parts.push(part);
+  }
+  const joined = parts.join("/");
+  return absolute ? `/${joined}` : joined === "" ? "." : joined;
+}

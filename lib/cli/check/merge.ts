@@ -9,6 +9,7 @@
 import {
   cellText,
   distinctViews,
+  MAX_MERGED_REPORTS,
   mergeCounts,
   mergedJsonReport,
   mergedJunitReport,
@@ -21,24 +22,19 @@ import {
 } from "../../check/merge.ts";
 import type { FailOn, MergedRun, VantageReport } from "../../check/merge.ts";
 import { writeAll } from "../../net/io.ts";
+import { oneLine } from "../../text/quote.ts";
 import { COMMON_OPTIONS, UsageError } from "../args.ts";
 import type { CommandSpec } from "../args.ts";
 import { runCommand } from "../command.ts";
 import type { Context } from "../command.ts";
 import { ExitCode } from "../exit_codes.ts";
 import type { Io } from "../output.ts";
-import {
-  checkOutput,
-  fileIdentityOf,
-  readInput,
-  refuseSameFile,
-  standardStream,
-  writeOutputFile,
-} from "../paths.ts";
-import type { OutputTarget } from "../paths.ts";
+import { readInput, standardStream, writeOutputFile } from "../paths.ts";
+import { writeJsonResult } from "../result.ts";
+import { terminalWidth } from "../width.ts";
+import { reportTargets } from "./plan.ts";
 
 const FORMATS = ["junit", "tap", "json"] as const;
-type MergeFormat = typeof FORMATS[number];
 
 /** `sockit check merge`. */
 export const CHECK_MERGE: CommandSpec = {
@@ -98,67 +94,39 @@ export async function runCheckMerge(argv: string[], io: Io): Promise<number> {
   return await runCommand(CHECK_MERGE, argv, io, mergeCommand);
 }
 
-interface MergeTarget {
-  format: MergeFormat;
-  label: string;
-  path: string;
-  to: OutputTarget;
-}
-
 async function mergeCommand(ctx: Context): Promise<number> {
   const files = ctx.args.positionals;
-  const targets: MergeTarget[] = [];
-  for (const text of ctx.args.strings("report")) {
-    const eq = text.indexOf("=");
-    const format = (eq < 0 ? text : text.slice(0, eq)) as MergeFormat;
-    if (eq < 0 || !FORMATS.includes(format)) {
-      throw new UsageError(
-        `Invalid --report "${text}": expected FORMAT=PATH with FORMAT one of ${FORMATS.join(", ")}`,
-      );
-    }
-    const label = `--report "${text}"`;
-    const path = text.slice(eq + 1);
-    targets.push({ format, label, path, to: await checkOutput(path, { label, createDirs: true }) });
-  }
-  const onStdout = targets.filter((t) => t.to.kind === "stream" && t.to.stream === "stdout");
-  if (onStdout.length + (ctx.json ? 1 : 0) > 1) {
-    throw new UsageError("Only one report can go to stdout (--json is the json report on stdout)");
-  }
-  refuseSameFile(targets.map((t) => ({ label: t.label, target: t.to })));
-  if (files.filter((f) => standardStream(f, "input") === "stdin").length > 1) {
-    throw new UsageError("Only one report can be read from stdin");
-  }
-  for (const file of files) {
-    const identity = standardStream(file, "input") ? undefined : await fileIdentityOf(file);
-    const target = targets.find((t) => t.to.kind !== "stream" && t.to.identity === identity);
-    if (target) throw new UsageError(`Cannot write ${target.label}: it is the report "${file}"`);
-  }
-  const reports: VantageReport[] = [];
-  for (const file of files) {
-    const text = await readInput(ctx.io, file, "report");
-    try {
-      reports.push(parseReport(text, file));
-    } catch (error) {
-      if (error instanceof MergeError) throw new UsageError(error.message);
-      throw error;
-    }
-  }
+  // Everything the command line says is checked before any report is read.
   let failOn: FailOn;
   try {
-    failOn = parseFailOn(ctx.args.string("fail-on") ?? "any", reports.length);
+    failOn = parseFailOn(ctx.args.string("fail-on") ?? "any", files.length);
   } catch (error) {
     throw new UsageError(
       `Invalid --fail-on "${ctx.args.string("fail-on")}": ${(error as Error).message}`,
     );
   }
+  if (files.length > MAX_MERGED_REPORTS) {
+    throw new UsageError(
+      `${files.length} reports are more than the ${MAX_MERGED_REPORTS} one merge takes`,
+    );
+  }
+  if (files.filter((f) => standardStream(f, "input") === "stdin").length > 1) {
+    throw new UsageError("Only one report can be read from stdin");
+  }
+  const targets = await reportTargets(ctx, FORMATS, { files, what: "report" });
   let run: MergedRun;
   try {
+    const reports: VantageReport[] = [];
+    for (const file of files) {
+      reports.push(parseReport(await readInput(ctx.io, file, "report"), file));
+    }
     run = mergeReports(reports, { failOn });
   } catch (error) {
-    if (error instanceof MergeError) throw new UsageError(error.message);
-    throw error;
+    if (!(error instanceof MergeError)) throw error;
+    return await reportBadReport(ctx, error);
   }
-  const stdoutTaken = ctx.json || onStdout.length > 0;
+  const stdoutTaken = ctx.json ||
+    targets.some((t) => t.to.kind === "stream" && t.to.stream === "stdout");
   if (!ctx.quiet) await printMatrix(ctx, run, stdoutTaken ? "stderr" : "stdout");
   if (ctx.json) await ctx.out.line(JSON.stringify(mergedJsonReport(run)));
   for (const target of targets) {
@@ -178,25 +146,47 @@ async function mergeCommand(ctx: Context): Promise<number> {
   return mergeCounts(run).failing > 0 ? ExitCode.CheckFailed : ExitCode.Ok;
 }
 
-/** The longest vantage point name a column shows; longer ones are cut, with `~`. */
+/**
+ * A report that cannot be merged (malformed, of another spec, a vantage point twice): exit 2 as
+ * for a spec file's problems, `error: ...` without the usage hint (the command line was right).
+ */
+async function reportBadReport(ctx: Context, error: MergeError): Promise<number> {
+  await ctx.out.error(error.message);
+  if (ctx.json) await writeJsonResult(ctx, {}, { error: error.message, exit_code: ExitCode.Usage });
+  return ExitCode.Usage;
+}
+
+/** The longest vantage point name a column shows; longer ones are cut in the middle, with `~`. */
 const MAX_COLUMN_NAME = 20;
 /** The widest check name column. */
 const MAX_NAME_WIDTH = 40;
+/** The most characters of a report's text (a name, a target, an error) that one line shows. */
+const MAX_SHOWN = 500;
 
-/** The terminal's width: `COLUMNS`, else the terminal's own, else 100. */
+/** The matrix's width: `COLUMNS`, else the terminal's own, else 100 (a CI log). */
 function widthOf(ctx: Context, stream: "stdout" | "stderr"): number {
   const columns = Number(ctx.io.env("COLUMNS"));
   if (Number.isInteger(columns) && columns > 0) return columns;
-  try {
-    const terminal = stream === "stdout" ? Deno.stdout : Deno.stderr;
-    if (terminal.isTerminal()) return Deno.consoleSize().columns;
-  } catch {
-    // not a terminal after all
-  }
-  return 100;
+  return terminalWidth(stream) ?? 100;
 }
 
-/** The matrix, the checks that differ, and the counts. */
+/**
+ * The columns' headers: each name cut in the middle to `max` characters, its end kept (where
+ * `node-7` and `eu-west-1` differ); names that would still read alike are shown whole.
+ */
+function columnHeaders(names: readonly string[], max: number): string[] {
+  const cut = names.map((name) => {
+    const chars = [...name];
+    if (chars.length <= max) return name;
+    const head = Math.floor((max - 1) / 2);
+    return `${chars.slice(0, head).join("")}~${
+      chars.slice(chars.length - (max - 1 - head)).join("")
+    }`;
+  });
+  return names.map((name, i) => cut.indexOf(cut[i]!) !== cut.lastIndexOf(cut[i]!) ? name : cut[i]!);
+}
+
+/** The matrix, the checks that differ, and the counts; a report's text escaped to one line. */
 async function printMatrix(
   ctx: Context,
   run: MergedRun,
@@ -204,20 +194,21 @@ async function printMatrix(
 ): Promise<void> {
   const write = (text: string) => stream === "stdout" ? ctx.out.line(text) : ctx.out.note(text);
   const color = ctx.out.color &&
-    (stream === "stderr" || (ctx.io.stderrIsTerminal && Deno.stdout.isTerminal()));
+    (stream === "stderr" || (ctx.io.stderrIsTerminal && terminalWidth("stdout") !== undefined));
   const paint = (code: string, text: string) => color ? `\x1b[${code}m${text}\x1b[0m` : text;
+  const shown = (text: string) => oneLine(text, MAX_SHOWN);
   const length = (text: string) => [...text].length;
   const pad = (text: string, width: number) => text + " ".repeat(Math.max(0, width - length(text)));
-  const cut = (text: string, max: number) =>
-    length(text) <= max ? text : [...text].slice(0, max - 1).join("") + "~";
   const several = run.files.length > 1;
-  const label = (c: MergedRun["checks"][number]) => several ? `${c.file}: ${c.name}` : c.name;
+  const label = (c: MergedRun["checks"][number]) =>
+    shown(several ? `${c.file}: ${c.name}` : c.name);
   const nameWidth = Math.max(
     5,
     ...run.checks.map((c) => Math.min(MAX_NAME_WIDTH, length(label(c)))),
   );
-  const columns = run.vantages.map((v, i) => {
-    const header = cut(v.vantage, MAX_COLUMN_NAME);
+  const headers = columnHeaders(run.vantages.map((v) => shown(v.vantage)), MAX_COLUMN_NAME);
+  const columns = run.vantages.map((_, i) => {
+    const header = headers[i]!;
     const cells = run.checks.map((c) => cellText(c.views[i]!.entry));
     return { header, cells, width: Math.max(length(header), ...cells.map(length)) };
   });
@@ -261,17 +252,15 @@ async function printMatrix(
     await write("");
     await write(paint("1", "Differs between vantage points:"));
     for (const check of differing) {
-      await write(`  ${check.name} (${check.kind}, ${check.file}:${check.line})`);
+      await write(`  ${shown(`${check.name} (${check.kind}, ${check.file}:${check.line})`)}`);
       for (const group of distinctViews(check)) {
         const names = group.map((v) => v.vantage).join(", ");
         const entry = group[0]!.entry;
         const targets = new Set(group.map((v) => v.entry.target));
         const target = targets.size === 1 ? ` ${entry.target}` : "";
         const fingerprint = group[0]!.fingerprint;
-        await write(
-          `    ${names}:${target}${fingerprint ? ` [${fingerprint}]` : ""}`,
-        );
-        await write(`      ${viewText(group[0]!).replace(/[\r\n]+/g, " ")}`);
+        await write(`    ${shown(`${names}:${target}`)}${fingerprint ? ` [${fingerprint}]` : ""}`);
+        await write(`      ${shown(viewText(group[0]!))}`);
       }
     }
   }

@@ -35,11 +35,15 @@ const FORMATS = ["junit", "tap", "json", "openmetrics"] as const;
 
 export type Format = typeof FORMATS[number];
 
-interface ReportTarget {
-  format: Format;
+/** A `--report FORMAT=PATH`, checked. */
+export interface ReportTarget<F extends string = Format> {
+  /** FORMAT. */
+  format: F;
+  /** PATH. */
   path: string;
   /** `--report "junit=r.xml"`, for messages. */
   label: string;
+  /** Where it goes. */
   to: OutputTarget;
 }
 
@@ -117,20 +121,7 @@ export async function planFrom(ctx: Context): Promise<CheckPlan> {
     vars.set(name, text.slice(eq + 1));
   }
   const nameText = args.string("name");
-  const reports: ReportTarget[] = [];
-  for (const text of args.strings("report")) reports.push(await reportTarget(text));
-  const onStdout = reports.filter((r) => r.to.kind === "stream" && r.to.stream === "stdout");
-  if (onStdout.length + (ctx.json ? 1 : 0) > 1) {
-    throw new UsageError(
-      "Only one report can go to stdout (--json is the json report on stdout)",
-    );
-  }
-  refuseSameFile(reports.map((r) => ({ label: r.label, target: r.to })));
-  for (const file of files) {
-    const identity = standardStream(file, "input") ? undefined : await fileIdentityOf(file);
-    const report = reports.find((r) => r.to.kind !== "stream" && r.to.identity === identity);
-    if (report) throw new UsageError(`Cannot write ${report.label}: it is the spec file "${file}"`);
-  }
+  const reports = await reportTargets(ctx, FORMATS, { files, what: "spec file" });
   const timeout = args.duration("timeout", 0);
   const tags = args.strings("tag");
   if (tags.includes("")) throw new UsageError('Invalid --tag "": empty tag');
@@ -256,20 +247,46 @@ export function parseListen(text: string): ListenAddress {
 }
 
 /**
- * Checks a `--report FORMAT=PATH` before anything runs, as `get -o` is checked; missing folders
- * are made when the report is written (curl's `--create-dirs`).
+ * Checks every `--report FORMAT=PATH` of a command before anything runs, as `get -o` is checked
+ * (missing folders are made when a report is written: curl's `--create-dirs`): FORMAT one of
+ * `formats`, at most one report on stdout (none with `--json`, which is the json report there),
+ * no two to one file, and none to one of the command's input `files` (each a `what`).
+ *
+ * @throws {UsageError} Naming the `--report` that cannot be.
  */
-async function reportTarget(text: string): Promise<ReportTarget> {
-  const eq = text.indexOf("=");
-  const format = (eq < 0 ? text : text.slice(0, eq)) as Format;
-  if (eq < 0 || !FORMATS.includes(format)) {
+export async function reportTargets<F extends string>(
+  ctx: Context,
+  formats: readonly F[],
+  inputs: { files: readonly string[]; what: string },
+): Promise<ReportTarget<F>[]> {
+  const reports: ReportTarget<F>[] = [];
+  for (const text of ctx.args.strings("report")) {
+    const eq = text.indexOf("=");
+    const format = (eq < 0 ? text : text.slice(0, eq)) as F;
+    if (eq < 0 || !formats.includes(format)) {
+      throw new UsageError(
+        `Invalid --report "${text}": expected FORMAT=PATH with FORMAT one of ${formats.join(", ")}`,
+      );
+    }
+    const path = text.slice(eq + 1);
+    const label = `--report "${text}"`;
+    reports.push({ format, path, label, to: await checkOutput(path, { label, createDirs: true }) });
+  }
+  const onStdout = reports.filter((r) => r.to.kind === "stream" && r.to.stream === "stdout");
+  if (onStdout.length + (ctx.json ? 1 : 0) > 1) {
     throw new UsageError(
-      `Invalid --report "${text}": expected FORMAT=PATH with FORMAT one of ${FORMATS.join(", ")}`,
+      "Only one report can go to stdout (--json is the json report on stdout)",
     );
   }
-  const path = text.slice(eq + 1);
-  const label = `--report "${text}"`;
-  return { format, path, label, to: await checkOutput(path, { label, createDirs: true }) };
+  refuseSameFile(reports.map((r) => ({ label: r.label, target: r.to })));
+  for (const file of inputs.files) {
+    const identity = standardStream(file, "input") ? undefined : await fileIdentityOf(file);
+    const report = reports.find((r) => r.to.kind !== "stream" && r.to.identity === identity);
+    if (report) {
+      throw new UsageError(`Cannot write ${report.label}: it is the ${inputs.what} "${file}"`);
+    }
+  }
+  return reports;
 }
 
 /** Reads and checks every spec file; all their problems at once. */

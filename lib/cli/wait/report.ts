@@ -17,6 +17,7 @@ import type { Io } from "../output.ts";
 import { outcomeTail, writeJsonResult } from "../result.ts";
 import type { ChildOutcome } from "./child.ts";
 import type { WaitPlan } from "./plan.ts";
+import { terminalWidth } from "../width.ts";
 
 /** The error a finished wait ends with, or `undefined` when it succeeded. */
 export function failureOf(plan: WaitPlan, result: WaitResult): Error | undefined {
@@ -110,13 +111,8 @@ export class StatusBoard implements Disposable {
   constructor(io: Io, targets: Target[]) {
     this.#io = io;
     this.#lines = new Map(targets.map((t) => [t.text, `${formatTargetName(t)}: waiting`]));
-    let columns = 80;
-    try {
-      columns = Deno.consoleSize().columns;
-    } catch {
-      // not a terminal after all: 80 columns
-    }
-    this.#width = Math.max(20, columns - 1);
+    // Not a terminal after all: 80 columns.
+    this.#width = Math.max(20, (terminalWidth("stderr") ?? 80) - 1);
     this.#draw();
   }
 
