@@ -59,6 +59,7 @@ const SECTIONS: BenchSection[] = [
   { name: "tls", run: async (ctx) => (await import("./bench_tls.ts")).run(ctx) },
   { name: "wait", run: async (ctx) => (await import("./bench_wait.ts")).run(ctx) },
   { name: "monitor", run: async (ctx) => (await import("./bench_monitor.ts")).run(ctx) },
+  { name: "check", run: async (ctx) => (await import("./bench_check.ts")).run(ctx) },
 ];
 
 function print(line: string): void {
