@@ -65,27 +65,43 @@ export async function run(ctx: BenchContext): Promise<void> {
   }
   const floorScript = `${ctx.root}scripts/bench_check_floor.ts`;
   const deno = [Deno.execPath(), "run", "-q", "--allow-net=127.0.0.1"];
-  const listener = await startServer(ctx.pin(0, [...deno, floorScript, "listen"]), firstLinePort);
+  const listen = () => startServer(ctx.pin(0, [...deno, floorScript, "listen"]), firstLinePort);
   const dir = await Deno.makeTempDir({ prefix: "sockit-bench-check-" });
-  try {
+  const spec = `${dir}/checks.yaml`;
+  const writeSpec = async (port: number) => {
     const lines = ["version: 1", "checks:"];
     for (let i = 0; i < checks; i++) {
-      lines.push(`  - { name: check-${i}, tcp: { host: 127.0.0.1, port: ${listener.port} } }`);
+      lines.push(`  - { name: check-${i}, tcp: { host: 127.0.0.1, port: ${port} } }`);
     }
-    const spec = `${dir}/checks.yaml`;
     await Deno.writeTextFile(spec, lines.join("\n") + "\n");
-    const commands: Array<[string, string[]]> = [
-      ["sockit", [...ctx.sockit, "check", "--jobs", String(JOBS), "-q", spec]],
-      ["floor", [...deno, floorScript, String(listener.port), String(checks), String(JOBS)]],
-      ["validate", [...ctx.sockit, "check", "--validate", "-q", spec]],
-      ["version", [...ctx.sockit, "--version"]],
+  };
+  try {
+    // Each run that connects gets a fresh listener on a port of its own: the listener closes
+    // first, so every connection leaves it a TIME_WAIT entry, and a later run whose client port
+    // met one would wait a second for its SYN to be sent again.
+    const commands: Array<[string, (port: number) => string[]]> = [
+      ["sockit", () => [...ctx.sockit, "check", "--jobs", String(JOBS), "-q", spec]],
+      ["floor", (port) => [...deno, floorScript, String(port), String(checks), String(JOBS)]],
+      ["validate", () => [...ctx.sockit, "check", "--validate", "-q", spec]],
+      ["version", () => [...ctx.sockit, "--version"]],
     ];
+    const connects = new Set(["sockit", "floor"]);
+    const once = async ([label, cmd]: [string, (port: number) => string[]]): Promise<Run> => {
+      if (!connects.has(label)) return await measure(ctx.pin(1, cmd(0)), `${dir}/time`);
+      const listener = await listen();
+      try {
+        await writeSpec(listener.port);
+        return await measure(ctx.pin(1, cmd(listener.port)), `${dir}/time`);
+      } finally {
+        await listener.stop();
+      }
+    };
     const runs = new Map<string, Run[]>(commands.map(([label]) => [label, []]));
     // A warm-up of each, unmeasured: the first run pays for the page cache.
-    for (const [, cmd] of commands) await measure(ctx.pin(1, cmd), `${dir}/time`);
+    for (const command of commands) await once(command);
     for (let round = 0; round < rounds; round++) {
-      for (const [label, cmd] of rotated(commands, round)) {
-        runs.get(label)!.push(await measure(ctx.pin(1, cmd), `${dir}/time`));
+      for (const command of rotated(commands, round)) {
+        runs.get(command[0])!.push(await once(command));
       }
     }
     const of = (label: string, field: keyof Run) => runs.get(label)!.map((r) => r[field]);
@@ -128,7 +144,6 @@ export async function run(ctx: BenchContext): Promise<void> {
         `(CPU: ${loaderCpu.toFixed(0)} ms, ${(100 * loaderCpu / cpu("sockit")).toFixed(0)}%)`,
     );
   } finally {
-    await listener.stop();
     await Deno.remove(dir, { recursive: true });
   }
 }
