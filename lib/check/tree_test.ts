@@ -3,6 +3,7 @@
  * problems found before any check is read (JSON syntax, a second document, an empty file, depth).
  */
 import assert from "node:assert/strict";
+import process from "node:process";
 import { formatOf, jsonSyntaxError, readTree } from "./tree.ts";
 
 Deno.test("readTree() gives every key and value the line and column it is written at", () => {
@@ -85,4 +86,26 @@ Deno.test("formatOf() reads .json in any case as JSON and every other name as YA
   assert.equal(formatOf("checks.json"), "json");
   assert.equal(formatOf("checks.yml"), "yaml");
   assert.equal(formatOf("json"), "yaml");
+});
+
+Deno.test("readTree() reads no environment variable per token of the file", () => {
+  // The Node build of the YAML parser checks process.env.LOG_TOKENS for every lexical token,
+  // and under Deno every such read is a permission-checked call into the runtime.
+  const lines = ["version: 1", "checks:"];
+  for (let i = 0; i < 200; i++) lines.push(`  - { name: c${i}, tcp: { host: h, port: 1 } }`);
+  let reads = 0;
+  const env = process.env;
+  process.env = new Proxy({}, {
+    get: () => {
+      reads++;
+      return undefined;
+    },
+  });
+  try {
+    const { problems } = readTree(lines.join("\n") + "\n", "yaml");
+    assert.deepEqual(problems, []);
+  } finally {
+    process.env = env;
+  }
+  assert.ok(reads < 10, `${reads} reads of process.env`);
 });
