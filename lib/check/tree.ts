@@ -83,7 +83,7 @@ export interface ReadTreeOptions {
   /**
    * How many checks are read at a time, when the list of checks ends the file (see
    * {@linkcode readTree}); 0 reads the whole file at once. The tree is the same either way.
-   * @default {100}
+   * @default {25}
    */
   batch?: number;
 }
@@ -168,7 +168,7 @@ export function readTree(
 }
 
 /** How many checks {@linkcode readTree} reads at a time by default. */
-const BATCH = 100;
+const BATCH = 25;
 
 /** What the YAML library made of a text: its document, a second one if any, or too deep. */
 interface Composed {
