@@ -207,48 +207,93 @@ function compose(text: string, lines: LineCounter | undefined, outer = 0): Compo
  * has a problem or an alias.
  */
 function readInBatches(text: string, batch: number): SpecNode | undefined {
+  const batched = readTreeInBatches(text, batch);
+  if (batched === undefined) return undefined;
+  const items: SpecNode[] = [];
+  for (const item of batched.items) {
+    if (item === undefined) return undefined;
+    items.push(item);
+  }
+  batched.list.items = items;
+  return batched.root;
+}
+
+/** A spec file read a batch of checks at a time by {@linkcode readTreeInBatches}. */
+export interface BatchedTree {
+  /** The file's root mapping, whose last key is `checks`, holding {@linkcode BatchedTree.list}. */
+  root: SpecNode;
+  /** The list of checks, with no items: they come from {@linkcode BatchedTree.items}. */
+  list: SpecNode & { type: "seq" };
+  /**
+   * The list's items, each batch read as the one before it has been taken, so that a reader
+   * that is done with each check as it takes it holds one batch's syntax at a time. An
+   * `undefined` says that a batch cannot be read on its own (a problem, an alias, too deep) and
+   * ends the items: read the whole file with {@linkcode readTree} then.
+   */
+  items: Iterable<SpecNode | undefined>;
+}
+
+/**
+ * Reads the part of a YAML spec file before its list of checks, and gives the list's items a
+ * batch at a time (see {@linkcode readTree}); `undefined` when the list of checks does not end
+ * the file, as `checks:` at the start of a line and then its items, or when the part before it
+ * has a problem or an alias.
+ *
+ * @example
+ * ```ts
+ * import { readTreeInBatches } from "./tree.ts";
+ * import assert from "node:assert/strict";
+ * const batched = readTreeInBatches("version: 1\nchecks:\n  - a\n  - b\n  - c\n", 2)!;
+ * assert.deepEqual([...batched.items].map((item) => item?.pos), [
+ *   { line: 3, col: 5 },
+ *   { line: 4, col: 5 },
+ *   { line: 5, col: 5 },
+ * ]);
+ * ```
+ */
+export function readTreeInBatches(text: string, batch = BATCH): BatchedTree | undefined {
   // A lone CR ends a line for YAML but not for the split below; a directive (%YAML 1.1) would
   // change how the batches after it are read.
   if (/\r(?!\n)/.test(text) || /^%/m.test(text)) return undefined;
-  const items = itemStarts(text);
-  if (items === undefined || items.length < 2) return undefined;
+  const split = itemStarts(text);
+  if (split === undefined || split.starts.length < 2) return undefined;
+  const { starts } = split;
   const lines = new LineCounter();
   lines.addNewLine(0);
   for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) {
     lines.addNewLine(at + 1);
   }
+  // The head's empty value of `checks` counts as the list does in the whole file.
   const budget = { nodes: MAX_NODES };
-  const head = readPart(text.slice(0, items[0]), 0, lines, budget);
+  const head = readPart(text.slice(0, starts[0]), 0, lines, budget);
   const last = head?.root.type === "map" ? head.root.entries.at(-1) : undefined;
   if (
     last?.key !== "checks" || last.value.type !== "scalar" || last.value.value !== null ||
     last.value.source !== ""
   ) return undefined;
-  const list: SpecNode[] = [];
-  let listPos: SourcePos | undefined;
+  const { line, col } = lines.linePos(split.firstDash);
+  const list: SpecNode & { type: "seq" } = { type: "seq", pos: { line, col }, items: [] };
+  last.value = list;
   // The root mapping stands around each batch, as it does around the list in the whole file.
   const around = [head!.root];
-  for (let i = 0; i < items.length; i += batch) {
-    const base = items[i]!;
-    const part = readPart(text.slice(base, items[i + batch] ?? text.length), base, lines, budget, {
-      around,
-      listPos,
-    });
-    if (part === undefined || part.root.type !== "seq") return undefined;
-    listPos ??= part.root.pos;
-    for (const item of part.root.items) list.push(item);
+  function* items(): Generator<SpecNode | undefined> {
+    for (let i = 0; i < starts.length; i += batch) {
+      const base = starts[i]!;
+      const source = text.slice(base, starts[i + batch] ?? text.length);
+      const part = readPart(source, base, lines, budget, { around, listPos: list.pos });
+      if (part === undefined || part.root.type !== "seq") return yield undefined;
+      yield* part.root.items;
+    }
   }
-  if (budget.nodes < 0) return undefined;
-  last.value = { type: "seq", pos: listPos!, items: list };
-  return head!.root;
+  return { root: head!.root, list, items: items() };
 }
 
 /**
  * The offsets where the items of the file's last key, `checks:` at the start of a line, start:
- * each a line that starts with `-` at the list's indentation; `undefined` when the file does not
- * end with that list (a line less indented than its items that is neither blank nor a comment).
+ * each a line that starts with `-` at the list's indentation (and where the first `-` is);
+ * `undefined` when the file does not end with that list (a line less indented than its items that is neither blank nor a comment).
  */
-function itemStarts(text: string): number[] | undefined {
+function itemStarts(text: string): { starts: number[]; firstDash: number } | undefined {
   const key = /^checks:[ \t]*(?:#.*)?\r?$/m.exec(text);
   if (!key) return undefined;
   const starts: number[] = [];
@@ -266,7 +311,7 @@ function itemStarts(text: string): number[] | undefined {
     } else if (indent === -1 || spaces <= indent) return undefined;
     start = end + 1;
   }
-  return starts;
+  return starts.length > 0 ? { starts, firstDash: starts[0]! + indent } : undefined;
 }
 
 /** A part of a file read on its own by {@linkcode readInBatches}. */
@@ -278,14 +323,14 @@ interface Part {
 /**
  * Reads `source`, which stands at `base` in the file, into a tree; `undefined` when it has any
  * problem, an alias, or nests too deep. With `list`, it is a batch of the list of checks: its
- * root is that list, which stands in `around` and is written at `listPos` (once known).
+ * root is that list, which stands in `around` and is written at `listPos`.
  */
 function readPart(
   source: string,
   base: number,
   lines: LineCounter,
   budget: { nodes: number },
-  list?: { around: unknown[]; listPos: SourcePos | undefined },
+  list?: { around: unknown[]; listPos: SourcePos },
 ): Part | undefined {
   const pos = (offset: number | undefined): SourcePos => {
     const { line, col } = lines.linePos(base + (offset ?? 0));
@@ -309,8 +354,7 @@ function readPart(
   let root: SpecNode;
   if (list && isSeq(doc.contents)) {
     // The list itself, whose empty items stand where the whole list does.
-    const at = list.listPos ?? pos(doc.contents.range?.[0]);
-    reader.nodes--;
+    const at = list.listPos;
     reader.open.push(doc.contents);
     const items = doc.contents.items.map((item): SpecNode =>
       item === null ? { type: "scalar", pos: at, value: null, source: "" } : toNode(reader, item)
