@@ -60,6 +60,7 @@ const SECTIONS: BenchSection[] = [
   { name: "wait", run: async (ctx) => (await import("./bench_wait.ts")).run(ctx) },
   { name: "monitor", run: async (ctx) => (await import("./bench_monitor.ts")).run(ctx) },
   { name: "merge", run: async (ctx) => (await import("./bench_merge.ts")).run(ctx) },
+  { name: "check", run: async (ctx) => (await import("./bench_check.ts")).run(ctx) },
 ];
 
 function print(line: string): void {

@@ -10,8 +10,8 @@
  *
  * @module
  */
-import { formatOf, readTree } from "./tree.ts";
-import type { SpecProblem } from "./tree.ts";
+import { formatOf, readTree, readTreeInBatches } from "./tree.ts";
+import type { SpecNode, SpecProblem } from "./tree.ts";
 import { readSpec } from "./spec/checks.ts";
 import { SpecReader } from "./spec/reader.ts";
 import type { CheckSpec, LoadSpecOptions } from "./spec/schema.ts";
@@ -62,13 +62,45 @@ export class SpecError extends TypeError {
  * ```
  */
 export async function loadSpec(text: string, options: LoadSpecOptions): Promise<CheckSpec> {
-  const { root, problems } = readTree(text, options.format ?? formatOf(options.file));
+  const format = options.format ?? formatOf(options.file);
+  if (format === "yaml") {
+    const spec = await loadInBatches(text, options);
+    if (spec !== undefined) return spec;
+  }
+  const { root, problems } = readTree(text, format, { batch: 0 });
   if (root === undefined) throw new SpecError(options.file, problems);
   const reader = new SpecReader(options, problems);
-  const spec = await readSpec(reader, root);
+  return checked(reader, await readSpec(reader, root));
+}
+
+/** The spec read, or a {@linkcode SpecError} with every problem the reader found, in file order. */
+function checked(reader: SpecReader, spec: CheckSpec | undefined): CheckSpec {
   if (reader.problems.length > 0) {
     const sorted = [...reader.problems].sort((a, b) => a.line - b.line || a.col - b.col);
-    throw new SpecError(options.file, sorted, reader.secretValues);
+    throw new SpecError(reader.options.file, sorted, reader.secretValues);
   }
   return spec!;
+}
+
+/**
+ * Reads a spec whose checks are read a batch at a time (see `readTree`), each check as its batch
+ * comes, so that no more than one batch's syntax is held at once; `undefined` when the file
+ * cannot be read so, or a batch cannot be read on its own: it is read whole then.
+ */
+async function loadInBatches(
+  text: string,
+  options: LoadSpecOptions,
+): Promise<CheckSpec | undefined> {
+  const batched = readTreeInBatches(text);
+  if (batched === undefined) return undefined;
+  let whole = true;
+  function* items(): Generator<SpecNode> {
+    for (const item of batched!.items) {
+      if (item === undefined) return void (whole = false);
+      yield item;
+    }
+  }
+  const reader = new SpecReader(options, []);
+  const spec = await readSpec(reader, batched.root, items());
+  return whole ? checked(reader, spec) : undefined;
 }

@@ -96,3 +96,51 @@ Deno.test("a cacert without a whole PEM certificate block, a bad resolve entry a
     '8:43: unknown record type "MXX": use A, AAAA, CNAME, MX, NS, SOA, TXT, SRV, PTR, CAA or TYPEnnn',
   ]);
 });
+
+/** A spec of `count` checks of every kind; `broken` gives some of them a problem. */
+function manyChecks(count: number, broken: boolean): string {
+  const lines = [
+    "version: 1",
+    "vars: { HOST: vars.test }",
+    "secrets: [TOKEN]",
+    "defaults: { timeout: 2s }",
+    "checks:",
+  ];
+  for (let i = 0; i < count; i++) {
+    if (broken && i % 23 === 5) lines.push(`  - { name: c${i}, tcp: { host: h, port: 0 } }`);
+    else if (broken && i % 31 === 7) lines.push(`  - { name: c${i}, tcp: { host: h, prot: 1 } }`);
+    else if (broken && i === count - 1) lines.push(`  - { name: c0, tcp: { host: h, port: 1 } }`);
+    else if (i % 3 === 0) {
+      lines.push(`  - { name: c${i}, tcp: { host: "\${HOST}", port: ${i + 1} } }`);
+    } else if (i % 3 === 1) {
+      lines.push(`  - name: c${i}`, `    http:`, `      url: "http://\${HOST}/\${TOKEN}"`);
+      lines.push(`    expect: { status: 200, body_contains: ok }`, `    tags: [web]`);
+    } else lines.push(`  - { name: c${i}, dns: { name: n${i}.test, type: A } }`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The same spec as the whole file gives it: a key after the list keeps it from batches. */
+function readWhole(text: string): string {
+  return text + "$schema: https://example.test/schema.json\n";
+}
+
+Deno.test("a spec's checks read a batch at a time are the checks and problems of the whole file", async () => {
+  const env = (name: string) => name === "TOKEN" ? "s3cr3t-token" : undefined;
+  const spec = manyChecks(80, false);
+  // Each check's matchers are functions of their own: compared by what they are made of.
+  const shown = (value: unknown) =>
+    JSON.stringify(value, (_, v) => typeof v === "function" ? String(v) : v, 1);
+  assert.equal(
+    shown(await loadSpec(spec, options({ env }))),
+    shown(await loadSpec(readWhole(spec), options({ env }))),
+  );
+  const broken = manyChecks(80, true);
+  const found = await problems(broken, { env });
+  assert.ok(found.length >= 5, found.join("\n"));
+  assert.deepEqual(found, await problems(readWhole(broken), { env }));
+  // A problem in the YAML of one batch: the whole file is read, and says so.
+  const bad = spec.replace("  - { name: c60,", "  - { name: c60,, ");
+  assert.deepEqual(await problems(bad, { env }), await problems(readWhole(bad), { env }));
+  assert.equal((await problems(bad, { env })).length > 0, true);
+});

@@ -48,8 +48,15 @@ interface Defaults {
   retry: RetrySchedule;
 }
 
-/** Reads a whole spec file's tree; undefined when it has no list of checks to read. */
-export async function readSpec(reader: SpecReader, root: SpecNode): Promise<CheckSpec | undefined> {
+/**
+ * Reads a whole spec file's tree; undefined when it has no list of checks to read. `items`: the
+ * list's items when they come apart from the tree (a batch at a time), its own otherwise.
+ */
+export async function readSpec(
+  reader: SpecReader,
+  root: SpecNode,
+  items?: Iterable<SpecNode>,
+): Promise<CheckSpec | undefined> {
   const top = reader.map(root, "the file", TOP_KEYS, "a spec file");
   if (!top) return undefined;
   const version = top.get("version");
@@ -72,13 +79,15 @@ export async function readSpec(reader: SpecReader, root: SpecNode): Promise<Chec
     reader.problem(list.pos, `"checks" must be a list, not ${describe(list)}`);
     return undefined;
   }
-  if (list.items.length === 0) reader.problem(list.pos, '"checks" is empty: give at least one');
   const checks: CheckDef[] = [];
   const names = new Map<string, SourcePos>();
-  for (const item of list.items) {
+  let count = 0;
+  for (const item of items ?? list.items) {
+    count++;
     const check = await reader.readingCheck(() => readCheck(reader, item, defaults, names));
     if (check) checks.push(check);
   }
+  if (count === 0) reader.problem(list.pos, '"checks" is empty: give at least one');
   return {
     file: reader.options.file,
     checks,
