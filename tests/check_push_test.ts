@@ -73,6 +73,36 @@ Deno.test({
 });
 
 Deno.test({
+  name: "check --push puts a vantage point or a job named . or .. in a group of that name",
+  ignore: noGateway,
+  async fn() {
+    await withSpec(async (spec, dir) => {
+      await using gateway = await startPushgateway({ dir });
+      for (const [job, vantage] of [["sockit", "."], ["sockit", ".."], ["..", "a"]]) {
+        const run = await runSockit([
+          "check",
+          "--vantage",
+          vantage!,
+          "--push",
+          gateway.url,
+          "--push-job",
+          job!,
+          spec,
+        ]);
+        assert.equal(run.code, 0, run.err);
+      }
+      const groups = (await gateway.groups()).map((g) => g.labels);
+      const key = (labels: Record<string, string>) => `${labels.job} ${labels.vantage}`;
+      assert.deepEqual(groups.sort((a, b) => key(a).localeCompare(key(b))), [
+        { job: "..", vantage: "a" },
+        { job: "sockit", vantage: "." },
+        { job: "sockit", vantage: ".." },
+      ]);
+    });
+  },
+});
+
+Deno.test({
   name: "check --push-job names the pushed group's job",
   ignore: noGateway,
   async fn() {

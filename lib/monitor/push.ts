@@ -18,6 +18,7 @@ import { isRetryableError, isRetryableStatus } from "../http/retry.ts";
 import { parseHttpUrl, withBasicAuthorization } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { METRICS_CONTENT_TYPES } from "../metrics/render.ts";
+import { encodeBase64 } from "../text/base64.ts";
 
 /**
  * How a push is retried unless told otherwise: three attempts in all, 1 s then 2 s apart (the
@@ -39,15 +40,15 @@ const QUOTED_ANSWER_CHARS = 300;
 
 /**
  * One segment pair of a Pushgateway path: `name/value`, the value URI-encoded, or
- * `name@base64/VALUE` (RFC 4648's URL-safe alphabet) when it holds a `/` or is empty, which
- * plain encoding cannot carry.
+ * `name@base64/VALUE` (RFC 4648's URL-safe alphabet) when plain encoding cannot carry it: a value
+ * that holds a `/`, is empty, or is `.` or `..` (a dot segment, which URL parsing drops).
  */
 function groupingSegment(name: string, value: string): string {
   if (value === "") return `${name}@base64/=`;
-  if (!value.includes("/")) return `${name}/${encodeURIComponent(value)}`;
-  const bytes = new TextEncoder().encode(value);
-  const base64 = btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_");
-  return `${name}@base64/${base64}`;
+  if (!value.includes("/") && value !== "." && value !== "..") {
+    return `${name}/${encodeURIComponent(value)}`;
+  }
+  return `${name}@base64/${encodeBase64(value, { alphabet: "url" })}`;
 }
 
 /**

@@ -25,6 +25,24 @@ Deno.test("pushUrl() encodes a value with a slash or an empty one in base64, oth
   assert.throws(() => pushUrl("ftp://gw.test/", "j"), TypeError);
 });
 
+Deno.test("pushUrl() encodes a dot segment or a job holding one in base64, which URL parsing would drop", () => {
+  const url = (job: string, vantage: string) => pushUrl("http://gw.test", job, { vantage }).target;
+  assert.equal(url("j", "."), "/metrics/job/j/vantage@base64/Lg==");
+  assert.equal(url("j", ".."), "/metrics/job/j/vantage@base64/Li4=");
+  assert.equal(url(".", "a"), "/metrics/job@base64/Lg==/vantage/a");
+  assert.equal(url("..", "a"), "/metrics/job@base64/Li4=/vantage/a");
+  // Other dots are plain: only a whole segment of one or two dots is a dot segment.
+  assert.equal(url("j", "..."), "/metrics/job/j/vantage/...");
+  assert.equal(url("j", ".a."), "/metrics/job/j/vantage/.a.");
+});
+
+Deno.test("pushUrl() encodes a job of 200,000 characters holding a slash", () => {
+  const job = `${"a".repeat(200_000)}/x`;
+  const target = pushUrl("http://gw.test", job).target;
+  assert.ok(target.startsWith("/metrics/job@base64/YWFh"), target.slice(0, 40));
+  assert.ok(target.endsWith("YWEveA=="), target.slice(-10));
+});
+
 Deno.test("pushMetrics() PUTs the exposition as text 0.0.4 to the group's URL", async () => {
   await using server = serveRequests([OK]);
   const result = await pushMetrics(server.url.origin, {
