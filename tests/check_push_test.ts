@@ -210,7 +210,7 @@ Deno.test("check --push retries a gateway that answers 503 twice, then pushes: e
   });
 });
 
-Deno.test("check refuses a --push URL that is not http or https, or has a query, before running", async () => {
+Deno.test("check refuses a --push URL that is not http or https or has a query, and a --push-job no vantage point could be named, before running", async () => {
   const cases: Array<[string[], RegExp]> = [
     [
       ["--push", "ftp://gw:9091"],
@@ -221,7 +221,15 @@ Deno.test("check refuses a --push URL that is not http or https, or has a query,
       ["--push", "http://gw/?a=1"],
       /^error: Invalid --push "http:\/\/gw\/\?a=1": a Pushgateway URL takes no query/,
     ],
-    [["--push", "http://gw", "--push-job", ""], /^error: Invalid --push-job "": empty name/],
+    [["--push", "http://gw", "--push-job", ""], /^error: Invalid --push-job "": it is empty\n/],
+    [
+      ["--push", "http://gw", "--push-job", `${"a".repeat(130_000)}/x`],
+      /^error: Invalid --push-job "a{60}\.\.\.": it is 130002 characters long, over the 256 allowed\n/,
+    ],
+    [
+      ["--push", "http://gw", "--push-job", "a\tb"],
+      /^error: Invalid --push-job "a\\tb": .*U\+0009/,
+    ],
     [["--push-job", "x"], /--push-job.*--push/],
     [["--push", "http://gw", "--push-cacert", "/nonexistent.pem"], /--push-cacert/],
   ];
