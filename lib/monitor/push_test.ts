@@ -126,3 +126,39 @@ Deno.test("pushMetrics() sends a gateway URL's user and password as Basic author
   assert.doesNotMatch(result.url, /ann|pw/);
   assert.match(server.requests[0]!, /\r\nAuthorization: Basic YW5uOnB3\r\n/);
 });
+
+Deno.test("pushMetrics() says only why an attempt ran out of time: the caller names the URL", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held = listener.accept();
+  const result = await pushMetrics(`http://127.0.0.1:${listener.addr.port}`, {
+    job: "j",
+    body: "a 1\n",
+    timeoutMs: 50,
+    retry: { attempts: 1, firstPauseMs: 0 },
+  });
+  (await held).close();
+  assert.deepEqual([result.ok, result.attempts, result.error], [false, 1, "timed out after 50ms"]);
+});
+
+Deno.test("pushMetrics() tells of each attempt as it starts, and makes none once its signal aborted", async () => {
+  const unavailable = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
+  await using server = serveRequests([unavailable, OK]);
+  const started: number[] = [];
+  const result = await pushMetrics(server.url, {
+    job: "j",
+    body: "a 1\n",
+    retry: FAST,
+    onAttempt: (attempt) => started.push(attempt),
+  });
+  assert.deepEqual([result.ok, started], [true, [1, 2]]);
+  const reason = new Error("stopped");
+  await assert.rejects(
+    pushMetrics(server.url, {
+      job: "j",
+      body: "a 1\n",
+      signal: AbortSignal.abort(reason),
+      onAttempt: () => assert.fail("an attempt started"),
+    }),
+    (error) => error === reason,
+  );
+});
