@@ -5,8 +5,8 @@
  * monitor's pushes, once per interval and once as it stops.
  */
 import assert from "node:assert/strict";
-import { closedPort, runSockit } from "./_helpers.ts";
-import { ReplayServer } from "./_http.ts";
+import { closedPort, runSockit, spawnSockit } from "./_helpers.ts";
+import { ReplayServer, SilentServer } from "./_http.ts";
 import { MonitorProcess } from "./_monitor.ts";
 import { hasPushgateway, startPushgateway } from "./_prometheus.ts";
 
@@ -210,6 +210,67 @@ Deno.test("check --push retries a gateway that answers 503 twice, then pushes: e
   });
 });
 
+Deno.test("check --timeout bounds the push too: a gateway that never answers fails it in what is left, exit 9 or 1", async () => {
+  await using silent = new SilentServer();
+  const run = (failing: boolean) =>
+    withSpec(async (spec) => {
+      const started = performance.now();
+      const result = await runSockit([
+        "check",
+        "--json",
+        "--timeout",
+        "1s",
+        "--vantage=a",
+        "--push",
+        silent.url(),
+        spec,
+      ]);
+      const tookMs = performance.now() - started;
+      const url = silent.url("/metrics/job/sockit/vantage/a");
+      const why = "not finished within the run's --timeout of 1s";
+      assert.equal(result.err, `error: Cannot push the metrics to ${url}: ${why}\n`);
+      assert.deepEqual(JSON.parse(result.out).push, {
+        ok: false,
+        url,
+        status: null,
+        attempts: 1,
+        error: why,
+      });
+      assert.equal(result.code, failing ? 1 : 9);
+      // Each attempt alone has 10s, and three of them used to take over 30s.
+      assert.ok(tookMs < 8000, `took ${Math.round(tookMs)}ms`);
+    }, { failing });
+  await Promise.all([run(false), run(true)]);
+  assert.equal(silent.connections, 2, "one attempt each");
+});
+
+Deno.test("check --push interrupted during an attempt counts that attempt, and exits 130", async () => {
+  await using silent = new SilentServer();
+  await withSpec(async (spec) => {
+    const { process } = spawnSockit([
+      "check",
+      "--json",
+      "--vantage=a",
+      "--push",
+      silent.url(),
+      spec,
+    ]);
+    const out = new Response(process.stdout).text();
+    const err = new Response(process.stderr).text();
+    await silent.accepted;
+    process.kill("SIGINT");
+    const [status, stdout, stderr] = await Promise.all([process.status, out, err]);
+    assert.equal(status.code, 130, stderr);
+    assert.deepEqual(JSON.parse(stdout).push, {
+      ok: false,
+      url: silent.url("/metrics/job/sockit/vantage/a"),
+      status: null,
+      attempts: 1,
+      error: "interrupted",
+    });
+  });
+});
+
 Deno.test("check refuses a --push URL that is not http or https or has a query, and a --push-job no vantage point could be named, before running", async () => {
   const cases: Array<[string[], RegExp]> = [
     [
@@ -276,6 +337,24 @@ Deno.test({
       assert.equal(JSON.parse(events.at(-1)!).event, "stopped");
     });
   },
+});
+
+Deno.test("check --every --push gives its last push one attempt of at most --grace", async () => {
+  await using silent = new SilentServer();
+  await withSpec(async (spec) => {
+    await using monitor = await MonitorProcess.start(
+      ["--vantage", "node-1", "--grace", "300ms", "--push", silent.url(), spec],
+      { every: "1m" },
+    );
+    const { code, events, stderr } = await monitor.stop();
+    assert.equal(code, 9, stderr);
+    const url = silent.url("/metrics/job/sockit/vantage/node-1");
+    const why = "not finished within --grace of 300ms";
+    assert.match(stderr, new RegExp(`^error: Cannot push the metrics to ${url}: ${why}$`, "m"));
+    const pushes = events.map((line) => JSON.parse(line)).filter((e) => e.event === "push");
+    assert.deepEqual(pushes.map((e) => [e.ok, e.attempts, e.error]), [[false, 1, why]]);
+    assert.equal(silent.connections, 1);
+  });
 });
 
 Deno.test("check --every --push warns of each failed push and exits 9 when the last one fails", async () => {
