@@ -339,13 +339,15 @@ Deno.test({
   },
 });
 
-Deno.test("check --every --push gives its last push one attempt of at most --grace", async () => {
+Deno.test("check --every --push gives its last push one attempt of at most --grace, and exits 9 even with a check failing", async () => {
   await using silent = new SilentServer();
   await withSpec(async (spec) => {
     await using monitor = await MonitorProcess.start(
       ["--vantage", "node-1", "--grace", "300ms", "--push", silent.url(), spec],
       { every: "1m" },
     );
+    const result = await monitor.until((e) => e.event === "result");
+    assert.notEqual(result.status, "passed");
     const { code, events, stderr } = await monitor.stop();
     assert.equal(code, 9, stderr);
     const url = silent.url("/metrics/job/sockit/vantage/node-1");
@@ -354,7 +356,9 @@ Deno.test("check --every --push gives its last push one attempt of at most --gra
     const pushes = events.map((line) => JSON.parse(line)).filter((e) => e.event === "push");
     assert.deepEqual(pushes.map((e) => [e.ok, e.attempts, e.error]), [[false, 1, why]]);
     assert.equal(silent.connections, 1);
-  });
+    // A monitor's exit code never tells of its checks: the push's 9 hides no outcome of theirs.
+    assert.equal(JSON.parse(events.at(-1)!).event, "stopped");
+  }, { failing: true });
 });
 
 Deno.test("check --every --push warns of each failed push and exits 9 when the last one fails", async () => {
