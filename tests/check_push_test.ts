@@ -5,8 +5,8 @@
  * monitor's pushes, once per interval and once as it stops.
  */
 import assert from "node:assert/strict";
-import { closedPort, runSockit } from "./_helpers.ts";
-import { ReplayServer } from "./_http.ts";
+import { closedPort, runSockit, spawnSockit } from "./_helpers.ts";
+import { ReplayServer, SilentServer } from "./_http.ts";
 import { MonitorProcess } from "./_monitor.ts";
 import { hasPushgateway, startPushgateway } from "./_prometheus.ts";
 
@@ -68,6 +68,36 @@ Deno.test({
           new RegExp(`^sockit_check_success\\{check="up",.*vantage="${vantage}"\\} 1$`, "m"),
         );
       }
+    });
+  },
+});
+
+Deno.test({
+  name: "check --push puts a vantage point or a job named . or .. in a group of that name",
+  ignore: noGateway,
+  async fn() {
+    await withSpec(async (spec, dir) => {
+      await using gateway = await startPushgateway({ dir });
+      for (const [job, vantage] of [["sockit", "."], ["sockit", ".."], ["..", "a"]]) {
+        const run = await runSockit([
+          "check",
+          "--vantage",
+          vantage!,
+          "--push",
+          gateway.url,
+          "--push-job",
+          job!,
+          spec,
+        ]);
+        assert.equal(run.code, 0, run.err);
+      }
+      const groups = (await gateway.groups()).map((g) => g.labels);
+      const key = (labels: Record<string, string>) => `${labels.job} ${labels.vantage}`;
+      assert.deepEqual(groups.sort((a, b) => key(a).localeCompare(key(b))), [
+        { job: "..", vantage: "a" },
+        { job: "sockit", vantage: "." },
+        { job: "sockit", vantage: ".." },
+      ]);
     });
   },
 });
@@ -180,7 +210,68 @@ Deno.test("check --push retries a gateway that answers 503 twice, then pushes: e
   });
 });
 
-Deno.test("check refuses a --push URL that is not http or https, or has a query, before running", async () => {
+Deno.test("check --timeout bounds the push too: a gateway that never answers fails it in what is left, exit 9 or 1", async () => {
+  await using silent = new SilentServer();
+  const run = (failing: boolean) =>
+    withSpec(async (spec) => {
+      const started = performance.now();
+      const result = await runSockit([
+        "check",
+        "--json",
+        "--timeout",
+        "1s",
+        "--vantage=a",
+        "--push",
+        silent.url(),
+        spec,
+      ]);
+      const tookMs = performance.now() - started;
+      const url = silent.url("/metrics/job/sockit/vantage/a");
+      const why = "not finished within the run's --timeout of 1s";
+      assert.equal(result.err, `error: Cannot push the metrics to ${url}: ${why}\n`);
+      assert.deepEqual(JSON.parse(result.out).push, {
+        ok: false,
+        url,
+        status: null,
+        attempts: 1,
+        error: why,
+      });
+      assert.equal(result.code, failing ? 1 : 9);
+      // Each attempt alone has 10s, and three of them used to take over 30s.
+      assert.ok(tookMs < 8000, `took ${Math.round(tookMs)}ms`);
+    }, { failing });
+  await Promise.all([run(false), run(true)]);
+  assert.equal(silent.connections, 2, "one attempt each");
+});
+
+Deno.test("check --push interrupted during an attempt counts that attempt, and exits 130", async () => {
+  await using silent = new SilentServer();
+  await withSpec(async (spec) => {
+    const { process } = spawnSockit([
+      "check",
+      "--json",
+      "--vantage=a",
+      "--push",
+      silent.url(),
+      spec,
+    ]);
+    const out = new Response(process.stdout).text();
+    const err = new Response(process.stderr).text();
+    await silent.accepted;
+    process.kill("SIGINT");
+    const [status, stdout, stderr] = await Promise.all([process.status, out, err]);
+    assert.equal(status.code, 130, stderr);
+    assert.deepEqual(JSON.parse(stdout).push, {
+      ok: false,
+      url: silent.url("/metrics/job/sockit/vantage/a"),
+      status: null,
+      attempts: 1,
+      error: "interrupted",
+    });
+  });
+});
+
+Deno.test("check refuses a --push URL that is not http or https or has a query, and a --push-job no vantage point could be named, before running", async () => {
   const cases: Array<[string[], RegExp]> = [
     [
       ["--push", "ftp://gw:9091"],
@@ -191,7 +282,15 @@ Deno.test("check refuses a --push URL that is not http or https, or has a query,
       ["--push", "http://gw/?a=1"],
       /^error: Invalid --push "http:\/\/gw\/\?a=1": a Pushgateway URL takes no query/,
     ],
-    [["--push", "http://gw", "--push-job", ""], /^error: Invalid --push-job "": empty name/],
+    [["--push", "http://gw", "--push-job", ""], /^error: Invalid --push-job "": it is empty\n/],
+    [
+      ["--push", "http://gw", "--push-job", `${"a".repeat(130_000)}/x`],
+      /^error: Invalid --push-job "a{60}\.\.\.": it is 130002 characters long, over the 256 allowed\n/,
+    ],
+    [
+      ["--push", "http://gw", "--push-job", "a\tb"],
+      /^error: Invalid --push-job "a\\tb": .*U\+0009/,
+    ],
     [["--push-job", "x"], /--push-job.*--push/],
     [["--push", "http://gw", "--push-cacert", "/nonexistent.pem"], /--push-cacert/],
   ];
@@ -238,6 +337,28 @@ Deno.test({
       assert.equal(JSON.parse(events.at(-1)!).event, "stopped");
     });
   },
+});
+
+Deno.test("check --every --push gives its last push one attempt of at most --grace, and exits 9 even with a check failing", async () => {
+  await using silent = new SilentServer();
+  await withSpec(async (spec) => {
+    await using monitor = await MonitorProcess.start(
+      ["--vantage", "node-1", "--grace", "300ms", "--push", silent.url(), spec],
+      { every: "1m" },
+    );
+    const result = await monitor.until((e) => e.event === "result");
+    assert.notEqual(result.status, "passed");
+    const { code, events, stderr } = await monitor.stop();
+    assert.equal(code, 9, stderr);
+    const url = silent.url("/metrics/job/sockit/vantage/node-1");
+    const why = "not finished within --grace of 300ms";
+    assert.match(stderr, new RegExp(`^error: Cannot push the metrics to ${url}: ${why}$`, "m"));
+    const pushes = events.map((line) => JSON.parse(line)).filter((e) => e.event === "push");
+    assert.deepEqual(pushes.map((e) => [e.ok, e.attempts, e.error]), [[false, 1, why]]);
+    assert.equal(silent.connections, 1);
+    // A monitor's exit code never tells of its checks: the push's 9 hides no outcome of theirs.
+    assert.equal(JSON.parse(events.at(-1)!).event, "stopped");
+  }, { failing: true });
 });
 
 Deno.test("check --every --push warns of each failed push and exits 9 when the last one fails", async () => {

@@ -5,6 +5,7 @@
  * @module
  */
 import { invalidInput } from "../net/errors.ts";
+import { encodeBase64 } from "../text/base64.ts";
 
 /** A parsed `http:` or `https:` URL. */
 export interface HttpUrl {
@@ -146,10 +147,7 @@ function percentDecode(text: string): string {
  */
 export function basicAuthorization(url: HttpUrl): string | undefined {
   if (!url.credentials) return undefined;
-  const pair = new TextEncoder().encode(`${url.credentials.username}:${url.credentials.password}`);
-  let binary = "";
-  for (const byte of pair) binary += String.fromCharCode(byte);
-  return `Basic ${btoa(binary)}`;
+  return `Basic ${encodeBase64(`${url.credentials.username}:${url.credentials.password}`)}`;
 }
 
 /**

@@ -6,7 +6,9 @@
  *
  * @module
  */
+import { CHECK_DEFAULTS } from "../check/spec/schema.ts";
 import { withDeadline } from "../net/deadline.ts";
+import { concatBytes } from "../net/bytes.ts";
 import { SockitError } from "../net/errors.ts";
 import { mayRetry, pauseBefore } from "../net/retry.ts";
 import type { RetrySchedule } from "../net/retry.ts";
@@ -18,17 +20,14 @@ import { isRetryableError, isRetryableStatus } from "../http/retry.ts";
 import { parseHttpUrl, withBasicAuthorization } from "../http/url.ts";
 import type { HttpUrl } from "../http/url.ts";
 import { METRICS_CONTENT_TYPES } from "../metrics/render.ts";
+import { encodeBase64 } from "../text/base64.ts";
 
 /**
- * How a push is retried unless told otherwise: three attempts in all, 1 s then 2 s apart (the
- * pauses of a check's `retry:`, with the attempts a push is worth).
+ * How a push is retried unless told otherwise: on a check's schedule (the pauses of
+ * `CHECK_DEFAULTS.retry`: 1 s, 2 s, 4 s... up to 30 s), with the attempts a push is worth: three
+ * in all.
  */
-export const PUSH_RETRY: RetrySchedule = {
-  attempts: 3,
-  firstPauseMs: 1000,
-  factor: 2,
-  maxPauseMs: 30_000,
-};
+export const PUSH_RETRY: RetrySchedule = { ...CHECK_DEFAULTS.retry, attempts: 3 };
 
 /** Each attempt's limit unless told otherwise, in milliseconds. */
 export const PUSH_TIMEOUT_MS = 10_000;
@@ -39,15 +38,15 @@ const QUOTED_ANSWER_CHARS = 300;
 
 /**
  * One segment pair of a Pushgateway path: `name/value`, the value URI-encoded, or
- * `name@base64/VALUE` (RFC 4648's URL-safe alphabet) when it holds a `/` or is empty, which
- * plain encoding cannot carry.
+ * `name@base64/VALUE` (RFC 4648's URL-safe alphabet) when plain encoding cannot carry it: a value
+ * that holds a `/`, is empty, or is `.` or `..` (a dot segment, which URL parsing drops).
  */
 function groupingSegment(name: string, value: string): string {
   if (value === "") return `${name}@base64/=`;
-  if (!value.includes("/")) return `${name}/${encodeURIComponent(value)}`;
-  const bytes = new TextEncoder().encode(value);
-  const base64 = btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_");
-  return `${name}@base64/${base64}`;
+  if (!value.includes("/") && value !== "." && value !== "..") {
+    return `${name}/${encodeURIComponent(value)}`;
+  }
+  return `${name}@base64/${encodeBase64(value, { alphabet: "url" })}`;
 }
 
 /**
@@ -95,7 +94,10 @@ export interface PushOptions {
   timeoutMs?: number | undefined;
   /** How often to try, and how far apart. @default {PUSH_RETRY} */
   retry?: RetrySchedule | undefined;
-  /** Aborting it ends the push: it then rejects with the signal's reason. */
+  /**
+   * Aborting it ends the push, the attempt in flight too: it then rejects with the signal's
+   * reason. An aborted signal rejects before any attempt.
+   */
   signal?: AbortSignal | undefined;
   /** Extra trusted root certificates (PEM) for an https gateway. */
   caCerts?: string[] | undefined;
@@ -103,6 +105,8 @@ export interface PushOptions {
   insecure?: boolean | undefined;
   /** The `User-Agent`. @default {"sockit"} */
   userAgent?: string | undefined;
+  /** Called as each attempt starts, with its number (1 for the first). */
+  onAttempt?: ((attempt: number) => void) | undefined;
   /** Called after a failed attempt that will be retried, with why and the pause before the next. */
   onRetry?: ((attempt: number, why: string, pauseMs: number) => void) | undefined;
 }
@@ -121,6 +125,9 @@ export interface PushResult {
   error: string | undefined;
 }
 
+/** What an attempt's deadline names (its message is only the why). */
+const ATTEMPT = "Pushing the metrics";
+
 /** The outcome of one attempt. */
 type Attempt =
   | { status: number; why: string | undefined; retryable: boolean }
@@ -129,7 +136,8 @@ type Attempt =
 /**
  * Pushes metrics to a Pushgateway, replacing the group's (`PUT`), on a retry schedule: a gateway
  * that cannot be reached, times out, or answers 429 or 5xx is tried again; any other answer but
- * 2xx is final. A `user:pass@` in the gateway's URL is sent as Basic authorization. Never throws for the push's own failure: the result says what happened.
+ * 2xx is final. A `user:pass@` in the gateway's URL is sent as Basic authorization. Never throws
+ * for the push's own failure: the result says what happened.
  *
  * @example Push to a gateway that takes it
  * ```ts
@@ -167,7 +175,9 @@ export async function pushMetrics(
   const started = performance.now();
   let attempts = 0;
   while (true) {
+    options.signal?.throwIfAborted();
     attempts++;
+    options.onAttempt?.(attempts);
     const attempt = await pushOnce(url, fields, body, options);
     if (attempt.status !== undefined && attempt.why === undefined) {
       return { ok: true, url: url.href, status: attempt.status, attempts, error: undefined };
@@ -201,7 +211,7 @@ async function pushOnce(
   try {
     const result = await withDeadline(
       options.timeoutMs ?? PUSH_TIMEOUT_MS,
-      `Pushing the metrics to ${url.origin}`,
+      ATTEMPT,
       (signal) =>
         fetchUrl(client, url, {
           method: "PUT",
@@ -229,7 +239,9 @@ async function pushOnce(
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
     if (!(error instanceof SockitError)) throw error;
-    return { status: undefined, why: error.message, retryable: isRetryableError(error) };
+    // The attempt's own deadline says only why (`timed out after 10s`): the caller names the URL.
+    const why = error.what === ATTEMPT && error.why !== undefined ? error.why : error.message;
+    return { status: undefined, why, retryable: isRetryableError(error) };
   } finally {
     client.close();
   }
@@ -237,12 +249,6 @@ async function pushOnce(
 
 /** The start of a gateway's answer, on one line. */
 function quotedAnswer(chunks: Uint8Array[]): string {
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  const text = new TextDecoder().decode(bytes).replace(/\s+/g, " ").trim();
+  const text = new TextDecoder().decode(concatBytes(chunks)).replace(/\s+/g, " ").trim();
   return text.length > QUOTED_ANSWER_CHARS ? `${text.slice(0, QUOTED_ANSWER_CHARS)}...` : text;
 }

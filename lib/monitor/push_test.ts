@@ -25,6 +25,24 @@ Deno.test("pushUrl() encodes a value with a slash or an empty one in base64, oth
   assert.throws(() => pushUrl("ftp://gw.test/", "j"), TypeError);
 });
 
+Deno.test("pushUrl() encodes a dot segment or a job holding one in base64, which URL parsing would drop", () => {
+  const url = (job: string, vantage: string) => pushUrl("http://gw.test", job, { vantage }).target;
+  assert.equal(url("j", "."), "/metrics/job/j/vantage@base64/Lg==");
+  assert.equal(url("j", ".."), "/metrics/job/j/vantage@base64/Li4=");
+  assert.equal(url(".", "a"), "/metrics/job@base64/Lg==/vantage/a");
+  assert.equal(url("..", "a"), "/metrics/job@base64/Li4=/vantage/a");
+  // Other dots are plain: only a whole segment of one or two dots is a dot segment.
+  assert.equal(url("j", "..."), "/metrics/job/j/vantage/...");
+  assert.equal(url("j", ".a."), "/metrics/job/j/vantage/.a.");
+});
+
+Deno.test("pushUrl() encodes a job of 200,000 characters holding a slash", () => {
+  const job = `${"a".repeat(200_000)}/x`;
+  const target = pushUrl("http://gw.test", job).target;
+  assert.ok(target.startsWith("/metrics/job@base64/YWFh"), target.slice(0, 40));
+  assert.ok(target.endsWith("YWEveA=="), target.slice(-10));
+});
+
 Deno.test("pushMetrics() PUTs the exposition as text 0.0.4 to the group's URL", async () => {
   await using server = serveRequests([OK]);
   const result = await pushMetrics(server.url.origin, {
@@ -107,4 +125,40 @@ Deno.test("pushMetrics() sends a gateway URL's user and password as Basic author
   assert.equal(result.ok, true);
   assert.doesNotMatch(result.url, /ann|pw/);
   assert.match(server.requests[0]!, /\r\nAuthorization: Basic YW5uOnB3\r\n/);
+});
+
+Deno.test("pushMetrics() says only why an attempt ran out of time: the caller names the URL", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held = listener.accept();
+  const result = await pushMetrics(`http://127.0.0.1:${listener.addr.port}`, {
+    job: "j",
+    body: "a 1\n",
+    timeoutMs: 50,
+    retry: { attempts: 1, firstPauseMs: 0 },
+  });
+  (await held).close();
+  assert.deepEqual([result.ok, result.attempts, result.error], [false, 1, "timed out after 50ms"]);
+});
+
+Deno.test("pushMetrics() tells of each attempt as it starts, and makes none once its signal aborted", async () => {
+  const unavailable = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
+  await using server = serveRequests([unavailable, OK]);
+  const started: number[] = [];
+  const result = await pushMetrics(server.url, {
+    job: "j",
+    body: "a 1\n",
+    retry: FAST,
+    onAttempt: (attempt) => started.push(attempt),
+  });
+  assert.deepEqual([result.ok, started], [true, [1, 2]]);
+  const reason = new Error("stopped");
+  await assert.rejects(
+    pushMetrics(server.url, {
+      job: "j",
+      body: "a 1\n",
+      signal: AbortSignal.abort(reason),
+      onAttempt: () => assert.fail("an attempt started"),
+    }),
+    (error) => error === reason,
+  );
 });

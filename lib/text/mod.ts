@@ -1,6 +1,6 @@
 /**
  * Text helpers shared by the command line and the check spec: "did you mean", file paths as
- * plain strings, and values quoted for messages.
+ * plain strings, values quoted for messages, and base64.
  *
  * @example
  * ```ts
@@ -11,6 +11,8 @@
  *
  * @module
  */
+export { encodeBase64 } from "./base64.ts";
+export type { Base64Options } from "./base64.ts";
 export { isAbsolutePath, normalPath, resolvePath, splitPath } from "./path.ts";
 export { oneLine, quote } from "./quote.ts";
 export { suggest } from "./suggest.ts";

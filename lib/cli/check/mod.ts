@@ -75,8 +75,8 @@ export const CHECK: CommandSpec = {
     "--push URL sends the run's metrics (those of --report openmetrics) to a Prometheus",
     "Pushgateway once the checks are done: a PUT to URL/metrics/job/JOB/vantage/NAME, tried",
     "up to 3 times, 1s then 2s apart, when the gateway cannot be reached or answers 429 or",
-    "5xx. A push that fails is an error line; the exit code is 9 when every check passed,",
-    "1 when one failed (the checks' outcome comes first).",
+    "5xx, all within what is left of --timeout. A push that fails is an error line; the exit",
+    "code is 9 when every check passed, 1 when one failed (the checks' outcome comes first).",
   ].join("\n"),
   options: withCommon([
     {
@@ -327,9 +327,15 @@ async function checkSpecs(
     vantage: plan.vantage,
   };
   await terminal.summary(report);
-  // Pushed before the reports are written, so that --json can say how the push went.
+  // Pushed before the reports are written, so that --json can say how the push went; in what is
+  // left of --timeout, which bounds the whole run.
   const push = plan.push && !ctx.signal.aborted
-    ? await pushRun(ctx, plan.push, plan.vantage, runExposition(report))
+    ? await pushRun(ctx, plan.push, plan.vantage, runExposition(report), {
+      deadline: {
+        ms: plan.timeoutMs - (performance.now() - started),
+        why: `not finished within the run's --timeout of ${formatDuration(plan.timeoutMs)}`,
+      },
+    })
     : undefined;
   await writeReports(ctx, plan, report, push);
   await github(ctx, report, terminal);

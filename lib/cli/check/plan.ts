@@ -158,8 +158,10 @@ async function pushPlan(ctx: Context): Promise<PushPlan | undefined> {
     const why = (error as Error).message.replace(/^Invalid URL ".*": /, "");
     throw new UsageError(`Invalid --push ${quote(text)}: ${why}`);
   }
+  // A job is a label value like a vantage point's name, under the same rule (and length limit).
   const job = args.string("push-job") ?? DEFAULT_PUSH_JOB;
-  if (job === "") throw new UsageError('Invalid --push-job "": empty name');
+  const problem = vantageProblem(job);
+  if (problem) throw new UsageError(`Invalid --push-job ${quote(job)}: ${problem}`);
   const caCerts: string[] = [];
   const cacert = args.string("push-cacert");
   if (cacert !== undefined) {

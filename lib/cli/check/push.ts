@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { pushMetrics, pushUrl } from "../../monitor/push.ts";
+import { PUSH_RETRY, PUSH_TIMEOUT_MS, pushMetrics, pushUrl } from "../../monitor/push.ts";
 import type { PushResult } from "../../monitor/push.ts";
 import type { RetrySchedule } from "../../net/retry.ts";
-import { sleep } from "../../net/timer.ts";
+import { TimeoutError } from "../../net/errors.ts";
+import { sleep, startTimer } from "../../net/timer.ts";
 import { formatDuration } from "../../net/deadline.ts";
 import type { Context } from "../command.ts";
 import { log } from "../log.ts";
@@ -25,12 +26,19 @@ interface PushRunOptions {
   timeoutMs?: number | undefined;
   /** A failure is a warning (a monitor goes on), not an error line. */
   warnOnly?: boolean | undefined;
+  /**
+   * The whole push's limit (every attempt and pause), in milliseconds, and why the push failed
+   * when it passes (`not finished within the run's --timeout of 2s`): the attempt in flight
+   * ends, and the push fails with that. None when left out.
+   */
+  deadline?: { ms: number; why: string } | undefined;
 }
 
 /**
- * Pushes `body` (an exposition) to the plan's gateway under `job` and `vantage`; a failure is an
- * error line on stderr (the caller decides the exit code), a retry a warning. Interrupted, it
- * gives a failed result and leaves the interruption to the caller.
+ * Pushes `body` (an exposition) to the plan's gateway under `job` and `vantage`; a failure
+ * (running out of its `deadline` included) is an error line on stderr (the caller decides the
+ * exit code), a retry a warning. Interrupted, it gives a failed result, the attempt in flight
+ * counted, and leaves the interruption to the caller.
  */
 export async function pushRun(
   ctx: Context,
@@ -40,9 +48,17 @@ export async function pushRun(
   options: PushRunOptions = {},
 ): Promise<PushResult> {
   const groupingKey = { vantage };
-  const signal = options.signal ?? ctx.signal;
+  const interrupt = options.signal ?? ctx.signal;
+  const { deadline } = options;
+  const limit = new AbortController();
+  using _limit = deadline &&
+    startTimer(() => limit.abort(new TimeoutError(deadline.why)), deadline.ms);
+  if (deadline && deadline.ms <= 0) limit.abort(new TimeoutError(deadline.why));
+  const signal = AbortSignal.any([interrupt, limit.signal]);
+  let attempts = 0;
+  let result: PushResult;
   try {
-    const result = await pushMetrics(plan.gateway, {
+    result = await pushMetrics(plan.gateway, {
       job: plan.job,
       groupingKey,
       body,
@@ -51,30 +67,30 @@ export async function pushRun(
       retry: options.retry,
       timeoutMs: options.timeoutMs,
       userAgent: PRODUCT,
+      onAttempt: (attempt) => attempts = attempt,
       onRetry: (attempt, why, pauseMs) => {
         log("check").warn`push attempt ${attempt} failed: ${why}; trying again in ${
           formatDuration(pauseMs)
         }`;
       },
     });
-    if (result.ok) {
-      log("check").debug`pushed the metrics to ${result.url}: ${result.status}`;
-    } else if (options.warnOnly) {
-      log("check").warn`Cannot push the metrics to ${result.url}: ${result.error}`;
-    } else {
-      await ctx.out.error(`Cannot push the metrics to ${result.url}: ${result.error}`);
-    }
-    return result;
   } catch (error) {
     if (!signal.aborted) throw error;
-    return {
-      ok: false,
-      url: pushUrl(plan.gateway, plan.job, groupingKey).href,
-      status: undefined,
-      attempts: 0,
-      error: "interrupted",
-    };
+    const url = pushUrl(plan.gateway, plan.job, groupingKey).href;
+    // Interrupted: the caller ends the run, and says why.
+    if (interrupt.aborted) {
+      return { ok: false, url, status: undefined, attempts, error: "interrupted" };
+    }
+    result = { ok: false, url, status: undefined, attempts, error: deadline!.why };
   }
+  if (result.ok) {
+    log("check").debug`pushed the metrics to ${result.url}: ${result.status}`;
+  } else if (options.warnOnly) {
+    log("check").warn`Cannot push the metrics to ${result.url}: ${result.error}`;
+  } else {
+    await ctx.out.error(`Cannot push the metrics to ${result.url}: ${result.error}`);
+  }
+  return result;
 }
 
 /**
@@ -124,8 +140,8 @@ export class MonitorPusher {
         const result = await pushRun(this.#ctx, this.#plan, this.#vantage, this.#render(), {
           signal,
           // Retries that would run into the next push are not worth it: that one is newer.
-          retry: { attempts: 3, firstPauseMs: 1000, maxElapsedMs: this.#everyMs / 2 },
-          timeoutMs: Math.min(10_000, this.#everyMs),
+          retry: { ...PUSH_RETRY, maxElapsedMs: this.#everyMs / 2 },
+          timeoutMs: Math.min(PUSH_TIMEOUT_MS, this.#everyMs),
           warnOnly: true,
         });
         if (signal.aborted) return;
@@ -136,16 +152,18 @@ export class MonitorPusher {
 
   /**
    * Stops the pushes every interval (one in flight is abandoned) and pushes the final state:
-   * one attempt of at most `graceMs`. Its result decides the monitor's exit code.
+   * one attempt of at most `graceMs` (and of at most the push's own limit). Its result decides
+   * the monitor's exit code.
    */
   async stop(graceMs: number): Promise<PushResult> {
     this.#stop.abort();
     await this.#loop;
+    // The monitor is stopping already: a second signal does not end the last push, --grace does.
     const final = new AbortController();
     const result = await pushRun(this.#ctx, this.#plan, this.#vantage, this.#render(), {
       signal: final.signal,
-      retry: { attempts: 1, firstPauseMs: 0 },
-      timeoutMs: Math.max(1000, graceMs),
+      retry: { ...PUSH_RETRY, attempts: 1 },
+      deadline: { ms: graceMs, why: `not finished within --grace of ${formatDuration(graceMs)}` },
     });
     await this.#onPush(result);
     return result;
