@@ -315,6 +315,36 @@ Deno.test("no file of lib/ outside lib/cli writes to stdout or stderr", async ()
   assert.deepEqual(problems, []);
 });
 
+/**
+ * The files of lib/ whose module body loads a node: module (an `await import()` outside any
+ * function): loading them starts Node's compatibility layer, about 20 ms. Only the TLS fallback,
+ * which no command loads unless it speaks TLS without rustls, may.
+ */
+const NODE_AT_LOAD_ALLOWED = ["net/node_tls.ts"];
+
+/** The lines of `source` that load a node: module when the module itself is evaluated. */
+function nodeAtLoad(source: string): number[] {
+  return source.split("\n").flatMap((line, i) =>
+    /^(?:export )?(?:const|let|var)\b.*=\s*await import\(\s*["']node:/.test(line) ? [i + 1] : []
+  );
+}
+
+Deno.test("the node-at-load reader finds a module-level import() of node:, not one in a function", () => {
+  assert.deepEqual(nodeAtLoad('const { createHash } = await import("node:crypto");\n'), [1]);
+  assert.deepEqual(nodeAtLoad('  const { lookup } = await import("node:dns/promises");\n'), []);
+  assert.deepEqual(nodeAtLoad('// const x = await import("node:tls");\nconst y = 1;\n'), []);
+});
+
+Deno.test("no module of lib/ loads a node: module as it is evaluated, but the TLS fallback", async () => {
+  const problems: string[] = [];
+  for (const file of (await libFiles()).filter((f) => !f.endsWith("_test.ts"))) {
+    if (NODE_AT_LOAD_ALLOWED.includes(file)) continue;
+    const source = await Deno.readTextFile(new URL(file, LIB));
+    for (const line of nodeAtLoad(source)) problems.push(`lib/${file}:${line}`);
+  }
+  assert.deepEqual(problems, []);
+});
+
 Deno.test("the README's Architecture table gives every folder of lib/ the floor the test enforces", async () => {
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
   const section = readme.split("\n## Architecture\n")[1]?.split("\n## ")[0];

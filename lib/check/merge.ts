@@ -9,6 +9,7 @@
 import { stringify } from "yaml";
 import { normalPath } from "../text/path.ts";
 import { oneLine, quote } from "../text/quote.ts";
+import { sha256Hex } from "../text/sha256.ts";
 import {
   classnames,
   countResults,
@@ -18,10 +19,6 @@ import {
   xmlText,
 } from "./report.ts";
 import type { CheckStatus } from "./runner.ts";
-
-// import(), not `import`: a bundle hoists a static import of a node: module to its first line,
-// where Node's compatibility layer would cost every command about 20 ms at start-up.
-const { createHash } = await import("node:crypto");
 
 /** A check's entry of a JSON report, as much of it as a merge reads (the rest is kept too). */
 export interface ReportCheck {
@@ -248,7 +245,7 @@ export function resultFingerprint(entry: Readonly<Record<string, unknown>>): str
     error: entry.status === "error" ? errorSeen(entry) : null,
     seen,
   });
-  return createHash("sha256").update(canonical).digest("hex").slice(0, 12);
+  return sha256Hex(canonical).slice(0, 12);
 }
 
 /** What an error says, the target left out: its kind and code, else its message without the target. */

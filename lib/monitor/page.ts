@@ -25,12 +25,10 @@ import { showMs } from "../check/report.ts";
 import { formatDuration } from "../net/deadline.ts";
 import { countStates, displayState, shownTarget } from "./results_json.ts";
 import type { DisplayState } from "./results_json.ts";
+import { encodeBase64 } from "../text/base64.ts";
+import { sha256 } from "../text/sha256.ts";
 import { HISTORY_LENGTH } from "./snapshot.ts";
 import type { CheckState, MonitorSnapshot, RunRecord } from "./snapshot.ts";
-
-// import(), not `import`: a bundle hoists a static import of a node: module to its first line,
-// where Node's compatibility layer would cost every command about 20 ms at start-up.
-const { createHash } = await import("node:crypto");
 
 /** Options for {@linkcode renderStatusPage}. */
 export interface StatusPageOptions {
@@ -125,7 +123,7 @@ export function htmlText(text: string): string {
 
 /** The CSP source that allows an inline block with exactly this text: `'sha256-...'`. */
 export function cspHash(text: string): string {
-  return `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
+  return `'sha256-${encodeBase64(sha256(text))}'`;
 }
 
 /** `2026-12-07 12:00:01 UTC`. */

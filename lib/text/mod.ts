@@ -15,4 +15,5 @@ export { encodeBase64 } from "./base64.ts";
 export type { Base64Options } from "./base64.ts";
 export { isAbsolutePath, normalPath, resolvePath, splitPath } from "./path.ts";
 export { oneLine, quote } from "./quote.ts";
+export { sha256, sha256Hex } from "./sha256.ts";
 export { suggest } from "./suggest.ts";
