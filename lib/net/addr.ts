@@ -171,11 +171,10 @@ export function formatIpv6(bytes: Uint8Array): string {
  * ```
  */
 export function ipFamily(host: string): 4 | 6 | undefined {
+  // A dotted quad is told by a scan, not by ipv4Bytes: every dial asks, and a host name made
+  // ipv4Bytes throw (an Error with its stack) only to answer "no".
+  if (!host.includes(":")) return isDottedQuad(host) ? 4 : undefined;
   try {
-    if (!host.includes(":")) {
-      ipv4Bytes(host);
-      return 4;
-    }
     const zone = host.indexOf("%");
     if (zone >= 0 && !/^%[\w.-]+$/.test(host.slice(zone))) return undefined;
     ipv6Bytes(zone >= 0 ? host.slice(0, zone) : host);
@@ -183,6 +182,26 @@ export function ipFamily(host: string): 4 | 6 | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether `text` is what {@linkcode ipv4Bytes} accepts, without building its bytes or an error. */
+function isDottedQuad(text: string): boolean {
+  let parts = 0, digits = 0, value = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46; // the end closes the last number as "."
+    if (c === 46) {
+      if (digits === 0 || value > 255) return false;
+      parts++;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if ((digits === 1 && value === 0) || ++digits > 3) return false; // a leading zero, 4 digits
+      value = value * 10 + c - 48;
+    } else {
+      return false;
+    }
+  }
+  return parts === 4;
 }
 
 /**

@@ -86,3 +86,38 @@ Deno.test("isLoopback() holds for the addresses a socket bound to loopback repor
     assert.ok(!isLoopback(address), address);
   }
 });
+
+Deno.test("ipFamily() calls text IPv4 exactly when ipv4Bytes() reads it", () => {
+  const texts = [
+    "0.0.0.0",
+    "255.255.255.255",
+    "256.0.0.1",
+    "1.2.3.4.5",
+    "1.2.3",
+    "01.2.3.4",
+    "1.2.3.00",
+    "1.2.3.0",
+    "1..2.3",
+    ".1.2.3",
+    "1.2.3.4.",
+    "1234.1.1.1",
+    "1.2.3.a",
+    "\uff11.2.3.4",
+    "1.2.3.4 ",
+    "",
+    ".",
+    "999.999.999.999",
+    "100.200.250.255",
+    "localhost",
+    "example.com",
+  ];
+  for (const text of texts) {
+    let reads = true;
+    try {
+      ipv4Bytes(text);
+    } catch {
+      reads = false;
+    }
+    assert.equal(ipFamily(text) === 4, reads, `"${text}"`);
+  }
+});

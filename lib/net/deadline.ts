@@ -71,49 +71,62 @@ export interface DeadlineOptions {
  * );
  * ```
  */
-export async function withDeadline<T>(
+export function withDeadline<T>(
   ms: number | undefined,
   what: string,
   work: (signal: AbortSignal) => Promise<T>,
   options: DeadlineOptions = {},
 ): Promise<T> {
+  // One controller and one promise per call, settled by whichever comes first: the work, the
+  // timer or the caller's abort. The first to settle it wins, so an abort's reason is what a
+  // caller sees even when the work then fails on its closed socket.
   const controller = new AbortController();
+  const { signal } = controller;
+  const outer = options.signal;
+  const { promise, resolve, reject } = Promise.withResolvers<T>();
   let timer: Timer | undefined;
+  let onOuterAbort: (() => void) | undefined;
+  const settle = () => {
+    timer?.clear();
+    if (onOuterAbort !== undefined) outer!.removeEventListener("abort", onOuterAbort);
+    // Releases whatever `work` hung on the signal. The reason is shared: nobody sees it, and an
+    // Error per call (with its stack trace) is a measurable cost per request.
+    if (!signal.aborted) controller.abort(FINISHED);
+  };
+  const stop = (reason: SockitError) => {
+    reject(reason);
+    controller.abort(reason);
+    settle();
+  };
   if (ms !== undefined && ms <= 0) {
     // Already past: the work starts with an aborted signal, so a zero limit fails every time
     // rather than whenever the work happens to beat the first timer tick.
-    controller.abort(timedOut(what, ms));
+    stop(timedOut(what, ms));
   } else if (ms !== undefined && ms !== Infinity) {
-    timer = startTimer(() => {
-      controller.abort(timedOut(what, ms));
-    }, ms);
+    timer = startTimer(() => stop(timedOut(what, ms)), ms);
   }
-  const onOuterAbort = () => {
-    const reason = options.signal?.reason;
-    controller.abort(
-      reason instanceof SockitError ? reason : new InterruptedError(what, { why: "interrupted" }),
-    );
-  };
-  if (options.signal?.aborted) onOuterAbort();
-  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
-  const aborted = new Promise<never>((_, reject) => {
-    const fail = () => reject(controller.signal.reason);
-    if (controller.signal.aborted) fail();
-    else controller.signal.addEventListener("abort", fail, { once: true });
-  });
-  aborted.catch(() => {});
+  if (outer !== undefined && !signal.aborted) {
+    onOuterAbort = () => {
+      const reason = outer.reason;
+      stop(
+        reason instanceof SockitError ? reason : new InterruptedError(what, { why: "interrupted" }),
+      );
+    };
+    if (outer.aborted) onOuterAbort();
+    else outer.addEventListener("abort", onOuterAbort, { once: true });
+  }
+  let running: Promise<T>;
   try {
-    return await Promise.race([
-      work(controller.signal).catch((error) => {
-        throw controller.signal.aborted ? controller.signal.reason : error;
-      }),
-      aborted,
-    ]);
-  } finally {
-    timer?.clear();
-    options.signal?.removeEventListener("abort", onOuterAbort);
-    // Releases whatever `work` hung on the signal. The reason is shared: nobody sees it, and an
-    // Error per call (with its stack trace) is a measurable cost per request.
-    if (!controller.signal.aborted) controller.abort(FINISHED);
+    running = work(signal);
+  } catch (error) {
+    running = Promise.reject(error);
   }
+  running.then((value) => {
+    resolve(value);
+    settle();
+  }, (error) => {
+    reject(error);
+    settle();
+  });
+  return promise;
 }

@@ -136,10 +136,11 @@ export async function dial(target: DialTarget, options: DialOptions = {}): Promi
     trace?.({ step: "connected", detail: `unix:${target.path}` });
     return { conn, remote: `unix:${target.path}`, resolveMs: 0, connectMs };
   }
-  if (!isIpLiteral(target.hostname)) trace?.({ step: "resolve", detail: target.hostname });
-  const addresses = await resolveHost(target.hostname);
-  const resolveMs = performance.now() - started;
-  if (!isIpLiteral(target.hostname)) {
+  const literal = isIpLiteral(target.hostname);
+  if (!literal) trace?.({ step: "resolve", detail: target.hostname });
+  const addresses = literal ? [target.hostname] : await resolveHost(target.hostname);
+  const resolveMs = literal ? 0 : performance.now() - started;
+  if (!literal) {
     trace?.({ step: "resolved", detail: `${target.hostname} -> ${addresses.join(", ")}` });
   }
   let lastError: unknown;
