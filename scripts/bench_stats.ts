@@ -67,7 +67,7 @@ export interface Figure {
    * The ratio measured before the current performance work (the same kind of ratio, from its
    * issue's table): the report says whether this run is better, within the noise, or worse.
    */
-  before?: number;
+  before?: number | undefined;
 }
 
 /** How far a ratio may move from `before` and still be the noise of a shared machine: 10%. */
