@@ -53,9 +53,9 @@ export {
   mergeReports,
   parseFailOn,
   parseReport,
-  resultFingerprint,
   viewText,
 } from "./merge.ts";
+export { FINGERPRINT_VERSION, resultFingerprint } from "./fingerprint.ts";
 export type {
   FailOn,
   MergedCheck,

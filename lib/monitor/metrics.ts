@@ -31,7 +31,7 @@
  *
  * @module
  */
-import { resultFingerprint } from "../check/merge.ts";
+import { resultFingerprint } from "../check/fingerprint.ts";
 import { jsonResult } from "../check/report.ts";
 import type { CheckResult } from "../check/runner.ts";
 import type { CheckDef } from "../check/spec.ts";

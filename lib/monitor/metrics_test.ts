@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { havePromtool, PROMTOOL, promtoolCheck } from "../metrics/_promtool.ts";
-import { resultFingerprint } from "../check/merge.ts";
+import { resultFingerprint } from "../check/fingerprint.ts";
 import { MASK, Redactor } from "../check/redact.ts";
 import { jsonResult } from "../check/report.ts";
 import { runChecks } from "../check/runner.ts";
