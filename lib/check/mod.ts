@@ -43,7 +43,6 @@ export type { Counts, JunitTestcase, RunReport } from "./report.ts";
 export {
   cellText,
   distinctViews,
-  FINGERPRINT_VERSION,
   MAX_MERGED_REPORTS,
   mergeCounts,
   mergedJsonReport,
