@@ -53,7 +53,10 @@ async function hammer(url: string, count: number, concurrency: number): Promise<
       const started = performance.now();
       const response = await fetch(url);
       const body = await response.text();
-      if (response.status !== 200 || !/probe_success 1/.test(body) && url.includes("/probe")) {
+      if (
+        response.status !== 200 ||
+        !/^probe_success(\{[^}]*\})? 1$/m.test(body) && url.includes("/probe")
+      ) {
         throw new Error(`${url}: ${response.status} ${body.slice(0, 200)}`);
       }
       times.push(performance.now() - started);
