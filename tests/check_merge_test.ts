@@ -335,6 +335,19 @@ Deno.test("check merge prints a report's names, targets and errors escaped, on o
   });
 });
 
+Deno.test("check merge --help states how many reports of what size one merge takes", async () => {
+  const help = await runSockit(["check", "merge", "--help"]);
+  assert.equal(help.code, 0, help.err);
+  assert.match(help.out, /at most 1000 reports of at most 16 MiB each/);
+  const tooMany = await runSockit([
+    "check",
+    "merge",
+    ...Array.from({ length: 1001 }, (_, i) => `r${i}.json`),
+  ]);
+  assert.equal(tooMany.code, 2);
+  assert.match(tooMany.err, /1001 reports are more than the 1000 one merge takes/);
+});
+
 Deno.test("check merge is the subcommand; a spec file named merge is ./merge", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sockit-merge-" });
   try {

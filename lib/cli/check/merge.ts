@@ -49,6 +49,8 @@ export const CHECK_MERGE: CommandSpec = {
     "",
     "The reports must be of one spec (the same files and check names) and each from its own",
     "vantage point; a missing, truncated or malformed report is exit 2, naming the file.",
+    `One merge takes at most ${MAX_MERGED_REPORTS} reports of at most 16 MiB each; the options are`,
+    "checked before any report is read.",
     "",
     "Exit 0 unless a check fails the merge, then 1. --fail-on says when one does: any (it",
     "failed from any vantage point; the default), differs (its vantage points disagree), all",
