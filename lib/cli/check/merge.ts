@@ -29,7 +29,7 @@ import { runCommand } from "../command.ts";
 import type { Context } from "../command.ts";
 import { ExitCode } from "../exit_codes.ts";
 import type { Io } from "../output.ts";
-import { readInput, standardStream, writeOutputFile } from "../paths.ts";
+import { MAX_INPUT_BYTES, readInput, standardStream, writeOutputFile } from "../paths.ts";
 import { writeJsonResult } from "../result.ts";
 import { terminalWidth } from "../width.ts";
 import { reportTargets } from "./plan.ts";
@@ -49,7 +49,9 @@ export const CHECK_MERGE: CommandSpec = {
     "",
     "The reports must be of one spec (the same files and check names) and each from its own",
     "vantage point; a missing, truncated or malformed report is exit 2, naming the file.",
-    `One merge takes at most ${MAX_MERGED_REPORTS} reports of at most 16 MiB each; the options are`,
+    `One merge takes at most ${MAX_MERGED_REPORTS} reports of at most ${
+      MAX_INPUT_BYTES / 1024 / 1024
+    } MiB each; the options are`,
     "checked before any report is read.",
     "",
     "Exit 0 unless a check fails the merge, then 1. --fail-on says when one does: any (it",
