@@ -576,3 +576,46 @@ Deno.test("-I -o FILE and -i -o FILE write the head into FILE, as curl does", as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("bodies of many URLs reach stdout whole and in order, small and large alike, a verdict after its body", async () => {
+  const big = new TextEncoder().encode("b".repeat(300_000));
+  const replies: Array<string | Uint8Array> = [];
+  const expected: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const body = i % 5 === 4 ? big : new TextEncoder().encode(`body ${i}\n`);
+    replies.push(response(body));
+    expected.push(new TextDecoder().decode(body));
+  }
+  replies.push("HTTP/1.1 404 Not Found\r\nContent-Length: 8\r\n\r\nmissing\n", OK);
+  await using server = new ReplayServer(replies);
+  const urls = replies.map((_, i) => server.url(`/${i}`));
+  const [cmd, ...pre] = sockitCommand();
+  const { code, stdout } = await new Deno.Command("sh", {
+    args: ["-c", '"$0" "$@" 2>&1', cmd, ...pre, "get", "--fail", ...urls],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  assert.equal(code, 1);
+  const failed = `error: Check failed: --fail: ${server.url("/20")} answered 404 Not Found\n`;
+  assert.equal(new TextDecoder().decode(stdout), `${expected.join("")}missing\n${failed}ok`);
+  assert.equal(server.connections, 1);
+});
+
+Deno.test("a stdout that cannot be written (/dev/full) is exit 70, said on stderr, however many URLs", async () => {
+  await using server = new ReplayServer([OK, OK, OK]);
+  const [cmd, ...pre] = sockitCommand();
+  const urls = [server.url("/1"), server.url("/2"), server.url("/3")];
+  const { code, stderr } = await new Deno.Command("sh", {
+    args: ["-c", '"$0" "$@" >/dev/full', cmd, ...pre, "get", ...urls],
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 70);
+  const lines = new TextDecoder().decode(stderr).trimEnd().split("\n");
+  assert.ok(lines.length >= 1, "at least one error line");
+  for (const line of lines) {
+    assert.equal(line, "error: Cannot write to stdout: no space left on device");
+  }
+});

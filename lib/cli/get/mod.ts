@@ -19,6 +19,7 @@ import { emitGetChecks } from "./emit.ts";
 import { HINTS, planFrom } from "./plan.ts";
 import { reportOutcome } from "./report.ts";
 import { fetchWithRetries } from "./retry.ts";
+import { LaterStdout } from "./sinks.ts";
 
 /** `sockit get`. */
 export const GET: CommandSpec = {
@@ -205,6 +206,7 @@ async function getCommand(ctx: Context): Promise<number> {
     onNotReused: (origin, why) => log("http").debug`connection to ${origin} not reused: ${why}`,
   });
   let exitCode: number = ExitCode.Ok;
+  const stdout = new LaterStdout(ctx.out);
   try {
     // The last request to each origin says Connection: close.
     const lastIndex = new Map<string, number>();
@@ -218,9 +220,10 @@ async function getCommand(ctx: Context): Promise<number> {
         url,
         plan.outputs[index],
         keepAlive,
+        stdout,
       );
       const last = index === plan.urls.length - 1;
-      const code = await reportOutcome(ctx, plan, url, outcome, last);
+      const code = await reportOutcome(ctx, plan, url, outcome, last, stdout);
       if (exitCode === ExitCode.Ok) exitCode = code;
     }
   } finally {
