@@ -9,6 +9,7 @@ import { isSeq, LineCounter } from "yaml";
 import type { SourcePos, SpecNode, SpecProblem } from "./tree.ts";
 import { compose, MAX_NODES, toNode } from "./tree_yaml.ts";
 import type { TreeReader } from "./tree_yaml.ts";
+import { readSimpleItem } from "./tree_simple.ts";
 
 /** How many checks `readTree` (tree.ts) reads at a time by default. */
 export const BATCH = 25;
@@ -90,6 +91,12 @@ export function readTreeInBatches(text: string, batch = BATCH): BatchedTree | un
   const around = [head!.root];
   function* items(): Generator<SpecNode | undefined> {
     for (let i = 0; i < starts.length; i += batch) {
+      const simple = readSimpleItems(text, starts, i, Math.min(i + batch, starts.length), lines);
+      if (simple !== undefined && simple.nodes <= budget.nodes) {
+        budget.nodes -= simple.nodes;
+        yield* simple.items;
+        continue;
+      }
       const base = starts[i]!;
       const source = text.slice(base, starts[i + batch] ?? text.length);
       const part = readPart(source, base, lines, budget, { around, listPos: list.pos });
@@ -124,6 +131,42 @@ function itemStarts(text: string): { starts: number[]; firstDash: number } | und
     start = end + 1;
   }
   return starts.length > 0 ? { starts, firstDash: starts[0]! + indent } : undefined;
+}
+
+/**
+ * The items from `starts[first]` to before `starts[end]`, when each is written in a simple form
+ * that {@linkcode readSimpleItem} reads without the YAML library, and how many values they hold;
+ * `undefined` when any is not.
+ */
+function readSimpleItems(
+  text: string,
+  starts: readonly number[],
+  first: number,
+  end: number,
+  lines: LineCounter,
+): { items: SpecNode[]; nodes: number } | undefined {
+  const items: SpecNode[] = [];
+  let nodes = 0;
+  let line = lines.linePos(starts[first]!).line;
+  for (let i = first; i < end; i++) {
+    const from = starts[i]!;
+    const to = starts[i + 1] ?? text.length;
+    const item = readSimpleItem(text, from, to, line);
+    if (item === undefined) return undefined;
+    items.push(item.node);
+    nodes += item.nodes;
+    line += countNewlines(text, from, to);
+  }
+  return { items, nodes };
+}
+
+/** How many `\n` stand in `text` from `from` to before `to`. */
+function countNewlines(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let at = text.indexOf("\n", from); at !== -1 && at < to; at = text.indexOf("\n", at + 1)) {
+    count++;
+  }
+  return count;
 }
 
 /** A part of a file read on its own by {@linkcode readInBatches}. */
