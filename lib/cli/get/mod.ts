@@ -19,7 +19,6 @@ import { emitGetChecks } from "./emit.ts";
 import { HINTS, planFrom } from "./plan.ts";
 import { reportOutcome } from "./report.ts";
 import { fetchWithRetries } from "./retry.ts";
-import { LaterStdout } from "./sinks.ts";
 
 /** `sockit get`. */
 export const GET: CommandSpec = {
@@ -206,7 +205,6 @@ async function getCommand(ctx: Context): Promise<number> {
     onNotReused: (origin, why) => log("http").debug`connection to ${origin} not reused: ${why}`,
   });
   let exitCode: number = ExitCode.Ok;
-  const stdout = new LaterStdout(ctx.out);
   try {
     // The last request to each origin says Connection: close.
     const lastIndex = new Map<string, number>();
@@ -220,10 +218,9 @@ async function getCommand(ctx: Context): Promise<number> {
         url,
         plan.outputs[index],
         keepAlive,
-        stdout,
       );
       const last = index === plan.urls.length - 1;
-      const code = await reportOutcome(ctx, plan, url, outcome, last, stdout);
+      const code = await reportOutcome(ctx, plan, url, outcome, last);
       if (exitCode === ExitCode.Ok) exitCode = code;
     }
   } finally {

@@ -18,7 +18,6 @@ import { formatMs, StdoutClosedError } from "../output.ts";
 import { HINTS } from "./plan.ts";
 import type { GetPlan } from "./plan.ts";
 import type { Outcome } from "./retry.ts";
-import type { LaterStdout } from "./sinks.ts";
 import { drawTiming, headersObject, timingJson } from "./show.ts";
 
 /**
@@ -26,11 +25,6 @@ import { drawTiming, headersObject, timingJson } from "./show.ts";
  * the --json line; returns its exit code. An error that ends the whole command is thrown.
  * Only the `last` URL's line ends the command's result: a stop before it (Ctrl-C, a usage
  * error) still gets its own error object.
- *
- * A URL with something to say, and the last one, first wait for the bodies on their way to
- * `stdout`: the verdict follows the body, and a write that failed is this URL's error (or, when
- * it has one already, an error line of its own). A URL with nothing to say lets its body's
- * write go on while the next URL is fetched.
  */
 export async function reportOutcome(
   ctx: Context,
@@ -38,28 +32,8 @@ export async function reportOutcome(
   url: HttpUrl,
   outcome: Outcome,
   last: boolean,
-  stdout: LaterStdout,
 ): Promise<number> {
   const result = outcome.result;
-  const failures = outcome.error ? [] : checkOutcome(plan, outcome);
-  const saysSomething = outcome.error !== undefined || failures.length > 0 || plan.timing ||
-    plan.verbose || ctx.json;
-  let writeError: unknown;
-  if (last || saysSomething) {
-    try {
-      await stdout.settle();
-    } catch (error) {
-      writeError = error;
-    }
-  }
-  if (writeError !== undefined) {
-    if (outcome.error === undefined) {
-      outcome.error = writeError;
-      failures.length = 0;
-    } else if (!stopsTheCommand(writeError)) {
-      await ctx.out.error(describeError(writeError, HINTS));
-    }
-  }
   // A debug line is only shown with -v or --trace: its parts are not even built otherwise.
   if (result && !outcome.error && plan.verbose) {
     log("http")
@@ -67,6 +41,7 @@ export async function reportOutcome(
       result.reused ? " (connection reused)" : ""
     } in ${formatMs(result.timing.totalMs)}`;
   }
+  const failures = outcome.error ? [] : checkOutcome(plan, outcome);
   let code: number = ExitCode.Ok;
   let message: string | undefined;
   if (outcome.error) {

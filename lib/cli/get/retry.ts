@@ -22,7 +22,6 @@ import { fieldsFor, HINTS } from "./plan.ts";
 import type { GetPlan } from "./plan.ts";
 import { formatHead, Progress, showHead } from "./show.ts";
 import { openSink } from "./sinks.ts";
-import type { LaterStdout } from "./sinks.ts";
 
 /** The outcome of one URL, for output and checks. */
 export interface Outcome {
@@ -45,9 +44,8 @@ export async function fetchWithRetries(
   url: HttpUrl,
   output: OutputTarget | undefined,
   keepAlive: (origin: string) => boolean,
-  stdout: LaterStdout,
 ): Promise<Outcome> {
-  const sink = await openSink(ctx, output, stdout);
+  const sink = await openSink(ctx, output);
   // A progress bar on stderr, for a body that goes to a file while a person watches.
   const showProgress = output !== undefined && output.kind !== "stream" &&
     ctx.io.stderrIsTerminal && !ctx.quiet && !ctx.args.flag("silent") && !ctx.json;
@@ -61,18 +59,13 @@ export async function fetchWithRetries(
   };
   const firstStarted = performance.now();
   let committed = false;
-  // Verbose heads go to stderr in order, after the bodies before them; the client calls back
-  // synchronously.
+  // Verbose heads go to stderr in order; the client calls back synchronously.
   let notes = Promise.resolve();
   const note = (text: string) => {
-    notes = notes.then(() => stdout.idle()).then(() => ctx.out.note(text)).catch(() => {});
+    notes = notes.then(() => ctx.out.note(text)).catch(() => {});
   };
   // A retry is news, not an error: -q leaves it out.
-  const warn = async (text: string) => {
-    if (ctx.quiet) return;
-    await stdout.idle();
-    await ctx.out.note(`warning: ${text}`);
-  };
+  const warn = (text: string) => ctx.quiet ? Promise.resolve() : ctx.out.note(`warning: ${text}`);
   try {
     for (let attempt = 1;; attempt++) {
       outcome.attempts = attempt;

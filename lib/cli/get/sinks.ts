@@ -10,7 +10,6 @@ import { closeQuietly } from "../../net/close.ts";
 import { writeAll } from "../../net/io.ts";
 import type { Context } from "../command.ts";
 import { OutputError } from "../output.ts";
-import type { Output } from "../output.ts";
 import { AtomicFile, describePathError } from "../paths.ts";
 import type { OutputTarget } from "../paths.ts";
 
@@ -67,84 +66,30 @@ function bodySink(parts: SinkParts): BodySink {
   };
 }
 
-/** The largest chunk {@linkcode LaterStdout} copies rather than writes while the caller waits. */
-const MAX_LATER_CHUNK = 64 * 1024;
-
-/**
- * Body bytes to stdout, written while the client goes on: a chunk of at most 64 KiB is copied
- * and handed to stdout, and the next response is read (or the next request sent) while that
- * write is in flight, instead of after it. At most one such write is in flight; a larger chunk
- * is written while the caller waits, after the one in flight. A failed write is thrown by the
- * next `write` or by {@linkcode LaterStdout.settle}, which `sockit get` calls before it prints
- * a URL's verdict and at its end, so that a body always reaches stdout before what stderr says
- * of it and no write error goes unreported.
- */
-export class LaterStdout {
-  readonly #out: Output;
-  #inFlight: Promise<void> | undefined;
-
-  /** @param out Where stdout's writes go. */
-  constructor(out: Output) {
-    this.#out = out;
-  }
-
-  /** Writes `chunk` (which may change once this settles) after every write before it. */
-  async write(chunk: Uint8Array): Promise<void> {
-    await this.settle();
-    if (chunk.length > MAX_LATER_CHUNK) return await this.#out.data(chunk);
-    const write = this.#out.data(chunk.slice());
-    // Kept for settle(); caught here so that a failure waiting for it is not unhandled.
-    write.catch(() => {});
-    this.#inFlight = write;
-  }
-
-  /** Waits for the write in flight, and throws its error (once). */
-  async settle(): Promise<void> {
-    const write = this.#inFlight;
-    this.#inFlight = undefined;
-    await write;
-  }
-
-  /**
-   * Waits for the write in flight without taking its error, which the next `write` or `settle`
-   * throws: for what goes to stderr after it.
-   */
-  async idle(): Promise<void> {
-    await this.#inFlight?.catch(() => {});
-  }
-}
-
-/**
- * The sink for an output target (stdout when there is none). `stdout` writes the bodies that go
- * to stdout, for every URL of the command.
- */
-export async function openSink(
-  ctx: Context,
-  target: OutputTarget | undefined,
-  stdout: LaterStdout,
-): Promise<BodySink> {
+/** The sink for an output target (stdout when there is none). */
+export async function openSink(ctx: Context, target: OutputTarget | undefined): Promise<BodySink> {
   // -q: nothing on stdout unless asked for by name (-o -); -s only hides the progress bar.
-  if (target === undefined) return stdoutSink(stdout, !ctx.json && !ctx.quiet);
+  if (target === undefined) return stdoutSink(ctx, !ctx.json && !ctx.quiet);
   if (target.kind === "file") return await fileSink(target);
   if (target.kind === "special") return await deviceSink(target.path);
-  if (target.stream === "stdout") return stdoutSink(stdout, true);
-  if (target.stream === "stderr") return stderrSink(ctx, stdout);
+  if (target.stream === "stdout") return stdoutSink(ctx, true);
+  if (target.stream === "stderr") return stderrSink(ctx);
   return discardSink();
 }
 
-function stdoutSink(stdout: LaterStdout, enabled: boolean): BodySink {
+function stdoutSink(ctx: Context, enabled: boolean): BodySink {
   return bodySink({
     rewindable: false,
-    write: enabled ? (chunk) => stdout.write(chunk) : NOTHING,
+    write: enabled ? (chunk) => ctx.out.data(chunk) : NOTHING,
   });
 }
 
-/** `-o /dev/stderr`: the body on sockit's own stderr, after what went to stdout before it. */
-function stderrSink(ctx: Context, stdout: LaterStdout): BodySink {
+/** `-o /dev/stderr`: the body on sockit's own stderr. */
+function stderrSink(ctx: Context): BodySink {
   return bodySink({
     rewindable: false,
     write: (chunk) =>
-      stdout.idle().then(() => writeAll(ctx.io.stderr, chunk)).catch((error) => {
+      writeAll(ctx.io.stderr, chunk).catch((error) => {
         throw new OutputError(`Cannot write to stderr: ${describeNetError(error)}`, {
           cause: error,
         });
