@@ -71,3 +71,64 @@ Deno.test("settleWithin() counts a rejection as settled and gives up on a promis
   assert.equal(await settleWithin(new Promise(() => {}), 20), false);
   assert.ok(performance.now() - started >= 15);
 });
+
+Deno.test("startTimer() fires timers in due order, ties in start order, skipping cleared ones", async () => {
+  const fired: string[] = [];
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const started = [
+    startTimer(() => fired.push("c30"), 30),
+    startTimer(() => fired.push("a10"), 10),
+    startTimer(() => fired.push("x10"), 10),
+    startTimer(() => fired.push("b10"), 10),
+    startTimer(() => fired.push("d20"), 20),
+    startTimer(() => fired.push("y5"), 5),
+  ];
+  started[2]!.clear();
+  started[5]!.clear();
+  startTimer(() => {
+    fired.push("e40");
+    resolve();
+  }, 40);
+  await promise;
+  assert.deepEqual(fired, ["a10", "b10", "d20", "c30", "e40"]);
+});
+
+Deno.test("startTimer() runs the other timers due with one that throws, and reports the error", async () => {
+  const fired: string[] = [];
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const reported: unknown[] = [];
+  const onError = (event: ErrorEvent) => {
+    event.preventDefault();
+    reported.push(event.error);
+  };
+  globalThis.addEventListener("error", onError);
+  try {
+    startTimer(() => {
+      throw new Error("boom");
+    }, 5);
+    startTimer(() => {
+      fired.push("after");
+      resolve();
+    }, 5);
+    await promise;
+  } finally {
+    globalThis.removeEventListener("error", onError);
+  }
+  assert.deepEqual(fired, ["after"]);
+  assert.equal((reported[0] as Error).message, "boom");
+});
+
+Deno.test("startTimer() keeps firing on time after thousands of timers were started and cleared", async () => {
+  // Many cleared entries (as 10,000 checks leave) must neither fire nor delay a live timer.
+  let wrongly = 0;
+  for (let i = 0; i < 5000; i++) startTimer(() => wrongly++, 1000 + i).clear();
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const started = performance.now();
+  const keep = startTimer(() => wrongly++, 60_000);
+  for (let i = 0; i < 5000; i++) startTimer(() => wrongly++, 2000 + i).clear();
+  startTimer(resolve, 10);
+  await promise;
+  keep.clear();
+  assert.equal(wrongly, 0);
+  assert.ok(performance.now() - started < 1000);
+});
