@@ -26,7 +26,6 @@ import { log } from "../log.ts";
 import { StdoutClosedError } from "../output.ts";
 import type { Io } from "../output.ts";
 import { github } from "./github.ts";
-import { monitorSpecs } from "./monitor.ts";
 import { loadSpecs, planFrom } from "./plan.ts";
 import type { CheckPlan } from "./plan.ts";
 import { pushRun } from "./push.ts";
@@ -277,7 +276,11 @@ async function checkSpecs(
   }
   if (plan.validate) return await reportValid(ctx, specs, planned);
   await warnInsecure(ctx, planned);
-  if (plan.monitor) return await monitorSpecs(ctx, plan, specs, redactor);
+  if (plan.monitor) {
+    // Loaded only for a monitor: its server, routes and page are most of this command's code.
+    const { monitorSpecs } = await import("./monitor.ts");
+    return await monitorSpecs(ctx, plan, specs, redactor);
+  }
 
   const run = new AbortController();
   const onInterrupt = () => run.abort(ctx.signal.reason);
