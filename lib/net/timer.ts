@@ -123,7 +123,10 @@ function compact(): void {
 function arm(due: number): void {
   armed?.removeEventListener("abort", tick);
   armedDue = due;
-  armed = AbortSignal.timeout(Math.min(MAX_TIMER_MS, Math.max(0, due - performance.now())));
+  // Whole milliseconds, rounded up: a fraction would be rounded down and wake too soon.
+  armed = AbortSignal.timeout(
+    Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(due - performance.now()))),
+  );
   armed.addEventListener("abort", tick, { once: true });
 }
 
@@ -136,16 +139,18 @@ function disarm(): void {
 }
 
 /**
- * The armed signal fired: take every timer now due (within 1 ms), arm for the next, then run
- * them in order. One that throws is reported as uncaught, and the rest still run.
+ * The armed signal fired: take every timer now due, arm for the next, then run them in order.
+ * None runs before its time: the runtime's timers count whole milliseconds and may wake a
+ * fraction early, which only arms the signal again for what is left. One that throws is reported as uncaught, and the rest still run.
  */
 function tick(): void {
   armed = undefined;
   armedDue = Infinity;
   const due: Array<() => void> = [];
+  const now = performance.now();
   while (heap.length > 0) {
     const head = heap[0]!;
-    if (head.fn !== undefined && head.due - performance.now() > 1) break;
+    if (head.fn !== undefined && head.due > now) break;
     pop();
     if (head.fn === undefined) continue;
     due.push(head.fn);

@@ -27,6 +27,30 @@ Deno.test("startTimer() fires a short delay once, and clear() stops one that has
   assert.equal(fired, 1);
 });
 
+Deno.test("startTimer() never fires before its time, for any delay and any number of timers", async () => {
+  // A shared schedule must not run a timer because it is nearly due: a retry's pause of 80 ms
+  // that ends at 79.7 ms is a pause shorter than the spec asked for.
+  const late: number[] = [];
+  const early: string[] = [];
+  const waits = [];
+  for (const ms of [0.3, 1, 1.5, 2, 3, 5, 8, 13, 20, 21, 40, 80]) {
+    for (let copy = 0; copy < 3; copy++) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      const started = performance.now();
+      startTimer(() => {
+        const took = performance.now() - started;
+        if (took < ms) early.push(`${ms} ms fired at ${took.toFixed(3)} ms`);
+        late.push(took - ms);
+        resolve();
+      }, ms);
+      waits.push(promise);
+    }
+  }
+  await Promise.all(waits);
+  assert.deepEqual(early, []);
+  assert.equal(late.length, 36);
+});
+
 Deno.test("startTimer() never fires for Infinity and fires at once for zero or less", async () => {
   let fired = "";
   using _never = startTimer(() => fired += "never", Infinity);
