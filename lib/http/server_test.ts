@@ -192,6 +192,25 @@ Deno.test("serveHttp() answers pipelined requests in order, HEAD without a body"
   assert.deepEqual([closed.reason, closed.requests], ["close", 3]);
 });
 
+Deno.test("serveHttp() sends a text body as UTF-8 with its byte length, ASCII or not, small or large", async () => {
+  const bodies = new Map<string, string>([
+    ["/ascii", "metric_total 1\n".repeat(4096)],
+    ["/accents", "caf\u00e9 \u00fcn\u00efcode\n"],
+    ["/emoji-large", "a\u{1f995}\u00e9".repeat(5_000)],
+    ["/lone-surrogate", "x\ud800y"],
+  ]);
+  await using server = start((request) => ({ status: 200, body: bodies.get(request.path) ?? "" }))
+    .server;
+  using client = await Client.open(server);
+  for (const [path, body] of bodies) {
+    await client.send(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const reply = await client.reply();
+    const bytes = new TextEncoder().encode(body);
+    assert.equal(reply?.headers.get("content-length"), String(bytes.length), path);
+    assert.equal(reply?.body, text.decode(bytes), path);
+  }
+});
+
 Deno.test("serveHttp() closes an HTTP/1.0 connection unless it asks for keep-alive", async () => {
   await using server = start().server;
   assert.match(
