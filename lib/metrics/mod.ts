@@ -42,6 +42,7 @@ export {
   type MetricsFormat,
   negotiateMetricsFormat,
   renderMetrics,
+  renderMetricsBytes,
   renderOpenMetrics,
   renderText,
 } from "./render.ts";

@@ -31,14 +31,18 @@ export const METRICS_CONTENT_TYPES: Readonly<Record<MetricsFormat, string>> = {
  * ```
  */
 export function renderText(registry: MetricsRegistry): string {
-  let out = "";
+  return textChunks(registry).join("");
+}
+
+function textChunks(registry: MetricsRegistry): string[] {
+  const chunks = new Chunks();
   for (const family of registry.families()) {
     const type = family.type === "info" ? "gauge" : family.type;
-    out += `# HELP ${family.name} ${escapeHelp(family.help, false)}\n`;
-    out += `# TYPE ${family.name} ${type}\n`;
-    out += samplesOf(family, false);
+    chunks.add(`# HELP ${family.name} ${escapeHelp(family.help, false)}\n`);
+    chunks.add(`# TYPE ${family.name} ${type}\n`);
+    samplesOf(family, false, chunks);
   }
-  return out;
+  return chunks.done();
 }
 
 /**
@@ -59,16 +63,21 @@ export function renderText(registry: MetricsRegistry): string {
  * ```
  */
 export function renderOpenMetrics(registry: MetricsRegistry): string {
-  let out = "";
+  return openMetricsChunks(registry).join("");
+}
+
+function openMetricsChunks(registry: MetricsRegistry): string[] {
+  const chunks = new Chunks();
   for (const family of registry.families()) {
     const type = family.type === "info" ? "gauge" : family.type;
     const name = family.type === "counter" ? family.name.slice(0, -"_total".length) : family.name;
-    out += `# TYPE ${name} ${type}\n`;
-    if (family.unit !== undefined) out += `# UNIT ${name} ${family.unit}\n`;
-    out += `# HELP ${name} ${escapeHelp(family.help, true)}\n`;
-    out += samplesOf(family, true);
+    chunks.add(`# TYPE ${name} ${type}\n`);
+    if (family.unit !== undefined) chunks.add(`# UNIT ${name} ${family.unit}\n`);
+    chunks.add(`# HELP ${name} ${escapeHelp(family.help, true)}\n`);
+    samplesOf(family, true, chunks);
   }
-  return `${out}# EOF\n`;
+  chunks.add("# EOF\n");
+  return chunks.done();
 }
 
 /**
@@ -84,6 +93,65 @@ export function renderOpenMetrics(registry: MetricsRegistry): string {
 export function renderMetrics(registry: MetricsRegistry, format: MetricsFormat): string {
   return format === "openmetrics" ? renderOpenMetrics(registry) : renderText(registry);
 }
+
+/**
+ * `registry` in `format` as UTF-8 bytes, what a scrape is answered with: the same text as
+ * {@linkcode renderMetrics}, at about half the cost for a large registry. The text is built in
+ * pieces of a few hundred lines, each written straight into one buffer of the text's length:
+ * one string of megabytes built line by line costs more to flatten for encoding than to build.
+ *
+ * @example
+ * ```ts
+ * import { MetricsRegistry, renderMetrics, renderMetricsBytes } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * const registry = new MetricsRegistry();
+ * registry.gauge("up", { help: "Up.", labelNames: ["check"] }).set({ check: "caf\u00e9" }, 1);
+ * assert.equal(
+ *   new TextDecoder().decode(renderMetricsBytes(registry, "text")),
+ *   renderMetrics(registry, "text"),
+ * );
+ * ```
+ */
+export function renderMetricsBytes(registry: MetricsRegistry, format: MetricsFormat): Uint8Array {
+  const chunks = format === "openmetrics" ? openMetricsChunks(registry) : textChunks(registry);
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    const { read, written } = ENCODER.encodeInto(chunk, bytes.subarray(at));
+    // A label value or help text that is not ASCII: its UTF-8 is longer than its length.
+    if (read !== chunk.length || written !== chunk.length) return ENCODER.encode(chunks.join(""));
+    at += written;
+  }
+  return bytes;
+}
+
+const ENCODER = new TextEncoder();
+
+/** Text built a piece at a time: each piece of about {@linkcode CHUNK_LINES} additions. */
+class Chunks {
+  readonly #done: string[] = [];
+  #text = "";
+  #count = 0;
+
+  add(text: string): void {
+    this.#text += text;
+    if (++this.#count === CHUNK_LINES) {
+      this.#done.push(this.#text);
+      this.#text = "";
+      this.#count = 0;
+    }
+  }
+
+  done(): string[] {
+    if (this.#text !== "") this.#done.push(this.#text);
+    return this.#done;
+  }
+}
+
+/** Lines per piece: small enough to flatten quickly, large enough to be few. */
+const CHUNK_LINES = 256;
 
 /**
  * The format to answer a scrape with, from its `Accept` header value: OpenMetrics when the
@@ -153,12 +221,11 @@ function escapeHelp(help: string, openMetrics: boolean): string {
 }
 
 /**
- * The sample lines of `family`. A series' label pairs are escaped once and kept for the next
+ * The sample lines of `family`, added to `out`. A series' label pairs are escaped once and kept for the next
  * renders (see {@linkcode labelPairs}), and each bucket bound is formatted once per family: a
  * scrape of a thousand checks is mostly those.
  */
-function samplesOf(family: MetricFamily, openMetrics: boolean): string {
-  let out = "";
+function samplesOf(family: MetricFamily, openMetrics: boolean, out: Chunks): void {
   let lastValues: readonly string[] | undefined;
   let pairs = "";
   const bounds = new Map<number, string>();
@@ -173,11 +240,12 @@ function samplesOf(family: MetricFamily, openMetrics: boolean): string {
       if (bound === undefined) bounds.set(sample.le, bound = formatBound(sample.le, openMetrics));
       labels = labels === "" ? `le="${bound}"` : `${labels},le="${bound}"`;
     }
-    out += `${family.name}${sample.suffix}${labels === "" ? "" : `{${labels}}`} ${
-      formatNumber(sample.value)
-    }\n`;
+    out.add(
+      `${family.name}${sample.suffix}${labels === "" ? "" : `{${labels}}`} ${
+        formatNumber(sample.value)
+      }\n`,
+    );
   }
-  return out;
 }
 
 /**

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { havePromtool, PROMTOOL, promtoolCheck } from "./_promtool.ts";
 import { MetricsRegistry } from "./registry.ts";
-import { negotiateMetricsFormat, renderOpenMetrics, renderText } from "./render.ts";
+import {
+  negotiateMetricsFormat,
+  renderMetrics,
+  renderMetricsBytes,
+  renderOpenMetrics,
+  renderText,
+} from "./render.ts";
 
 /** A registry with one family of each kind and label values that need escaping. */
 function trickyRegistry(): MetricsRegistry {
@@ -151,6 +157,38 @@ Deno.test({
     assert.match(output, /_total/);
     assert.match(output, /base unit "seconds"/);
   },
+});
+
+Deno.test("renderMetricsBytes() is the rendered text's UTF-8, over many pieces, ASCII or not", () => {
+  const cases: Array<[string, string]> = [
+    ["Up.", "db-999"],
+    ["Up.", "caf\u00e9 \u{1f995}"],
+    ["Up.", "x\ud800"],
+    ["Up \u00e0 la carte.", "db-999"],
+  ];
+  for (const [help, last] of cases) {
+    const registry = new MetricsRegistry();
+    const up = registry.gauge("up", { help, labelNames: ["check"] });
+    const took = registry.histogram("took_seconds", {
+      help: "Took.",
+      labelNames: ["check"],
+      buckets: [0.1, 1],
+    });
+    for (let i = 0; i < 999; i++) {
+      up.set({ check: `db-${i}` }, i);
+      took.observe({ check: `db-${i}` }, i / 1000);
+    }
+    up.set({ check: last }, 1);
+    for (const format of ["text", "openmetrics"] as const) {
+      const text = renderMetrics(registry, format);
+      assert.ok(text.split("\n").length > 5000, "more lines than one piece holds");
+      assert.deepEqual(
+        renderMetricsBytes(registry, format),
+        new TextEncoder().encode(text),
+        `${format}, ${JSON.stringify([help, last])}`,
+      );
+    }
+  }
 });
 
 Deno.test("bucket bounds are written as Prometheus' clients write le, with .0 in OpenMetrics", () => {

@@ -37,7 +37,7 @@ import type { CheckResult } from "../check/runner.ts";
 import type { CheckDef } from "../check/spec.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
 import type { Counter, Gauge, Histogram, Info, Labels } from "../metrics/registry.ts";
-import { renderMetrics } from "../metrics/render.ts";
+import { renderMetrics, renderMetricsBytes } from "../metrics/render.ts";
 import type { MetricsFormat } from "../metrics/render.ts";
 import { failureReason } from "./reason.ts";
 import { checkKey, runResultLabel } from "./snapshot.ts";
@@ -328,6 +328,11 @@ export class MonitorMetrics {
   /** The metrics in `format`: the text format 0.0.4 or OpenMetrics 1.0. */
   render(format: MetricsFormat): string {
     return renderMetrics(this.registry, format);
+  }
+
+  /** The same as {@linkcode MonitorMetrics.render}, as UTF-8 bytes: what a scrape is sent. */
+  renderBytes(format: MetricsFormat): Uint8Array {
+    return renderMetricsBytes(this.registry, format);
   }
 
   /**

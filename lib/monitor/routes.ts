@@ -107,7 +107,7 @@ export function monitorRoutes(options: MonitorRoutesOptions): HttpHandler {
 function reply(
   status: number,
   contentType: string,
-  body: string,
+  body: string | Uint8Array,
   fields: Array<[string, string]> = [],
 ): HttpReply {
   return { status, headers: [["Content-Type", contentType], ...COMMON_FIELDS, ...fields], body };
@@ -116,7 +116,7 @@ function reply(
 /** `/metrics`: 200 whatever the checks say, in the format the scraper asks for. */
 function metricsReply(options: MonitorRoutesOptions, request: HttpRequest): HttpReply {
   const format = negotiateMetricsFormat(request.headers.get("accept"));
-  return reply(200, METRICS_CONTENT_TYPES[format], options.metrics.render(format));
+  return reply(200, METRICS_CONTENT_TYPES[format], options.metrics.renderBytes(format));
 }
 
 async function probeReply(
