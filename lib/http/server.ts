@@ -26,6 +26,7 @@ import { BufReader } from "../net/reader.ts";
 import { settleWithin, sleep, startTimer } from "../net/timer.ts";
 import type { Timer } from "../net/timer.ts";
 import { checkField } from "./request.ts";
+import { utf8 } from "../text/utf8.ts";
 import { readRequestHead, RequestError, wantsKeepAlive } from "./request_head.ts";
 import type { HttpRequest } from "./request_head.ts";
 
@@ -454,7 +455,7 @@ function encodeReply(reply: HttpReply, head: boolean, keep: boolean): Uint8Array
 /** A reply's head, and its body when it is sent: a small body rides in the head's buffer. */
 function encodeReplyParts(reply: HttpReply, head: boolean, keep: boolean): Uint8Array[] {
   const { status } = reply;
-  const body = typeof reply.body === "string" ? encodeText(reply.body) : reply.body;
+  const body = typeof reply.body === "string" ? utf8([reply.body]) : reply.body;
   let text = `HTTP/1.1 ${status} ${REASONS[status] ?? ""}\r\n`;
   for (const [name, value] of reply.headers ?? []) {
     if (!SERVER_FIELDS.has(name.toLowerCase())) text += `${name}: ${value}\r\n`;
@@ -471,17 +472,6 @@ function encodeReplyParts(reply: HttpReply, head: boolean, keep: boolean): Uint8
   bytes.set(headBytes);
   bytes.set(body, headBytes.length);
   return [bytes];
-}
-
-/**
- * A string's UTF-8 bytes. ASCII text (a metrics page of megabytes) is written straight into a
- * buffer of its length, about half the cost of `encode`, which grows its result as it goes.
- */
-function encodeText(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length);
-  // Every non-ASCII code unit takes two bytes or more: all read means all ASCII.
-  if (encoder.encodeInto(text, bytes).read === text.length) return bytes;
-  return encoder.encode(text);
 }
 
 /** A refusal the server sends itself, with `Connection: close` and why as text. */

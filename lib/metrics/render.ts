@@ -5,6 +5,7 @@
  * @module
  */
 
+import { utf8 } from "../text/utf8.ts";
 import type { MetricFamily, MetricsRegistry } from "./registry.ts";
 
 /** An exposition format: the text format 0.0.4 or OpenMetrics 1.0. */
@@ -113,21 +114,8 @@ export function renderMetrics(registry: MetricsRegistry, format: MetricsFormat):
  * ```
  */
 export function renderMetricsBytes(registry: MetricsRegistry, format: MetricsFormat): Uint8Array {
-  const chunks = format === "openmetrics" ? openMetricsChunks(registry) : textChunks(registry);
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    const { read, written } = ENCODER.encodeInto(chunk, bytes.subarray(at));
-    // A label value or help text that is not ASCII: its UTF-8 is longer than its length.
-    if (read !== chunk.length || written !== chunk.length) return ENCODER.encode(chunks.join(""));
-    at += written;
-  }
-  return bytes;
+  return utf8(format === "openmetrics" ? openMetricsChunks(registry) : textChunks(registry));
 }
-
-const ENCODER = new TextEncoder();
 
 /** Text built a piece at a time: each piece of about {@linkcode CHUNK_LINES} additions. */
 class Chunks {
@@ -221,8 +209,8 @@ function escapeHelp(help: string, openMetrics: boolean): string {
 }
 
 /**
- * The sample lines of `family`, added to `out`. A series' label pairs are escaped once and kept for the next
- * renders (see {@linkcode labelPairs}), and each bucket bound is formatted once per family: a
+ * The sample lines of `family`, added to `out`. A series' label pairs are escaped once and kept
+ * for the next renders (see {@linkcode labelPairs}), and each bucket bound is formatted once per family: a
  * scrape of a thousand checks is mostly those.
  */
 function samplesOf(family: MetricFamily, openMetrics: boolean, out: Chunks): void {

@@ -1,6 +1,6 @@
 /**
  * Text helpers shared by the command line and the check spec: "did you mean", file paths as
- * plain strings, values quoted for messages, and base64.
+ * plain strings, values quoted for messages, base64 and UTF-8.
  *
  * @example
  * ```ts
@@ -17,3 +17,4 @@ export { isAbsolutePath, normalPath, resolvePath, splitPath } from "./path.ts";
 export { oneLine, quote } from "./quote.ts";
 export { sha256, sha256Hex } from "./sha256.ts";
 export { suggest } from "./suggest.ts";
+export { utf8 } from "./utf8.ts";
