@@ -210,8 +210,8 @@ function escapeHelp(help: string, openMetrics: boolean): string {
 
 /**
  * The sample lines of `family`, added to `out`. A series' label pairs are escaped once and kept
- * for the next renders (see {@linkcode labelPairs}), and each bucket bound is formatted once per family: a
- * scrape of a thousand checks is mostly those.
+ * for the next renders (see {@linkcode labelPairs}), and each bucket bound is formatted once per
+ * family: a scrape of a thousand checks is mostly those.
  */
 function samplesOf(family: MetricFamily, openMetrics: boolean, out: Chunks): void {
   let lastValues: readonly string[] | undefined;

@@ -140,8 +140,8 @@ function disarm(): void {
 
 /**
  * The armed signal fired: take every timer now due, arm for the next, then run them in order.
- * None runs before its time: the runtime's timers count whole milliseconds and may wake a
- * fraction early, which only arms the signal again for what is left. One that throws is reported as uncaught, and the rest still run.
+ * None runs before its time: should the signal wake before the earliest is due, it is only armed
+ * again for what is left. One that throws is reported as uncaught, and the rest still run.
  */
 function tick(): void {
   armed = undefined;

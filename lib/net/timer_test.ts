@@ -30,7 +30,6 @@ Deno.test("startTimer() fires a short delay once, and clear() stops one that has
 Deno.test("startTimer() never fires before its time, for any delay and any number of timers", async () => {
   // A shared schedule must not run a timer because it is nearly due: a retry's pause of 80 ms
   // that ends at 79.7 ms is a pause shorter than the spec asked for.
-  const late: number[] = [];
   const early: string[] = [];
   const waits = [];
   for (const ms of [0.3, 1, 1.5, 2, 3, 5, 8, 13, 20, 21, 40, 80]) {
@@ -40,7 +39,6 @@ Deno.test("startTimer() never fires before its time, for any delay and any numbe
       startTimer(() => {
         const took = performance.now() - started;
         if (took < ms) early.push(`${ms} ms fired at ${took.toFixed(3)} ms`);
-        late.push(took - ms);
         resolve();
       }, ms);
       waits.push(promise);
@@ -48,7 +46,6 @@ Deno.test("startTimer() never fires before its time, for any delay and any numbe
   }
   await Promise.all(waits);
   assert.deepEqual(early, []);
-  assert.equal(late.length, 36);
 });
 
 Deno.test("startTimer() never fires for Infinity and fires at once for zero or less", async () => {
